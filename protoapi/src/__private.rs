@@ -1,0 +1,37 @@
+//! What generated code names. Not part of the public API: it may change in any release.
+
+pub use ::axum;
+pub use ::bytes;
+pub use ::http;
+pub use ::prost;
+pub use ::serde;
+pub use ::tonic;
+
+pub use crate::codec::ProtoMap;
+pub use crate::codec::json::{self, JsonField, JsonKind, JsonMessage};
+pub use crate::codec::wire::{
+    self, Bool, Bytes, Double, Fixed32, Fixed64, Float, Int32, Int64, Kind, Map, Named, NamedType,
+    Optional, Repeated, SFixed32, SFixed64, SInt32, SInt64, Singular, Str, UInt32, UInt64,
+    WireField,
+};
+#[path = "grpc.rs"]
+pub mod grpc;
+#[path = "http.rs"]
+pub mod rest;
+pub use crate::schema::{
+    EnumDescriptor, EnumValueDescriptor, FieldDescriptor, FieldType, HttpRoute, MessageDescriptor,
+    MethodDescriptor, NamedSchema, Registry, SchemaField, ServiceDescriptor,
+};
+
+pub use ::core::convert::Infallible;
+pub use ::core::future::Future;
+pub use ::core::pin::Pin;
+pub use ::core::task::{Context as TaskContext, Poll};
+pub use ::std::sync::Arc;
+
+/// A boxed, sendable future, as the generated gRPC dispatch returns.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// Generated code asserts with this that a request or response type is a message, so that the
+/// error points at the type in the user's method signature.
+pub const fn assert_message<T: crate::ProtoMessage>() {}

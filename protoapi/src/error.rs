@@ -1,0 +1,54 @@
+//! [`Error`]: why a server could not start or stopped.
+
+use std::fmt;
+use std::io;
+
+/// An error of the server itself (binding, routing), as opposed to a [`crate::Status`] of a call.
+#[derive(Debug)]
+pub struct Error {
+    kind: ErrorKind,
+}
+
+#[derive(Debug)]
+enum ErrorKind {
+    Io(io::Error),
+    RouteConflict(String),
+}
+
+impl Error {
+    pub(crate) fn route_conflict(message: String) -> Self {
+        Error { kind: ErrorKind::RouteConflict(message) }
+    }
+
+    /// The I/O error underneath, if there is one.
+    pub fn io(&self) -> Option<&io::Error> {
+        match &self.kind {
+            ErrorKind::Io(error) => Some(error),
+            ErrorKind::RouteConflict(_) => None,
+        }
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(error: io::Error) -> Self {
+        Error { kind: ErrorKind::Io(error) }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ErrorKind::Io(error) => write!(f, "I/O error: {error}"),
+            ErrorKind::RouteConflict(message) => write!(f, "conflicting routes: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ErrorKind::Io(error) => Some(error),
+            ErrorKind::RouteConflict(_) => None,
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! The gRPC side of generated services: one generic adapter per call shape, on tonic.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::TryFutureExt as _;
+use futures_util::future::MapOk;
+use http::uri::PathAndQuery;
+use tonic::server::{Grpc, UnaryService};
+use tonic::{GrpcMethod, Status};
+use tonic_prost::ProstCodec;
+
+use crate::context::{Context, Transport as CallTransport};
+use crate::limits::Limits;
+use crate::message::ProtoMessage;
+
+/// The boxed gRPC service of one protoapi service, as the server routes to it.
+pub type BoxGrpcService = tower::util::BoxCloneSyncService<
+    http::Request<axum::body::Body>,
+    http::Response<axum::body::Body>,
+    Infallible,
+>;
+
+/// Boxes a generated gRPC service for the router.
+pub fn boxed<S>(service: S) -> BoxGrpcService
+where
+    S: tower::Service<
+            http::Request<axum::body::Body>,
+            Response = http::Response<tonic::body::Body>,
+            Error = Infallible,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
+    use tower::ServiceExt as _;
+    BoxGrpcService::new(service.map_response(|response| response.map(axum::body::Body::new)))
+}
+
+/// A unary call: the service, and the generated closure that calls the trait method.
+struct UnaryCall<S, F> {
+    service: Arc<S>,
+    call: F,
+}
+
+impl<S, F, Req, Rsp, Fut> UnaryService<Req> for UnaryCall<S, F>
+where
+    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone,
+    Fut: Future<Output = Result<Rsp, Status>>,
+{
+    type Response = Rsp;
+    type Future = MapOk<Fut, fn(Rsp) -> tonic::Response<Rsp>>;
+
+    fn call(&mut self, request: tonic::Request<Req>) -> Self::Future {
+        let (metadata, extensions, message) = request.into_parts();
+        let ctx = Context::new(CallTransport::Grpc, metadata.into_headers(), extensions);
+        (self.call.clone())(self.service.clone(), ctx, message).map_ok(tonic::Response::new as fn(_) -> _)
+    }
+}
+
+/// Serves one unary gRPC request.
+pub async fn unary<S, F, Req, Rsp, Fut, B>(
+    service: Arc<S>,
+    limits: Limits,
+    request: http::Request<B>,
+    call: F,
+) -> Result<http::Response<tonic::body::Body>, Infallible>
+where
+    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone,
+    Fut: Future<Output = Result<Rsp, Status>>,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<tonic::codegen::StdError> + Send,
+{
+    let mut grpc = Grpc::new(ProstCodec::<Rsp, Req>::default())
+        .max_decoding_message_size(limits.body_limit())
+        .max_encoding_message_size(usize::MAX);
+    Ok(grpc.unary(UnaryCall { service, call }, request).await)
+}
+
+/// The answer to a gRPC request for a method the service does not have.
+pub async fn unimplemented(path: String) -> Result<http::Response<tonic::body::Body>, Infallible> {
+    Ok(Status::unimplemented(format!("unknown method {path}")).into_http())
+}
+
+/// A channel that generated clients can call: any tonic `GrpcService` whose response body
+/// yields `Bytes`. `tonic::transport::Channel` is one.
+pub trait Transport:
+    tonic::client::GrpcService<tonic::body::Body, ResponseBody = Self::Body> + Clone + Send + 'static
+{
+    /// The response body type.
+    type Body: http_body::Body<Data = Bytes, Error = Self::BodyError> + Send + 'static;
+    /// The response body's error type.
+    type BodyError: Into<tonic::codegen::StdError> + Send;
+}
+
+impl<T, B> Transport for T
+where
+    T: tonic::client::GrpcService<tonic::body::Body, ResponseBody = B> + Clone + Send + 'static,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<tonic::codegen::StdError> + Send,
+{
+    type Body = B;
+    type BodyError = B::Error;
+}
+
+/// Sends one unary call from a generated client.
+pub async fn client_unary<T, Req, Rsp>(
+    grpc: &tonic::client::Grpc<T>,
+    mut request: tonic::Request<Req>,
+    path: &'static str,
+    service: &'static str,
+    method: &'static str,
+) -> Result<tonic::Response<Rsp>, Status>
+where
+    T: Transport,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
+{
+    let mut grpc = grpc.clone();
+    grpc.ready()
+        .await
+        .map_err(|error| Status::unavailable(format!("the channel is not ready: {}", error.into())))?;
+    request.extensions_mut().insert(GrpcMethod::new(service, method));
+    grpc.unary(request, PathAndQuery::from_static(path), ProstCodec::<Req, Rsp>::default())
+        .await
+}

@@ -1,0 +1,81 @@
+//! # protoapi
+//!
+//! One annotated Rust trait is a whole API. `#[protoapi::message]` turns structs into protobuf
+//! messages (prost) with the proto3 JSON mapping; `#[protoapi::service]` turns a trait into a
+//! gRPC service and client (tonic), HTTP JSON endpoints (axum) and a `.proto` file, all served on
+//! one port by [`Server`]. No `.proto` file to write, no `protoc`, no `build.rs`.
+//!
+//! ```no_run
+//! use protoapi::Status;
+//!
+//! #[protoapi::message]
+//! pub struct HelloRequest {
+//!     pub name: String,
+//! }
+//!
+//! #[protoapi::message]
+//! pub struct HelloReply {
+//!     pub message: String,
+//! }
+//!
+//! #[protoapi::service(package = "hello")]
+//! pub trait Greeter {
+//!     /// gRPC `/hello.Greeter/SayHello`, HTTP `POST /hello/greeter/say_hello`.
+//!     async fn say_hello(&self, req: HelloRequest) -> Result<HelloReply, Status>;
+//! }
+//!
+//! struct MyGreeter;
+//!
+//! impl Greeter for MyGreeter {
+//!     async fn say_hello(&self, req: HelloRequest) -> Result<HelloReply, Status> {
+//!         Ok(HelloReply { message: format!("hello {}", req.name) })
+//!     }
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), protoapi::Error> {
+//!     protoapi::Server::builder()
+//!         .add(GreeterServer::new(MyGreeter))
+//!         .serve("127.0.0.1:8080")
+//!         .await
+//! }
+//! ```
+//!
+//! See the `docs/` folder of the repository for the attribute grammar and the wire rules.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod codec;
+mod context;
+mod error;
+mod limits;
+mod message;
+pub mod schema;
+mod server;
+mod service;
+mod status;
+
+#[doc(hidden)]
+pub mod __private;
+
+/// Turns a struct into a protobuf message, or a C-like enum into a proto enum.
+///
+/// See the crate documentation and `docs/attributes.md`.
+pub use protoapi_macros::message;
+
+/// Turns a trait into a gRPC service and client, HTTP JSON endpoints and a `.proto` file.
+///
+/// See the crate documentation and `docs/attributes.md`.
+pub use protoapi_macros::service;
+
+pub use context::{Context, Transport};
+pub use error::Error;
+pub use limits::Limits;
+pub use message::{ProtoEnum, ProtoMessage};
+pub use server::{Server, ServerBuilder};
+pub use service::ProtoService;
+pub use status::{Code, Status, code_name, http_status};
+
+pub use tonic::transport::Channel;
+pub use tonic::{IntoRequest, Request, Response};

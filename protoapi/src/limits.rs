@@ -1,0 +1,38 @@
+//! [`Limits`]: how large a request may be.
+
+/// Size limits that apply to every method of a server.
+///
+/// The default body limit is 4 MiB, the same as gRPC's default maximum message size: an HTTP
+/// request body larger than the limit is answered with 413 and the JSON error body, and a gRPC
+/// message larger than it with `resource_exhausted`.
+///
+/// ```
+/// let limits = protoapi::Limits::default().body(16 << 20);
+/// assert_eq!(limits.body_limit(), 16 << 20);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    body: usize,
+}
+
+impl Limits {
+    /// The default body limit: 4 MiB.
+    pub const DEFAULT_BODY: usize = 4 << 20;
+
+    /// Sets the largest request body (HTTP) or message (gRPC) in bytes.
+    pub fn body(mut self, bytes: usize) -> Self {
+        self.body = bytes;
+        self
+    }
+
+    /// The largest request body or message in bytes.
+    pub fn body_limit(&self) -> usize {
+        self.body
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { body: Self::DEFAULT_BODY }
+    }
+}

@@ -1,0 +1,309 @@
+//! The description of a service and its messages, and the `.proto` text made from it.
+//!
+//! `#[protoapi::service]` and `#[protoapi::message]` describe what they generate through
+//! [`ServiceDescriptor`]; [`ServiceDescriptor::proto_file`] renders it as a `.proto` file that
+//! `protoc` accepts, so clients in other languages can be generated from the Rust trait.
+
+mod proto;
+
+use crate::codec::ProtoMap;
+use crate::codec::wire::{
+    Bool, Bytes, Double, Fixed32, Fixed64, Float, Int32, Int64, Map, Named, Optional, Repeated,
+    SFixed32, SFixed64, SInt32, SInt64, Singular, Str, UInt32, UInt64,
+};
+
+/// A protobuf scalar type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum ScalarType {
+    Int32,
+    SInt32,
+    SFixed32,
+    Int64,
+    SInt64,
+    SFixed64,
+    UInt32,
+    Fixed32,
+    UInt64,
+    Fixed64,
+    Bool,
+    Float,
+    Double,
+    String,
+    Bytes,
+}
+
+impl ScalarType {
+    /// The type's name in a `.proto` file.
+    pub fn proto_name(self) -> &'static str {
+        match self {
+            ScalarType::Int32 => "int32",
+            ScalarType::SInt32 => "sint32",
+            ScalarType::SFixed32 => "sfixed32",
+            ScalarType::Int64 => "int64",
+            ScalarType::SInt64 => "sint64",
+            ScalarType::SFixed64 => "sfixed64",
+            ScalarType::UInt32 => "uint32",
+            ScalarType::Fixed32 => "fixed32",
+            ScalarType::UInt64 => "uint64",
+            ScalarType::Fixed64 => "fixed64",
+            ScalarType::Bool => "bool",
+            ScalarType::Float => "float",
+            ScalarType::Double => "double",
+            ScalarType::String => "string",
+            ScalarType::Bytes => "bytes",
+        }
+    }
+}
+
+/// The type of a field's values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FieldType {
+    /// A scalar.
+    Scalar(ScalarType),
+    /// A message, by name.
+    Message(&'static str),
+    /// An enum, by name.
+    Enum(&'static str),
+    /// A map from a scalar key to values of the inner type.
+    Map(ScalarType, Box<FieldType>),
+}
+
+/// A field's cardinality.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Label {
+    /// Singular with implicit presence (or a message field).
+    Singular,
+    /// proto3 `optional`.
+    Optional,
+    /// `repeated`.
+    Repeated,
+}
+
+/// One field of a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldDescriptor {
+    /// The proto name (the Rust field name unless renamed).
+    pub name: &'static str,
+    /// The lowerCamelCase JSON name.
+    pub json_name: &'static str,
+    /// The field number.
+    pub tag: u32,
+    /// Cardinality.
+    pub label: Label,
+    /// Value type.
+    pub ty: FieldType,
+    /// The doc comment.
+    pub doc: &'static str,
+}
+
+/// A message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageDescriptor {
+    /// The message name.
+    pub name: &'static str,
+    /// The doc comment.
+    pub doc: &'static str,
+    /// Fields in declaration order.
+    pub fields: Vec<FieldDescriptor>,
+}
+
+/// One value of an enum.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnumValueDescriptor {
+    /// The value's name (as in JSON).
+    pub name: &'static str,
+    /// Its number.
+    pub number: i32,
+    /// The doc comment.
+    pub doc: &'static str,
+}
+
+/// An enum.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnumDescriptor {
+    /// The enum name.
+    pub name: &'static str,
+    /// The doc comment.
+    pub doc: &'static str,
+    /// Values in declaration order; the first is zero.
+    pub values: Vec<EnumValueDescriptor>,
+}
+
+/// An HTTP route of a method.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpRoute {
+    /// The HTTP method, such as `POST`.
+    pub method: &'static str,
+    /// The path.
+    pub path: String,
+}
+
+/// One rpc of a service.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MethodDescriptor {
+    /// The rpc name (UpperCamelCase).
+    pub name: &'static str,
+    /// The Rust method name.
+    pub rust_name: &'static str,
+    /// The doc comment.
+    pub doc: &'static str,
+    /// The request message name.
+    pub input: &'static str,
+    /// The response message name.
+    pub output: &'static str,
+    /// The HTTP routes that reach the method.
+    pub http: Vec<HttpRoute>,
+}
+
+/// A service, with every message and enum it uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceDescriptor {
+    /// The proto package; empty for none.
+    pub package: &'static str,
+    /// The service name.
+    pub name: &'static str,
+    /// The doc comment.
+    pub doc: &'static str,
+    /// The rpcs in declaration order.
+    pub methods: Vec<MethodDescriptor>,
+    /// Every message the methods use, transitively, in first-use order.
+    pub messages: Vec<MessageDescriptor>,
+    /// Every enum those messages use.
+    pub enums: Vec<EnumDescriptor>,
+}
+
+impl ServiceDescriptor {
+    /// The full service name, `<package>.<Service>`.
+    pub fn full_name(&self) -> String {
+        if self.package.is_empty() {
+            self.name.to_owned()
+        } else {
+            format!("{}.{}", self.package, self.name)
+        }
+    }
+
+    /// The `.proto` text of the service and of every message and enum it uses.
+    pub fn proto_file(&self) -> String {
+        proto::render(self)
+    }
+}
+
+/// Collects the messages and enums reachable from a service, each once.
+#[derive(Debug, Default)]
+pub struct Registry {
+    messages: Vec<MessageDescriptor>,
+    enums: Vec<EnumDescriptor>,
+    seen: Vec<&'static str>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Returns `true` the first time a type name is seen: the caller then describes it.
+    pub fn first_visit(&mut self, name: &'static str) -> bool {
+        if self.seen.contains(&name) {
+            false
+        } else {
+            self.seen.push(name);
+            true
+        }
+    }
+
+    /// Adds a message.
+    pub fn add_message(&mut self, message: MessageDescriptor) {
+        self.messages.push(message);
+    }
+
+    /// Adds an enum.
+    pub fn add_enum(&mut self, descriptor: EnumDescriptor) {
+        self.enums.push(descriptor);
+    }
+
+    /// The collected messages and enums.
+    pub fn finish(self) -> (Vec<MessageDescriptor>, Vec<EnumDescriptor>) {
+        (self.messages, self.enums)
+    }
+}
+
+/// A message or enum type that describes itself, implemented by `#[protoapi::message]`.
+pub trait NamedSchema {
+    /// Registers the type (and what it uses) and returns how a field refers to it.
+    fn register(registry: &mut Registry) -> FieldType;
+}
+
+/// How one value of a kind appears in a `.proto` file.
+pub trait SchemaKind<T> {
+    /// The value type, registering named types on the way.
+    fn field_type(registry: &mut Registry) -> FieldType;
+}
+
+/// How a field appears in a `.proto` file.
+pub trait SchemaField<T> {
+    /// The field's label and type.
+    fn describe(registry: &mut Registry) -> (Label, FieldType);
+}
+
+macro_rules! scalar_schema {
+    ($($marker:ident => $scalar:ident),* $(,)?) => {$(
+        impl<T> SchemaKind<T> for $marker {
+            fn field_type(_: &mut Registry) -> FieldType {
+                FieldType::Scalar(ScalarType::$scalar)
+            }
+        }
+    )*};
+}
+
+scalar_schema! {
+    Int32 => Int32, SInt32 => SInt32, SFixed32 => SFixed32,
+    Int64 => Int64, SInt64 => SInt64, SFixed64 => SFixed64,
+    UInt32 => UInt32, Fixed32 => Fixed32, UInt64 => UInt64, Fixed64 => Fixed64,
+    Bool => Bool, Float => Float, Double => Double, Str => String, Bytes => Bytes,
+}
+
+impl<T: NamedSchema> SchemaKind<T> for Named {
+    fn field_type(registry: &mut Registry) -> FieldType {
+        T::register(registry)
+    }
+}
+
+impl<T, K: SchemaKind<T>> SchemaField<T> for Singular<K> {
+    fn describe(registry: &mut Registry) -> (Label, FieldType) {
+        (Label::Singular, K::field_type(registry))
+    }
+}
+
+impl<T, K: SchemaKind<T>> SchemaField<Option<T>> for Optional<K> {
+    fn describe(registry: &mut Registry) -> (Label, FieldType) {
+        let ty = K::field_type(registry);
+        // Message fields have presence already; `optional` is for scalars and enums.
+        let label = if matches!(ty, FieldType::Message(_)) { Label::Singular } else { Label::Optional };
+        (label, ty)
+    }
+}
+
+impl<T, K: SchemaKind<T>> SchemaField<Vec<T>> for Repeated<K> {
+    fn describe(registry: &mut Registry) -> (Label, FieldType) {
+        (Label::Repeated, K::field_type(registry))
+    }
+}
+
+impl<M, KK, VK> SchemaField<M> for Map<KK, VK>
+where
+    M: ProtoMap,
+    KK: SchemaKind<M::Key>,
+    VK: SchemaKind<M::Value>,
+{
+    fn describe(registry: &mut Registry) -> (Label, FieldType) {
+        let key = match KK::field_type(registry) {
+            FieldType::Scalar(scalar) => scalar,
+            // The macro admits only scalar keys.
+            _ => ScalarType::String,
+        };
+        (Label::Singular, FieldType::Map(key, Box::new(VK::field_type(registry))))
+    }
+}
+
