@@ -1,13 +1,28 @@
 //! Procedural macros of protoapi. Use them through the `protoapi` crate, which documents them.
+//!
+//! Each macro goes through the same stages: `attr` parses the attribute grammar, `model` builds
+//! the typed model (keeping spans), `check` applies the rules across items, and `expand` writes
+//! the code. Every error is collected in a `Ctxt` and reported at once; on error the user's item
+//! is still emitted so that one mistake does not cascade. Set `PROTOAPI_DEBUG=1` to print each
+//! expansion to standard error.
+
+mod attr;
+mod check;
+mod ctxt;
+mod expand;
+mod model;
+mod types;
 
 use proc_macro::TokenStream;
 
+/// See `protoapi::message`.
 #[proc_macro_attribute]
-pub fn message(_attr: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn message(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::message(attr.into(), item.into()).into()
 }
 
+/// See `protoapi::service`.
 #[proc_macro_attribute]
-pub fn service(_attr: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn service(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::service(attr.into(), item.into()).into()
 }

@@ -176,9 +176,9 @@ pub fn decode_json<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, Sta
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
+        let path = json_path(error.path());
         let inner = error.into_inner();
-        if path == "." {
+        if path.is_empty() {
             Status::invalid_argument(format!("invalid JSON: {inner}"))
         } else {
             Status::invalid_argument(format!("invalid JSON at `{path}`: {inner}"))
@@ -188,6 +188,26 @@ pub fn decode_json<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, Sta
         .end()
         .map_err(|error| Status::invalid_argument(format!("invalid JSON: {error}")))?;
     Ok(value)
+}
+
+/// A field path such as `items[2].name`, up to the first segment that is not known (the key
+/// of an object cut short, say).
+fn json_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            Segment::Unknown => break,
+        }
+    }
+    out
 }
 
 /// A JSON response.

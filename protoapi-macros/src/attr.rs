@@ -1,0 +1,270 @@
+//! The attribute grammar, in one place. Unknown and repeated keys are errors that list what is
+//! accepted.
+
+use proc_macro2::{Span, TokenStream};
+use syn::meta::ParseNestedMeta;
+use syn::parse::Parser as _;
+use syn::{Attribute, LitInt, LitStr};
+
+use crate::ctxt::Ctxt;
+
+/// A value given at most once, with the span of its key for errors.
+pub struct Value<T> {
+    key: &'static str,
+    value: Option<(Span, T)>,
+}
+
+impl<T> Value<T> {
+    fn new(key: &'static str) -> Self {
+        Value { key, value: None }
+    }
+
+    fn set(&mut self, cx: &Ctxt, span: Span, value: T) {
+        if self.value.is_some() {
+            cx.error_at(span, format_args!("duplicate `protoapi` attribute `{}`", self.key));
+        } else {
+            self.value = Some((span, value));
+        }
+    }
+
+    pub fn get(&self) -> Option<&T> {
+        self.value.as_ref().map(|(_, v)| v)
+    }
+
+
+}
+
+fn unknown_key(cx: &Ctxt, meta: &ParseNestedMeta, expected: &[&str]) -> syn::Result<()> {
+    let key = meta.path.to_token_stream_string();
+    let list = expected.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+    cx.error_spanned_by(&meta.path, format_args!("unknown `protoapi` attribute `{key}`, expected one of {list}"));
+    // Skip the value, if any, so that parsing goes on with the next key.
+    if meta.input.peek(syn::Token![=]) {
+        let _: syn::Expr = meta.value()?.parse()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _ = meta.parse_nested_meta(|_| Ok(()));
+    }
+    Ok(())
+}
+
+trait PathString {
+    fn to_token_stream_string(&self) -> String;
+}
+
+impl PathString for syn::Path {
+    fn to_token_stream_string(&self) -> String {
+        quote::quote!(#self).to_string().replace(' ', "")
+    }
+}
+
+fn lit_str(meta: &ParseNestedMeta) -> syn::Result<LitStr> {
+    meta.value()?.parse()
+}
+
+/// Runs `f` on every key of every `#[protoapi(...)]` attribute in `attrs`.
+fn each_protoapi_key(
+    cx: &Ctxt,
+    attrs: &[Attribute],
+    mut f: impl FnMut(&ParseNestedMeta) -> syn::Result<()>,
+) {
+    for attr in attrs {
+        if !attr.path().is_ident("protoapi") {
+            continue;
+        }
+        if let Err(error) = attr.parse_nested_meta(|meta| f(&meta)) {
+            cx.syn_error(error);
+        }
+    }
+}
+
+/// `#[protoapi::service(package = "...", name = "...", crate = "...")]`
+pub struct ServiceArgs {
+    pub package: Value<LitStr>,
+    pub name: Value<LitStr>,
+    pub krate: Value<syn::Path>,
+}
+
+impl ServiceArgs {
+    const KEYS: &'static [&'static str] = &["package", "name", "crate"];
+
+    pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Self {
+        let mut args = ServiceArgs {
+            package: Value::new("package"),
+            name: Value::new("name"),
+            krate: Value::new("crate"),
+        };
+        let parser = syn::meta::parser(|meta| {
+            let span = meta.path.span_of_first();
+            if meta.path.is_ident("package") {
+                args.package.set(cx, span, lit_str(&meta)?);
+            } else if meta.path.is_ident("name") {
+                args.name.set(cx, span, lit_str(&meta)?);
+            } else if meta.path.is_ident("crate") {
+                let lit = lit_str(&meta)?;
+                args.krate.set(cx, span, lit.parse()?);
+            } else {
+                unknown_key(cx, &meta, Self::KEYS)?;
+            }
+            Ok(())
+        });
+        if let Err(error) = parser.parse2(tokens) {
+            cx.syn_error(error);
+        }
+        args
+    }
+}
+
+/// `#[protoapi::message(name = "...", crate = "...")]`
+pub struct MessageArgs {
+    pub name: Value<LitStr>,
+    pub krate: Value<syn::Path>,
+}
+
+impl MessageArgs {
+    const KEYS: &'static [&'static str] = &["name", "crate"];
+
+    pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Self {
+        let mut args = MessageArgs { name: Value::new("name"), krate: Value::new("crate") };
+        let parser = syn::meta::parser(|meta| {
+            let span = meta.path.span_of_first();
+            if meta.path.is_ident("name") {
+                args.name.set(cx, span, lit_str(&meta)?);
+            } else if meta.path.is_ident("crate") {
+                let lit = lit_str(&meta)?;
+                args.krate.set(cx, span, lit.parse()?);
+            } else {
+                unknown_key(cx, &meta, Self::KEYS)?;
+            }
+            Ok(())
+        });
+        if let Err(error) = parser.parse2(tokens) {
+            cx.syn_error(error);
+        }
+        args
+    }
+}
+
+/// `#[protoapi(path = "/p", name = "Rpc")]` on a trait method.
+pub struct MethodAttrs {
+    pub path: Value<LitStr>,
+    pub name: Value<LitStr>,
+}
+
+impl MethodAttrs {
+    const KEYS: &'static [&'static str] = &["path", "name"];
+
+    pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut out = MethodAttrs { path: Value::new("path"), name: Value::new("name") };
+        each_protoapi_key(cx, attrs, |meta| {
+            let span = meta.path.span_of_first();
+            if meta.path.is_ident("path") {
+                out.path.set(cx, span, lit_str(meta)?);
+            } else if meta.path.is_ident("name") {
+                out.name.set(cx, span, lit_str(meta)?);
+            } else {
+                unknown_key(cx, meta, Self::KEYS)?;
+            }
+            Ok(())
+        });
+        out
+    }
+}
+
+/// `#[protoapi(tag = 5, name = "x", encoding = "sint64")]` on a message field.
+pub struct FieldAttrs {
+    pub tag: Value<LitInt>,
+    pub name: Value<LitStr>,
+    pub encoding: Value<LitStr>,
+}
+
+impl FieldAttrs {
+    const KEYS: &'static [&'static str] = &["tag", "name", "encoding"];
+
+    pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut out = FieldAttrs {
+            tag: Value::new("tag"),
+            name: Value::new("name"),
+            encoding: Value::new("encoding"),
+        };
+        each_protoapi_key(cx, attrs, |meta| {
+            let span = meta.path.span_of_first();
+            if meta.path.is_ident("tag") {
+                out.tag.set(cx, span, meta.value()?.parse()?);
+            } else if meta.path.is_ident("name") {
+                out.name.set(cx, span, lit_str(meta)?);
+            } else if meta.path.is_ident("encoding") {
+                out.encoding.set(cx, span, lit_str(meta)?);
+            } else {
+                unknown_key(cx, meta, Self::KEYS)?;
+            }
+            Ok(())
+        });
+        out
+    }
+}
+
+/// `#[protoapi(name = "X")]` on an enum variant.
+pub struct VariantAttrs {
+    pub name: Value<LitStr>,
+}
+
+impl VariantAttrs {
+    const KEYS: &'static [&'static str] = &["name"];
+
+    pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut out = VariantAttrs { name: Value::new("name") };
+        each_protoapi_key(cx, attrs, |meta| {
+            let span = meta.path.span_of_first();
+            if meta.path.is_ident("name") {
+                out.name.set(cx, span, lit_str(meta)?);
+            } else {
+                unknown_key(cx, meta, Self::KEYS)?;
+            }
+            Ok(())
+        });
+        out
+    }
+}
+
+/// Rejects `#[protoapi(...)]` where no keys are accepted.
+pub fn reject_protoapi_attrs(cx: &Ctxt, attrs: &[Attribute], what: &str) {
+    for attr in attrs {
+        if attr.path().is_ident("protoapi") {
+            cx.error_spanned_by(attr, format_args!("`#[protoapi(...)]` is not accepted on {what}"));
+        }
+    }
+}
+
+/// The attributes without `#[protoapi(...)]`, which only the macro reads.
+pub fn without_protoapi(attrs: &[Attribute]) -> Vec<Attribute> {
+    attrs.iter().filter(|a| !a.path().is_ident("protoapi")).cloned().collect()
+}
+
+/// The doc comment (`///` lines) joined, one leading space per line removed.
+pub fn doc(attrs: &[Attribute]) -> String {
+    let mut lines = Vec::new();
+    for attr in attrs {
+        if !attr.path().is_ident("doc") {
+            continue;
+        }
+        if let syn::Meta::NameValue(nv) = &attr.meta {
+            if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value {
+                let text = s.value();
+                for line in text.lines() {
+                    lines.push(line.strip_prefix(' ').unwrap_or(line).to_owned());
+                }
+            }
+        }
+    }
+    lines.join("\n").trim().to_owned()
+}
+
+trait SpanOfFirst {
+    fn span_of_first(&self) -> Span;
+}
+
+impl SpanOfFirst for syn::Path {
+    fn span_of_first(&self) -> Span {
+        self.segments.first().map_or_else(Span::call_site, |s| s.ident.span())
+    }
+}

@@ -1,0 +1,81 @@
+//! `<Trait>Client`: a typed tonic client.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::model::Service;
+
+impl Service {
+    pub fn client(&self) -> TokenStream {
+        let krate = &self.krate;
+        let private = quote!(#krate::__private);
+        let vis = &self.item.vis;
+        let client = self.client_ident();
+        let full_name = self.full_name();
+        let client_doc = format!(
+            "A gRPC client of `{full_name}`: `{client}::connect(\"http://127.0.0.1:8080\").await?`."
+        );
+        let methods = self.methods.iter().map(|m| {
+            let attrs = m.attrs.iter().filter(|a| a.path().is_ident("doc"));
+            let method = &m.ident;
+            let request = &m.request;
+            let response = &m.response;
+            let rpc = &m.rpc_name;
+            let path = format!("/{full_name}/{rpc}");
+            quote! {
+                #(#attrs)*
+                pub async fn #method(
+                    &self,
+                    request: impl #private::tonic::IntoRequest<#request>,
+                ) -> ::core::result::Result<#private::tonic::Response<#response>, #krate::Status> {
+                    #private::grpc::client_unary(
+                        &self.inner,
+                        #private::tonic::IntoRequest::into_request(request),
+                        #path,
+                        #full_name,
+                        #rpc,
+                    )
+                    .await
+                }
+            }
+        });
+        quote! {
+            #[doc = #client_doc]
+            #[derive(::core::clone::Clone, ::core::fmt::Debug)]
+            #vis struct #client<T = #private::tonic::transport::Channel> {
+                inner: #private::tonic::client::Grpc<T>,
+            }
+
+            impl #client<#private::tonic::transport::Channel> {
+                /// Connects to a server, such as `"http://127.0.0.1:8080"`.
+                pub async fn connect<D>(destination: D) -> ::core::result::Result<Self, #private::tonic::transport::Error>
+                where
+                    D: ::core::convert::TryInto<#private::tonic::transport::Endpoint>,
+                    D::Error: ::core::convert::Into<#private::tonic::codegen::StdError>,
+                {
+                    let channel = #private::tonic::transport::Endpoint::new(destination)?.connect().await?;
+                    ::core::result::Result::Ok(Self::new(channel))
+                }
+            }
+
+            impl<T: #private::grpc::Transport> #client<T> {
+                /// A client over any tonic transport (a `Channel`, or one wrapped in layers).
+                pub fn new(inner: T) -> Self {
+                    Self { inner: #private::tonic::client::Grpc::new(inner) }
+                }
+
+                /// A client that sends every request to `origin` (scheme and authority).
+                pub fn with_origin(inner: T, origin: #private::http::Uri) -> Self {
+                    Self { inner: #private::tonic::client::Grpc::with_origin(inner, origin) }
+                }
+
+                /// The underlying tonic client.
+                pub fn into_inner(self) -> #private::tonic::client::Grpc<T> {
+                    self.inner
+                }
+
+                #(#methods)*
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! The gRPC side: `<Trait>Server<T>` as a tonic service, one match arm per rpc.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::service::call_ident;
+use crate::model::Service;
+
+impl Service {
+    pub fn grpc(&self) -> TokenStream {
+        let krate = &self.krate;
+        let private = quote!(#krate::__private);
+        let trait_ident = &self.item.ident;
+        let server = self.server_ident();
+        let full_name = self.full_name();
+        let arms = self.methods.iter().map(|m| {
+            let path = format!("/{full_name}/{}", m.rpc_name);
+            let call = call_ident(m);
+            quote! {
+                #path => ::std::boxed::Box::pin(#private::grpc::unary(
+                    ::core::clone::Clone::clone(&self.inner),
+                    self.limits,
+                    request,
+                    Self::#call,
+                )),
+            }
+        });
+        quote! {
+            #[automatically_derived]
+            impl<T, B> #private::tonic::codegen::Service<#private::http::Request<B>> for #server<T>
+            where
+                T: #trait_ident,
+                B: #private::tonic::codegen::Body<Data = #private::bytes::Bytes> + ::core::marker::Send + 'static,
+                B::Error: ::core::convert::Into<#private::tonic::codegen::StdError> + ::core::marker::Send + 'static,
+            {
+                type Response = #private::http::Response<#private::tonic::body::Body>;
+                type Error = #private::Infallible;
+                type Future = #private::BoxFuture<::core::result::Result<Self::Response, #private::Infallible>>;
+
+                fn poll_ready(
+                    &mut self,
+                    _cx: &mut #private::TaskContext<'_>,
+                ) -> #private::Poll<::core::result::Result<(), #private::Infallible>> {
+                    #private::Poll::Ready(::core::result::Result::Ok(()))
+                }
+
+                fn call(&mut self, request: #private::http::Request<B>) -> Self::Future {
+                    match request.uri().path() {
+                        #(#arms)*
+                        path => ::std::boxed::Box::pin(#private::grpc::unimplemented(::std::string::String::from(path))),
+                    }
+                }
+            }
+        }
+    }
+}

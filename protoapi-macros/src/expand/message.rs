@@ -1,0 +1,332 @@
+//! `#[protoapi::message]`: the struct or enum, and its prost, JSON and schema impls.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::derives;
+use crate::model::{Enum, Message};
+
+impl Message {
+    /// The struct as written, without the attributes only the macro reads.
+    pub fn fallback(&self) -> TokenStream {
+        let item = &self.item;
+        quote!(#item)
+    }
+
+    pub fn expand(&self) -> TokenStream {
+        let krate = &self.krate;
+        let private = quote!(#krate::__private);
+        let item = &self.item;
+        let ident = &item.ident;
+        let derive = derives(&item.attrs, &["Clone", "PartialEq", "Debug", "Default"]);
+        let proto_name = &self.proto_name;
+        let doc = &self.doc;
+
+        let idents: Vec<_> = self.fields.iter().map(|f| &f.ident).collect();
+        let tags: Vec<_> = self.fields.iter().map(|f| f.tag).collect();
+        let proto_names: Vec<_> = self.fields.iter().map(|f| &f.proto_name).collect();
+        let json_names: Vec<_> = self.fields.iter().map(|f| &f.json_name).collect();
+        let field_docs: Vec<_> = self.fields.iter().map(|f| &f.doc).collect();
+        let indexes: Vec<_> = (0..self.fields.len()).collect();
+        // `<Codec as Trait<FieldType>>`, spanned at the field type so that a type that is no
+        // message points at the field.
+        let codec_as = |trait_name: TokenStream| -> Vec<TokenStream> {
+            self.fields
+                .iter()
+                .map(|f| {
+                    let codec = f.codec.tokens(&private);
+                    let ty = &f.ty;
+                    quote_spanned!(ty.span()=> <#codec as #private::#trait_name<#ty>>)
+                })
+                .collect()
+        };
+        let wire = codec_as(quote!(WireField));
+        let json = codec_as(quote!(JsonField));
+        let schema = codec_as(quote!(SchemaField));
+        let codecs: Vec<_> = self.fields.iter().map(|f| f.codec.tokens(&private)).collect();
+        let types: Vec<_> = self.fields.iter().map(|f| &f.ty).collect();
+        let field_count = self.fields.len();
+
+        quote! {
+            #derive
+            #item
+
+            #[automatically_derived]
+            impl #private::prost::Message for #ident {
+                fn encode_raw(&self, buf: &mut impl #private::bytes::BufMut) {
+                    #( #wire::encode(#tags, &self.#idents, buf); )*
+                }
+
+                fn merge_field(
+                    &mut self,
+                    tag: u32,
+                    wire_type: #private::prost::encoding::WireType,
+                    buf: &mut impl #private::bytes::Buf,
+                    ctx: #private::prost::encoding::DecodeContext,
+                ) -> ::core::result::Result<(), #private::prost::DecodeError> {
+                    match tag {
+                        #(
+                            #tags => #wire::merge(wire_type, &mut self.#idents, buf, ctx)
+                                .map_err(|error| #private::wire::field_error(error, #proto_name, #proto_names)),
+                        )*
+                        _ => #private::prost::encoding::skip_field(wire_type, tag, buf, ctx),
+                    }
+                }
+
+                fn encoded_len(&self) -> usize {
+                    0 #( + #wire::encoded_len(#tags, &self.#idents) )*
+                }
+
+                fn clear(&mut self) {
+                    *self = <Self as ::core::default::Default>::default();
+                }
+            }
+
+            #[automatically_derived]
+            impl #private::NamedType for #ident {
+                const WIRE_TYPE: #private::prost::encoding::WireType =
+                    #private::prost::encoding::WireType::LengthDelimited;
+                const PACKABLE: bool = false;
+                fn is_default_value(&self) -> bool {
+                    false
+                }
+                fn encode_value(&self, buf: &mut impl #private::bytes::BufMut) {
+                    #private::wire::message_encode_value(self, buf)
+                }
+                fn value_len(&self) -> usize {
+                    #private::wire::message_value_len(self)
+                }
+                fn merge_value(
+                    &mut self,
+                    buf: &mut impl #private::bytes::Buf,
+                    ctx: #private::prost::encoding::DecodeContext,
+                ) -> ::core::result::Result<(), #private::prost::DecodeError> {
+                    #private::wire::message_merge_value(self, buf, ctx)
+                }
+            }
+
+            #[automatically_derived]
+            impl #private::serde::Serialize for #ident {
+                fn serialize<__S: #private::serde::Serializer>(
+                    &self,
+                    serializer: __S,
+                ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    use #private::serde::ser::SerializeStruct as _;
+                    let mut state = serializer.serialize_struct(#proto_name, #field_count)?;
+                    #(
+                        if !#json::is_absent(&self.#idents) {
+                            state.serialize_field(
+                                #json_names,
+                                &#private::json::Ser::<#codecs, #types>::new(&self.#idents),
+                            )?;
+                        }
+                    )*
+                    state.end()
+                }
+            }
+
+            #[automatically_derived]
+            impl<'de> #private::serde::Deserialize<'de> for #ident {
+                fn deserialize<__D: #private::serde::Deserializer<'de>>(
+                    deserializer: __D,
+                ) -> ::core::result::Result<Self, __D::Error> {
+                    #private::json::deserialize_message::<Self, __D>(deserializer)
+                }
+            }
+
+            #[automatically_derived]
+            impl #private::JsonMessage for #ident {
+                const NAME: &'static str = #proto_name;
+                const FIELDS: &'static [(&'static str, &'static str)] = &[ #( (#proto_names, #json_names) ),* ];
+                fn merge_json_field<'de, __A: #private::serde::de::MapAccess<'de>>(
+                    &mut self,
+                    index: usize,
+                    map: &mut __A,
+                ) -> ::core::result::Result<(), __A::Error> {
+                    match index {
+                        #(
+                            #indexes => {
+                                self.#idents = map.next_value_seed(#private::json::Seed::<#codecs, #types>::new())?;
+                            }
+                        )*
+                        _ => {
+                            map.next_value::<#private::serde::de::IgnoredAny>()?;
+                        }
+                    }
+                    ::core::result::Result::Ok(())
+                }
+            }
+
+            #[automatically_derived]
+            impl #private::NamedSchema for #ident {
+                fn register(registry: &mut #private::Registry) -> #private::FieldType {
+                    if registry.first_visit(#proto_name) {
+                        let fields = ::std::vec![
+                            #({
+                                let (label, ty) = #schema::describe(registry);
+                                #private::FieldDescriptor {
+                                    name: #proto_names,
+                                    json_name: #json_names,
+                                    tag: #tags,
+                                    label,
+                                    ty,
+                                    doc: #field_docs,
+                                }
+                            }),*
+                        ];
+                        registry.add_message(#private::MessageDescriptor { name: #proto_name, doc: #doc, fields });
+                    }
+                    #private::FieldType::Message(#proto_name)
+                }
+            }
+
+            #[automatically_derived]
+            impl #krate::ProtoMessage for #ident {
+                const PROTO_NAME: &'static str = #proto_name;
+            }
+        }
+    }
+}
+
+impl Enum {
+    /// The enum as written, without the attributes only the macro reads.
+    pub fn fallback(&self) -> TokenStream {
+        let item = &self.item;
+        quote!(#item)
+    }
+
+    pub fn expand(&self) -> TokenStream {
+        let krate = &self.krate;
+        let private = quote!(#krate::__private);
+        let item = &self.item;
+        let ident = &item.ident;
+        let derive = derives(
+            &item.attrs,
+            &["Clone", "Copy", "Debug", "PartialEq", "Eq", "Hash", "PartialOrd", "Ord"],
+        );
+        let user_default = super::user_derives(&item.attrs).iter().any(|d| d == "Default");
+        let proto_name = &self.proto_name;
+        let doc = &self.doc;
+        let variants: Vec<_> = self.variants.iter().map(|v| &v.ident).collect();
+        let names: Vec<_> = self.variants.iter().map(|v| &v.proto_name).collect();
+        let numbers: Vec<_> = self.variants.iter().map(|v| v.number).collect();
+        let docs: Vec<_> = self.variants.iter().map(|v| &v.doc).collect();
+        let zero = self.variants.iter().find(|v| v.number == 0).map(|v| &v.ident);
+        let default_impl = match zero {
+            Some(zero) if !user_default => quote! {
+                #[automatically_derived]
+                impl ::core::default::Default for #ident {
+                    fn default() -> Self {
+                        Self::#zero
+                    }
+                }
+            },
+            _ => TokenStream::new(),
+        };
+
+        quote! {
+            #derive
+            #item
+
+            #default_impl
+
+            #[automatically_derived]
+            impl #krate::ProtoEnum for #ident {
+                const PROTO_NAME: &'static str = #proto_name;
+                const VALUES: &'static [(&'static str, i32)] = &[ #( (#names, #numbers) ),* ];
+                fn from_i32(number: i32) -> ::core::option::Option<Self> {
+                    match number {
+                        #( #numbers => ::core::option::Option::Some(Self::#variants), )*
+                        _ => ::core::option::Option::None,
+                    }
+                }
+                fn to_i32(self) -> i32 {
+                    match self {
+                        #( Self::#variants => #numbers, )*
+                    }
+                }
+                fn name(self) -> &'static str {
+                    match self {
+                        #( Self::#variants => #names, )*
+                    }
+                }
+            }
+
+            #[automatically_derived]
+            impl ::core::convert::From<#ident> for i32 {
+                fn from(value: #ident) -> i32 {
+                    <#ident as #krate::ProtoEnum>::to_i32(value)
+                }
+            }
+
+            #[automatically_derived]
+            impl ::core::convert::TryFrom<i32> for #ident {
+                type Error = i32;
+                fn try_from(number: i32) -> ::core::result::Result<Self, i32> {
+                    <#ident as #krate::ProtoEnum>::from_i32(number).ok_or(number)
+                }
+            }
+
+            #[automatically_derived]
+            impl #private::NamedType for #ident {
+                const WIRE_TYPE: #private::prost::encoding::WireType =
+                    #private::prost::encoding::WireType::Varint;
+                const PACKABLE: bool = true;
+                fn is_default_value(&self) -> bool {
+                    <#ident as #krate::ProtoEnum>::to_i32(*self) == 0
+                }
+                fn encode_value(&self, buf: &mut impl #private::bytes::BufMut) {
+                    let number = <#ident as #krate::ProtoEnum>::to_i32(*self);
+                    <#private::Int32 as #private::Kind<i32>>::encode_value(&number, buf)
+                }
+                fn value_len(&self) -> usize {
+                    let number = <#ident as #krate::ProtoEnum>::to_i32(*self);
+                    <#private::Int32 as #private::Kind<i32>>::value_len(&number)
+                }
+                fn merge_value(
+                    &mut self,
+                    buf: &mut impl #private::bytes::Buf,
+                    _ctx: #private::prost::encoding::DecodeContext,
+                ) -> ::core::result::Result<(), #private::prost::DecodeError> {
+                    #private::wire::enum_merge_value(self, buf)
+                }
+            }
+
+            #[automatically_derived]
+            impl #private::serde::Serialize for #ident {
+                fn serialize<__S: #private::serde::Serializer>(
+                    &self,
+                    serializer: __S,
+                ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    #private::json::serialize_enum(*self, serializer)
+                }
+            }
+
+            #[automatically_derived]
+            impl<'de> #private::serde::Deserialize<'de> for #ident {
+                fn deserialize<__D: #private::serde::Deserializer<'de>>(
+                    deserializer: __D,
+                ) -> ::core::result::Result<Self, __D::Error> {
+                    #private::json::deserialize_enum(deserializer)
+                }
+            }
+
+            #[automatically_derived]
+            impl #private::NamedSchema for #ident {
+                fn register(registry: &mut #private::Registry) -> #private::FieldType {
+                    if registry.first_visit(#proto_name) {
+                        registry.add_enum(#private::EnumDescriptor {
+                            name: #proto_name,
+                            doc: #doc,
+                            values: ::std::vec![
+                                #( #private::EnumValueDescriptor { name: #names, number: #numbers, doc: #docs } ),*
+                            ],
+                        });
+                    }
+                    #private::FieldType::Enum(#proto_name)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! `#[protoapi::service]`: the trait, the `<Trait>Server<T>` type and its descriptor.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::model::{Method, Service};
+
+impl Service {
+    /// The trait as written, without the attributes only the macro reads.
+    pub fn fallback(&self) -> TokenStream {
+        let mut item = self.item.clone();
+        for trait_item in &mut item.items {
+            if let syn::TraitItem::Fn(method) = trait_item {
+                method.attrs = crate::attr::without_protoapi(&method.attrs);
+            }
+        }
+        quote!(#item)
+    }
+
+    pub fn server_ident(&self) -> syn::Ident {
+        format_ident!("{}Server", self.item.ident)
+    }
+
+    pub fn client_ident(&self) -> syn::Ident {
+        format_ident!("{}Client", self.item.ident)
+    }
+
+    pub fn expand(&self) -> TokenStream {
+        let trait_def = self.trait_def();
+        let server = self.server();
+        let grpc = self.grpc();
+        let http = self.http();
+        let client = self.client();
+        let assertions = self.assertions();
+        quote! {
+            #trait_def
+            #server
+            #grpc
+            #http
+            #client
+            #assertions
+        }
+    }
+
+    /// The trait, its methods returning `Send` futures so that the server can spawn them;
+    /// implementations write plain `async fn`.
+    fn trait_def(&self) -> TokenStream {
+        let item = &self.item;
+        let attrs = &item.attrs;
+        let vis = &item.vis;
+        let ident = &item.ident;
+        let supertraits = item.supertraits.iter();
+        let methods = self.methods.iter().map(|m| {
+            let attrs = &m.attrs;
+            let name = &m.ident;
+            let output = &m.output;
+            let request_arg = &m.request_arg;
+            let request = &m.request;
+            let ctx = m.ctx_arg.as_ref().map(|(arg, ty)| quote!(#arg: #ty,));
+            quote! {
+                #(#attrs)*
+                fn #name(&self, #ctx #request_arg: #request)
+                    -> impl ::core::future::Future<Output = #output> + ::core::marker::Send;
+            }
+        });
+        quote! {
+            #(#attrs)*
+            #vis trait #ident: #(#supertraits +)* ::core::marker::Send + ::core::marker::Sync + 'static {
+                #(#methods)*
+            }
+        }
+    }
+
+    /// `<Trait>Server<T>`, its constructors, descriptor and call functions.
+    fn server(&self) -> TokenStream {
+        let krate = &self.krate;
+        let private = quote!(#krate::__private);
+        let vis = &self.item.vis;
+        let trait_ident = &self.item.ident;
+        let server = self.server_ident();
+        let full_name = self.full_name();
+        let package = &self.package;
+        let name = &self.name;
+        let doc = &self.doc;
+        let server_doc = format!(
+            "The gRPC service `{full_name}` and the HTTP routes of [`{trait_ident}`]: add it to a `protoapi::Server`."
+        );
+        let calls = self.methods.iter().map(|m| self.call_fn(m));
+        let methods = self.methods.iter().map(|m| {
+            let rpc = &m.rpc_name;
+            let rust = m.ident.to_string();
+            let doc = &m.doc;
+            let request = &m.request;
+            let response = &m.response;
+            let path = &m.http_path;
+            quote! {
+                #private::MethodDescriptor {
+                    name: #rpc,
+                    rust_name: #rust,
+                    doc: #doc,
+                    input: {
+                        <#request as #private::NamedSchema>::register(&mut registry);
+                        <#request as #krate::ProtoMessage>::PROTO_NAME
+                    },
+                    output: {
+                        <#response as #private::NamedSchema>::register(&mut registry);
+                        <#response as #krate::ProtoMessage>::PROTO_NAME
+                    },
+                    http: ::std::vec![#private::HttpRoute { method: "POST", path: ::std::string::String::from(#path) }],
+                }
+            }
+        });
+        quote! {
+            #[doc = #server_doc]
+            #vis struct #server<T> {
+                inner: #private::Arc<T>,
+                limits: #krate::Limits,
+            }
+
+            #[automatically_derived]
+            impl<T> ::core::clone::Clone for #server<T> {
+                fn clone(&self) -> Self {
+                    Self { inner: ::core::clone::Clone::clone(&self.inner), limits: self.limits }
+                }
+            }
+
+            #[automatically_derived]
+            impl<T> ::core::fmt::Debug for #server<T> {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct(::core::stringify!(#server)).field("limits", &self.limits).finish_non_exhaustive()
+                }
+            }
+
+            impl<T: #trait_ident> #server<T> {
+                /// Serves `service`.
+                pub fn new(service: T) -> Self {
+                    Self::from_arc(#private::Arc::new(service))
+                }
+
+                /// Serves a service that is shared with other code.
+                pub fn from_arc(service: #private::Arc<T>) -> Self {
+                    Self { inner: service, limits: ::core::default::Default::default() }
+                }
+
+                /// Sets the size limits (used when the server is a plain tower service; a
+                /// `protoapi::Server` applies its own).
+                pub fn with_limits(mut self, limits: #krate::Limits) -> Self {
+                    self.limits = limits;
+                    self
+                }
+
+                #(#calls)*
+            }
+
+            impl<T> #server<T> {
+                /// The service's methods, routes and messages.
+                pub fn descriptor() -> #private::ServiceDescriptor {
+                    let mut registry = #private::Registry::new();
+                    let methods = ::std::vec![#(#methods),*];
+                    let (messages, enums) = registry.finish();
+                    #private::ServiceDescriptor {
+                        package: #package,
+                        name: #name,
+                        doc: #doc,
+                        methods,
+                        messages,
+                        enums,
+                    }
+                }
+
+                /// The `.proto` text of the service and every message it uses.
+                pub fn proto_file() -> ::std::string::String {
+                    Self::descriptor().proto_file()
+                }
+            }
+
+            #[automatically_derived]
+            impl<T> #private::tonic::server::NamedService for #server<T> {
+                const NAME: &'static str = #full_name;
+            }
+
+            #[automatically_derived]
+            impl<T: #trait_ident> #krate::ProtoService for #server<T> {
+                fn descriptor(&self) -> #private::ServiceDescriptor {
+                    Self::descriptor()
+                }
+
+                fn grpc_service(&self, limits: #krate::Limits) -> #private::grpc::BoxGrpcService {
+                    #private::grpc::boxed(::core::clone::Clone::clone(self).with_limits(limits))
+                }
+
+                fn http_router(&self, limits: #krate::Limits) -> #private::axum::Router {
+                    self.__protoapi_http_router(limits)
+                }
+            }
+        }
+    }
+
+    /// The function that every transport calls to run one method: it owns the service handle
+    /// and returns a `Send` future.
+    fn call_fn(&self, m: &Method) -> TokenStream {
+        let krate = &self.krate;
+        let private = quote!(#krate::__private);
+        let trait_ident = &self.item.ident;
+        let call = call_ident(m);
+        let method = &m.ident;
+        let request = &m.request;
+        let response = &m.response;
+        let ctx_arg = if m.has_ctx { quote!(ctx,) } else { TokenStream::new() };
+        let ctx_param = if m.has_ctx { quote!(ctx) } else { quote!(_ctx) };
+        quote! {
+            #[doc(hidden)]
+            async fn #call(
+                service: #private::Arc<T>,
+                #ctx_param: #krate::Context,
+                request: #request,
+            ) -> ::core::result::Result<#response, #krate::Status> {
+                <T as #trait_ident>::#method(&service, #ctx_arg request).await
+            }
+        }
+    }
+
+    /// Compile-time checks whose errors point at the user's types.
+    fn assertions(&self) -> TokenStream {
+        let krate = &self.krate;
+        let private = quote!(#krate::__private);
+        let checks = self.methods.iter().flat_map(|m| {
+            [&m.request, &m.response].into_iter().map(|ty| {
+                quote_spanned!(ty.span()=> #private::assert_message::<#ty>();)
+            })
+        });
+        quote! {
+            const _: () = {
+                #(#checks)*
+            };
+        }
+    }
+}
+
+pub fn call_ident(m: &Method) -> syn::Ident {
+    format_ident!("__protoapi_call_{}", m.ident)
+}
