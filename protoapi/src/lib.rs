@@ -77,5 +77,6 @@ pub use server::{Server, ServerBuilder};
 pub use service::ProtoService;
 pub use status::{Code, Status, code_name, http_status};
 
+pub use bytes::Bytes;
 pub use tonic::transport::Channel;
 pub use tonic::{IntoRequest, Request, Response};

@@ -519,7 +519,7 @@ pub fn deserialize_message<'de, M: JsonMessage, D: Deserializer<'de>>(
     impl<'de, M: JsonMessage> Visitor<'de> for MessageVisitor<M> {
         type Value = M;
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            write!(f, "a {} object", M::NAME)
+            write!(f, "an object of message {}", M::NAME)
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<M, A::Error> {
             let mut message = M::default();

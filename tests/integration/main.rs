@@ -1,0 +1,14 @@
+//! Integration tests: real servers on 127.0.0.1, called with the generated tonic client and
+//! with reqwest.
+
+mod api;
+mod support;
+
+mod context;
+mod grpc;
+mod http;
+mod json;
+mod proto;
+mod server;
+mod status;
+mod wire;
