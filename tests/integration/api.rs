@@ -257,3 +257,23 @@ pub async fn lab_server() -> crate::support::TestServer {
 pub async fn lab_client(server: &crate::support::TestServer) -> LabClient {
     LabClient::connect(server.url("")).await.expect("connect")
 }
+
+/// A second service whose HTTP route is `Lab`'s.
+pub mod clash {
+    use super::Child;
+    use protoapi::Status;
+
+    #[protoapi::service(package = "other")]
+    pub trait Clash {
+        #[protoapi(path = "/custom/greet")]
+        async fn greet(&self, req: Child) -> Result<Child, Status>;
+    }
+
+    pub struct ClashImpl;
+
+    impl Clash for ClashImpl {
+        async fn greet(&self, req: Child) -> Result<Child, Status> {
+            Ok(req)
+        }
+    }
+}

@@ -223,8 +223,13 @@ impl Registry {
         self.enums.push(descriptor);
     }
 
-    /// The collected messages and enums.
-    pub fn finish(self) -> (Vec<MessageDescriptor>, Vec<EnumDescriptor>) {
+    /// The collected messages and enums, each in the order it was first used (a message
+    /// before the messages its fields use).
+    pub fn finish(mut self) -> (Vec<MessageDescriptor>, Vec<EnumDescriptor>) {
+        let seen = &self.seen;
+        let position = |name: &str| seen.iter().position(|s| *s == name);
+        self.messages.sort_by_key(|m| position(m.name));
+        self.enums.sort_by_key(|e| position(e.name));
         (self.messages, self.enums)
     }
 }
