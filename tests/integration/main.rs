@@ -5,6 +5,7 @@ mod api;
 mod support;
 
 mod context;
+mod examples;
 mod grpc;
 mod http;
 mod json;
