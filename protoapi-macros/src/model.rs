@@ -310,11 +310,16 @@ impl Method {
 
         const SHAPE: &str = "expected `async fn name(&self, req: Request) -> Result<Response, Status>`, \
             optionally with `ctx: protoapi::Context` before `req`";
-        let mut inputs = sig.inputs.iter();
-        match inputs.next() {
-            Some(FnArg::Receiver(receiver)) if receiver.reference.is_some() && receiver.mutability.is_none() && receiver.colon_token.is_none() => {}
+        let mut inputs = sig.inputs.iter().peekable();
+        match inputs.peek() {
+            Some(FnArg::Receiver(receiver))
+                if receiver.reference.is_some() && receiver.mutability.is_none() && receiver.colon_token.is_none() =>
+            {
+                inputs.next();
+            }
             Some(FnArg::Receiver(receiver)) => {
                 cx.error_spanned_by(receiver, format_args!("protoapi methods take `&self`: {SHAPE}"));
+                inputs.next();
                 ok = false;
             }
             _ => {
@@ -336,7 +341,9 @@ impl Method {
                 (None, None)
             }
             [] => {
-                cx.error_spanned_by(&sig.ident, format_args!("a protoapi method takes a request message: {SHAPE}"));
+                if ok {
+                    cx.error_spanned_by(&sig.ident, format_args!("a protoapi method takes a request message: {SHAPE}"));
+                }
                 (None, None)
             }
             _ => {

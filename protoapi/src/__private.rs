@@ -35,3 +35,9 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 /// Generated code asserts with this that a request or response type is a message, so that the
 /// error points at the type in the user's method signature.
 pub const fn assert_message<T: crate::ProtoMessage>() {}
+
+/// Registers a request or response message in a service's schema and returns its name.
+pub fn register_message<T: crate::ProtoMessage>(registry: &mut Registry) -> &'static str {
+    T::register(registry);
+    T::PROTO_NAME
+}

@@ -17,6 +17,7 @@ use tonic::{Code, Status};
 
 use crate::context::{Context, Transport};
 use crate::limits::Limits;
+use crate::message::ProtoMessage;
 use crate::status::{error_response, status_response};
 
 /// The HTTP routes of one service, grouped by path so that a wrong verb gets a 405 that lists
@@ -70,8 +71,8 @@ where
     S: Send + Sync + 'static,
     F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<Rsp, Status>> + Send,
-    Req: DeserializeOwned + Default + Send + 'static,
-    Rsp: Serialize,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
 {
     let handler = move |request: Request| {
         let service = service.clone();
@@ -92,8 +93,8 @@ pub async fn unary_json<S, F, Req, Rsp, Fut>(
 where
     F: FnOnce(Arc<S>, Context, Req) -> Fut,
     Fut: Future<Output = Result<Rsp, Status>>,
-    Req: DeserializeOwned + Default,
-    Rsp: Serialize,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
 {
     let (parts, body) = request.into_parts();
     if let Err(response) = check_json_content_type(&parts.headers) {

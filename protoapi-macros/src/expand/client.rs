@@ -2,6 +2,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
+use syn::spanned::Spanned;
 
 use crate::model::Service;
 
@@ -22,12 +23,9 @@ impl Service {
             let response = &m.response;
             let rpc = &m.rpc_name;
             let path = format!("/{full_name}/{rpc}");
-            quote! {
-                #(#attrs)*
-                pub async fn #method(
-                    &self,
-                    request: impl #private::tonic::IntoRequest<#request>,
-                ) -> ::core::result::Result<#private::tonic::Response<#response>, #krate::Status> {
+            // Spanned at the request type, so that a type that is no message is reported there.
+            let call = super::respan(
+                quote! {
                     #private::grpc::client_unary(
                         &self.inner,
                         #private::tonic::IntoRequest::into_request(request),
@@ -35,7 +33,16 @@ impl Service {
                         #full_name,
                         #rpc,
                     )
-                    .await
+                },
+                request.span(),
+            );
+            quote! {
+                #(#attrs)*
+                pub async fn #method(
+                    &self,
+                    request: impl #private::tonic::IntoRequest<#request>,
+                ) -> ::core::result::Result<#private::tonic::Response<#response>, #krate::Status> {
+                    #call.await
                 }
             }
         });

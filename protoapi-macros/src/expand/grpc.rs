@@ -2,6 +2,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
+use syn::spanned::Spanned;
 
 use super::service::call_ident;
 use crate::model::Service;
@@ -16,13 +17,19 @@ impl Service {
         let arms = self.methods.iter().map(|m| {
             let path = format!("/{full_name}/{}", m.rpc_name);
             let call = call_ident(m);
+            let call = super::respan(
+                quote! {
+                    #private::grpc::unary(
+                        ::core::clone::Clone::clone(&self.inner),
+                        self.limits,
+                        request,
+                        Self::#call,
+                    )
+                },
+                m.request.span(),
+            );
             quote! {
-                #path => ::std::boxed::Box::pin(#private::grpc::unary(
-                    ::core::clone::Clone::clone(&self.inner),
-                    self.limits,
-                    request,
-                    Self::#call,
-                )),
+                #path => ::std::boxed::Box::pin(#call),
             }
         });
         quote! {

@@ -2,6 +2,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
+use syn::spanned::Spanned;
 
 use super::service::call_ident;
 use crate::model::Service;
@@ -15,12 +16,12 @@ impl Service {
         let routes = self.methods.iter().map(|m| {
             let path = &m.http_path;
             let call = call_ident(m);
+            let handler = super::respan(
+                quote!(#private::rest::post_json(::core::clone::Clone::clone(&self.inner), limits, Self::#call)),
+                m.request.span(),
+            );
             quote! {
-                routes.add(
-                    #private::http::Method::POST,
-                    #path,
-                    #private::rest::post_json(::core::clone::Clone::clone(&self.inner), limits, Self::#call),
-                );
+                routes.add(#private::http::Method::POST, #path, #handler);
             }
         });
         quote! {

@@ -1,7 +1,7 @@
 //! `#[protoapi::service]`: the trait, the `<Trait>Server<T>` type and its descriptor.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote};
 use syn::spanned::Spanned;
 
 use crate::model::{Method, Service};
@@ -94,19 +94,15 @@ impl Service {
             let request = &m.request;
             let response = &m.response;
             let path = &m.http_path;
+            let register_request = super::respan(quote!(#private::register_message::<#request>), request.span());
+            let register_response = super::respan(quote!(#private::register_message::<#response>), response.span());
             quote! {
                 #private::MethodDescriptor {
                     name: #rpc,
                     rust_name: #rust,
                     doc: #doc,
-                    input: {
-                        <#request as #private::NamedSchema>::register(&mut registry);
-                        <#request as #krate::ProtoMessage>::PROTO_NAME
-                    },
-                    output: {
-                        <#response as #private::NamedSchema>::register(&mut registry);
-                        <#response as #krate::ProtoMessage>::PROTO_NAME
-                    },
+                    input: #register_request(&mut registry),
+                    output: #register_response(&mut registry),
                     http: ::std::vec![#private::HttpRoute { method: "POST", path: ::std::string::String::from(#path) }],
                 }
             }
@@ -227,7 +223,7 @@ impl Service {
         let private = quote!(#krate::__private);
         let checks = self.methods.iter().flat_map(|m| {
             [&m.request, &m.response].into_iter().map(|ty| {
-                quote_spanned!(ty.span()=> #private::assert_message::<#ty>();)
+                super::respan(quote!(#private::assert_message::<#ty>();), ty.span())
             })
         });
         quote! {

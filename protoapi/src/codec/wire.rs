@@ -52,6 +52,11 @@ pub trait WireField<T> {
 /// A message or enum type declared with `#[protoapi::message]`.
 ///
 /// Generated code implements it; `Named` forwards to it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a protoapi message or enum",
+    label = "not a protoapi message or enum",
+    note = "mark the type with `#[protoapi::message]`"
+)]
 pub trait NamedType: Default + Sized {
     /// `LengthDelimited` for messages, `Varint` for enums.
     const WIRE_TYPE: WireType;

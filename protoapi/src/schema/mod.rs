@@ -235,6 +235,11 @@ impl Registry {
 }
 
 /// A message or enum type that describes itself, implemented by `#[protoapi::message]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a protoapi message or enum",
+    label = "not a protoapi message or enum",
+    note = "mark the type with `#[protoapi::message]`"
+)]
 pub trait NamedSchema {
     /// Registers the type (and what it uses) and returns how a field refers to it.
     fn register(registry: &mut Registry) -> FieldType;

@@ -1,0 +1,7 @@
+#[protoapi::message]
+pub enum Kind {
+    First = 1,
+    Second = 2,
+}
+
+fn main() {}

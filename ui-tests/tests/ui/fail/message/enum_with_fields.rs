@@ -1,0 +1,7 @@
+#[protoapi::message]
+pub enum Kind {
+    Zero,
+    One(String),
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[protoapi::message]
+pub struct Request<T> {
+    pub value: T,
+}
+
+fn main() {}

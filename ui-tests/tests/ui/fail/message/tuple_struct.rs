@@ -1,0 +1,4 @@
+#[protoapi::message]
+pub struct Request(String);
+
+fn main() {}

@@ -1,0 +1,7 @@
+#[protoapi::message]
+pub struct Request {
+    #[protoapi(tga = 3)]
+    pub name: String,
+}
+
+fn main() {}

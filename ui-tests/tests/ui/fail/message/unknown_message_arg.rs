@@ -1,0 +1,6 @@
+#[protoapi::message(package = "x")]
+pub struct Request {
+    pub name: String,
+}
+
+fn main() {}

@@ -1,0 +1,14 @@
+use protoapi::Status;
+
+#[protoapi::message]
+pub struct Ping {}
+
+#[protoapi::service(package = "demo")]
+pub trait Demo {
+    #[protoapi(path = "no-slash")]
+    async fn ping(&self, req: Ping) -> Result<Ping, Status>;
+    #[protoapi(path = "/with space")]
+    async fn pong(&self, req: Ping) -> Result<Ping, Status>;
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[protoapi::service(package = "demo")]
+pub struct Demo;
+
+fn main() {}
