@@ -37,7 +37,9 @@ impl Greeter for MyGreeter {
         if req.name.is_empty() {
             return Err(Status::invalid_argument("name must not be empty"));
         }
-        Ok(HelloReply { message: format!("hello {}", req.name) })
+        Ok(HelloReply {
+            message: format!("hello {}", req.name),
+        })
     }
 }
 

@@ -21,7 +21,10 @@ impl<T> Value<T> {
 
     fn set(&mut self, cx: &Ctxt, span: Span, value: T) {
         if self.value.is_some() {
-            cx.error_at(span, format_args!("duplicate `protoapi` attribute `{}`", self.key));
+            cx.error_at(
+                span,
+                format_args!("duplicate `protoapi` attribute `{}`", self.key),
+            );
         } else {
             self.value = Some((span, value));
         }
@@ -30,14 +33,19 @@ impl<T> Value<T> {
     pub fn get(&self) -> Option<&T> {
         self.value.as_ref().map(|(_, v)| v)
     }
-
-
 }
 
 fn unknown_key(cx: &Ctxt, meta: &ParseNestedMeta, expected: &[&str]) -> syn::Result<()> {
     let key = meta.path.to_token_stream_string();
-    let list = expected.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-    cx.error_spanned_by(&meta.path, format_args!("unknown `protoapi` attribute `{key}`, expected one of {list}"));
+    let list = expected
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    cx.error_spanned_by(
+        &meta.path,
+        format_args!("unknown `protoapi` attribute `{key}`, expected one of {list}"),
+    );
     // Skip the value, if any, so that parsing goes on with the next key.
     if meta.input.peek(syn::Token![=]) {
         let _: syn::Expr = meta.value()?.parse()?;
@@ -124,7 +132,10 @@ impl MessageArgs {
     const KEYS: &'static [&'static str] = &["name", "crate"];
 
     pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Self {
-        let mut args = MessageArgs { name: Value::new("name"), krate: Value::new("crate") };
+        let mut args = MessageArgs {
+            name: Value::new("name"),
+            krate: Value::new("crate"),
+        };
         let parser = syn::meta::parser(|meta| {
             let span = meta.path.span_of_first();
             if meta.path.is_ident("name") {
@@ -154,7 +165,10 @@ impl MethodAttrs {
     const KEYS: &'static [&'static str] = &["path", "name"];
 
     pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
-        let mut out = MethodAttrs { path: Value::new("path"), name: Value::new("name") };
+        let mut out = MethodAttrs {
+            path: Value::new("path"),
+            name: Value::new("name"),
+        };
         each_protoapi_key(cx, attrs, |meta| {
             let span = meta.path.span_of_first();
             if meta.path.is_ident("path") {
@@ -212,7 +226,9 @@ impl VariantAttrs {
     const KEYS: &'static [&'static str] = &["name"];
 
     pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
-        let mut out = VariantAttrs { name: Value::new("name") };
+        let mut out = VariantAttrs {
+            name: Value::new("name"),
+        };
         each_protoapi_key(cx, attrs, |meta| {
             let span = meta.path.span_of_first();
             if meta.path.is_ident("name") {
@@ -230,14 +246,21 @@ impl VariantAttrs {
 pub fn reject_protoapi_attrs(cx: &Ctxt, attrs: &[Attribute], what: &str) {
     for attr in attrs {
         if attr.path().is_ident("protoapi") {
-            cx.error_spanned_by(attr, format_args!("`#[protoapi(...)]` is not accepted on {what}"));
+            cx.error_spanned_by(
+                attr,
+                format_args!("`#[protoapi(...)]` is not accepted on {what}"),
+            );
         }
     }
 }
 
 /// The attributes without `#[protoapi(...)]`, which only the macro reads.
 pub fn without_protoapi(attrs: &[Attribute]) -> Vec<Attribute> {
-    attrs.iter().filter(|a| !a.path().is_ident("protoapi")).cloned().collect()
+    attrs
+        .iter()
+        .filter(|a| !a.path().is_ident("protoapi"))
+        .cloned()
+        .collect()
 }
 
 /// The doc comment (`///` lines) joined, one leading space per line removed.
@@ -247,12 +270,15 @@ pub fn doc(attrs: &[Attribute]) -> String {
         if !attr.path().is_ident("doc") {
             continue;
         }
-        if let syn::Meta::NameValue(nv) = &attr.meta {
-            if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value {
-                let text = s.value();
-                for line in text.lines() {
-                    lines.push(line.strip_prefix(' ').unwrap_or(line).to_owned());
-                }
+        if let syn::Meta::NameValue(nv) = &attr.meta
+            && let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) = &nv.value
+        {
+            let text = s.value();
+            for line in text.lines() {
+                lines.push(line.strip_prefix(' ').unwrap_or(line).to_owned());
             }
         }
     }
@@ -265,6 +291,8 @@ trait SpanOfFirst {
 
 impl SpanOfFirst for syn::Path {
     fn span_of_first(&self) -> Span {
-        self.segments.first().map_or_else(Span::call_site, |s| s.ident.span())
+        self.segments
+            .first()
+            .map_or_else(Span::call_site, |s| s.ident.span())
     }
 }

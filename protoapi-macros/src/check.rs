@@ -12,9 +12,15 @@ pub fn message(cx: &Ctxt, message: &Message) {
     }
     for (i, field) in message.fields.iter().enumerate() {
         if field.tag == 0 || field.tag > 536_870_911 {
-            cx.error_at(field.tag_span, format_args!("tag {} is out of range: tags are 1 to 536870911", field.tag));
+            cx.error_at(
+                field.tag_span,
+                format_args!("tag {} is out of range: tags are 1 to 536870911", field.tag),
+            );
         } else if (19_000..=19_999).contains(&field.tag) {
-            cx.error_at(field.tag_span, format_args!("tag {} is reserved by protobuf (19000 to 19999)", field.tag));
+            cx.error_at(
+                field.tag_span,
+                format_args!("tag {} is reserved by protobuf (19000 to 19999)", field.tag),
+            );
         }
         if !is_proto_ident(&field.proto_name) {
             cx.error_at(field.proto_name_span, "a field name is an identifier");
@@ -23,13 +29,19 @@ pub fn message(cx: &Ctxt, message: &Message) {
             if earlier.tag == field.tag {
                 cx.error_at(
                     field.tag_span,
-                    format_args!("duplicate tag {}: field `{}` has it already", field.tag, earlier.ident),
+                    format_args!(
+                        "duplicate tag {}: field `{}` has it already",
+                        field.tag, earlier.ident
+                    ),
                 );
             }
             if earlier.proto_name == field.proto_name || earlier.json_name == field.json_name {
                 cx.error_at(
                     field.proto_name_span,
-                    format_args!("field name `{}` clashes with field `{}`", field.proto_name, earlier.ident),
+                    format_args!(
+                        "field name `{}` clashes with field `{}`",
+                        field.proto_name, earlier.ident
+                    ),
                 );
             }
         }
@@ -41,9 +53,15 @@ pub fn enumeration(cx: &Ctxt, e: &Enum) {
         cx.error_spanned_by(&e.item.ident, "an enum name is an identifier");
     }
     match e.variants.first() {
-        None => cx.error_spanned_by(&e.item.ident, "a proto enum has at least one value, and the first is 0"),
+        None => cx.error_spanned_by(
+            &e.item.ident,
+            "a proto enum has at least one value, and the first is 0",
+        ),
         Some(first) if first.number != 0 => {
-            cx.error_at(first.number_span, "the first value of a proto3 enum is 0 (its default)");
+            cx.error_at(
+                first.number_span,
+                "the first value of a proto3 enum is 0 (its default)",
+            );
         }
         Some(_) => {}
     }
@@ -55,7 +73,10 @@ pub fn enumeration(cx: &Ctxt, e: &Enum) {
             if earlier.number == variant.number {
                 cx.error_at(
                     variant.number_span,
-                    format_args!("duplicate enum value {}: `{}` has it already", variant.number, earlier.ident),
+                    format_args!(
+                        "duplicate enum value {}: `{}` has it already",
+                        variant.number, earlier.ident
+                    ),
                 );
             }
             if earlier.proto_name == variant.proto_name {
@@ -85,13 +106,19 @@ pub fn service(cx: &Ctxt, service: &Service) {
             if earlier.rpc_name == method.rpc_name {
                 cx.error_at(
                     method.rpc_name_span,
-                    format_args!("duplicate rpc name `{}`: method `{}` has it already", method.rpc_name, earlier.ident),
+                    format_args!(
+                        "duplicate rpc name `{}`: method `{}` has it already",
+                        method.rpc_name, earlier.ident
+                    ),
                 );
             }
             if earlier.http_path == method.http_path {
                 cx.error_at(
                     method.http_path_span,
-                    format_args!("duplicate route POST {}: method `{}` has it already", method.http_path, earlier.ident),
+                    format_args!(
+                        "duplicate route POST {}: method `{}` has it already",
+                        method.http_path, earlier.ident
+                    ),
                 );
             }
         }
@@ -108,11 +135,15 @@ fn check_path(cx: &Ctxt, method: &crate::model::Method) {
         cx.error_at(method.http_path_span, "an HTTP path does not end with `/`");
     }
     if path.contains("//") {
-        cx.error_at(method.http_path_span, "an HTTP path has no empty segments (`//`)");
+        cx.error_at(
+            method.http_path_span,
+            "an HTTP path has no empty segments (`//`)",
+        );
     }
-    if let Some(c) = path.chars().find(|c| {
-        !(c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.' | '~'))
-    }) {
+    if let Some(c) = path
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.' | '~')))
+    {
         cx.error_at(
             method.http_path_span,
             format_args!("character `{c}` is not allowed in an HTTP path: use letters, digits, `/`, `-`, `_`, `.` and `~`"),

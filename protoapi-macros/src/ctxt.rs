@@ -12,7 +12,9 @@ pub struct Ctxt {
 
 impl Ctxt {
     pub fn new() -> Self {
-        Ctxt { errors: RefCell::new(Some(Vec::new())) }
+        Ctxt {
+            errors: RefCell::new(Some(Vec::new())),
+        }
     }
 
     /// An error spanning the given tokens.
@@ -34,7 +36,10 @@ impl Ctxt {
 
     /// Whether any error was recorded.
     pub fn has_errors(&self) -> bool {
-        self.errors.borrow().as_ref().is_some_and(|errors| !errors.is_empty())
+        self.errors
+            .borrow()
+            .as_ref()
+            .is_some_and(|errors| !errors.is_empty())
     }
 
     /// All errors combined into one, or `Ok` when there were none.

@@ -43,21 +43,32 @@ impl Message {
         if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
             cx.error_spanned_by(&item.generics, "protoapi messages cannot be generic");
         }
-        attr::reject_protoapi_attrs(cx, &item.attrs, "a message; put options in `#[protoapi::message(...)]`");
-        let proto_name = args.name.get().map_or_else(|| item.ident.to_string(), LitStr::value);
+        attr::reject_protoapi_attrs(
+            cx,
+            &item.attrs,
+            "a message; put options in `#[protoapi::message(...)]`",
+        );
+        let proto_name = args
+            .name
+            .get()
+            .map_or_else(|| item.ident.to_string(), LitStr::value);
         let mut fields = Vec::new();
         match &item.fields {
             syn::Fields::Named(named) => {
                 let mut next_tag: u32 = 1;
                 for field in &named.named {
-                    let Some(ident) = field.ident.clone() else { continue };
+                    let Some(ident) = field.ident.clone() else {
+                        continue;
+                    };
                     let attrs = FieldAttrs::parse(cx, &field.attrs);
                     let encoding = attrs.encoding.get().map(LitStr::value);
                     let codec = match types::classify(&field.ty, encoding.as_deref()) {
                         Ok(codec) => codec,
                         Err(message) => {
                             match attrs.encoding.get() {
-                                Some(lit) if message.contains("encoding") => cx.error_spanned_by(lit, message),
+                                Some(lit) if message.contains("encoding") => {
+                                    cx.error_spanned_by(lit, message)
+                                }
                                 _ => cx.error_spanned_by(&field.ty, message),
                             }
                             continue;
@@ -75,7 +86,10 @@ impl Message {
                     };
                     next_tag = tag.saturating_add(1);
                     let ident_text = ident.to_string();
-                    let ident_text = ident_text.strip_prefix("r#").unwrap_or(&ident_text).to_owned();
+                    let ident_text = ident_text
+                        .strip_prefix("r#")
+                        .unwrap_or(&ident_text)
+                        .to_owned();
                     let (proto_name, proto_name_span) = match attrs.name.get() {
                         Some(lit) => (lit.value(), lit.span()),
                         None => (ident_text, ident.span()),
@@ -95,7 +109,10 @@ impl Message {
             }
             syn::Fields::Unit => {}
             syn::Fields::Unnamed(_) => {
-                cx.error_spanned_by(&item.fields, "protoapi messages have named fields (or none: `struct Empty;`)");
+                cx.error_spanned_by(
+                    &item.fields,
+                    "protoapi messages have named fields (or none: `struct Empty;`)",
+                );
             }
         }
         // The macro reads `#[protoapi(...)]`; the compiler must not see it.
@@ -134,12 +151,19 @@ impl Enum {
         if !item.generics.params.is_empty() {
             cx.error_spanned_by(&item.generics, "protoapi enums cannot be generic");
         }
-        attr::reject_protoapi_attrs(cx, &item.attrs, "an enum; put options in `#[protoapi::message(...)]`");
+        attr::reject_protoapi_attrs(
+            cx,
+            &item.attrs,
+            "an enum; put options in `#[protoapi::message(...)]`",
+        );
         let mut variants = Vec::new();
         let mut next: i64 = 0;
         for variant in &item.variants {
             if !matches!(variant.fields, syn::Fields::Unit) {
-                cx.error_spanned_by(&variant.fields, "proto enums are C-like: variants have no fields");
+                cx.error_spanned_by(
+                    &variant.fields,
+                    "proto enums are C-like: variants have no fields",
+                );
                 continue;
             }
             let attrs = VariantAttrs::parse(cx, &variant.attrs);
@@ -160,7 +184,10 @@ impl Enum {
             next = number + 1;
             let (proto_name, name_span) = match attrs.name.get() {
                 Some(lit) => (lit.value(), lit.span()),
-                None => (variant.ident.to_string().to_shouty_snake_case(), variant.ident.span()),
+                None => (
+                    variant.ident.to_string().to_shouty_snake_case(),
+                    variant.ident.span(),
+                ),
             };
             variants.push(Variant {
                 ident: variant.ident.clone(),
@@ -175,7 +202,10 @@ impl Enum {
             variant.attrs = attr::without_protoapi(&variant.attrs);
         }
         Enum {
-            proto_name: args.name.get().map_or_else(|| item.ident.to_string(), LitStr::value),
+            proto_name: args
+                .name
+                .get()
+                .map_or_else(|| item.ident.to_string(), LitStr::value),
             doc: attr::doc(&item.attrs),
             krate: krate(args.krate.get()),
             item,
@@ -186,8 +216,15 @@ impl Enum {
 
 fn discriminant(expr: &syn::Expr) -> Option<i64> {
     match expr {
-        syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(lit), .. }) => lit.base10_parse().ok(),
-        syn::Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), expr, .. }) => discriminant(expr).map(|n| -n),
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(lit),
+            ..
+        }) => lit.base10_parse().ok(),
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => discriminant(expr).map(|n| -n),
         syn::Expr::Group(group) => discriminant(&group.expr),
         syn::Expr::Paren(paren) => discriminant(&paren.expr),
         _ => None,
@@ -238,23 +275,35 @@ impl Service {
         if let Some(unsafety) = &item.unsafety {
             cx.error_spanned_by(unsafety, "protoapi services cannot be unsafe traits");
         }
-        attr::reject_protoapi_attrs(cx, &item.attrs, "a trait; put options in `#[protoapi::service(...)]`");
+        attr::reject_protoapi_attrs(
+            cx,
+            &item.attrs,
+            "a trait; put options in `#[protoapi::service(...)]`",
+        );
         let package = args.package.get().map_or_else(String::new, LitStr::value);
         if let Some(lit) = args.package.get() {
             let valid = !package.is_empty()
                 && package.split('.').all(|part| {
-                    part.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    part.chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                         && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                 });
             if !valid {
-                cx.error_spanned_by(lit, "a package is dot-separated identifiers, such as `hello` or `acme.billing.v1`");
+                cx.error_spanned_by(
+                    lit,
+                    "a package is dot-separated identifiers, such as `hello` or `acme.billing.v1`",
+                );
             }
         }
-        let name = args.name.get().map_or_else(|| item.ident.to_string(), LitStr::value);
-        if let Some(lit) = args.name.get() {
-            if !is_proto_ident(&name) {
-                cx.error_spanned_by(lit, "a service name is an identifier");
-            }
+        let name = args
+            .name
+            .get()
+            .map_or_else(|| item.ident.to_string(), LitStr::value);
+        if let Some(lit) = args.name.get()
+            && !is_proto_ident(&name)
+        {
+            cx.error_spanned_by(lit, "a service name is an identifier");
         }
         let mut service = Service {
             doc: attr::doc(&item.attrs),
@@ -271,7 +320,10 @@ impl Service {
                         service.methods.push(method);
                     }
                 }
-                other => cx.error_spanned_by(other, "a protoapi service trait holds only `async fn` methods"),
+                other => cx.error_spanned_by(
+                    other,
+                    "a protoapi service trait holds only `async fn` methods",
+                ),
             }
         }
         service
@@ -279,7 +331,9 @@ impl Service {
 }
 
 pub fn is_proto_ident(s: &str) -> bool {
-    s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    s.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
@@ -289,11 +343,14 @@ impl Method {
         let sig = &method.sig;
         let mut ok = true;
         if sig.asyncness.is_none() {
-            cx.error_spanned_by(&sig.fn_token, "protoapi methods are `async fn`");
+            cx.error_spanned_by(sig.fn_token, "protoapi methods are `async fn`");
             ok = false;
         }
         if let Some(body) = &method.default {
-            cx.error_spanned_by(body, "protoapi methods have no default body; implement them in the `impl`");
+            cx.error_spanned_by(
+                body,
+                "protoapi methods have no default body; implement them in the `impl`",
+            );
         }
         if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
             cx.error_spanned_by(&sig.generics, "protoapi methods cannot be generic");
@@ -313,17 +370,25 @@ impl Method {
         let mut inputs = sig.inputs.iter().peekable();
         match inputs.peek() {
             Some(FnArg::Receiver(receiver))
-                if receiver.reference.is_some() && receiver.mutability.is_none() && receiver.colon_token.is_none() =>
+                if receiver.reference.is_some()
+                    && receiver.mutability.is_none()
+                    && receiver.colon_token.is_none() =>
             {
                 inputs.next();
             }
             Some(FnArg::Receiver(receiver)) => {
-                cx.error_spanned_by(receiver, format_args!("protoapi methods take `&self`: {SHAPE}"));
+                cx.error_spanned_by(
+                    receiver,
+                    format_args!("protoapi methods take `&self`: {SHAPE}"),
+                );
                 inputs.next();
                 ok = false;
             }
             _ => {
-                cx.error_spanned_by(&sig.ident, format_args!("protoapi methods take `&self` first: {SHAPE}"));
+                cx.error_spanned_by(
+                    &sig.ident,
+                    format_args!("protoapi methods take `&self` first: {SHAPE}"),
+                );
                 ok = false;
             }
         }
@@ -335,14 +400,22 @@ impl Method {
             .collect();
         let (ctx, request) = match typed.as_slice() {
             [request] if !is_context(&request.ty) => (None, Some(*request)),
-            [ctx, request] if is_context(&ctx.ty) && !is_context(&request.ty) => (Some(*ctx), Some(*request)),
+            [ctx, request] if is_context(&ctx.ty) && !is_context(&request.ty) => {
+                (Some(*ctx), Some(*request))
+            }
             [ctx] if is_context(&ctx.ty) => {
-                cx.error_spanned_by(&sig.inputs, format_args!("a protoapi method takes a request message: {SHAPE}"));
+                cx.error_spanned_by(
+                    &sig.inputs,
+                    format_args!("a protoapi method takes a request message: {SHAPE}"),
+                );
                 (None, None)
             }
             [] => {
                 if ok {
-                    cx.error_spanned_by(&sig.ident, format_args!("a protoapi method takes a request message: {SHAPE}"));
+                    cx.error_spanned_by(
+                        &sig.ident,
+                        format_args!("a protoapi method takes a request message: {SHAPE}"),
+                    );
                 }
                 (None, None)
             }
@@ -360,7 +433,10 @@ impl Method {
                 }
             },
             ReturnType::Default => {
-                cx.error_spanned_by(&sig.ident, format_args!("a protoapi method returns `Result<Response, Status>`: {SHAPE}"));
+                cx.error_spanned_by(
+                    &sig.ident,
+                    format_args!("a protoapi method returns `Result<Response, Status>`: {SHAPE}"),
+                );
                 None
             }
         };
@@ -397,7 +473,9 @@ impl Method {
             }
         };
         let arg_ident = |pat: &Pat, fallback: &str| match pat {
-            Pat::Ident(p) if p.by_ref.is_none() && p.mutability.is_none() && p.subpat.is_none() => p.ident.clone(),
+            Pat::Ident(p) if p.by_ref.is_none() && p.mutability.is_none() && p.subpat.is_none() => {
+                p.ident.clone()
+            }
             _ => syn::Ident::new(fallback, pat.span()),
         };
         Some(Method {
@@ -446,7 +524,15 @@ fn result_ok_type(ty: &Type) -> Result<Type, &'static str> {
         })
         .collect();
     match types.as_slice() {
-        [ok, Type::Path(err)] if err.path.segments.last().is_some_and(|s| s.ident == "Status") => Ok((*ok).clone()),
+        [ok, Type::Path(err)]
+            if err
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "Status") =>
+        {
+            Ok((*ok).clone())
+        }
         [_, _] => Err("the error type of a protoapi method is `protoapi::Status`"),
         _ => Err("a protoapi method returns `Result<Response, Status>`"),
     }

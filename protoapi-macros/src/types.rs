@@ -118,18 +118,29 @@ fn last_segment(ty: &Type) -> Option<(String, Vec<&Type>)> {
 /// Classifies a field type. `encoding` (`sint64`, `fixed32`, ...) changes the integer encoding
 /// of the scalar values (the map value for maps).
 pub fn classify(ty: &Type, encoding: Option<&str>) -> Result<Codec, String> {
-    let unsupported = || format!("unsupported field type `{}`: protoapi messages support {SUPPORTED}", quote!(#ty).to_string().replace(' ', ""));
+    let unsupported = || {
+        format!(
+            "unsupported field type `{}`: protoapi messages support {SUPPORTED}",
+            quote!(#ty).to_string().replace(' ', "")
+        )
+    };
     let Some((name, args)) = last_segment(ty) else {
         return Err(unsupported());
     };
     match (name.as_str(), args.as_slice()) {
         ("Option", [inner]) => match value_kind(inner, encoding)? {
             Some(kind) => Ok(Codec::Optional(kind)),
-            None => Err(format!("`Option` holds a single value: {}", unsupported_inner(inner))),
+            None => Err(format!(
+                "`Option` holds a single value: {}",
+                unsupported_inner(inner)
+            )),
         },
         ("Vec", [inner]) if !is_u8(inner) => match value_kind(inner, encoding)? {
             Some(kind) => Ok(Codec::Repeated(kind)),
-            None => Err(format!("`Vec` holds single values: {}", unsupported_inner(inner))),
+            None => Err(format!(
+                "`Vec` holds single values: {}",
+                unsupported_inner(inner)
+            )),
         },
         ("HashMap" | "BTreeMap", [key, value]) => {
             let key_kind = value_kind(key, None)?.filter(|k| k.is_map_key()).ok_or_else(|| {
@@ -140,7 +151,10 @@ pub fn classify(ty: &Type, encoding: Option<&str>) -> Result<Codec, String> {
             })?;
             match value_kind(value, encoding)? {
                 Some(kind) => Ok(Codec::Map(key_kind, kind)),
-                None => Err(format!("map values are single values: {}", unsupported_inner(value))),
+                None => Err(format!(
+                    "map values are single values: {}",
+                    unsupported_inner(value)
+                )),
             }
         }
         _ => match value_kind(ty, encoding)? {
@@ -151,7 +165,10 @@ pub fn classify(ty: &Type, encoding: Option<&str>) -> Result<Codec, String> {
 }
 
 fn unsupported_inner(ty: &Type) -> String {
-    format!("`{}` is not supported there", quote!(#ty).to_string().replace(' ', ""))
+    format!(
+        "`{}` is not supported there",
+        quote!(#ty).to_string().replace(' ', "")
+    )
 }
 
 fn is_u8(ty: &Type) -> bool {
@@ -174,8 +191,14 @@ fn value_kind(ty: &Type, encoding: Option<&str>) -> Result<Option<Kind>, String>
         ("String", []) => Kind::Str,
         ("Bytes", []) => Kind::Bytes,
         ("Vec", [inner]) if is_u8(inner) => Kind::Bytes,
-        ("Option" | "Vec" | "HashMap" | "BTreeMap" | "Box" | "Rc" | "Arc" | "Cow", _) => return Ok(None),
-        ("i8" | "i16" | "i128" | "isize" | "u8" | "u16" | "u128" | "usize" | "char" | "str" | "f16" | "f128", _) => {
+        ("Option" | "Vec" | "HashMap" | "BTreeMap" | "Box" | "Rc" | "Arc" | "Cow", _) => {
+            return Ok(None);
+        }
+        (
+            "i8" | "i16" | "i128" | "isize" | "u8" | "u16" | "u128" | "usize" | "char" | "str"
+            | "f16" | "f128",
+            _,
+        ) => {
             return Ok(None);
         }
         (_, []) => Kind::Named,
@@ -195,11 +218,31 @@ fn value_kind(ty: &Type, encoding: Option<&str>) -> Result<Option<Kind>, String>
         (Kind::UInt32, "fixed32") => Kind::Fixed32,
         (Kind::UInt64, "uint64") => Kind::UInt64,
         (Kind::UInt64, "fixed64") => Kind::Fixed64,
-        (Kind::Int32, _) => return Err(format!("unknown encoding `{encoding}` for i32, expected `int32`, `sint32` or `sfixed32`")),
-        (Kind::Int64, _) => return Err(format!("unknown encoding `{encoding}` for i64, expected `int64`, `sint64` or `sfixed64`")),
-        (Kind::UInt32, _) => return Err(format!("unknown encoding `{encoding}` for u32, expected `uint32` or `fixed32`")),
-        (Kind::UInt64, _) => return Err(format!("unknown encoding `{encoding}` for u64, expected `uint64` or `fixed64`")),
-        _ => return Err("`encoding` applies to integer fields (i32, i64, u32, u64) only".to_owned()),
+        (Kind::Int32, _) => {
+            return Err(format!(
+                "unknown encoding `{encoding}` for i32, expected `int32`, `sint32` or `sfixed32`"
+            ));
+        }
+        (Kind::Int64, _) => {
+            return Err(format!(
+                "unknown encoding `{encoding}` for i64, expected `int64`, `sint64` or `sfixed64`"
+            ));
+        }
+        (Kind::UInt32, _) => {
+            return Err(format!(
+                "unknown encoding `{encoding}` for u32, expected `uint32` or `fixed32`"
+            ));
+        }
+        (Kind::UInt64, _) => {
+            return Err(format!(
+                "unknown encoding `{encoding}` for u64, expected `uint64` or `fixed64`"
+            ));
+        }
+        _ => {
+            return Err(
+                "`encoding` applies to integer fields (i32, i64, u32, u64) only".to_owned(),
+            );
+        }
     };
     Ok(Some(chosen))
 }

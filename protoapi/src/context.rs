@@ -41,8 +41,15 @@ impl Context {
     /// A context from a request's headers and extensions; the peer address comes from axum's
     /// `ConnectInfo<SocketAddr>` extension, which the server sets on every request.
     pub fn new(transport: Transport, headers: HeaderMap, extensions: Extensions) -> Self {
-        let peer = extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0);
-        Context { headers, extensions, peer, transport }
+        let peer = extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0);
+        Context {
+            headers,
+            extensions,
+            peer,
+            transport,
+        }
     }
 
     /// All request headers (or gRPC metadata).

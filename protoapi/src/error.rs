@@ -17,7 +17,9 @@ enum ErrorKind {
 
 impl Error {
     pub(crate) fn route_conflict(message: String) -> Self {
-        Error { kind: ErrorKind::RouteConflict(message) }
+        Error {
+            kind: ErrorKind::RouteConflict(message),
+        }
     }
 
     /// The I/O error underneath, if there is one.
@@ -31,7 +33,9 @@ impl Error {
 
 impl From<io::Error> for Error {
     fn from(error: io::Error) -> Self {
-        Error { kind: ErrorKind::Io(error) }
+        Error {
+            kind: ErrorKind::Io(error),
+        }
     }
 }
 

@@ -57,7 +57,8 @@ where
     fn call(&mut self, request: tonic::Request<Req>) -> Self::Future {
         let (metadata, extensions, message) = request.into_parts();
         let ctx = Context::new(CallTransport::Grpc, metadata.into_headers(), extensions);
-        (self.call.clone())(self.service.clone(), ctx, message).map_ok(tonic::Response::new as fn(_) -> _)
+        (self.call.clone())(self.service.clone(), ctx, message)
+            .map_ok(tonic::Response::new as fn(_) -> _)
     }
 }
 
@@ -122,10 +123,16 @@ where
     Rsp: ProtoMessage,
 {
     let mut grpc = grpc.clone();
-    grpc.ready()
-        .await
-        .map_err(|error| Status::unavailable(format!("the channel is not ready: {}", error.into())))?;
-    request.extensions_mut().insert(GrpcMethod::new(service, method));
-    grpc.unary(request, PathAndQuery::from_static(path), ProstCodec::<Req, Rsp>::default())
-        .await
+    grpc.ready().await.map_err(|error| {
+        Status::unavailable(format!("the channel is not ready: {}", error.into()))
+    })?;
+    request
+        .extensions_mut()
+        .insert(GrpcMethod::new(service, method));
+    grpc.unary(
+        request,
+        PathAndQuery::from_static(path),
+        ProstCodec::<Req, Rsp>::default(),
+    )
+    .await
 }

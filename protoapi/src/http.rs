@@ -30,7 +30,10 @@ pub struct Routes {
 impl Routes {
     /// No routes yet.
     pub fn new(limits: Limits) -> Self {
-        Routes { limits, paths: Vec::new() }
+        Routes {
+            limits,
+            paths: Vec::new(),
+        }
     }
 
     /// The limits handlers should apply.
@@ -54,7 +57,11 @@ impl Routes {
     pub fn into_router(self) -> Router {
         let mut router = Router::new();
         for (path, methods, method_router) in self.paths {
-            let allow = methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+            let allow = methods
+                .iter()
+                .map(Method::as_str)
+                .collect::<Vec<_>>()
+                .join(", ");
             let fallback = move |request: Request| {
                 let allow = allow.clone();
                 async move { method_not_allowed(request.method(), request.uri().path(), &allow) }
@@ -97,12 +104,12 @@ where
     Rsp: ProtoMessage,
 {
     let (parts, body) = request.into_parts();
-    if let Err(response) = check_json_content_type(&parts.headers) {
-        return response;
+    if let Err(rejection) = check_json_content_type(&parts.headers) {
+        return rejection.into_response();
     }
     let bytes = match read_body(&parts.headers, body, limits.body_limit()).await {
         Ok(bytes) => bytes,
-        Err(response) => return response,
+        Err(rejection) => return rejection.into_response(),
     };
     let message = match decode_json::<Req>(&bytes) {
         Ok(message) => message,
@@ -118,8 +125,32 @@ where
     }
 }
 
+/// A request refused before the method runs: an HTTP status and the JSON error body.
+#[derive(Debug)]
+pub struct Rejection {
+    status: StatusCode,
+    code: Code,
+    message: String,
+}
+
+impl Rejection {
+    fn new(status: StatusCode, code: Code, message: String) -> Self {
+        Rejection {
+            status,
+            code,
+            message,
+        }
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        error_response(self.status, self.code, &self.message)
+    }
+}
+
 /// Accepts `application/json`, `application/*+json` or no content type; anything else is 415.
-fn check_json_content_type(headers: &HeaderMap) -> Result<(), Response> {
+fn check_json_content_type(headers: &HeaderMap) -> Result<(), Rejection> {
     let Some(value) = headers.get(header::CONTENT_TYPE) else {
         return Ok(());
     };
@@ -131,10 +162,10 @@ fn check_json_content_type(headers: &HeaderMap) -> Result<(), Response> {
     match essence.as_deref() {
         Some("application/json") => Ok(()),
         Some(v) if v.starts_with("application/") && v.ends_with("+json") => Ok(()),
-        _ => Err(error_response(
+        _ => Err(Rejection::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Code::InvalidArgument,
-            &format!(
+            format!(
                 "unsupported content type `{}`: this method accepts application/json",
                 String::from_utf8_lossy(value.as_bytes())
             ),
@@ -143,12 +174,12 @@ fn check_json_content_type(headers: &HeaderMap) -> Result<(), Response> {
 }
 
 /// Reads a whole body of at most `limit` bytes; past it, 413 with the JSON error body.
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Response> {
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Rejection> {
     let too_large = || {
-        error_response(
+        Rejection::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             Code::ResourceExhausted,
-            &format!("request body is larger than the limit of {limit} bytes"),
+            format!("request body is larger than the limit of {limit} bytes"),
         )
     };
     let declared = headers
@@ -161,10 +192,10 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
     match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(error) if error.is::<LengthLimitError>() => Err(too_large()),
-        Err(error) => Err(error_response(
+        Err(error) => Err(Rejection::new(
             StatusCode::BAD_REQUEST,
             Code::InvalidArgument,
-            &format!("failed to read the request body: {error}"),
+            format!("failed to read the request body: {error}"),
         )),
     }
 }
@@ -216,14 +247,19 @@ pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
     match serde_json::to_vec(value) {
         Ok(body) => {
             let mut response = (status, body).into_response();
-            response
-                .headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             response
         }
         Err(error) => {
             tracing::error!(%error, "failed to encode a JSON response");
-            error_response(StatusCode::INTERNAL_SERVER_ERROR, Code::Internal, "failed to encode the response")
+            error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Code::Internal,
+                "failed to encode the response",
+            )
         }
     }
 }
@@ -245,7 +281,10 @@ fn method_not_allowed(method: &Method, path: &str, allow: &str) -> Response {
 /// gRPC clients, a JSON 404 for everyone else.
 pub async fn not_found(request: Request) -> Response {
     if is_grpc(request.headers()) {
-        let status = Status::unimplemented(format!("unknown service or method {}", request.uri().path()));
+        let status = Status::unimplemented(format!(
+            "unknown service or method {}",
+            request.uri().path()
+        ));
         return status.into_http::<Body>();
     }
     error_response(

@@ -33,6 +33,8 @@ impl Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { body: Self::DEFAULT_BODY }
+        Limits {
+            body: Self::DEFAULT_BODY,
+        }
     }
 }

@@ -23,7 +23,15 @@ use crate::schema::NamedSchema;
     note = "mark the struct with `#[protoapi::message]`"
 )]
 pub trait ProtoMessage:
-    prost::Message + Default + Clone + Serialize + DeserializeOwned + NamedSchema + Send + Sync + 'static
+    prost::Message
+    + Default
+    + Clone
+    + Serialize
+    + DeserializeOwned
+    + NamedSchema
+    + Send
+    + Sync
+    + 'static
 {
     /// The message name in the `.proto` file.
     const PROTO_NAME: &'static str;

@@ -28,7 +28,9 @@ pub use tonic::{Code, Status};
 /// ```
 pub fn http_status(code: Code) -> StatusCode {
     match code {
-        Code::InvalidArgument | Code::FailedPrecondition | Code::OutOfRange => StatusCode::BAD_REQUEST,
+        Code::InvalidArgument | Code::FailedPrecondition | Code::OutOfRange => {
+            StatusCode::BAD_REQUEST
+        }
         Code::Unauthenticated => StatusCode::UNAUTHORIZED,
         Code::PermissionDenied => StatusCode::FORBIDDEN,
         Code::NotFound => StatusCode::NOT_FOUND,
@@ -38,10 +40,9 @@ pub fn http_status(code: Code) -> StatusCode {
         Code::Unimplemented => StatusCode::NOT_IMPLEMENTED,
         Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         Code::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
-        Code::Ok
-        | Code::Unknown
-        | Code::Internal
-        | Code::DataLoss => StatusCode::INTERNAL_SERVER_ERROR,
+        Code::Ok | Code::Unknown | Code::Internal | Code::DataLoss => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
     }
 }
 
@@ -88,18 +89,27 @@ struct ErrorBody<'a> {
 
 /// An HTTP error response with the JSON error body.
 pub(crate) fn error_response(status: StatusCode, code: Code, message: &str) -> Response {
-    let body = serde_json::to_vec(&ErrorBody { code: code_name(code), message, details: [] })
-        .unwrap_or_else(|_| b"{\"code\":\"internal\",\"message\":\"\",\"details\":[]}".to_vec());
+    let body = serde_json::to_vec(&ErrorBody {
+        code: code_name(code),
+        message,
+        details: [],
+    })
+    .unwrap_or_else(|_| b"{\"code\":\"internal\",\"message\":\"\",\"details\":[]}".to_vec());
     let mut response = (status, body).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
 /// The HTTP response for a [`Status`] returned by a method.
 pub(crate) fn status_response(status: &Status) -> Response {
     // A handler that returns `Err` with code `ok` still failed.
-    let code = if status.code() == Code::Ok { Code::Unknown } else { status.code() };
+    let code = if status.code() == Code::Ok {
+        Code::Unknown
+    } else {
+        status.code()
+    };
     error_response(http_status(code), code, status.message())
 }

@@ -112,15 +112,24 @@ impl Lab for LabImpl {
                 Transport::Http => "http".into(),
                 other => format!("{other:?}"),
             },
-            peer_ip: ctx.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default(),
+            peer_ip: ctx
+                .peer_addr()
+                .map(|a| a.ip().to_string())
+                .unwrap_or_default(),
             user_agent: ctx.header("user-agent").unwrap_or_default().into(),
             custom: ctx.header("x-custom").unwrap_or_default().into(),
-            tagged: ctx.extension::<Tag>().map(|t| t.0.clone()).unwrap_or_default(),
+            tagged: ctx
+                .extension::<Tag>()
+                .map(|t| t.0.clone())
+                .unwrap_or_default(),
         })
     }
 
     async fn say(&self, req: Child) -> Result<Child, Status> {
-        Ok(Child { name: format!("hello {}", req.name), age: req.age + 1 })
+        Ok(Child {
+            name: format!("hello {}", req.name),
+            age: req.age + 1,
+        })
     }
 }
 
@@ -204,11 +213,26 @@ pub fn sample() -> Everything {
         numbers: vec![1, -2],
         words: vec!["a".into(), "b".into()],
         kinds: vec![Kind::Message, Kind::Left],
-        children: vec![Child { name: "c1".into(), age: 3 }],
-        child: Some(Child { name: "solo".into(), age: 0 }),
+        children: vec![Child {
+            name: "c1".into(),
+            age: 3,
+        }],
+        child: Some(Child {
+            name: "solo".into(),
+            age: 0,
+        }),
         kind: Kind::Left,
         counts: HashMap::from([("x".to_owned(), 1)]),
-        by_id: BTreeMap::from([(1, Child { name: "one".into(), age: 1 }), (2, Child::default())]),
+        by_id: BTreeMap::from([
+            (
+                1,
+                Child {
+                    name: "one".into(),
+                    age: 1,
+                },
+            ),
+            (2, Child::default()),
+        ]),
         flags: BTreeMap::from([(false, "no".into()), (true, "yes".into())]),
         blobs: vec![vec![1], vec![]],
         renamed: "r".into(),
@@ -250,7 +274,8 @@ pub fn sample_json() -> serde_json::Value {
 
 /// A server with `Lab` under the default settings.
 pub async fn lab_server() -> crate::support::TestServer {
-    crate::support::TestServer::start(protoapi::Server::builder().add(LabServer::new(LabImpl))).await
+    crate::support::TestServer::start(protoapi::Server::builder().add(LabServer::new(LabImpl)))
+        .await
 }
 
 /// A connected client of `Lab`.

@@ -10,7 +10,9 @@ async fn grpc_metadata_reaches_the_context() {
     let server = lab_server().await;
     let client = lab_client(&server).await;
     let mut request = Request::new(Empty);
-    request.metadata_mut().insert("x-custom", "from grpc".parse().expect("ascii"));
+    request
+        .metadata_mut()
+        .insert("x-custom", "from grpc".parse().expect("ascii"));
     let who = client.whoami(request).await.expect("whoami").into_inner();
     assert_eq!(who.transport, "grpc");
     assert_eq!(who.peer_ip, "127.0.0.1");

@@ -14,8 +14,13 @@ use crate::support::post_json;
 /// `target/<profile>/examples/<name>`, which `cargo test` builds before running tests.
 fn example(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target dir");
-    profile_dir.join("examples").join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target dir");
+    profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }
 
 /// A running example, killed when dropped.
@@ -42,7 +47,9 @@ fn start(name: &str) -> Running {
         .unwrap_or_else(|e| panic!("start example {name}: {e}"));
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("read stdout");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read stdout");
     let url = line
         .trim()
         .strip_prefix("listening on ")
@@ -53,7 +60,10 @@ fn start(name: &str) -> Running {
 }
 
 fn print_proto(name: &str) -> String {
-    let output = Command::new(example(name)).arg("--print-proto").output().expect("run example");
+    let output = Command::new(example(name))
+        .arg("--print-proto")
+        .output()
+        .expect("run example");
     assert!(output.status.success());
     String::from_utf8(output.stdout).expect("utf-8")
 }
@@ -61,32 +71,80 @@ fn print_proto(name: &str) -> String {
 #[tokio::test]
 async fn greeter_answers_over_grpc_and_http() {
     let greeter = start("greeter");
-    let client = GreeterClient::connect(greeter.url.clone()).await.expect("connect");
-    let reply = client.say_hello(HelloRequest { name: "火锅".into() }).await.expect("say_hello");
+    let client = GreeterClient::connect(greeter.url.clone())
+        .await
+        .expect("connect");
+    let reply = client
+        .say_hello(HelloRequest {
+            name: "火锅".into(),
+        })
+        .await
+        .expect("say_hello");
     assert_eq!(reply.into_inner().message, "hello 火锅");
 
-    let status = client.say_hello(HelloRequest::default()).await.expect_err("empty name");
-    assert_eq!((status.code(), status.message()), (Code::InvalidArgument, "name must not be empty"));
+    let status = client
+        .say_hello(HelloRequest::default())
+        .await
+        .expect_err("empty name");
+    assert_eq!(
+        (status.code(), status.message()),
+        (Code::InvalidArgument, "name must not be empty")
+    );
 
-    let answer = post_json(&format!("{}/hello/greeter/say_hello", greeter.url), r#"{"name":"火锅"}"#).await;
-    assert_eq!((answer.status, answer.body.as_str()), (200, r#"{"message":"hello 火锅"}"#));
+    let answer = post_json(
+        &format!("{}/hello/greeter/say_hello", greeter.url),
+        r#"{"name":"火锅"}"#,
+    )
+    .await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (200, r#"{"message":"hello 火锅"}"#)
+    );
 
-    let answer = post_json(&format!("{}/hello/greeter/say_hello", greeter.url), r#"{"name":""}"#).await;
+    let answer = post_json(
+        &format!("{}/hello/greeter/say_hello", greeter.url),
+        r#"{"name":""}"#,
+    )
+    .await;
     assert_eq!(answer.status, 400);
-    assert_eq!(answer.body, r#"{"code":"invalid_argument","message":"name must not be empty","details":[]}"#);
+    assert_eq!(
+        answer.body,
+        r#"{"code":"invalid_argument","message":"name must not be empty","details":[]}"#
+    );
 }
 
 #[tokio::test]
 async fn dating_answers_over_grpc_and_http() {
     let dating = start("dating");
-    let client = DatingClient::connect(dating.url.clone()).await.expect("connect");
-    let feel = client.eating(Eat { food: "steak".into() }).await.expect("eating").into_inner();
+    let client = DatingClient::connect(dating.url.clone())
+        .await
+        .expect("connect");
+    let feel = client
+        .eating(Eat {
+            food: "steak".into(),
+        })
+        .await
+        .expect("eating")
+        .into_inner();
     assert_eq!(feel, Feel { feeling: true });
-    let feel = client.watch_movie(Movie { film: "星际穿越".into() }).await.expect("watch_movie").into_inner();
+    let feel = client
+        .watch_movie(Movie {
+            film: "星际穿越".into(),
+        })
+        .await
+        .expect("watch_movie")
+        .into_inner();
     assert_eq!(feel, Feel { feeling: true });
 
-    let answer = post_json(&format!("{}/date/dating/watch_movie", dating.url), r#"{"film":"星际穿越"}"#).await;
-    assert_eq!((answer.status, answer.body.as_str()), (200, r#"{"feeling":true}"#));
+    let answer = post_json(
+        &format!("{}/date/dating/watch_movie", dating.url),
+        r#"{"film":"星际穿越"}"#,
+    )
+    .await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (200, r#"{"feeling":true}"#)
+    );
 }
 
 #[test]

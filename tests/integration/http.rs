@@ -8,8 +8,15 @@ use crate::support::{TestServer, post_json, send};
 #[tokio::test]
 async fn a_custom_path_serves_the_method() {
     let server = lab_server().await;
-    let answer = post_json(&server.url("/custom/greet"), r#"{"name": "火锅", "age": "41"}"#).await;
-    assert_eq!((answer.status, answer.body.as_str()), (200, r#"{"name":"hello 火锅","age":"42"}"#));
+    let answer = post_json(
+        &server.url("/custom/greet"),
+        r#"{"name": "火锅", "age": "41"}"#,
+    )
+    .await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (200, r#"{"name":"hello 火锅","age":"42"}"#)
+    );
     // The default path is not served when a path is given.
     let answer = post_json(&server.url("/test.v1/lab/say"), "{}").await;
     assert_eq!(answer.status, 404);
@@ -19,13 +26,21 @@ async fn a_custom_path_serves_the_method() {
 async fn an_empty_body_is_the_default_message() {
     let server = lab_server().await;
     let answer = send(reqwest::Client::new().post(server.url("/custom/greet"))).await;
-    assert_eq!((answer.status, answer.body.as_str()), (200, r#"{"name":"hello ","age":"1"}"#));
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (200, r#"{"name":"hello ","age":"1"}"#)
+    );
 }
 
 #[tokio::test]
 async fn json_content_types_are_accepted() {
     let server = lab_server().await;
-    for content_type in ["application/json", "application/json; charset=utf-8", "application/vnd.api+json", "Application/JSON"] {
+    for content_type in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "application/vnd.api+json",
+        "Application/JSON",
+    ] {
         let answer = send(
             reqwest::Client::new()
                 .post(server.url("/custom/greet"))
@@ -33,7 +48,11 @@ async fn json_content_types_are_accepted() {
                 .body(r#"{"name":"a"}"#),
         )
         .await;
-        assert_eq!((answer.status, answer.body.as_str()), (200, r#"{"name":"hello a","age":"1"}"#), "{content_type}");
+        assert_eq!(
+            (answer.status, answer.body.as_str()),
+            (200, r#"{"name":"hello a","age":"1"}"#),
+            "{content_type}"
+        );
     }
 }
 
@@ -64,22 +83,40 @@ async fn an_unknown_path_is_a_json_404() {
     let answer = send(reqwest::Client::new().get(server.url("/nowhere?x=1"))).await;
     assert_eq!(answer.status, 404);
     assert_eq!(answer.content_type.as_deref(), Some("application/json"));
-    assert_eq!(answer.body, r#"{"code":"not_found","message":"no route for GET /nowhere","details":[]}"#);
+    assert_eq!(
+        answer.body,
+        r#"{"code":"not_found","message":"no route for GET /nowhere","details":[]}"#
+    );
 
     // A gRPC path asked over plain HTTP is no gRPC answer.
     let answer = post_json(&server.url("/test.v1.Lab/Echo"), "{}").await;
     assert_eq!(answer.status, 404);
-    assert_eq!(answer.body, r#"{"code":"not_found","message":"no route for POST /test.v1.Lab/Echo","details":[]}"#);
+    assert_eq!(
+        answer.body,
+        r#"{"code":"not_found","message":"no route for POST /test.v1.Lab/Echo","details":[]}"#
+    );
     assert!(answer.headers.get("grpc-status").is_none());
 }
 
 #[tokio::test]
 async fn a_wrong_verb_is_a_json_405_with_allow() {
     let server = lab_server().await;
-    for method in [reqwest::Method::GET, reqwest::Method::PUT, reqwest::Method::DELETE] {
-        let answer = send(reqwest::Client::new().request(method.clone(), server.url("/test.v1/lab/echo"))).await;
+    for method in [
+        reqwest::Method::GET,
+        reqwest::Method::PUT,
+        reqwest::Method::DELETE,
+    ] {
+        let answer =
+            send(reqwest::Client::new().request(method.clone(), server.url("/test.v1/lab/echo")))
+                .await;
         assert_eq!(answer.status, 405, "{method}");
-        assert_eq!(answer.headers.get("allow").map(|v| v.to_str().expect("ascii")), Some("POST"));
+        assert_eq!(
+            answer
+                .headers
+                .get("allow")
+                .map(|v| v.to_str().expect("ascii")),
+            Some("POST")
+        );
         assert_eq!(
             answer.json(),
             serde_json::json!({
@@ -113,7 +150,9 @@ async fn a_body_over_the_limit_is_413() {
     assert_eq!((answer.status, answer.json()), (413, expected.clone()));
 
     // Chunked, no length: refused while reading.
-    let chunks = futures_util::stream::iter((0..10).map(|_| Ok::<_, std::io::Error>("xxxxxxxxxxxxxxxxxxxx")));
+    let chunks = futures_util::stream::iter(
+        (0..10).map(|_| Ok::<_, std::io::Error>("xxxxxxxxxxxxxxxxxxxx")),
+    );
     let answer = send(
         reqwest::Client::new()
             .post(server.url("/test.v1/lab/echo"))
@@ -125,13 +164,19 @@ async fn a_body_over_the_limit_is_413() {
 
     // The server goes on serving.
     let answer = post_json(&server.url("/test.v1/lab/echo"), r#"{"text":"ok"}"#).await;
-    assert_eq!((answer.status, answer.body.as_str()), (200, r#"{"text":"ok"}"#));
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (200, r#"{"text":"ok"}"#)
+    );
 }
 
 #[tokio::test]
 async fn http2_without_tls_serves_json() {
     let server = lab_server().await;
-    let client = reqwest::Client::builder().http2_prior_knowledge().build().expect("client");
+    let client = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .expect("client");
     let response = client
         .post(server.url("/custom/greet"))
         .header("content-type", "application/json")
@@ -141,5 +186,8 @@ async fn http2_without_tls_serves_json() {
         .expect("send");
     assert_eq!(response.version(), reqwest::Version::HTTP_2);
     assert_eq!(response.status().as_u16(), 200);
-    assert_eq!(response.text().await.expect("body"), r#"{"name":"hello h2","age":"1"}"#);
+    assert_eq!(
+        response.text().await.expect("body"),
+        r#"{"name":"hello h2","age":"1"}"#
+    );
 }

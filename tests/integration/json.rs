@@ -82,11 +82,17 @@ async fn special_floats_are_strings() {
     )
     .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    assert_eq!(answer.body, r#"{"floatValue":"NaN","doubleValue":"-Infinity"}"#);
+    assert_eq!(
+        answer.body,
+        r#"{"floatValue":"NaN","doubleValue":"-Infinity"}"#
+    );
 
     let client = lab_client(&server).await;
     let reply = client
-        .echo(Everything { double_value: f64::INFINITY, ..Everything::default() })
+        .echo(Everything {
+            double_value: f64::INFINITY,
+            ..Everything::default()
+        })
         .await
         .expect("echo")
         .into_inner();
@@ -95,8 +101,14 @@ async fn special_floats_are_strings() {
 
 #[tokio::test]
 async fn enums_are_written_by_name() {
-    assert_eq!(serde_json::to_string(&Kind::Left).expect("encode"), r#""KIND_LEFT""#);
-    assert_eq!(serde_json::from_str::<Kind>("5").expect("decode"), Kind::Left);
+    assert_eq!(
+        serde_json::to_string(&Kind::Left).expect("encode"),
+        r#""KIND_LEFT""#
+    );
+    assert_eq!(
+        serde_json::from_str::<Kind>("5").expect("decode"),
+        Kind::Left
+    );
 }
 
 /// Each bad value gets a 400 whose message names the field and the reason.
@@ -152,14 +164,24 @@ async fn bad_values_name_the_field_and_the_reason() {
             r#"{"text": "a""#,
             "invalid JSON: EOF while parsing an object at line 1 column 12",
         ),
-        (r#"{"text": "a"} []"#, "invalid JSON: trailing characters at line 1 column 15"),
-        (r#"[]"#, "invalid JSON: invalid type: sequence, expected an object of message Everything at line 1 column 0"),
-        (r#"{"text": "\ud800"}"#, "invalid JSON at `text`: unexpected end of hex escape at line 1 column 17"),
+        (
+            r#"{"text": "a"} []"#,
+            "invalid JSON: trailing characters at line 1 column 15",
+        ),
+        (
+            r#"[]"#,
+            "invalid JSON: invalid type: sequence, expected an object of message Everything at line 1 column 0",
+        ),
+        (
+            r#"{"text": "\ud800"}"#,
+            "invalid JSON at `text`: unexpected end of hex escape at line 1 column 17",
+        ),
     ];
     let mut mismatches = Vec::new();
     for (input, message) in cases {
         let answer = post_json(&server.url("/test.v1/lab/echo"), input).await;
-        let expected = serde_json::json!({"code": "invalid_argument", "message": message, "details": []});
+        let expected =
+            serde_json::json!({"code": "invalid_argument", "message": message, "details": []});
         if answer.status != 400 || answer.json() != expected {
             mismatches.push(format!("{input}\n  got {} {}", answer.status, answer.body));
         }

@@ -93,7 +93,14 @@ fn the_descriptor_lists_methods_and_routes() {
     let routes: Vec<(&str, &str, &str, String)> = descriptor
         .methods
         .iter()
-        .map(|m| (m.name, m.rust_name, m.http[0].method, m.http[0].path.clone()))
+        .map(|m| {
+            (
+                m.name,
+                m.rust_name,
+                m.http[0].method,
+                m.http[0].path.clone(),
+            )
+        })
         .collect();
     assert_eq!(
         routes,
@@ -105,6 +112,10 @@ fn the_descriptor_lists_methods_and_routes() {
         ]
     );
     let everything = &descriptor.messages[0];
-    let int64 = everything.fields.iter().find(|f| f.name == "int64_value").expect("field");
+    let int64 = everything
+        .fields
+        .iter()
+        .find(|f| f.name == "int64_value")
+        .expect("field");
     assert_eq!((int64.json_name, int64.tag), ("int64Value", 4));
 }

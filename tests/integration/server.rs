@@ -9,40 +9,84 @@ use crate::support::{TestServer, post_json, send};
 
 #[tokio::test]
 async fn closing_grpc_leaves_http_open() {
-    let server = TestServer::start(protoapi::Server::builder().open_grpc(false).add(LabServer::new(LabImpl))).await;
+    let server = TestServer::start(
+        protoapi::Server::builder()
+            .open_grpc(false)
+            .add(LabServer::new(LabImpl)),
+    )
+    .await;
     let client = crate::api::lab_client(&server).await;
-    let status = client.say(Child::default()).await.expect_err("gRPC is closed");
+    let status = client
+        .say(Child::default())
+        .await
+        .expect_err("gRPC is closed");
     assert_eq!(status.code(), Code::Unimplemented);
-    assert_eq!(status.message(), "unknown service or method /test.v1.Lab/Greet");
+    assert_eq!(
+        status.message(),
+        "unknown service or method /test.v1.Lab/Greet"
+    );
 
     let answer = post_json(&server.url("/custom/greet"), r#"{"name":"a"}"#).await;
-    assert_eq!((answer.status, answer.body.as_str()), (200, r#"{"name":"hello a","age":"1"}"#));
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (200, r#"{"name":"hello a","age":"1"}"#)
+    );
 }
 
 #[tokio::test]
 async fn closing_http_leaves_grpc_open() {
-    let server = TestServer::start(protoapi::Server::builder().open_http(false).add(LabServer::new(LabImpl))).await;
+    let server = TestServer::start(
+        protoapi::Server::builder()
+            .open_http(false)
+            .add(LabServer::new(LabImpl)),
+    )
+    .await;
     let answer = post_json(&server.url("/custom/greet"), r#"{"name":"a"}"#).await;
     assert_eq!(answer.status, 404);
-    assert_eq!(answer.body, r#"{"code":"not_found","message":"no route for POST /custom/greet","details":[]}"#);
+    assert_eq!(
+        answer.body,
+        r#"{"code":"not_found","message":"no route for POST /custom/greet","details":[]}"#
+    );
 
     let client = crate::api::lab_client(&server).await;
-    let reply = client.say(Child { name: "a".into(), age: 0 }).await.expect("gRPC is open").into_inner();
-    assert_eq!(reply, Child { name: "hello a".into(), age: 1 });
+    let reply = client
+        .say(Child {
+            name: "a".into(),
+            age: 0,
+        })
+        .await
+        .expect("gRPC is open")
+        .into_inner();
+    assert_eq!(
+        reply,
+        Child {
+            name: "hello a".into(),
+            age: 1
+        }
+    );
 }
 
 /// The whole API inside an application's own router, behind its own layer, served by axum.
 #[tokio::test]
 async fn into_router_mounts_in_an_axum_router_with_its_layers() {
-    let api = protoapi::Server::builder().add(LabServer::new(LabImpl)).into_router().expect("router");
+    let api = protoapi::Server::builder()
+        .add(LabServer::new(LabImpl))
+        .into_router()
+        .expect("router");
     let app = axum::Router::new()
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .merge(api)
         .layer(axum::Extension(Tag("set by a layer".into())));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let task = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
     });
 
     let answer = send(reqwest::Client::new().get(format!("http://{addr}/healthz"))).await;
@@ -51,11 +95,31 @@ async fn into_router_mounts_in_an_axum_router_with_its_layers() {
     let answer = post_json(&format!("http://{addr}/test.v1/lab/whoami"), "{}").await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     let who: Who = serde_json::from_str(&answer.body).expect("decode");
-    assert_eq!((who.tagged.as_str(), who.transport.as_str(), who.peer_ip.as_str()), ("set by a layer", "http", "127.0.0.1"));
+    assert_eq!(
+        (
+            who.tagged.as_str(),
+            who.transport.as_str(),
+            who.peer_ip.as_str()
+        ),
+        ("set by a layer", "http", "127.0.0.1")
+    );
 
-    let client = crate::api::LabClient::connect(format!("http://{addr}")).await.expect("connect");
-    let who = client.whoami(Request::new(Empty)).await.expect("whoami").into_inner();
-    assert_eq!((who.tagged.as_str(), who.transport.as_str(), who.peer_ip.as_str()), ("set by a layer", "grpc", "127.0.0.1"));
+    let client = crate::api::LabClient::connect(format!("http://{addr}"))
+        .await
+        .expect("connect");
+    let who = client
+        .whoami(Request::new(Empty))
+        .await
+        .expect("whoami")
+        .into_inner();
+    assert_eq!(
+        (
+            who.tagged.as_str(),
+            who.transport.as_str(),
+            who.peer_ip.as_str()
+        ),
+        ("set by a layer", "grpc", "127.0.0.1")
+    );
     task.abort();
 }
 
@@ -80,11 +144,16 @@ async fn two_services_claiming_one_route_are_refused() {
         .add(LabServer::new(LabImpl))
         .into_router()
         .expect_err("conflict");
-    assert_eq!(error.to_string(), "conflicting routes: gRPC service test.v1.Lab is added twice");
+    assert_eq!(
+        error.to_string(),
+        "conflicting routes: gRPC service test.v1.Lab is added twice"
+    );
 
     let error = protoapi::Server::builder()
         .add(LabServer::new(LabImpl))
-        .add(crate::api::clash::ClashServer::new(crate::api::clash::ClashImpl))
+        .add(crate::api::clash::ClashServer::new(
+            crate::api::clash::ClashImpl,
+        ))
         .into_router()
         .expect_err("conflict");
     assert_eq!(

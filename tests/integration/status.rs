@@ -28,10 +28,17 @@ const TABLE: &[(Code, u16, &str)] = &[
 async fn every_code_maps_to_its_http_status_and_json_body() {
     let server = lab_server().await;
     for (code, http, name) in TABLE {
-        let request = format!(r#"{{"code": {}, "message": "boom {name} ✗"}}"#, *code as i32);
+        let request = format!(
+            r#"{{"code": {}, "message": "boom {name} ✗"}}"#,
+            *code as i32
+        );
         let answer = post_json(&server.url("/test.v1/lab/fail"), &request).await;
         assert_eq!(answer.status, *http, "{name}");
-        assert_eq!(answer.content_type.as_deref(), Some("application/json"), "{name}");
+        assert_eq!(
+            answer.content_type.as_deref(),
+            Some("application/json"),
+            "{name}"
+        );
         assert_eq!(
             answer.json(),
             serde_json::json!({"code": name, "message": format!("boom {name} ✗"), "details": []}),
@@ -47,7 +54,10 @@ async fn every_code_reaches_a_grpc_client_unchanged() {
     let server = lab_server().await;
     let client = lab_client(&server).await;
     for (code, _, name) in TABLE {
-        let request = FailRequest { code: *code as i32, message: format!("boom {name} ✗") };
+        let request = FailRequest {
+            code: *code as i32,
+            message: format!("boom {name} ✗"),
+        };
         let status = client.fail(request).await.expect_err("fails");
         assert_eq!(status.code(), *code, "{name}");
         assert_eq!(status.message(), format!("boom {name} ✗"));
@@ -59,5 +69,8 @@ async fn an_error_with_code_ok_is_still_an_error() {
     let server = lab_server().await;
     let answer = post_json(&server.url("/test.v1/lab/fail"), r#"{"message": "odd"}"#).await;
     assert_eq!(answer.status, 500);
-    assert_eq!(answer.body, r#"{"code":"unknown","message":"odd","details":[]}"#);
+    assert_eq!(
+        answer.body,
+        r#"{"code":"unknown","message":"odd","details":[]}"#
+    );
 }

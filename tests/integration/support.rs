@@ -15,13 +15,19 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(builder: ServerBuilder) -> TestServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(builder.serve_listener(listener, async {
             let _ = stopped.await;
         }));
-        TestServer { addr, stop: Some(stop), task: Some(task) }
+        TestServer {
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -71,7 +77,12 @@ pub async fn send(request: reqwest::RequestBuilder) -> Answer {
         .get(reqwest::header::CONTENT_TYPE)
         .map(|v| v.to_str().expect("ascii").to_owned());
     let body = response.text().await.expect("body");
-    Answer { status, content_type, headers, body }
+    Answer {
+        status,
+        content_type,
+        headers,
+        body,
+    }
 }
 
 /// POSTs a JSON body.

@@ -82,7 +82,10 @@ struct EverythingP {
 }
 
 fn child_p(child: &Child) -> ChildP {
-    ChildP { name: child.name.clone(), age: child.age }
+    ChildP {
+        name: child.name.clone(),
+        age: child.age,
+    }
 }
 
 /// `sample()` as prost-derive's struct.
@@ -127,8 +130,14 @@ fn encoding_matches_prost_derive_byte_for_byte() {
 
 #[test]
 fn each_decodes_the_other() {
-    assert_eq!(Everything::decode(sample_p().encode_to_vec().as_slice()).expect("decode"), sample());
-    assert_eq!(EverythingP::decode(sample().encode_to_vec().as_slice()).expect("decode"), sample_p());
+    assert_eq!(
+        Everything::decode(sample_p().encode_to_vec().as_slice()).expect("decode"),
+        sample()
+    );
+    assert_eq!(
+        EverythingP::decode(sample().encode_to_vec().as_slice()).expect("decode"),
+        sample_p()
+    );
 }
 
 #[test]
@@ -139,7 +148,10 @@ fn defaults_encode_to_nothing() {
 
 #[test]
 fn negative_zero_is_kept() {
-    let message = Everything { double_value: -0.0, ..Everything::default() };
+    let message = Everything {
+        double_value: -0.0,
+        ..Everything::default()
+    };
     let bytes = message.encode_to_vec();
     assert_eq!(bytes, [0x41, 0, 0, 0, 0, 0, 0, 0, 0x80]);
     let decoded = Everything::decode(bytes.as_slice()).expect("decode");
@@ -149,7 +161,9 @@ fn negative_zero_is_kept() {
 #[test]
 fn unpacked_repeated_numbers_and_unknown_fields_are_read() {
     // numbers (17) unpacked twice, then an unknown field 99 (varint), then kinds (19) unpacked.
-    let bytes = [0x88, 0x01, 0x01, 0x88, 0x01, 0x02, 0x98, 0x06, 0x07, 0x98, 0x01, 0x05];
+    let bytes = [
+        0x88, 0x01, 0x01, 0x88, 0x01, 0x02, 0x98, 0x06, 0x07, 0x98, 0x01, 0x05,
+    ];
     let decoded = Everything::decode(bytes.as_slice()).expect("decode");
     assert_eq!(decoded.numbers, [1, 2]);
     assert_eq!(decoded.kinds, [Kind::Left]);
@@ -157,14 +171,24 @@ fn unpacked_repeated_numbers_and_unknown_fields_are_read() {
 
 #[test]
 fn an_unknown_enum_number_is_an_error_naming_the_field() {
-    let bytes = EverythingP { kind: 3, ..EverythingP::default() }.encode_to_vec();
+    let bytes = EverythingP {
+        kind: 3,
+        ..EverythingP::default()
+    }
+    .encode_to_vec();
     let error = Everything::decode(bytes.as_slice()).expect_err("unknown value");
-    assert_eq!(error.to_string(), "failed to decode Protobuf message: Everything.kind: unknown value 3 of enum Kind");
+    assert_eq!(
+        error.to_string(),
+        "failed to decode Protobuf message: Everything.kind: unknown value 3 of enum Kind"
+    );
 }
 
 #[test]
 fn truncated_input_is_an_error() {
     let bytes = sample().encode_to_vec();
     let error = Everything::decode(&bytes[..bytes.len() - 1]).expect_err("truncated");
-    assert_eq!(error.to_string(), "failed to decode Protobuf message: Everything.renamed_field: buffer underflow");
+    assert_eq!(
+        error.to_string(),
+        "failed to decode Protobuf message: Everything.renamed_field: buffer underflow"
+    );
 }

@@ -44,7 +44,11 @@ impl Message {
         let wire = codec_as(quote!(WireField));
         let json = codec_as(quote!(JsonField));
         let schema = codec_as(quote!(SchemaField));
-        let codecs: Vec<_> = self.fields.iter().map(|f| f.codec.tokens(&private)).collect();
+        let codecs: Vec<_> = self
+            .fields
+            .iter()
+            .map(|f| f.codec.tokens(&private))
+            .collect();
         let types: Vec<_> = self.fields.iter().map(|f| &f.ty).collect();
         let field_count = self.fields.len();
 
@@ -203,16 +207,31 @@ impl Enum {
         let ident = &item.ident;
         let derive = derives(
             &item.attrs,
-            &["Clone", "Copy", "Debug", "PartialEq", "Eq", "Hash", "PartialOrd", "Ord"],
+            &[
+                "Clone",
+                "Copy",
+                "Debug",
+                "PartialEq",
+                "Eq",
+                "Hash",
+                "PartialOrd",
+                "Ord",
+            ],
         );
-        let user_default = super::user_derives(&item.attrs).iter().any(|d| d == "Default");
+        let user_default = super::user_derives(&item.attrs)
+            .iter()
+            .any(|d| d == "Default");
         let proto_name = &self.proto_name;
         let doc = &self.doc;
         let variants: Vec<_> = self.variants.iter().map(|v| &v.ident).collect();
         let names: Vec<_> = self.variants.iter().map(|v| &v.proto_name).collect();
         let numbers: Vec<_> = self.variants.iter().map(|v| v.number).collect();
         let docs: Vec<_> = self.variants.iter().map(|v| &v.doc).collect();
-        let zero = self.variants.iter().find(|v| v.number == 0).map(|v| &v.ident);
+        let zero = self
+            .variants
+            .iter()
+            .find(|v| v.number == 0)
+            .map(|v| &v.ident);
         let default_impl = match zero {
             Some(zero) if !user_default => quote! {
                 #[automatically_derived]

@@ -38,7 +38,10 @@ pub fn message(attr: TokenStream, item: TokenStream) -> TokenStream {
             finish(cx, fallback, || enumeration.expand())
         }
         other => {
-            cx.error_spanned_by(&other, "`#[protoapi::message]` goes on a struct or a C-like enum");
+            cx.error_spanned_by(
+                &other,
+                "`#[protoapi::message]` goes on a struct or a C-like enum",
+            );
             let fallback = quote!(#other);
             finish(cx, fallback, TokenStream::new)
         }
@@ -55,7 +58,10 @@ pub fn service(attr: TokenStream, item: TokenStream) -> TokenStream {
         Ok(item) => item,
         Err(error) => {
             let _ = cx.check();
-            let error = syn::Error::new(error.span(), format!("`#[protoapi::service]` goes on a trait: {error}"));
+            let error = syn::Error::new(
+                error.span(),
+                format!("`#[protoapi::service]` goes on a trait: {error}"),
+            );
             return with_error(item, error);
         }
     };
@@ -85,7 +91,8 @@ pub(crate) fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStrea
         .into_iter()
         .map(|mut tree| {
             if let proc_macro2::TokenTree::Group(group) = &tree {
-                let mut new = proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                let mut new =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
                 new.set_span(span);
                 tree = proc_macro2::TokenTree::Group(new);
             } else {
@@ -117,7 +124,12 @@ fn user_derives(attrs: &[syn::Attribute]) -> Vec<String> {
         if let Ok(paths) = attr.parse_args_with(
             syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
         ) {
-            names.extend(paths.iter().filter_map(|p| p.segments.last()).map(|s| s.ident.to_string()));
+            names.extend(
+                paths
+                    .iter()
+                    .filter_map(|p| p.segments.last())
+                    .map(|s| s.ident.to_string()),
+            );
         }
     }
     names

@@ -203,7 +203,11 @@ impl Service {
         let method = &m.ident;
         let request = &m.request;
         let response = &m.response;
-        let ctx_arg = if m.has_ctx { quote!(ctx,) } else { TokenStream::new() };
+        let ctx_arg = if m.has_ctx {
+            quote!(ctx,)
+        } else {
+            TokenStream::new()
+        };
         let ctx_param = if m.has_ctx { quote!(ctx) } else { quote!(_ctx) };
         quote! {
             #[doc(hidden)]
@@ -222,9 +226,9 @@ impl Service {
         let krate = &self.krate;
         let private = quote!(#krate::__private);
         let checks = self.methods.iter().flat_map(|m| {
-            [&m.request, &m.response].into_iter().map(|ty| {
-                super::respan(quote!(#private::assert_message::<#ty>();), ty.span())
-            })
+            [&m.request, &m.response]
+                .into_iter()
+                .map(|ty| super::respan(quote!(#private::assert_message::<#ty>();), ty.span()))
         });
         quote! {
             const _: () = {

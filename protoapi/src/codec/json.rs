@@ -10,15 +10,17 @@ use core::fmt;
 use core::marker::PhantomData;
 
 use base64::Engine as _;
-use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::ProtoMap;
 use super::wire::{
     Bool, Bytes, Double, Fixed32, Fixed64, Float, Int32, Int64, Kind, Map, Named, Optional,
     Repeated, SFixed32, SFixed64, SInt32, SInt64, Singular, Str, UInt32, UInt64,
 };
-use super::ProtoMap;
 use crate::ProtoEnum;
 
 /// How one value of a protobuf type is written and read in JSON.
@@ -381,7 +383,11 @@ macro_rules! float_kind {
                 if value.is_nan() {
                     serializer.serialize_str("NaN")
                 } else if value.is_infinite() {
-                    serializer.serialize_str(if *value > 0.0 { "Infinity" } else { "-Infinity" })
+                    serializer.serialize_str(if *value > 0.0 {
+                        "Infinity"
+                    } else {
+                        "-Infinity"
+                    })
                 } else {
                     serializer.$ser(*value)
                 }
@@ -390,7 +396,10 @@ macro_rules! float_kind {
                 let v = deserializer.deserialize_any(FloatVisitor($what))?;
                 let narrowed = v as $ty;
                 if v.is_finite() && !narrowed.is_finite() {
-                    return Err(de::Error::custom(format_args!("{v} is out of range for {}", $what)));
+                    return Err(de::Error::custom(format_args!(
+                        "{v} is out of range for {}",
+                        $what
+                    )));
                 }
                 Ok(narrowed)
             }
@@ -407,7 +416,11 @@ struct FloatVisitor(&'static str);
 impl Visitor<'_> for FloatVisitor {
     type Value = f64;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "{} (a number, \"NaN\", \"Infinity\" or \"-Infinity\")", self.0)
+        write!(
+            f,
+            "{} (a number, \"NaN\", \"Infinity\" or \"-Infinity\")",
+            self.0
+        )
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
         Ok(v)
@@ -480,7 +493,11 @@ pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
         GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
     const STANDARD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, CONFIG);
     const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, CONFIG);
-    let engine = if text.contains(['-', '_']) { &URL_SAFE } else { &STANDARD };
+    let engine = if text.contains(['-', '_']) {
+        &URL_SAFE
+    } else {
+        &STANDARD
+    };
     engine.decode(text).ok()
 }
 
@@ -560,12 +577,17 @@ impl<M: JsonMessage> Visitor<'_> for FieldKey<M> {
 }
 
 /// Serializes an enum value by its name.
-pub fn serialize_enum<E: ProtoEnum, S: Serializer>(value: E, serializer: S) -> Result<S::Ok, S::Error> {
+pub fn serialize_enum<E: ProtoEnum, S: Serializer>(
+    value: E,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(value.name())
 }
 
 /// Deserializes an enum value from its name or its number.
-pub fn deserialize_enum<'de, E: ProtoEnum, D: Deserializer<'de>>(deserializer: D) -> Result<E, D::Error> {
+pub fn deserialize_enum<'de, E: ProtoEnum, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<E, D::Error> {
     struct EnumVisitor<E>(PhantomData<E>);
     impl<E: ProtoEnum> EnumVisitor<E> {
         fn unknown<Err: de::Error>(value: impl fmt::Display) -> Err {

@@ -30,8 +30,11 @@ pub trait Kind<T> {
     /// The number of bytes `encode_value` writes.
     fn value_len(value: &T) -> usize;
     /// Reads one value (its wire type already checked) into `value`.
-    fn merge_value(value: &mut T, buf: &mut impl Buf, ctx: DecodeContext)
-    -> Result<(), DecodeError>;
+    fn merge_value(
+        value: &mut T,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError>;
 }
 
 /// A message field: its key, its presence rule and its values.
@@ -170,8 +173,12 @@ varint_kind!(SInt32, i32, |v| ((v << 1) ^ (v >> 31)) as u32 as u64, |v| {
     let v = v as u32;
     ((v >> 1) as i32) ^ (-((v & 1) as i32))
 });
-varint_kind!(SInt64, i64, |v| ((v << 1) ^ (v >> 63)) as u64, |v| ((v >> 1) as i64)
-    ^ (-((v & 1) as i64)));
+varint_kind!(
+    SInt64,
+    i64,
+    |v| ((v << 1) ^ (v >> 63)) as u64,
+    |v| ((v >> 1) as i64) ^ (-((v & 1) as i64))
+);
 
 macro_rules! fixed_kind {
     ($marker:ident, $ty:ty, $wire:ident, $width:expr, $put:ident, $module:ident) => {
@@ -263,7 +270,11 @@ where
         delimited_len(value.as_ref().len())
     }
     #[inline]
-    fn merge_value(value: &mut T, buf: &mut impl Buf, ctx: DecodeContext) -> Result<(), DecodeError> {
+    fn merge_value(
+        value: &mut T,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError> {
         prost::encoding::bytes::merge(WireType::LengthDelimited, value, buf, ctx)
     }
 }
@@ -284,7 +295,11 @@ impl<T: NamedType> Kind<T> for Named {
         value.value_len()
     }
     #[inline]
-    fn merge_value(value: &mut T, buf: &mut impl Buf, ctx: DecodeContext) -> Result<(), DecodeError> {
+    fn merge_value(
+        value: &mut T,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError> {
         value.merge_value(buf, ctx)
     }
 }
@@ -335,7 +350,11 @@ pub fn enum_merge_value<E: crate::ProtoEnum>(
 
 /// Adds the message and field to a decoding error, as prost-derive does.
 #[cold]
-pub fn field_error(mut error: DecodeError, message: &'static str, field: &'static str) -> DecodeError {
+pub fn field_error(
+    mut error: DecodeError,
+    message: &'static str,
+    field: &'static str,
+) -> DecodeError {
     error.push(message, field);
     error
 }

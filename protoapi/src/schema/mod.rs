@@ -290,7 +290,11 @@ impl<T, K: SchemaKind<T>> SchemaField<Option<T>> for Optional<K> {
     fn describe(registry: &mut Registry) -> (Label, FieldType) {
         let ty = K::field_type(registry);
         // Message fields have presence already; `optional` is for scalars and enums.
-        let label = if matches!(ty, FieldType::Message(_)) { Label::Singular } else { Label::Optional };
+        let label = if matches!(ty, FieldType::Message(_)) {
+            Label::Singular
+        } else {
+            Label::Optional
+        };
         (label, ty)
     }
 }
@@ -313,7 +317,9 @@ where
             // The macro admits only scalar keys.
             _ => ScalarType::String,
         };
-        (Label::Singular, FieldType::Map(key, Box::new(VK::field_type(registry))))
+        (
+            Label::Singular,
+            FieldType::Map(key, Box::new(VK::field_type(registry))),
+        )
     }
 }
-

@@ -2,7 +2,9 @@
 
 use std::fmt::Write as _;
 
-use super::{EnumDescriptor, FieldDescriptor, FieldType, Label, MessageDescriptor, ServiceDescriptor};
+use super::{
+    EnumDescriptor, FieldDescriptor, FieldType, Label, MessageDescriptor, ServiceDescriptor,
+};
 
 pub(super) fn render(service: &ServiceDescriptor) -> String {
     let mut out = String::new();

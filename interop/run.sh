@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Interop: clients in other languages, generated from the examples' `--print-proto` output, call
+# the running examples. Needs protoc and a Python with grpcio and grpcio-tools (PYTHON, default
+# python3); .ci/run installs both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+cargo build --quiet --example greeter --example dating
+examples=target/debug/examples
+
+mkdir -p "$work/proto" "$work/gen"
+for name in greeter dating; do
+    "$examples/$name" --print-proto > "$work/proto/$name.proto"
+done
+
+# protoc accepts both files as they are.
+protoc --proto_path="$work/proto" --descriptor_set_out="$work/all.pb" greeter.proto dating.proto
+echo "protoc accepted greeter.proto and dating.proto"
+
+# Python stubs from the same files.
+"$PYTHON" -m grpc_tools.protoc --proto_path="$work/proto" --python_out="$work/gen" \
+    --grpc_python_out="$work/gen" greeter.proto dating.proto
+
+# Starts an example on an ephemeral port and prints its URL once it accepts connections.
+start() {
+    local name=$1 out="$work/$1.out"
+    "$examples/$name" --addr 127.0.0.1:0 > "$out" 2> "$work/$name.err" &
+    pids+=($!)
+    for _ in $(seq 1 100); do
+        if grep -q '^listening on ' "$out" 2>/dev/null; then
+            sed -n 's/^listening on http:\/\///p' "$out" | head -n 1
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "$name did not start" >&2
+    cat "$work/$name.err" >&2
+    return 1
+}
+
+greeter_addr=$(start greeter)
+dating_addr=$(start dating)
+
+PYTHONPATH="$work/gen" "$PYTHON" interop/python_client.py "$greeter_addr" "$dating_addr"
+
+# protoc also accepts the test suite's `.proto` with every supported field type.
+sed -n '/^const LAB_PROTO: &str = r#"/,/^"#;$/p' tests/integration/proto.rs | sed '1s/^.*r#"//; $d' > "$work/proto/lab.proto"
+protoc --proto_path="$work/proto" --descriptor_set_out="$work/lab.pb" lab.proto
+echo "protoc accepted lab.proto (every field type)"
