@@ -537,3 +537,108 @@ fn result_ok_type(ty: &Type) -> Result<Type, &'static str> {
         _ => Err("a protoapi method returns `Result<Response, Status>`"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::{Message, Service};
+    use crate::attr::{MessageArgs, ServiceArgs};
+    use crate::ctxt::Ctxt;
+
+    #[test]
+    fn a_service_gets_default_paths_and_rpc_names() {
+        let cx = Ctxt::new();
+        let args = ServiceArgs::parse(&cx, quote!(package = "hello"));
+        let service = Service::from_ast(
+            &cx,
+            args,
+            syn::parse_quote! {
+                pub trait Greeter {
+                    async fn say_hello(&self, req: HelloRequest) -> Result<HelloReply, Status>;
+                    #[protoapi(path = "/demo/upload", name = "Upload")]
+                    async fn put_file(&self, ctx: protoapi::Context, req: UploadReq) -> Result<UploadRsp, protoapi::Status>;
+                }
+            },
+        );
+        assert!(cx.check().is_ok());
+        assert_eq!(service.full_name(), "hello.Greeter");
+        let methods: Vec<_> = service
+            .methods
+            .iter()
+            .map(|m| (m.rpc_name.as_str(), m.http_path.as_str(), m.has_ctx))
+            .collect();
+        assert_eq!(
+            methods,
+            [
+                ("SayHello", "/hello/greeter/say_hello", false),
+                ("Upload", "/demo/upload", true)
+            ]
+        );
+    }
+
+    #[test]
+    fn tags_follow_declaration_order_and_overrides() {
+        let cx = Ctxt::new();
+        let args = MessageArgs::parse(&cx, quote!());
+        let message = Message::from_ast(
+            &cx,
+            args,
+            syn::parse_quote! {
+                pub struct M {
+                    pub a: String,
+                    #[protoapi(tag = 10)]
+                    pub b: i64,
+                    pub c: bool,
+                    #[protoapi(name = "renamed_d")]
+                    pub d: u32,
+                }
+            },
+        );
+        assert!(cx.check().is_ok());
+        let fields: Vec<_> = message
+            .fields
+            .iter()
+            .map(|f| (f.proto_name.as_str(), f.json_name.as_str(), f.tag))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("a", "a", 1),
+                ("b", "b", 10),
+                ("c", "c", 11),
+                ("renamed_d", "renamedD", 12)
+            ]
+        );
+    }
+
+    #[test]
+    fn every_error_is_reported() {
+        let cx = Ctxt::new();
+        let args = ServiceArgs::parse(&cx, quote!(packge = "x", name = "A", name = "B"));
+        let _ = Service::from_ast(
+            &cx,
+            args,
+            syn::parse_quote! {
+                trait T {
+                    fn sync(&self, req: R) -> Result<R, Status>;
+                    async fn no_result(&self, req: R) -> R;
+                }
+            },
+        );
+        let messages: Vec<String> = cx
+            .check()
+            .expect_err("errors")
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(messages.len(), 4, "{messages:#?}");
+        assert_eq!(
+            messages[0],
+            "unknown `protoapi` attribute `packge`, expected one of `package`, `name`, `crate`"
+        );
+        assert_eq!(messages[1], "duplicate `protoapi` attribute `name`");
+        assert_eq!(messages[2], "protoapi methods are `async fn`");
+        assert!(messages[3].starts_with("a protoapi method returns `Result<Response, Status>`"));
+    }
+}

@@ -246,3 +246,67 @@ fn value_kind(ty: &Type, encoding: Option<&str>) -> Result<Option<Kind>, String>
     };
     Ok(Some(chosen))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Codec, Kind, classify};
+
+    fn codec(ty: &str, encoding: Option<&str>) -> Result<Codec, String> {
+        classify(&syn::parse_str(ty).expect("type"), encoding)
+    }
+
+    #[test]
+    fn scalars_collections_and_named_types() {
+        assert_eq!(codec("String", None), Ok(Codec::Singular(Kind::Str)));
+        assert_eq!(
+            codec("std::string::String", None),
+            Ok(Codec::Singular(Kind::Str))
+        );
+        assert_eq!(codec("Vec<u8>", None), Ok(Codec::Singular(Kind::Bytes)));
+        assert_eq!(
+            codec("bytes::Bytes", None),
+            Ok(Codec::Singular(Kind::Bytes))
+        );
+        assert_eq!(
+            codec("Vec<Vec<u8>>", None),
+            Ok(Codec::Repeated(Kind::Bytes))
+        );
+        assert_eq!(
+            codec("Option<i64>", Some("sint64")),
+            Ok(Codec::Optional(Kind::SInt64))
+        );
+        assert_eq!(codec("Vec<Child>", None), Ok(Codec::Repeated(Kind::Named)));
+        assert_eq!(
+            codec("HashMap<u64, i32>", Some("sfixed32")),
+            Ok(Codec::Map(Kind::UInt64, Kind::SFixed32))
+        );
+        assert_eq!(
+            codec("BTreeMap<bool, Kind>", None),
+            Ok(Codec::Map(Kind::Bool, Kind::Named))
+        );
+    }
+
+    #[test]
+    fn unsupported_types_say_what_is_supported() {
+        let error = codec("usize", None).expect_err("usize");
+        assert!(
+            error.starts_with("unsupported field type `usize`: protoapi messages support String"),
+            "{error}"
+        );
+        assert_eq!(
+            codec("Option<Option<i32>>", None),
+            Err("`Option` holds a single value: `Option<i32>` is not supported there".to_owned())
+        );
+        assert_eq!(
+            codec("HashMap<Child, i32>", None),
+            Err(
+                "unsupported map key type `Child`: map keys are String, bool, i32, i64, u32 or u64"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            codec("String", Some("sint32")),
+            Err("`encoding` applies to integer fields (i32, i64, u32, u64) only".to_owned())
+        );
+    }
+}

@@ -14,22 +14,36 @@ use crate::codec::wire::{
 
 /// A protobuf scalar type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[allow(missing_docs)]
 pub enum ScalarType {
+    /// `int32`
     Int32,
+    /// `sint32`
     SInt32,
+    /// `sfixed32`
     SFixed32,
+    /// `int64`
     Int64,
+    /// `sint64`
     SInt64,
+    /// `sfixed64`
     SFixed64,
+    /// `uint32`
     UInt32,
+    /// `fixed32`
     Fixed32,
+    /// `uint64`
     UInt64,
+    /// `fixed64`
     Fixed64,
+    /// `bool`
     Bool,
+    /// `float`
     Float,
+    /// `double`
     Double,
+    /// `string`
     String,
+    /// `bytes`
     Bytes,
 }
 
