@@ -4,7 +4,7 @@
 use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser as _;
-use syn::{Attribute, LitInt, LitStr};
+use syn::{Attribute, LitBool, LitInt, LitStr};
 
 use crate::ctxt::Ctxt;
 
@@ -85,20 +85,31 @@ fn each_protoapi_key(
     }
 }
 
-/// `#[protoapi::service(package = "...", name = "...", crate = "...")]`
+/// `#[protoapi::service(package = "...", name = "...", path = "/base", grpc = false,
+/// http = false, envelope, crate = "...")]`
 pub struct ServiceArgs {
     pub package: Value<LitStr>,
     pub name: Value<LitStr>,
+    pub path: Value<LitStr>,
+    pub grpc: Value<LitBool>,
+    pub http: Value<LitBool>,
+    pub envelope: Value<()>,
     pub krate: Value<syn::Path>,
 }
 
 impl ServiceArgs {
-    const KEYS: &'static [&'static str] = &["package", "name", "crate"];
+    const KEYS: &'static [&'static str] = &[
+        "package", "name", "path", "grpc", "http", "envelope", "crate",
+    ];
 
     pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Self {
         let mut args = ServiceArgs {
             package: Value::new("package"),
             name: Value::new("name"),
+            path: Value::new("path"),
+            grpc: Value::new("grpc"),
+            http: Value::new("http"),
+            envelope: Value::new("envelope"),
             krate: Value::new("crate"),
         };
         let parser = syn::meta::parser(|meta| {
@@ -107,6 +118,14 @@ impl ServiceArgs {
                 args.package.set(cx, span, lit_str(&meta)?);
             } else if meta.path.is_ident("name") {
                 args.name.set(cx, span, lit_str(&meta)?);
+            } else if meta.path.is_ident("path") {
+                args.path.set(cx, span, lit_str(&meta)?);
+            } else if meta.path.is_ident("grpc") {
+                args.grpc.set(cx, span, meta.value()?.parse()?);
+            } else if meta.path.is_ident("http") {
+                args.http.set(cx, span, meta.value()?.parse()?);
+            } else if meta.path.is_ident("envelope") {
+                args.envelope.set(cx, span, ());
             } else if meta.path.is_ident("crate") {
                 let lit = lit_str(&meta)?;
                 args.krate.set(cx, span, lit.parse()?);
@@ -155,26 +174,62 @@ impl MessageArgs {
     }
 }
 
-/// `#[protoapi(path = "/p", name = "Rpc")]` on a trait method.
+/// `#[protoapi(get = "/p", post = "/p", put = "/p", delete = "/p", patch = "/p", path = "/p",
+/// name = "Rpc", status = 201, limit = "64MiB", wbsk, wbsk = "/ws")]` on a trait method.
 pub struct MethodAttrs {
-    pub path: Value<LitStr>,
+    /// `(verb, path)` in the order written; `path = ".."` is `POST`.
+    pub routes: Vec<(&'static str, LitStr)>,
     pub name: Value<LitStr>,
+    pub status: Value<LitInt>,
+    pub limit: Value<LitStr>,
+    pub wbsk: Value<Option<LitStr>>,
 }
 
 impl MethodAttrs {
-    const KEYS: &'static [&'static str] = &["path", "name"];
+    const KEYS: &'static [&'static str] = &[
+        "get", "post", "put", "delete", "patch", "path", "name", "status", "limit", "wbsk",
+    ];
+    const VERBS: &'static [(&'static str, &'static str)] = &[
+        ("get", "GET"),
+        ("post", "POST"),
+        ("put", "PUT"),
+        ("delete", "DELETE"),
+        ("patch", "PATCH"),
+        ("path", "POST"),
+    ];
 
     pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
         let mut out = MethodAttrs {
-            path: Value::new("path"),
+            routes: Vec::new(),
             name: Value::new("name"),
+            status: Value::new("status"),
+            limit: Value::new("limit"),
+            wbsk: Value::new("wbsk"),
         };
+        let mut seen_verbs: Vec<&'static str> = Vec::new();
         each_protoapi_key(cx, attrs, |meta| {
             let span = meta.path.span_of_first();
-            if meta.path.is_ident("path") {
-                out.path.set(cx, span, lit_str(meta)?);
+            if let Some((key, verb)) = Self::VERBS.iter().find(|(key, _)| meta.path.is_ident(key)) {
+                let lit = lit_str(meta)?;
+                if seen_verbs.contains(key) {
+                    cx.error_at(span, format_args!("duplicate `protoapi` attribute `{key}`"));
+                } else {
+                    seen_verbs.push(key);
+                    out.routes.push((verb, lit));
+                }
             } else if meta.path.is_ident("name") {
                 out.name.set(cx, span, lit_str(meta)?);
+            } else if meta.path.is_ident("status") {
+                out.status.set(cx, span, meta.value()?.parse()?);
+            } else if meta.path.is_ident("limit") {
+                out.limit.set(cx, span, lit_str(meta)?);
+            } else if meta.path.is_ident("wbsk") {
+                let path = if meta.input.peek(syn::Token![=]) {
+                    Some(lit_str(meta)?)
+                } else {
+                    None
+                };
+                out.wbsk.set(cx, span, path);
             } else {
                 unknown_key(cx, meta, Self::KEYS)?;
             }

@@ -101,7 +101,38 @@ pub fn service(cx: &Ctxt, service: &Service) {
                 ),
             );
         }
-        check_path(cx, method);
+        for (j, route) in method.routes.iter().enumerate() {
+            let Some(path) = &route.path else { continue };
+            let earlier_routes = service.methods[..i]
+                .iter()
+                .flat_map(|m| m.routes.iter().map(move |r| (m, r)))
+                .chain(method.routes[..j].iter().map(|r| (method, r)));
+            for (other_method, other) in earlier_routes {
+                let Some(other_path) = &other.path else {
+                    continue;
+                };
+                if other_path.shape != path.shape {
+                    continue;
+                }
+                if other_path.axum != path.axum {
+                    cx.error_at(
+                        route.span,
+                        format_args!(
+                            "route {} clashes with {} of method `{}`: parameters at the same place need the same name",
+                            path.axum, other_path.axum, other_method.ident
+                        ),
+                    );
+                } else if other.verb == route.verb {
+                    cx.error_at(
+                        route.span,
+                        format_args!(
+                            "duplicate route {} {}: method `{}` has it already",
+                            route.verb, path.axum, other_method.ident
+                        ),
+                    );
+                }
+            }
+        }
         for earlier in &service.methods[..i] {
             if earlier.rpc_name == method.rpc_name {
                 cx.error_at(
@@ -112,41 +143,6 @@ pub fn service(cx: &Ctxt, service: &Service) {
                     ),
                 );
             }
-            if earlier.http_path == method.http_path {
-                cx.error_at(
-                    method.http_path_span,
-                    format_args!(
-                        "duplicate route POST {}: method `{}` has it already",
-                        method.http_path, earlier.ident
-                    ),
-                );
-            }
         }
-    }
-}
-
-fn check_path(cx: &Ctxt, method: &crate::model::Method) {
-    let path = &method.http_path;
-    if !path.starts_with('/') {
-        cx.error_at(method.http_path_span, "an HTTP path starts with `/`");
-        return;
-    }
-    if path.len() > 1 && path.ends_with('/') {
-        cx.error_at(method.http_path_span, "an HTTP path does not end with `/`");
-    }
-    if path.contains("//") {
-        cx.error_at(
-            method.http_path_span,
-            "an HTTP path has no empty segments (`//`)",
-        );
-    }
-    if let Some(c) = path
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.' | '~')))
-    {
-        cx.error_at(
-            method.http_path_span,
-            format_args!("character `{c}` is not allowed in an HTTP path: use letters, digits, `/`, `-`, `_`, `.` and `~`"),
-        );
     }
 }

@@ -11,6 +11,7 @@ mod check;
 mod ctxt;
 mod expand;
 mod model;
+mod paths;
 mod types;
 
 use proc_macro::TokenStream;

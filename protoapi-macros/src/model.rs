@@ -20,6 +20,8 @@ pub fn krate(value: Option<&syn::Path>) -> TokenStream {
 
 pub struct Message {
     pub item: ItemStruct,
+    /// `#[form]`: the HTTP body is a form (urlencoded or multipart).
+    pub form: bool,
     pub proto_name: String,
     pub doc: String,
     pub krate: TokenStream,
@@ -36,6 +38,66 @@ pub struct Field {
     pub tag_span: Span,
     pub codec: Codec,
     pub doc: String,
+    /// `#[file]`: filled from the multipart file part of the field's name.
+    pub file: Option<FileShape>,
+}
+
+/// The type of a `#[file]` field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileShape {
+    One,
+    Optional,
+    Many,
+}
+
+/// Takes the marker attributes `#[name]` (no arguments) out of `attrs`; returns whether one was
+/// there. A marker with arguments is an error.
+fn take_marker(cx: &Ctxt, attrs: &mut Vec<syn::Attribute>, name: &str) -> Option<Span> {
+    let mut found = None;
+    attrs.retain(|attr| {
+        if !attr.path().is_ident(name) {
+            return true;
+        }
+        if !matches!(attr.meta, syn::Meta::Path(_)) {
+            cx.error_spanned_by(attr, format_args!("`#[{name}]` takes no arguments"));
+        } else if found.is_some() {
+            cx.error_spanned_by(attr, format_args!("duplicate `#[{name}]`"));
+        }
+        found = Some(attr.span());
+        false
+    });
+    found
+}
+
+fn file_shape(ty: &Type) -> Option<FileShape> {
+    fn last(ty: &Type) -> Option<&syn::PathSegment> {
+        match ty {
+            Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
+            _ => None,
+        }
+    }
+    fn inner(seg: &syn::PathSegment) -> Option<&Type> {
+        match &seg.arguments {
+            syn::PathArguments::AngleBracketed(args) if args.args.len() == 1 => {
+                match args.args.first() {
+                    Some(syn::GenericArgument::Type(t)) => Some(t),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    let is_file = |t: &Type| last(t).is_some_and(|s| s.ident == "File" && s.arguments.is_empty());
+    let seg = last(ty)?;
+    if is_file(ty) {
+        Some(FileShape::One)
+    } else if seg.ident == "Option" && inner(seg).is_some_and(is_file) {
+        Some(FileShape::Optional)
+    } else if seg.ident == "Vec" && inner(seg).is_some_and(is_file) {
+        Some(FileShape::Many)
+    } else {
+        None
+    }
 }
 
 impl Message {
@@ -48,17 +110,39 @@ impl Message {
             &item.attrs,
             "a message; put options in `#[protoapi::message(...)]`",
         );
+        let form = take_marker(cx, &mut item.attrs, "form");
+        let json = take_marker(cx, &mut item.attrs, "json");
+        if let (Some(_), Some(json)) = (form, json) {
+            cx.error_at(json, "a message is `#[form]` or `#[json]`, not both");
+        }
         let proto_name = args
             .name
             .get()
             .map_or_else(|| item.ident.to_string(), LitStr::value);
+        let mut file_markers = Vec::new();
+        for field in item.fields.iter_mut() {
+            file_markers.push(take_marker(cx, &mut field.attrs, "file"));
+        }
         let mut fields = Vec::new();
         match &item.fields {
             syn::Fields::Named(named) => {
                 let mut next_tag: u32 = 1;
-                for field in &named.named {
+                for (field, file_marker) in named.named.iter().zip(&file_markers) {
                     let Some(ident) = field.ident.clone() else {
                         continue;
+                    };
+                    let file = match file_marker {
+                        Some(_) => match file_shape(&field.ty) {
+                            Some(shape) => Some(shape),
+                            None => {
+                                cx.error_spanned_by(
+                                    &field.ty,
+                                    "a `#[file]` field has type `protoapi::File`, `Option<File>` or `Vec<File>`",
+                                );
+                                continue;
+                            }
+                        },
+                        None => None,
                     };
                     let attrs = FieldAttrs::parse(cx, &field.attrs);
                     let encoding = attrs.encoding.get().map(LitStr::value);
@@ -104,6 +188,7 @@ impl Message {
                         tag_span,
                         codec,
                         doc: attr::doc(&field.attrs),
+                        file,
                     });
                 }
             }
@@ -120,6 +205,7 @@ impl Message {
             field.attrs = attr::without_protoapi(&field.attrs);
         }
         Message {
+            form: form.is_some(),
             doc: attr::doc(&item.attrs),
             krate: krate(args.krate.get()),
             proto_name,
@@ -235,6 +321,14 @@ pub struct Service {
     pub item: ItemTrait,
     pub package: String,
     pub name: String,
+    /// `path = "/base"`: prefix of every method's path.
+    pub base_path: Option<String>,
+    /// Served over gRPC (`grpc = false` turns it off).
+    pub grpc: bool,
+    /// Served over HTTP (`http = false` turns it off).
+    pub http: bool,
+    /// `envelope`: HTTP answers as `{"code": 0, "data": ...}`.
+    pub envelope: bool,
     pub doc: String,
     pub krate: TokenStream,
     pub methods: Vec<Method>,
@@ -249,8 +343,12 @@ pub struct Method {
     pub response: Type,
     /// The whole `Result<Rsp, Status>` as written.
     pub output: Type,
-    pub http_path: String,
-    pub http_path_span: Span,
+    /// HTTP routes: a verb and a path, or no path for the generated one.
+    pub routes: Vec<Route>,
+    /// The success status over HTTP.
+    pub status: u16,
+    /// The body/message limit in bytes, when the method sets one.
+    pub limit: Option<u64>,
     pub doc: String,
     /// The method's attributes other than `#[protoapi(...)]`.
     pub attrs: Vec<syn::Attribute>,
@@ -305,7 +403,35 @@ impl Service {
         {
             cx.error_spanned_by(lit, "a service name is an identifier");
         }
+        let base_path = args.path.get().and_then(|lit| {
+            let value = lit.value();
+            match crate::paths::parse(&value) {
+                Ok(pattern) if pattern.params.is_empty() && value != "/" => Some(value),
+                Ok(_) => {
+                    cx.error_spanned_by(
+                        lit,
+                        "a base path is plain segments such as `/api`, without parameters",
+                    );
+                    None
+                }
+                Err(message) => {
+                    cx.error_spanned_by(lit, message);
+                    None
+                }
+            }
+        });
+        let grpc = args.grpc.get().is_none_or(|b| b.value);
+        let http = args.http.get().is_none_or(|b| b.value);
+        if !grpc && !http {
+            if let Some(lit) = args.http.get() {
+                cx.error_spanned_by(lit, "a service is served over gRPC, HTTP or both");
+            }
+        }
         let mut service = Service {
+            base_path,
+            grpc,
+            http,
+            envelope: args.envelope.get().is_some(),
             doc: attr::doc(&item.attrs),
             krate: krate(args.krate.get()),
             package,
@@ -327,6 +453,21 @@ impl Service {
             }
         }
         service
+    }
+}
+
+/// One HTTP route of a method.
+pub struct Route {
+    pub verb: &'static str,
+    /// The pattern; `None` for the path the server's `HttpPathGenerator` makes.
+    pub path: Option<crate::paths::PathPattern>,
+    pub span: Span,
+}
+
+impl Route {
+    /// Whether requests of this verb carry a body.
+    pub fn has_body(&self) -> bool {
+        matches!(self.verb, "POST" | "PUT" | "PATCH")
     }
 }
 
@@ -457,21 +598,64 @@ impl Method {
             }
             None => (rust_name.to_upper_camel_case(), sig.ident.span()),
         };
-        let (http_path, http_path_span) = match attrs.path.get() {
-            Some(lit) => (lit.value(), lit.span()),
-            None => {
-                let mut path = String::new();
-                if !service.package.is_empty() {
-                    path.push('/');
-                    path.push_str(&service.package);
-                }
-                path.push('/');
-                path.push_str(&service.name.to_lowercase());
-                path.push('/');
-                path.push_str(&rust_name);
-                (path, sig.ident.span())
+        let mut routes = Vec::new();
+        for (verb, lit) in &attrs.routes {
+            let written = lit.value();
+            let full = match &service.base_path {
+                Some(base) if written == "/" => base.clone(),
+                Some(base) => format!("{base}{written}"),
+                None => written,
+            };
+            match crate::paths::parse(&full) {
+                Ok(pattern) => routes.push(Route {
+                    verb,
+                    path: Some(pattern),
+                    span: lit.span(),
+                }),
+                Err(message) => cx.error_spanned_by(lit, message),
             }
+        }
+        if attrs.routes.is_empty() {
+            // The default route: POST at the generated path, or at `{base}/{method}`.
+            let path = service
+                .base_path
+                .as_ref()
+                .and_then(|base| crate::paths::parse(&format!("{base}/{rust_name}")).ok());
+            routes.push(Route {
+                verb: "POST",
+                path,
+                span: sig.ident.span(),
+            });
+        }
+        // `wbsk` is accepted and checked; the WebSocket endpoint itself is not generated yet.
+        if let Some(Some(lit)) = attrs.wbsk.get()
+            && let Err(message) = crate::paths::parse(&lit.value())
+        {
+            cx.error_spanned_by(lit, message);
+        }
+        let status = match attrs.status.get() {
+            Some(lit) => {
+                match lit.base10_parse::<u16>() {
+                    Ok(code) if (200..=299).contains(&code) && code != 204 && code != 205 => code,
+                    _ => {
+                        cx.error_spanned_by(lit, "`status` is a success status with a body: 200 to 299, but not 204 or 205");
+                        200
+                    }
+                }
+            }
+            None => 200,
         };
+        let limit =
+            attrs
+                .limit
+                .get()
+                .and_then(|lit| match crate::paths::parse_size(&lit.value()) {
+                    Ok(bytes) => Some(bytes),
+                    Err(message) => {
+                        cx.error_spanned_by(lit, message);
+                        None
+                    }
+                });
         let arg_ident = |pat: &Pat, fallback: &str| match pat {
             Pat::Ident(p) if p.by_ref.is_none() && p.mutability.is_none() && p.subpat.is_none() => {
                 p.ident.clone()
@@ -488,8 +672,9 @@ impl Method {
             request: (*request.ty).clone(),
             response,
             output,
-            http_path,
-            http_path_span,
+            routes,
+            status,
+            limit,
             doc: attr::doc(&method.attrs),
             attrs: attr::without_protoapi(&method.attrs),
         })
@@ -566,7 +751,13 @@ mod tests {
         let methods: Vec<_> = service
             .methods
             .iter()
-            .map(|m| (m.rpc_name.as_str(), m.http_path.as_str(), m.has_ctx))
+            .map(|m| {
+                (
+                    m.rpc_name.as_str(),
+                    m.routes[0].path.as_ref().map(|p| p.axum.as_str()),
+                    m.has_ctx,
+                )
+            })
             .collect();
         assert_eq!(
             methods,

@@ -7,8 +7,12 @@ pub use ::prost;
 pub use ::serde;
 pub use ::tonic;
 
+pub use crate::limits::Limits;
+pub use crate::path::HttpConfig;
+
 pub use crate::codec::ProtoMap;
 pub use crate::codec::json::{self, JsonField, JsonKind, JsonMessage};
+pub use crate::codec::text::{self, NamedText, TextField, TextKind, TextMessage};
 pub use crate::codec::wire::{
     self, Bool, Bytes, Double, Fixed32, Fixed64, Float, Int32, Int64, Kind, Map, Named, NamedType,
     Optional, Repeated, SFixed32, SFixed64, SInt32, SInt64, Singular, Str, UInt32, UInt64,

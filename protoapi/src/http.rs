@@ -12,56 +12,54 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use tonic::{Code, Status};
 
+use axum::extract::{FromRequestParts as _, RawPathParams};
+
+use crate::codec::json::JsonMessage;
+use crate::codec::text::TextMessage;
 use crate::context::{Context, Transport};
-use crate::limits::Limits;
 use crate::message::ProtoMessage;
-use crate::status::{error_response, status_response};
+use crate::path::HttpConfig;
+use crate::status::{error_response, http_status, status_response};
 
 /// The HTTP routes of one service, grouped by path so that a wrong verb gets a 405 that lists
 /// the right ones.
+#[derive(Default)]
 pub struct Routes {
-    limits: Limits,
-    paths: Vec<(String, Vec<Method>, MethodRouter)>,
+    paths: Vec<(String, Vec<&'static str>, MethodRouter)>,
 }
 
 impl Routes {
     /// No routes yet.
-    pub fn new(limits: Limits) -> Self {
-        Routes {
-            limits,
-            paths: Vec::new(),
-        }
+    pub fn new() -> Self {
+        Routes::default()
     }
 
-    /// The limits handlers should apply.
-    pub fn limits(&self) -> Limits {
-        self.limits
-    }
-
-    /// Adds a handler for `method` at `path`.
-    pub fn add(&mut self, method: Method, path: &str, handler: MethodRouter) {
+    /// Adds the handler of `verb` at `path` (axum syntax: `/students/{sno}`).
+    pub fn add(&mut self, verb: &'static str, path: &str, handler: MethodRouter) {
         match self.paths.iter_mut().find(|(p, _, _)| p == path) {
-            Some((_, methods, router)) => {
-                methods.push(method);
+            Some((_, verbs, router)) => {
+                verbs.push(verb);
                 let merged = std::mem::take(router).merge(handler);
                 *router = merged;
             }
-            None => self.paths.push((path.to_owned(), vec![method], handler)),
+            None => self.paths.push((path.to_owned(), vec![verb], handler)),
         }
     }
 
     /// The axum router; a known path with another verb answers 405 with `Allow`.
     pub fn into_router(self) -> Router {
         let mut router = Router::new();
-        for (path, methods, method_router) in self.paths {
-            let allow = methods
-                .iter()
-                .map(Method::as_str)
-                .collect::<Vec<_>>()
-                .join(", ");
+        for (path, verbs, method_router) in self.paths {
+            let mut allow: Vec<&str> = Vec::new();
+            for verb in verbs {
+                allow.push(verb);
+                if verb == "GET" {
+                    allow.push("HEAD");
+                }
+            }
+            let allow = allow.join(", ");
             let fallback = move |request: Request| {
                 let allow = allow.clone();
                 async move { method_not_allowed(request.method(), request.uri().path(), &allow) }
@@ -72,8 +70,31 @@ impl Routes {
     }
 }
 
-/// A POST handler that takes a JSON request and answers JSON.
-pub fn post_json<S, F, Req, Rsp, Fut>(service: Arc<S>, limits: Limits, call: F) -> MethodRouter
+/// What the macro decided about one HTTP route of a method.
+#[derive(Clone, Copy, Debug)]
+pub struct Endpoint {
+    /// The verb: `GET`, `POST`, `PUT`, `DELETE` or `PATCH`.
+    pub verb: &'static str,
+    /// Whether the verb carries a body (POST, PUT, PATCH); GET and DELETE take their whole
+    /// request from the path and the query.
+    pub body: bool,
+    /// The success status.
+    pub status: u16,
+    /// The method's own body limit, if it sets one.
+    pub limit: Option<u64>,
+    /// Answers in the `{"code": 0, "data": ...}` envelope.
+    pub envelope: bool,
+}
+
+/// The handler of one route: binds the request from the query, the body and the path (in
+/// that order, so that the path wins over the body and the body over the query), calls the
+/// method and answers.
+pub fn endpoint<S, F, Req, Rsp, Fut>(
+    service: Arc<S>,
+    config: &HttpConfig,
+    endpoint: Endpoint,
+    call: F,
+) -> MethodRouter
 where
     S: Send + Sync + 'static,
     F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone + Send + Sync + 'static,
@@ -81,48 +102,173 @@ where
     Req: ProtoMessage,
     Rsp: ProtoMessage,
 {
+    let limit = config.limits.for_method(endpoint.limit).body_limit();
+    let status = StatusCode::from_u16(endpoint.status).unwrap_or(StatusCode::OK);
     let handler = move |request: Request| {
         let service = service.clone();
         let call = call.clone();
-        async move { unary_json(service, limits, request, call).await }
+        async move {
+            let (mut parts, body) = request.into_parts();
+            let message = match bind::<Req>(&mut parts, body, endpoint.body, limit).await {
+                Ok(message) => message,
+                Err(rejection) => return rejection.into_response(endpoint.envelope),
+            };
+            let ctx = Context::new(Transport::Http, parts.headers, parts.extensions);
+            match call(service, ctx, message).await {
+                Ok(reply) if endpoint.envelope => json_response(
+                    status,
+                    &Envelope {
+                        code: 0,
+                        data: &reply,
+                    },
+                ),
+                Ok(reply) => json_response(status, &reply),
+                Err(error) => {
+                    tracing::debug!(code = ?error.code(), message = error.message(), "call failed");
+                    if endpoint.envelope {
+                        envelope_error(&error)
+                    } else {
+                        status_response(&error)
+                    }
+                }
+            }
+        }
     };
-    axum::routing::on(MethodFilter::POST, handler)
+    let filter = match endpoint.verb {
+        "GET" => MethodFilter::GET,
+        "PUT" => MethodFilter::PUT,
+        "DELETE" => MethodFilter::DELETE,
+        "PATCH" => MethodFilter::PATCH,
+        _ => MethodFilter::POST,
+    };
+    axum::routing::on(filter, handler)
 }
 
-/// Serves one JSON call: check the content type, read the body within the limit, decode,
-/// call, encode.
-pub async fn unary_json<S, F, Req, Rsp, Fut>(
-    service: Arc<S>,
-    limits: Limits,
-    request: Request,
-    call: F,
-) -> Response
-where
-    F: FnOnce(Arc<S>, Context, Req) -> Fut,
-    Fut: Future<Output = Result<Rsp, Status>>,
-    Req: ProtoMessage,
-    Rsp: ProtoMessage,
-{
-    let (parts, body) = request.into_parts();
-    if let Err(rejection) = check_json_content_type(&parts.headers) {
-        return rejection.into_response();
+/// Builds the request message from the query, the body and the path parameters.
+async fn bind<Req: ProtoMessage>(
+    parts: &mut http::request::Parts,
+    body: Body,
+    with_body: bool,
+    limit: usize,
+) -> Result<Req, Rejection> {
+    let mut message = Req::default();
+    if let Some(query) = parts.uri.query() {
+        merge_pairs(&mut message, query.as_bytes(), "query parameter")?;
     }
-    let bytes = match read_body(&parts.headers, body, limits.body_limit()).await {
-        Ok(bytes) => bytes,
-        Err(rejection) => return rejection.into_response(),
-    };
-    let message = match decode_json::<Req>(&bytes) {
-        Ok(message) => message,
-        Err(status) => return status_response(&status),
-    };
-    let ctx = Context::new(Transport::Http, parts.headers, parts.extensions);
-    match call(service, ctx, message).await {
-        Ok(reply) => json_response(StatusCode::OK, &reply),
-        Err(status) => {
-            tracing::debug!(code = ?status.code(), message = status.message(), "call failed");
-            status_response(&status)
+    if with_body {
+        if Req::FORM {
+            merge_form_body(&mut message, &parts.headers, body, limit).await?;
+        } else {
+            check_json_content_type(&parts.headers)?;
+            let bytes = read_body(&parts.headers, body, limit).await?;
+            merge_json(&mut message, &bytes).map_err(Rejection::from_status)?;
         }
     }
+    let params = RawPathParams::from_request_parts(parts, &())
+        .await
+        .map_err(|error| {
+            Rejection::new(
+                StatusCode::BAD_REQUEST,
+                Code::InvalidArgument,
+                error.body_text(),
+            )
+        })?;
+    for (name, value) in &params {
+        message.merge_text(name, value).map_err(|error| {
+            Rejection::new(
+                StatusCode::BAD_REQUEST,
+                Code::InvalidArgument,
+                format!("invalid path parameter `{name}`: {error}"),
+            )
+        })?;
+    }
+    Ok(message)
+}
+
+/// Merges `key=value` pairs (a query string or an urlencoded form); unknown keys are ignored.
+fn merge_pairs<M: TextMessage>(message: &mut M, text: &[u8], what: &str) -> Result<(), Rejection> {
+    for (key, value) in form_urlencoded::parse(text) {
+        message.merge_text(&key, &value).map_err(|error| {
+            Rejection::new(
+                StatusCode::BAD_REQUEST,
+                Code::InvalidArgument,
+                format!("invalid {what} `{key}`: {error}"),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// The body of a `#[form]` message: urlencoded (or absent; multipart in [`crate::multipart`]).
+async fn merge_form_body<M: ProtoMessage>(
+    message: &mut M,
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<(), Rejection> {
+    match content_type_essence(headers).as_deref() {
+        None | Some("application/x-www-form-urlencoded") => {
+            let bytes = read_body(headers, body, limit).await?;
+            merge_pairs(message, &bytes, "form field")
+        }
+        Some("multipart/form-data") => crate::multipart::merge(message, headers, body, limit).await,
+        Some(_) => Err(Rejection::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Code::InvalidArgument,
+            format!(
+                "unsupported content type `{}`: this method accepts application/x-www-form-urlencoded or multipart/form-data",
+                content_type_text(headers)
+            ),
+        )),
+    }
+}
+
+/// The content type without parameters, in lowercase.
+fn content_type_essence(headers: &HeaderMap) -> Option<String> {
+    headers.get(header::CONTENT_TYPE).map(|value| {
+        value
+            .to_str()
+            .ok()
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .unwrap_or_default()
+    })
+}
+
+fn content_type_text(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default()
+}
+
+/// The success envelope of the Go protoapi: `{"code": 0, "data": ...}`.
+#[derive(Serialize)]
+struct Envelope<'a, T> {
+    code: i32,
+    data: &'a T,
+}
+
+/// The error envelope: `{"code": <gRPC code number>, "message": "..."}`, with the HTTP status
+/// of the code.
+fn envelope_error(status: &Status) -> Response {
+    #[derive(Serialize)]
+    struct EnvelopeError<'a> {
+        code: i32,
+        message: &'a str,
+    }
+    let code = if status.code() == Code::Ok {
+        Code::Unknown
+    } else {
+        status.code()
+    };
+    json_response(
+        http_status(code),
+        &EnvelopeError {
+            code: code as i32,
+            message: status.message(),
+        },
+    )
 }
 
 /// A request refused before the method runs: an HTTP status and the JSON error body.
@@ -134,18 +280,31 @@ pub struct Rejection {
 }
 
 impl Rejection {
-    fn new(status: StatusCode, code: Code, message: String) -> Self {
+    pub(crate) fn new(status: StatusCode, code: Code, message: String) -> Self {
         Rejection {
             status,
             code,
             message,
         }
     }
-}
 
-impl IntoResponse for Rejection {
-    fn into_response(self) -> Response {
-        error_response(self.status, self.code, &self.message)
+    fn from_status(status: Status) -> Self {
+        Rejection::new(
+            http_status(status.code()),
+            status.code(),
+            status.message().to_owned(),
+        )
+    }
+
+    /// The response: the JSON error body, or the error envelope when the service uses it.
+    pub(crate) fn into_response(self, envelope: bool) -> Response {
+        if envelope {
+            let mut response = envelope_error(&Status::new(self.code, self.message));
+            *response.status_mut() = self.status;
+            response
+        } else {
+            error_response(self.status, self.code, &self.message)
+        }
     }
 }
 
@@ -200,26 +359,26 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
     }
 }
 
-/// Decodes a JSON request body; an empty body is the default message. A failure names the
-/// field (as a path such as `items[2].name`) and the reason.
-pub fn decode_json<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, Status> {
+/// Merges a JSON request body into `message`; an empty body leaves it as it is. A failure names
+/// the field (as a path such as `items[2].name`) and the reason.
+pub fn merge_json<T: JsonMessage>(message: &mut T, bytes: &[u8]) -> Result<(), Status> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
+        return Ok(());
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = json_path(error.path());
-        let inner = error.into_inner();
-        if path.is_empty() {
+    let mut track = serde_path_to_error::Track::new();
+    let tracked = serde_path_to_error::Deserializer::new(&mut deserializer, &mut track);
+    if let Err(inner) = crate::codec::json::merge_message(message, tracked) {
+        let path = json_path(&track.path());
+        return Err(if path.is_empty() {
             Status::invalid_argument(format!("invalid JSON: {inner}"))
         } else {
             Status::invalid_argument(format!("invalid JSON at `{path}`: {inner}"))
-        }
-    })?;
+        });
+    }
     deserializer
         .end()
-        .map_err(|error| Status::invalid_argument(format!("invalid JSON: {error}")))?;
-    Ok(value)
+        .map_err(|error| Status::invalid_argument(format!("invalid JSON: {error}")))
 }
 
 /// A field path such as `items[2].name`, up to the first segment that is not known (the key

@@ -29,6 +29,15 @@ impl Limits {
     pub fn body_limit(&self) -> usize {
         self.body
     }
+
+    /// These limits with a method's own `limit = "..."`, when it sets one.
+    #[doc(hidden)]
+    pub fn for_method(self, method_limit: Option<u64>) -> Self {
+        match method_limit {
+            Some(bytes) => self.body(usize::try_from(bytes).unwrap_or(usize::MAX)),
+            None => self,
+        }
+    }
 }
 
 impl Default for Limits {

@@ -3,6 +3,8 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::codec::json::JsonMessage;
+use crate::codec::text::TextMessage;
 use crate::schema::NamedSchema;
 
 /// A message usable in a protoapi service: a prost message with the proto3 JSON mapping and a
@@ -28,6 +30,8 @@ pub trait ProtoMessage:
     + Clone
     + Serialize
     + DeserializeOwned
+    + JsonMessage
+    + TextMessage
     + NamedSchema
     + Send
     + Sync
@@ -35,6 +39,8 @@ pub trait ProtoMessage:
 {
     /// The message name in the `.proto` file.
     const PROTO_NAME: &'static str;
+    /// Whether the HTTP body is a form (`#[form]`) rather than JSON.
+    const FORM: bool = false;
 }
 
 /// A proto enum: a C-like Rust enum marked with `#[protoapi::message]`.

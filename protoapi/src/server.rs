@@ -2,6 +2,7 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -19,6 +20,8 @@ use crate::__private::grpc::BoxGrpcService;
 use crate::__private::rest::{is_grpc, not_found};
 use crate::error::Error;
 use crate::limits::Limits;
+use crate::path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
+use crate::schema::ServiceDescriptor;
 use crate::service::ProtoService;
 
 /// The protoapi server: every added service over gRPC and HTTP on one port.
@@ -63,6 +66,7 @@ impl Server {
             grpc: true,
             http: true,
             limits: Limits::default(),
+            paths: PathsConfig::Default(DefaultPathGenerator::default()),
         }
     }
 }
@@ -73,6 +77,31 @@ pub struct ServerBuilder {
     grpc: bool,
     http: bool,
     limits: Limits,
+    paths: PathsConfig,
+}
+
+/// The path generator: the default one (whose prefixes and suffixes the builder sets) or the
+/// user's own.
+enum PathsConfig {
+    Default(DefaultPathGenerator),
+    Custom(Arc<dyn HttpPathGenerator>),
+}
+
+macro_rules! affix {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        ///
+        /// Applies to [`DefaultPathGenerator`]; replaces a generator set with
+        /// [`Self::path_generator`].
+        pub fn $name(mut self, text: impl Into<String>) -> Self {
+            let generator = match self.paths {
+                PathsConfig::Default(generator) => generator,
+                PathsConfig::Custom(_) => DefaultPathGenerator::default(),
+            };
+            self.paths = PathsConfig::Default(generator.$name(text));
+            self
+        }
+    )*};
 }
 
 impl std::fmt::Debug for ServerBuilder {
@@ -114,18 +143,54 @@ impl ServerBuilder {
         self
     }
 
-    /// Sets the size limits of every method (default [`Limits::default`]).
+    /// Sets the generator of the HTTP paths of methods that do not spell out theirs (default
+    /// [`DefaultPathGenerator`]).
+    pub fn path_generator(mut self, generator: impl HttpPathGenerator) -> Self {
+        self.paths = PathsConfig::Custom(Arc::new(generator));
+        self
+    }
+
+    affix! {
+        /// Text before the package segment of generated paths (the Go protoapi's PackagePrefix).
+        package_prefix,
+        /// Text after the package segment of generated paths.
+        package_suffix,
+        /// Text before the service segment of generated paths.
+        service_prefix,
+        /// Text after the service segment of generated paths.
+        service_suffix,
+        /// Text before the method segment of generated paths.
+        method_prefix,
+        /// Text after the method segment of generated paths.
+        method_suffix,
+    }
+
+    fn http_config(&self) -> HttpConfig {
+        let paths: Arc<dyn HttpPathGenerator> = match &self.paths {
+            PathsConfig::Default(generator) => Arc::new(generator.clone()),
+            PathsConfig::Custom(generator) => generator.clone(),
+        };
+        HttpConfig {
+            limits: self.limits,
+            paths,
+        }
+    }
+
+    /// Sets the size limits of every method (default [`Limits::default`]); a method's own
+    /// `limit = "..."` wins over the body limit.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
     }
 
-    /// The `.proto` text of every added service, one file per service, separated by a blank
-    /// line.
+    /// The `.proto` text of every added service served over gRPC, one file per service,
+    /// separated by a blank line.
     pub fn proto_files(&self) -> String {
         self.services
             .iter()
-            .map(|service| service.descriptor().proto_file())
+            .map(|service| service.descriptor())
+            .filter(|descriptor| descriptor.grpc)
+            .map(|descriptor| descriptor.proto_file())
             .collect::<Vec<_>>()
             .join("\n")
     }
@@ -141,51 +206,25 @@ impl ServerBuilder {
     ///
     /// Fails when two services claim the same verb and path, or the same gRPC name.
     pub fn into_router(self) -> Result<Router, Error> {
-        self.check_conflicts()?;
+        let config = self.http_config();
+        let descriptors: Vec<_> = self
+            .services
+            .iter()
+            .map(|s| s.descriptor_with(&config))
+            .collect();
+        check_conflicts(&descriptors)?;
         let mut router = Router::new();
-        for service in &self.services {
-            let descriptor = service.descriptor();
-            if self.http {
-                router = router.merge(service.http_router(self.limits));
+        for (service, descriptor) in self.services.iter().zip(&descriptors) {
+            if self.http && descriptor.http {
+                router = router.merge(service.http_router(&config));
             }
-            if self.grpc {
+            if self.grpc && descriptor.grpc {
                 let gate = GrpcGate(service.grpc_service(self.limits));
                 router =
                     router.route_service(&format!("/{}/{{*method}}", descriptor.full_name()), gate);
             }
         }
         Ok(router)
-    }
-
-    fn check_conflicts(&self) -> Result<(), Error> {
-        let mut routes: Vec<(&'static str, String, String)> = Vec::new();
-        let mut names: Vec<String> = Vec::new();
-        for service in &self.services {
-            let descriptor = service.descriptor();
-            let name = descriptor.full_name();
-            if names.contains(&name) {
-                return Err(Error::route_conflict(format!(
-                    "gRPC service {name} is added twice"
-                )));
-            }
-            for method in &descriptor.methods {
-                for route in &method.http {
-                    let owner = format!("{name}/{}", method.name);
-                    if let Some((_, _, other)) = routes
-                        .iter()
-                        .find(|(m, p, _)| *m == route.method && *p == route.path)
-                    {
-                        return Err(Error::route_conflict(format!(
-                            "{} {} is claimed by {other} and {owner}",
-                            route.method, route.path
-                        )));
-                    }
-                    routes.push((route.method, route.path.clone(), owner));
-                }
-            }
-            names.push(name);
-        }
-        Ok(())
     }
 
     /// Binds `addr` and serves until the process ends.
@@ -260,6 +299,63 @@ impl ServerBuilder {
         graceful.shutdown().await;
         Ok(())
     }
+}
+
+/// Refuses two services with one gRPC name, two routes with one verb and path, and two routes
+/// that axum could not tell apart (`/a/{x}` and `/a/{y}`).
+fn check_conflicts(descriptors: &[ServiceDescriptor]) -> Result<(), Error> {
+    let mut routes: Vec<(&'static str, &str, String, String)> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for descriptor in descriptors {
+        let name = descriptor.full_name();
+        if names.contains(&name) {
+            return Err(Error::route_conflict(format!(
+                "gRPC service {name} is added twice"
+            )));
+        }
+        for method in &descriptor.methods {
+            let owner = format!("{name}/{}", method.name);
+            for route in &method.http {
+                let shape = route_shape(&route.path);
+                for (verb, path, other_shape, other) in &routes {
+                    if *other_shape != shape {
+                        continue;
+                    }
+                    if *path != route.path {
+                        return Err(Error::route_conflict(format!(
+                            "{} of {owner} and {path} of {other} differ only in parameter names",
+                            route.path
+                        )));
+                    }
+                    if *verb == route.method {
+                        return Err(Error::route_conflict(format!(
+                            "{} {} is claimed by {other} and {owner}",
+                            route.method, route.path
+                        )));
+                    }
+                }
+                routes.push((route.method, &route.path, shape, owner.clone()));
+            }
+        }
+        names.push(name);
+    }
+    Ok(())
+}
+
+/// A path with every parameter replaced by `{}` (`{*}` for the rest).
+fn route_shape(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.starts_with("{*") {
+                "{*}"
+            } else if segment.starts_with('{') {
+                "{}"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Sends gRPC requests at a service's path to its gRPC service, and answers any other request

@@ -17,11 +17,15 @@ impl Service {
         let arms = self.methods.iter().map(|m| {
             let path = format!("/{full_name}/{}", m.rpc_name);
             let call = call_ident(m);
+            let limit = match m.limit {
+                Some(bytes) => quote!(::core::option::Option::Some(#bytes)),
+                None => quote!(::core::option::Option::None),
+            };
             let call = super::respan(
                 quote! {
                     #private::grpc::unary(
                         ::core::clone::Clone::clone(&self.inner),
-                        self.limits,
+                        self.limits.for_method(#limit),
                         request,
                         Self::#call,
                     )

@@ -1,4 +1,4 @@
-//! The HTTP side: one route per method.
+//! The HTTP side: one route per verb and path of each method.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -13,22 +13,53 @@ impl Service {
         let private = quote!(#krate::__private);
         let trait_ident = &self.item.ident;
         let server = self.server_ident();
-        let routes = self.methods.iter().map(|m| {
-            let path = &m.http_path;
+        let envelope = self.envelope;
+        let mut checks = Vec::new();
+        let mut routes = Vec::new();
+        for m in &self.methods {
             let call = call_ident(m);
-            let handler = super::respan(
-                quote!(#private::rest::post_json(::core::clone::Clone::clone(&self.inner), limits, Self::#call)),
-                m.request.span(),
-            );
-            quote! {
-                routes.add(#private::http::Method::POST, #path, #handler);
+            let request = &m.request;
+            let status = m.status;
+            let limit = match m.limit {
+                Some(bytes) => quote!(::core::option::Option::Some(#bytes)),
+                None => quote!(::core::option::Option::None),
+            };
+            for route in &m.routes {
+                let verb = route.verb;
+                let body = route.has_body();
+                let path = self.route_path_expr(m, route);
+                // Every path parameter names a field of the request: a missing one is an error
+                // on the path literal.
+                if let Some(pattern) = &route.path {
+                    let fields = pattern
+                        .params
+                        .iter()
+                        .map(|p| syn::Ident::new(p, route.span));
+                    checks.push(super::respan(
+                        quote!(let _ = |message: &#request| { #( let _ = &message.#fields; )* };),
+                        route.span,
+                    ));
+                }
+                let handler = super::respan(
+                    quote!(#private::rest::endpoint(
+                        ::core::clone::Clone::clone(&self.inner),
+                        config,
+                        #private::rest::Endpoint { verb: #verb, body: #body, status: #status, limit: #limit, envelope: #envelope },
+                        Self::#call,
+                    )),
+                    request.span(),
+                );
+                routes.push(quote! {
+                    routes.add(#verb, &#path, #handler);
+                });
             }
-        });
+        }
         quote! {
             impl<T: #trait_ident> #server<T> {
                 #[doc(hidden)]
-                fn __protoapi_http_router(&self, limits: #krate::Limits) -> #private::axum::Router {
-                    let mut routes = #private::rest::Routes::new(limits);
+                fn __protoapi_http_router(&self, config: &#private::HttpConfig) -> #private::axum::Router {
+                    #(#checks)*
+                    let mut routes = #private::rest::Routes::new();
                     #(#routes)*
                     routes.into_router()
                 }

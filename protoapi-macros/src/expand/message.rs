@@ -44,6 +44,24 @@ impl Message {
         let wire = codec_as(quote!(WireField));
         let json = codec_as(quote!(JsonField));
         let schema = codec_as(quote!(SchemaField));
+        let text = codec_as(quote!(TextField));
+        let form = self.form;
+        // Each field answers to its Rust name, proto name and JSON name (without repeats).
+        let text_names: Vec<TokenStream> = self
+            .fields
+            .iter()
+            .map(|f| {
+                let mut names: Vec<String> = Vec::new();
+                let rust = f.ident.to_string();
+                let rust = rust.strip_prefix("r#").unwrap_or(&rust).to_owned();
+                for name in [rust, f.proto_name.clone(), f.json_name.clone()] {
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+                quote!(#(#names)|*)
+            })
+            .collect();
         let codecs: Vec<_> = self
             .fields
             .iter()
@@ -186,8 +204,37 @@ impl Message {
             }
 
             #[automatically_derived]
+            impl #private::TextMessage for #ident {
+                fn merge_text(
+                    &mut self,
+                    key: &str,
+                    text: &str,
+                ) -> ::core::result::Result<bool, #private::text::TextError> {
+                    let (head, rest) = #private::text::split_key(key);
+                    match head {
+                        #(
+                            #text_names => #text::merge_text(&mut self.#idents, rest, text).map(|()| true),
+                        )*
+                        _ => ::core::result::Result::Ok(false),
+                    }
+                }
+            }
+
+            #[automatically_derived]
+            impl #private::NamedText for #ident {
+                fn merge_named_text(
+                    &mut self,
+                    rest: ::core::option::Option<&str>,
+                    text: &str,
+                ) -> ::core::result::Result<(), #private::text::TextError> {
+                    #private::text::merge_message_text(self, rest, text)
+                }
+            }
+
+            #[automatically_derived]
             impl #krate::ProtoMessage for #ident {
                 const PROTO_NAME: &'static str = #proto_name;
+                const FORM: bool = #form;
             }
         }
     }
@@ -319,6 +366,17 @@ impl Enum {
                     serializer: __S,
                 ) -> ::core::result::Result<__S::Ok, __S::Error> {
                     #private::json::serialize_enum(*self, serializer)
+                }
+            }
+
+            #[automatically_derived]
+            impl #private::NamedText for #ident {
+                fn merge_named_text(
+                    &mut self,
+                    rest: ::core::option::Option<&str>,
+                    text: &str,
+                ) -> ::core::result::Result<(), #private::text::TextError> {
+                    #private::text::merge_enum_text(self, rest, text)
                 }
             }
 

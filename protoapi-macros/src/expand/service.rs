@@ -83,6 +83,7 @@ impl Service {
         let package = &self.package;
         let name = &self.name;
         let doc = &self.doc;
+        let (grpc, http) = (self.grpc, self.http);
         let server_doc = format!(
             "The gRPC service `{full_name}` and the HTTP routes of [`{trait_ident}`]: add it to a `protoapi::Server`."
         );
@@ -93,9 +94,19 @@ impl Service {
             let doc = &m.doc;
             let request = &m.request;
             let response = &m.response;
-            let path = &m.http_path;
-            let register_request = super::respan(quote!(#private::register_message::<#request>), request.span());
-            let register_response = super::respan(quote!(#private::register_message::<#response>), response.span());
+            let routes = if self.http {
+                self.route_paths(m)
+            } else {
+                Vec::new()
+            };
+            let register_request = super::respan(
+                quote!(#private::register_message::<#request>),
+                request.span(),
+            );
+            let register_response = super::respan(
+                quote!(#private::register_message::<#response>),
+                response.span(),
+            );
             quote! {
                 #private::MethodDescriptor {
                     name: #rpc,
@@ -103,7 +114,7 @@ impl Service {
                     doc: #doc,
                     input: #register_request(&mut registry),
                     output: #register_response(&mut registry),
-                    http: ::std::vec![#private::HttpRoute { method: "POST", path: ::std::string::String::from(#path) }],
+                    http: ::std::vec![#(#routes),*],
                 }
             }
         });
@@ -150,8 +161,14 @@ impl Service {
             }
 
             impl<T> #server<T> {
-                /// The service's methods, routes and messages.
+                /// The service's methods, routes (with the default `HttpPathGenerator`) and
+                /// messages.
                 pub fn descriptor() -> #private::ServiceDescriptor {
+                    Self::descriptor_with(&::core::default::Default::default())
+                }
+
+                /// The service's methods, routes and messages, with paths from `config`.
+                pub fn descriptor_with(config: &#private::HttpConfig) -> #private::ServiceDescriptor {
                     let mut registry = #private::Registry::new();
                     let methods = ::std::vec![#(#methods),*];
                     let (messages, enums) = registry.finish();
@@ -159,6 +176,8 @@ impl Service {
                         package: #package,
                         name: #name,
                         doc: #doc,
+                        grpc: #grpc,
+                        http: #http,
                         methods,
                         messages,
                         enums,
@@ -178,16 +197,16 @@ impl Service {
 
             #[automatically_derived]
             impl<T: #trait_ident> #krate::ProtoService for #server<T> {
-                fn descriptor(&self) -> #private::ServiceDescriptor {
-                    Self::descriptor()
+                fn descriptor_with(&self, config: &#private::HttpConfig) -> #private::ServiceDescriptor {
+                    Self::descriptor_with(config)
                 }
 
                 fn grpc_service(&self, limits: #krate::Limits) -> #private::grpc::BoxGrpcService {
                     #private::grpc::boxed(::core::clone::Clone::clone(self).with_limits(limits))
                 }
 
-                fn http_router(&self, limits: #krate::Limits) -> #private::axum::Router {
-                    self.__protoapi_http_router(limits)
+                fn http_router(&self, config: &#private::HttpConfig) -> #private::axum::Router {
+                    self.__protoapi_http_router(config)
                 }
             }
         }
@@ -235,6 +254,35 @@ impl Service {
                 #(#checks)*
             };
         }
+    }
+}
+
+impl Service {
+    /// `HttpRoute { method, path }` of each route of `m`, the path made at run time.
+    pub fn route_paths(&self, m: &Method) -> Vec<TokenStream> {
+        let krate = &self.krate;
+        let private = quote!(#krate::__private);
+        m.routes
+            .iter()
+            .map(|route| {
+                let verb = route.verb;
+                let path = self.route_path_expr(m, route);
+                quote!(#private::HttpRoute { method: #verb, path: #path })
+            })
+            .collect()
+    }
+
+    /// The expression of a route's path, given `config: &HttpConfig` in scope.
+    pub fn route_path_expr(&self, m: &Method, route: &crate::model::Route) -> TokenStream {
+        let explicit = match &route.path {
+            Some(pattern) => {
+                let axum = &pattern.axum;
+                quote!(::core::option::Option::Some(#axum))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let (package, name, rust) = (&self.package, &self.name, m.ident.to_string());
+        quote!(config.route_path(#explicit, #package, #name, #rust))
     }
 }
 

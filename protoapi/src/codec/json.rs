@@ -532,26 +532,35 @@ pub trait JsonMessage: Default {
 pub fn deserialize_message<'de, M: JsonMessage, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<M, D::Error> {
-    struct MessageVisitor<M>(PhantomData<M>);
-    impl<'de, M: JsonMessage> Visitor<'de> for MessageVisitor<M> {
-        type Value = M;
+    let mut message = M::default();
+    merge_message(&mut message, deserializer)?;
+    Ok(message)
+}
+
+/// Reads a JSON object into an existing message: the fields it names replace theirs.
+pub fn merge_message<'de, M: JsonMessage, D: Deserializer<'de>>(
+    message: &mut M,
+    deserializer: D,
+) -> Result<(), D::Error> {
+    struct MessageVisitor<'a, M>(&'a mut M);
+    impl<'de, M: JsonMessage> Visitor<'de> for MessageVisitor<'_, M> {
+        type Value = ();
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             write!(f, "an object of message {}", M::NAME)
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<M, A::Error> {
-            let mut message = M::default();
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
             while let Some(index) = map.next_key_seed(FieldKey::<M>(PhantomData))? {
                 match index {
-                    Some(index) => message.merge_json_field(index, &mut map)?,
+                    Some(index) => self.0.merge_json_field(index, &mut map)?,
                     None => {
                         map.next_value::<IgnoredAny>()?;
                     }
                 }
             }
-            Ok(message)
+            Ok(())
         }
     }
-    deserializer.deserialize_map(MessageVisitor::<M>(PhantomData))
+    deserializer.deserialize_map(MessageVisitor(message))
 }
 
 /// Finds a key among a message's field names; `None` for an unknown key.

@@ -6,6 +6,7 @@
 //! code; users do not name them.
 
 pub mod json;
+pub mod text;
 pub mod wire;
 
 use std::collections::{BTreeMap, HashMap};

@@ -149,7 +149,7 @@ pub struct EnumDescriptor {
 pub struct HttpRoute {
     /// The HTTP method, such as `POST`.
     pub method: &'static str,
-    /// The path.
+    /// The path, parameters in braces: `/students/{sno}`, `/files/{*path}`.
     pub path: String,
 }
 
@@ -179,6 +179,10 @@ pub struct ServiceDescriptor {
     pub name: &'static str,
     /// The doc comment.
     pub doc: &'static str,
+    /// Whether the service is served over gRPC.
+    pub grpc: bool,
+    /// Whether the service is served over HTTP.
+    pub http: bool,
     /// The rpcs in declaration order.
     pub methods: Vec<MethodDescriptor>,
     /// Every message the methods use, transitively, in first-use order.
