@@ -10,6 +10,8 @@ mod grpc;
 mod http;
 mod json;
 mod proto;
+mod rest;
+mod rest_api;
 mod server;
 mod status;
 mod wire;

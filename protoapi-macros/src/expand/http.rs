@@ -30,7 +30,7 @@ impl Service {
                 let path = self.route_path_expr(m, route);
                 // Every path parameter names a field of the request: a missing one is an error
                 // on the path literal.
-                if let Some(pattern) = &route.path {
+                if let Some(pattern) = route.path.as_ref().filter(|p| !p.params.is_empty()) {
                     let fields = pattern
                         .params
                         .iter()
