@@ -11,6 +11,12 @@ pub fn message(cx: &Ctxt, message: &Message) {
         cx.error_spanned_by(&message.item.ident, "a message name is an identifier");
     }
     for (i, field) in message.fields.iter().enumerate() {
+        if field.file.is_some() && !message.form {
+            cx.error_at(
+                field.proto_name_span,
+                "a `#[file]` field belongs to a `#[form]` message: put `#[form]` on the struct",
+            );
+        }
         if field.tag == 0 || field.tag > 536_870_911 {
             cx.error_at(
                 field.tag_span,

@@ -422,10 +422,11 @@ impl Service {
         });
         let grpc = args.grpc.get().is_none_or(|b| b.value);
         let http = args.http.get().is_none_or(|b| b.value);
-        if !grpc && !http {
-            if let Some(lit) = args.http.get() {
-                cx.error_spanned_by(lit, "a service is served over gRPC, HTTP or both");
-            }
+        if !grpc
+            && !http
+            && let Some(lit) = args.http.get()
+        {
+            cx.error_spanned_by(lit, "a service is served over gRPC, HTTP or both");
         }
         let mut service = Service {
             base_path,
@@ -762,8 +763,8 @@ mod tests {
         assert_eq!(
             methods,
             [
-                ("SayHello", "/hello/greeter/say_hello", false),
-                ("Upload", "/demo/upload", true)
+                ("SayHello", None, false),
+                ("Upload", Some("/demo/upload"), true)
             ]
         );
     }
@@ -826,7 +827,7 @@ mod tests {
         assert_eq!(messages.len(), 4, "{messages:#?}");
         assert_eq!(
             messages[0],
-            "unknown `protoapi` attribute `packge`, expected one of `package`, `name`, `crate`"
+            "unknown `protoapi` attribute `packge`, expected one of `package`, `name`, `path`, `grpc`, `http`, `envelope`, `crate`"
         );
         assert_eq!(messages[1], "duplicate `protoapi` attribute `name`");
         assert_eq!(messages[2], "protoapi methods are `async fn`");

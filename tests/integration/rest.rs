@@ -1,6 +1,9 @@
 //! Verbs, path and query binding, forms, status, limits, base paths, envelopes, path generators.
 
-use crate::rest_api::{InternalClient, InternalImpl, InternalServer, Item, ItemsImpl, ItemsServer, LegacyImpl, LegacyServer};
+use crate::rest_api::{
+    InternalClient, InternalImpl, InternalServer, Item, ItemsImpl, ItemsServer, LegacyImpl,
+    LegacyServer,
+};
 use crate::support::{TestServer, post_json, send};
 
 async fn items_server() -> TestServer {
@@ -34,7 +37,11 @@ async fn get_binds_path_and_query() {
 #[tokio::test]
 async fn head_answers_where_get_does() {
     let server = items_server().await;
-    let response = reqwest::Client::new().head(server.url("/items/7")).send().await.expect("head");
+    let response = reqwest::Client::new()
+        .head(server.url("/items/7"))
+        .send()
+        .await
+        .expect("head");
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.headers()["content-type"], "application/json");
     assert_eq!(response.text().await.expect("body"), "");
@@ -47,7 +54,11 @@ async fn every_verb_reaches_its_method() {
         let answer = send(
             request(verb, server.url("/items/9?name=q"))
                 .header("content-type", "application/json")
-                .body(if verb == "DELETE" { "" } else { r#"{"size": 4}"# }),
+                .body(if verb == "DELETE" {
+                    ""
+                } else {
+                    r#"{"size": 4}"#
+                }),
         )
         .await;
         assert_eq!(answer.status, status, "{verb}: {}", answer.body);
@@ -60,9 +71,15 @@ async fn every_verb_reaches_its_method() {
     }
     // One method at two verbs on one path.
     let answer = send(request("GET", server.url("/items?name=g"))).await;
-    assert_eq!((answer.status, answer.json()), (200, serde_json::json!({"name": "g", "verb": "GET"})));
+    assert_eq!(
+        (answer.status, answer.json()),
+        (200, serde_json::json!({"name": "g", "verb": "GET"}))
+    );
     let answer = send(request("POST", server.url("/items")).body(r#"{"name":"p"}"#)).await;
-    assert_eq!((answer.status, answer.json()), (200, serde_json::json!({"name": "p", "verb": "POST"})));
+    assert_eq!(
+        (answer.status, answer.json()),
+        (200, serde_json::json!({"name": "p", "verb": "POST"}))
+    );
 }
 
 #[tokio::test]
@@ -75,7 +92,10 @@ async fn path_wins_over_body_and_body_over_query() {
     )
     .await;
     assert_eq!(answer.status, 201, "{}", answer.body);
-    assert_eq!(answer.json(), serde_json::json!({"id": "5", "name": "body", "tags": ["q"], "verb": "PUT"}));
+    assert_eq!(
+        answer.json(),
+        serde_json::json!({"id": "5", "name": "body", "tags": ["q"], "verb": "PUT"})
+    );
 }
 
 #[tokio::test]
@@ -83,16 +103,28 @@ async fn rest_parameters_take_the_rest_of_the_path() {
     let server = items_server().await;
     let answer = send(request("GET", server.url("/files/a/b%20c/d.txt"))).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    assert_eq!(answer.json(), serde_json::json!({"rest": "a/b c/d.txt", "verb": "GET"}));
+    assert_eq!(
+        answer.json(),
+        serde_json::json!({"rest": "a/b c/d.txt", "verb": "GET"})
+    );
 }
 
 #[tokio::test]
 async fn bad_path_and_query_values_are_400_naming_them() {
     let server = items_server().await;
     let cases = [
-        ("/items/abc", "invalid path parameter `id`: `abc` is not an unsigned 64-bit integer"),
-        ("/items/-1", "invalid path parameter `id`: `-1` is not an unsigned 64-bit integer"),
-        ("/items/1?size=big", "invalid query parameter `size`: `big` is not a 32-bit integer"),
+        (
+            "/items/abc",
+            "invalid path parameter `id`: `abc` is not an unsigned 64-bit integer",
+        ),
+        (
+            "/items/-1",
+            "invalid path parameter `id`: `-1` is not an unsigned 64-bit integer",
+        ),
+        (
+            "/items/1?size=big",
+            "invalid query parameter `size`: `big` is not a 32-bit integer",
+        ),
         (
             "/items/1?color=GREEN",
             "invalid query parameter `color`: unknown value `GREEN` of enum Color, expected one of UNSET, RED, BLUE",
@@ -105,7 +137,10 @@ async fn bad_path_and_query_values_are_400_naming_them() {
             "/items/1?name.first=x",
             "invalid query parameter `name.first`: the field is not a message, so it has no sub-fields",
         ),
-        ("/items/1?filter.desc=maybe", "invalid query parameter `filter.desc`: `maybe` is not a bool (true or false)"),
+        (
+            "/items/1?filter.desc=maybe",
+            "invalid query parameter `filter.desc`: `maybe` is not a bool (true or false)",
+        ),
     ];
     for (path, message) in cases {
         let answer = send(request("GET", server.url(path))).await;
@@ -145,7 +180,12 @@ async fn urlencoded_forms_bind_with_the_query_and_path() {
         serde_json::json!({"id": "3", "name": "星际穿越.txt", "tags": ["from-query", "x", "y"], "checked": true, "color": "RED"})
     );
 
-    let answer = send(request("POST", server.url("/forms/3")).header("content-type", "application/json").body("{}")).await;
+    let answer = send(
+        request("POST", server.url("/forms/3"))
+            .header("content-type", "application/json")
+            .body("{}"),
+    )
+    .await;
     assert_eq!(answer.status, 415);
     assert_eq!(
         answer.json()["message"],
@@ -159,7 +199,10 @@ async fn urlencoded_forms_bind_with_the_query_and_path() {
     )
     .await;
     assert_eq!(answer.status, 400);
-    assert_eq!(answer.json()["message"], "invalid form field `checked`: `maybe` is not a bool (true or false)");
+    assert_eq!(
+        answer.json()["message"],
+        "invalid form field `checked`: `maybe` is not a bool (true or false)"
+    );
 }
 
 #[tokio::test]
@@ -167,34 +210,67 @@ async fn a_method_limit_overrides_the_server_limit() {
     let server = items_server().await;
     let answer = post_json(&server.url("/rest/items/small"), r#"{"name": "fits"}"#).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    let answer = post_json(&server.url("/rest/items/small"), &format!(r#"{{"name": "{}"}}"#, "x".repeat(64))).await;
+    let answer = post_json(
+        &server.url("/rest/items/small"),
+        &format!(r#"{{"name": "{}"}}"#, "x".repeat(64)),
+    )
+    .await;
     assert_eq!(answer.status, 413);
-    assert_eq!(answer.json()["message"], "request body is larger than the limit of 64 bytes");
+    assert_eq!(
+        answer.json()["message"],
+        "request body is larger than the limit of 64 bytes"
+    );
 }
 
 #[tokio::test]
 async fn base_path_envelope_and_http_only() {
-    let builder = protoapi::Server::builder().add(LegacyServer::new(LegacyImpl)).add(InternalServer::new(InternalImpl));
+    let builder = protoapi::Server::builder()
+        .add(LegacyServer::new(LegacyImpl))
+        .add(InternalServer::new(InternalImpl));
     let server = TestServer::start(builder).await;
 
     let answer = post_json(&server.url("/api/echo"), r#"{"name": "a"}"#).await;
-    assert_eq!((answer.status, answer.body.as_str()), (200, r#"{"code":0,"data":{"name":"a"}}"#));
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (200, r#"{"code":0,"data":{"name":"a"}}"#)
+    );
     let answer = send(reqwest::Client::new().get(server.url("/api/items/0"))).await;
-    assert_eq!((answer.status, answer.body.as_str()), (404, r#"{"code":5,"message":"no item 0"}"#));
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (404, r#"{"code":5,"message":"no item 0"}"#)
+    );
     let answer = send(reqwest::Client::new().get(server.url("/api/items/x"))).await;
     assert_eq!(
         (answer.status, answer.body.as_str()),
-        (400, r#"{"code":3,"message":"invalid path parameter `id`: `x` is not an unsigned 64-bit integer"}"#)
+        (
+            400,
+            r#"{"code":3,"message":"invalid path parameter `id`: `x` is not an unsigned 64-bit integer"}"#
+        )
     );
 
     // `Legacy` has no gRPC side; `Internal` has no HTTP side.
     let answer = post_json(&server.url("/internal/internal/ping"), "{}").await;
     assert_eq!(answer.status, 404);
-    let client = InternalClient::connect(server.url("")).await.expect("connect");
-    let reply = client.ping(Item { id: 1, ..Item::default() }).await.expect("ping").into_inner();
+    let client = InternalClient::connect(server.url(""))
+        .await
+        .expect("connect");
+    let reply = client
+        .ping(Item {
+            id: 1,
+            ..Item::default()
+        })
+        .await
+        .expect("ping")
+        .into_inner();
     assert_eq!(reply.id, 1);
-    let proto = protoapi::Server::builder().add(LegacyServer::new(LegacyImpl)).add(InternalServer::new(InternalImpl)).proto_files();
-    assert!(proto.contains("service Internal {") && !proto.contains("service Legacy {"), "{proto}");
+    let proto = protoapi::Server::builder()
+        .add(LegacyServer::new(LegacyImpl))
+        .add(InternalServer::new(InternalImpl))
+        .proto_files();
+    assert!(
+        proto.contains("service Internal {") && !proto.contains("service Legacy {"),
+        "{proto}"
+    );
 }
 
 #[tokio::test]
@@ -206,7 +282,10 @@ async fn generated_paths_take_prefixes_and_suffixes() {
         .add(ItemsServer::new(ItemsImpl));
     let server = TestServer::start(builder).await;
     let answer = post_json(&server.url("/v1.rest/itemss/do_small"), r#"{"name": "x"}"#).await;
-    assert_eq!((answer.status, answer.body.as_str()), (200, r#"{"name":"x"}"#));
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (200, r#"{"name":"x"}"#)
+    );
 
     struct Flat;
     impl protoapi::HttpPathGenerator for Flat {
@@ -214,16 +293,26 @@ async fn generated_paths_take_prefixes_and_suffixes() {
             format!("/{service}.{method}")
         }
     }
-    let server = TestServer::start(protoapi::Server::builder().path_generator(Flat).add(ItemsServer::new(ItemsImpl))).await;
+    let server = TestServer::start(
+        protoapi::Server::builder()
+            .path_generator(Flat)
+            .add(ItemsServer::new(ItemsImpl)),
+    )
+    .await;
     let answer = post_json(&server.url("/Items.small"), r#"{"name": "y"}"#).await;
-    assert_eq!((answer.status, answer.body.as_str()), (200, r#"{"name":"y"}"#));
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (200, r#"{"name":"y"}"#)
+    );
 }
 
 #[tokio::test]
 async fn routes_that_differ_only_in_parameter_names_are_refused() {
     let error = protoapi::Server::builder()
         .add(ItemsServer::new(ItemsImpl))
-        .add(crate::rest_api::clash::ClashServer::new(crate::rest_api::clash::ClashImpl))
+        .add(crate::rest_api::clash::ClashServer::new(
+            crate::rest_api::clash::ClashImpl,
+        ))
         .into_router()
         .expect_err("conflict");
     assert_eq!(

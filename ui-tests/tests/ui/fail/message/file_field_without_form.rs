@@ -1,0 +1,7 @@
+#[protoapi::message]
+pub struct Upload {
+    #[file]
+    pub data: protoapi::File,
+}
+
+fn main() {}
