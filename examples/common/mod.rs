@@ -1,4 +1,5 @@
-//! What every example binary shares: `--addr HOST:PORT`, `--print-proto`, logging, and the
+//! What every example binary shares: `--addr HOST:PORT`, `--print-proto`, `--proto-out DIR`
+//! (writes every `.proto` file, imports included), logging, and the
 //! `listening on http://HOST:PORT` line once the port accepts connections.
 
 use protoapi::ServerBuilder;
@@ -10,7 +11,28 @@ pub async fn run(server: ServerBuilder) -> Result<(), Box<dyn std::error::Error>
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--print-proto" => {
-                print!("{}", server.proto_files());
+                // The services' own files; `--proto-out` also writes the files they import.
+                for file in server
+                    .proto_files()
+                    .iter()
+                    .filter(|f| !f.name.starts_with("protoapi/"))
+                {
+                    print!("{}", file.content);
+                }
+                return Ok(());
+            }
+            "--proto-out" => {
+                let Some(dir) = args.next() else {
+                    return Err("--proto-out needs a directory: --proto-out DIR".into());
+                };
+                for file in server.proto_files() {
+                    let path = std::path::Path::new(&dir).join(&file.name);
+                    if let Some(parent) = path.parent() {
+                        std::fs::create_dir_all(parent)?;
+                    }
+                    std::fs::write(&path, &file.content)?;
+                    println!("{}", path.display());
+                }
                 return Ok(());
             }
             "--addr" => match args.next() {
@@ -18,7 +40,7 @@ pub async fn run(server: ServerBuilder) -> Result<(), Box<dyn std::error::Error>
                 None => return Err("--addr needs a value: --addr HOST:PORT".into()),
             },
             "-h" | "--help" => {
-                println!("usage: [--addr HOST:PORT] [--print-proto]");
+                println!("usage: [--addr HOST:PORT] [--print-proto] [--proto-out DIR]");
                 return Ok(());
             }
             other => return Err(format!("unknown argument `{other}`; try --help").into()),

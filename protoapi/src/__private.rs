@@ -7,6 +7,7 @@ pub use ::prost;
 pub use ::serde;
 pub use ::tonic;
 
+pub use crate::file::FileField;
 pub use crate::limits::Limits;
 pub use crate::path::HttpConfig;
 

@@ -19,6 +19,7 @@ use axum::extract::{FromRequestParts as _, RawPathParams};
 use crate::codec::json::JsonMessage;
 use crate::codec::text::TextMessage;
 use crate::context::{Context, Transport};
+use crate::limits::Limits;
 use crate::message::ProtoMessage;
 use crate::path::HttpConfig;
 use crate::status::{error_response, http_status, status_response};
@@ -102,14 +103,24 @@ where
     Req: ProtoMessage,
     Rsp: ProtoMessage,
 {
-    let limit = config.limits.for_method(endpoint.limit).body_limit();
+    let limits = config.limits.for_method(endpoint.limit);
+    let upload_dir = config.upload_dir.clone();
     let status = StatusCode::from_u16(endpoint.status).unwrap_or(StatusCode::OK);
     let handler = move |request: Request| {
         let service = service.clone();
         let call = call.clone();
+        let upload_dir = upload_dir.clone();
         async move {
             let (mut parts, body) = request.into_parts();
-            let message = match bind::<Req>(&mut parts, body, endpoint.body, limit).await {
+            let message = match bind::<Req>(
+                &mut parts,
+                body,
+                endpoint.body,
+                limits,
+                upload_dir.as_deref(),
+            )
+            .await
+            {
                 Ok(message) => message,
                 Err(rejection) => return rejection.into_response(endpoint.envelope),
             };
@@ -149,7 +160,8 @@ async fn bind<Req: ProtoMessage>(
     parts: &mut http::request::Parts,
     body: Body,
     with_body: bool,
-    limit: usize,
+    limits: Limits,
+    upload_dir: Option<&std::path::Path>,
 ) -> Result<Req, Rejection> {
     let mut message = Req::default();
     if let Some(query) = parts.uri.query() {
@@ -157,10 +169,10 @@ async fn bind<Req: ProtoMessage>(
     }
     if with_body {
         if Req::FORM {
-            merge_form_body(&mut message, &parts.headers, body, limit).await?;
+            merge_form_body(&mut message, &parts.headers, body, limits, upload_dir).await?;
         } else {
             check_json_content_type(&parts.headers)?;
-            let bytes = read_body(&parts.headers, body, limit).await?;
+            let bytes = read_body(&parts.headers, body, limits.body_limit()).await?;
             merge_json(&mut message, &bytes).map_err(Rejection::from_status)?;
         }
     }
@@ -204,14 +216,18 @@ async fn merge_form_body<M: ProtoMessage>(
     message: &mut M,
     headers: &HeaderMap,
     body: Body,
-    limit: usize,
+    limits: Limits,
+    upload_dir: Option<&std::path::Path>,
 ) -> Result<(), Rejection> {
+    let limit = limits.body_limit();
     match content_type_essence(headers).as_deref() {
         None | Some("application/x-www-form-urlencoded") => {
             let bytes = read_body(headers, body, limit).await?;
             merge_pairs(message, &bytes, "form field")
         }
-        Some("multipart/form-data") => crate::multipart::merge(message, headers, body, limit).await,
+        Some("multipart/form-data") => {
+            crate::multipart::merge(message, headers, body, limits, upload_dir).await
+        }
         Some(_) => Err(Rejection::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Code::InvalidArgument,

@@ -49,6 +49,7 @@
 mod codec;
 mod context;
 mod error;
+mod file;
 mod limits;
 mod message;
 mod multipart;
@@ -73,6 +74,7 @@ pub use protoapi_macros::service;
 
 pub use context::{Context, Transport};
 pub use error::Error;
+pub use file::File;
 pub use limits::Limits;
 pub use message::{ProtoEnum, ProtoMessage};
 pub use path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};

@@ -13,11 +13,27 @@
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     body: usize,
+    spool_threshold: usize,
 }
 
 impl Limits {
     /// The default body limit: 4 MiB.
     pub const DEFAULT_BODY: usize = 4 << 20;
+
+    /// The default size past which an uploaded file goes to a temporary file: 1 MiB.
+    pub const DEFAULT_SPOOL_THRESHOLD: usize = 1 << 20;
+
+    /// Sets the size past which an uploaded file is spooled to a temporary file rather than
+    /// kept in memory.
+    pub fn spool_threshold(mut self, bytes: usize) -> Self {
+        self.spool_threshold = bytes;
+        self
+    }
+
+    /// The size past which an uploaded file is spooled to a temporary file.
+    pub fn spool_threshold_bytes(&self) -> usize {
+        self.spool_threshold
+    }
 
     /// Sets the largest request body (HTTP) or message (gRPC) in bytes.
     pub fn body(mut self, bytes: usize) -> Self {
@@ -44,6 +60,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             body: Self::DEFAULT_BODY,
+            spool_threshold: Self::DEFAULT_SPOOL_THRESHOLD,
         }
     }
 }

@@ -1,23 +1,123 @@
-//! `multipart/form-data` bodies of `#[form]` messages.
+//! `multipart/form-data` bodies of `#[form]` messages, on multer.
+//!
+//! Text parts are form fields, read with the key rules of the query string; file parts (parts
+//! with a file name) go to the `#[file]` field of their name, streamed: in memory up to the spool
+//! threshold, to a temporary file past it. The whole body is bounded by the method's limit.
 
 use axum::body::Body;
-use http::{HeaderMap, StatusCode};
+use http::{HeaderMap, StatusCode, header};
 use tonic::Code;
 
 use crate::__private::rest::Rejection;
+use crate::file::{File, ReceiveError};
+use crate::limits::Limits;
 use crate::message::ProtoMessage;
+
+/// The largest text part: form fields are small, files go to `#[file]` fields.
+const TEXT_PART_LIMIT: usize = 1 << 20;
 
 /// Merges a multipart body into `message`.
 pub(crate) async fn merge<M: ProtoMessage>(
-    _message: &mut M,
-    _headers: &HeaderMap,
-    _body: Body,
-    _limit: usize,
+    message: &mut M,
+    headers: &HeaderMap,
+    body: Body,
+    limits: Limits,
+    upload_dir: Option<&std::path::Path>,
 ) -> Result<(), Rejection> {
-    Err(Rejection::new(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        Code::InvalidArgument,
-        "multipart/form-data is not accepted yet: send application/x-www-form-urlencoded"
-            .to_owned(),
-    ))
+    let limit = limits.body_limit();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let boundary = multer::parse_boundary(content_type).map_err(|_| {
+        Rejection::new(
+            StatusCode::BAD_REQUEST,
+            Code::InvalidArgument,
+            "invalid multipart body: the content type has no boundary".to_owned(),
+        )
+    })?;
+    let constraints =
+        multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(limit as u64));
+    let mut multipart =
+        multer::Multipart::with_constraints(body.into_data_stream(), boundary, constraints);
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| multipart_error(e, limit))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        if let Some(file_name) = field.file_name() {
+            let file_name = file_name.to_owned();
+            let content_type = field
+                .content_type()
+                .map(|m| m.to_string())
+                .unwrap_or_default();
+            let file = File::receive(
+                file_name,
+                content_type,
+                &mut field,
+                limits.spool_threshold_bytes(),
+                upload_dir,
+            )
+            .await
+            .map_err(|error| match error {
+                ReceiveError::Stream(error) => multipart_error(error, limit),
+                ReceiveError::Io(error) => {
+                    tracing::error!(%error, "failed to spool an upload");
+                    Rejection::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        Code::Internal,
+                        "failed to store the upload".to_owned(),
+                    )
+                }
+            })?;
+            message.merge_file(&name, file);
+        } else {
+            let mut text = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, limit))? {
+                if text.len() + chunk.len() > TEXT_PART_LIMIT {
+                    return Err(Rejection::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        Code::ResourceExhausted,
+                        format!(
+                            "form field `{name}` is larger than the limit of {TEXT_PART_LIMIT} bytes"
+                        ),
+                    ));
+                }
+                text.extend_from_slice(&chunk);
+            }
+            let text = String::from_utf8(text).map_err(|_| {
+                Rejection::new(
+                    StatusCode::BAD_REQUEST,
+                    Code::InvalidArgument,
+                    format!("invalid form field `{name}`: not UTF-8"),
+                )
+            })?;
+            message.merge_text(&name, &text).map_err(|error| {
+                Rejection::new(
+                    StatusCode::BAD_REQUEST,
+                    Code::InvalidArgument,
+                    format!("invalid form field `{name}`: {error}"),
+                )
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn multipart_error(error: multer::Error, limit: usize) -> Rejection {
+    match error {
+        multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => {
+            Rejection::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Code::ResourceExhausted,
+                format!("request body is larger than the limit of {limit} bytes"),
+            )
+        }
+        other => Rejection::new(
+            StatusCode::BAD_REQUEST,
+            Code::InvalidArgument,
+            format!("invalid multipart body: {other}"),
+        ),
+    }
 }

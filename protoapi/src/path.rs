@@ -108,6 +108,8 @@ pub struct HttpConfig {
     pub limits: Limits,
     /// Paths of methods that do not spell out theirs.
     pub paths: Arc<dyn HttpPathGenerator>,
+    /// Where uploads are spooled; the system's temporary directory when `None`.
+    pub upload_dir: Option<Arc<std::path::Path>>,
 }
 
 impl Default for HttpConfig {
@@ -115,6 +117,7 @@ impl Default for HttpConfig {
         HttpConfig {
             limits: Limits::default(),
             paths: Arc::new(DefaultPathGenerator::default()),
+            upload_dir: None,
         }
     }
 }

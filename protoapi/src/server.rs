@@ -21,7 +21,7 @@ use crate::__private::rest::{is_grpc, not_found};
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
-use crate::schema::ServiceDescriptor;
+use crate::schema::{ProtoFile, ServiceDescriptor};
 use crate::service::ProtoService;
 
 /// The protoapi server: every added service over gRPC and HTTP on one port.
@@ -67,6 +67,7 @@ impl Server {
             http: true,
             limits: Limits::default(),
             paths: PathsConfig::Default(DefaultPathGenerator::default()),
+            upload_dir: None,
         }
     }
 }
@@ -78,6 +79,7 @@ pub struct ServerBuilder {
     http: bool,
     limits: Limits,
     paths: PathsConfig,
+    upload_dir: Option<Arc<std::path::Path>>,
 }
 
 /// The path generator: the default one (whose prefixes and suffixes the builder sets) or the
@@ -173,7 +175,15 @@ impl ServerBuilder {
         HttpConfig {
             limits: self.limits,
             paths,
+            upload_dir: self.upload_dir.clone(),
         }
+    }
+
+    /// Sets the directory where uploads past the spool threshold are written (default: the
+    /// system's temporary directory). Each is removed when its `File` is dropped.
+    pub fn upload_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.upload_dir = Some(Arc::from(dir.into().into_boxed_path()));
+        self
     }
 
     /// Sets the size limits of every method (default [`Limits::default`]); a method's own
@@ -183,16 +193,31 @@ impl ServerBuilder {
         self
     }
 
-    /// The `.proto` text of every added service served over gRPC, one file per service,
-    /// separated by a blank line.
-    pub fn proto_files(&self) -> String {
-        self.services
+    /// The `.proto` files of every added service served over gRPC, and `protoapi/types.proto`
+    /// once when one of them uses protoapi's own messages.
+    pub fn proto_files(&self) -> Vec<ProtoFile> {
+        let mut files: Vec<ProtoFile> = Vec::new();
+        for descriptor in self
+            .services
             .iter()
-            .map(|service| service.descriptor())
-            .filter(|descriptor| descriptor.grpc)
-            .map(|descriptor| descriptor.proto_file())
-            .collect::<Vec<_>>()
-            .join("\n")
+            .map(|s| s.descriptor())
+            .filter(|d| d.grpc)
+        {
+            for file in descriptor.proto_files() {
+                match files.iter_mut().find(|f| f.name == file.name) {
+                    // Two services of one package share a file name: keep both texts apart.
+                    Some(existing) if existing.content != file.content => {
+                        files.push(ProtoFile {
+                            name: format!("{}.proto", descriptor.name.to_lowercase()),
+                            ..file
+                        });
+                    }
+                    Some(_) => {}
+                    None => files.push(file),
+                }
+            }
+        }
+        files
     }
 
     /// The whole API as an axum [`Router`], to mount in an application's own router and wrap

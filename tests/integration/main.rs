@@ -14,4 +14,5 @@ mod rest;
 mod rest_api;
 mod server;
 mod status;
+mod upload;
 mod wire;

@@ -266,7 +266,10 @@ async fn base_path_envelope_and_http_only() {
     let proto = protoapi::Server::builder()
         .add(LegacyServer::new(LegacyImpl))
         .add(InternalServer::new(InternalImpl))
-        .proto_files();
+        .proto_files()
+        .into_iter()
+        .map(|f| f.content)
+        .collect::<String>();
     assert!(
         proto.contains("service Internal {") && !proto.contains("service Legacy {"),
         "{proto}"

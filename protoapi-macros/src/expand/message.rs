@@ -46,6 +46,30 @@ impl Message {
         let schema = codec_as(quote!(SchemaField));
         let text = codec_as(quote!(TextField));
         let form = self.form;
+        let file_fields: Vec<_> = self.fields.iter().filter(|f| f.file.is_some()).collect();
+        let merge_file = if file_fields.is_empty() {
+            TokenStream::new()
+        } else {
+            let names = file_fields.iter().map(|f| {
+                let mut names = vec![f.proto_name.clone()];
+                if f.json_name != f.proto_name {
+                    names.push(f.json_name.clone());
+                }
+                quote!(#(#names)|*)
+            });
+            let idents = file_fields.iter().map(|f| &f.ident);
+            quote! {
+                fn merge_file(&mut self, name: &str, file: #krate::File) -> bool {
+                    match name {
+                        #( #names => {
+                            #private::FileField::put_file(&mut self.#idents, file);
+                            true
+                        } )*
+                        _ => false,
+                    }
+                }
+            }
+        };
         // Each field answers to its Rust name, proto name and JSON name (without repeats).
         let text_names: Vec<TokenStream> = self
             .fields
@@ -218,6 +242,8 @@ impl Message {
                         _ => ::core::result::Result::Ok(false),
                     }
                 }
+
+                #merge_file
             }
 
             #[automatically_derived]

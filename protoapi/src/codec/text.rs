@@ -61,6 +61,13 @@ pub trait TextField<T> {
 pub trait TextMessage {
     /// Stores `text` at `key`. `Ok(false)` when no field has that name (the key is ignored).
     fn merge_text(&mut self, key: &str, text: &str) -> Result<bool, TextError>;
+
+    /// Stores an uploaded file in the `#[file]` field called `name`; `false` when there is none
+    /// (the file is dropped, and with it its temporary file).
+    fn merge_file(&mut self, name: &str, file: crate::File) -> bool {
+        let _ = (name, file);
+        false
+    }
 }
 
 /// A message or enum type's text rule, implemented by `#[protoapi::message]`.

@@ -201,10 +201,48 @@ impl ServiceDescriptor {
         }
     }
 
-    /// The `.proto` text of the service and of every message and enum it uses.
+    /// The `.proto` text of the service and of every message and enum it uses. When it uses
+    /// protoapi's own messages (`protoapi.File`), it imports `protoapi/types.proto`: see
+    /// [`Self::proto_files`].
     pub fn proto_file(&self) -> String {
         proto::render(self)
     }
+
+    /// The name of the service's `.proto` file: its package (or its name) in lowercase, with dots
+    /// as directories: `hello.proto`, `acme/billing/v1.proto`.
+    pub fn proto_file_name(&self) -> String {
+        let stem = if self.package.is_empty() {
+            self.name.to_lowercase()
+        } else {
+            self.package.replace('.', "/")
+        };
+        format!("{stem}.proto")
+    }
+
+    /// Every `.proto` file a client needs: the service's, and `protoapi/types.proto` when the
+    /// service uses protoapi's own messages.
+    pub fn proto_files(&self) -> Vec<ProtoFile> {
+        let mut files = vec![ProtoFile {
+            name: self.proto_file_name(),
+            content: self.proto_file(),
+        }];
+        if self.messages.iter().any(|m| proto::is_builtin(m.name)) {
+            files.push(ProtoFile {
+                name: proto::TYPES_FILE.to_owned(),
+                content: proto::render_builtins(),
+            });
+        }
+        files
+    }
+}
+
+/// A `.proto` file: its path (relative, with `/`) and its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProtoFile {
+    /// The path, such as `hello.proto` or `protoapi/types.proto`.
+    pub name: String,
+    /// The text.
+    pub content: String,
 }
 
 /// Collects the messages and enums reachable from a service, each once.

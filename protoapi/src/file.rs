@@ -1,0 +1,556 @@
+//! [`File`]: an uploaded file, kept in memory or spooled to a temporary file.
+
+use std::fmt;
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use prost::DecodeError;
+use prost::encoding::{DecodeContext, WireType};
+use tempfile::TempPath;
+use tokio::io::{AsyncRead, AsyncWriteExt as _};
+
+use crate::codec::json::decode_base64;
+use crate::codec::text::{NamedText, TextError, TextMessage};
+use crate::codec::wire::{self, NamedType, Singular, Str};
+use crate::schema::{
+    FieldDescriptor, FieldType, Label, MessageDescriptor, NamedSchema, Registry, ScalarType,
+};
+
+/// A file: from a multipart upload (the part of a `#[file]` field), or from a gRPC or JSON
+/// client as the message `protoapi.File { name, content_type, data }`.
+///
+/// An upload is kept in memory up to a threshold (1 MiB by default, see
+/// [`crate::Limits::spool_threshold`]) and spooled to a temporary file past it; the temporary file
+/// is removed when the last clone of the `File` is dropped, unless [`File::persist`] moved it.
+///
+/// ```
+/// # async fn demo() -> std::io::Result<()> {
+/// let file = protoapi::File::from_bytes("../../etc/星际穿越.txt", "text/plain", "hello");
+/// assert_eq!(file.name(), "../../etc/星际穿越.txt");
+/// assert_eq!(file.safe_name(), "星际穿越.txt");
+/// assert_eq!(file.size(), 5);
+/// assert_eq!(file.bytes().await?, "hello");
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Default)]
+pub struct File {
+    name: String,
+    content_type: String,
+    data: Data,
+}
+
+#[derive(Clone)]
+enum Data {
+    Memory(Bytes),
+    Spooled(Arc<Spooled>),
+}
+
+impl Default for Data {
+    fn default() -> Self {
+        Data::Memory(Bytes::new())
+    }
+}
+
+/// A temporary file, removed on drop.
+struct Spooled {
+    path: TempPath,
+    size: u64,
+}
+
+impl File {
+    /// A file held in memory.
+    pub fn from_bytes(
+        name: impl Into<String>,
+        content_type: impl Into<String>,
+        data: impl Into<Bytes>,
+    ) -> Self {
+        File {
+            name: name.into(),
+            content_type: content_type.into(),
+            data: Data::Memory(data.into()),
+        }
+    }
+
+    /// The file name the client sent, as it sent it. Never use it as a path: see
+    /// [`File::safe_name`].
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The file name reduced to one safe path component: the last component of what the client
+    /// sent, without control characters, path separators, characters that Windows forbids,
+    /// leading dots or trailing dots and spaces, at most 255 bytes, never empty (`file`), never a
+    /// reserved device name.
+    pub fn safe_name(&self) -> String {
+        sanitize_file_name(&self.name)
+    }
+
+    /// The content type the client sent (may be empty).
+    pub fn content_type(&self) -> &str {
+        &self.content_type
+    }
+
+    /// The size in bytes.
+    pub fn size(&self) -> u64 {
+        match &self.data {
+            Data::Memory(bytes) => bytes.len() as u64,
+            Data::Spooled(spooled) => spooled.size,
+        }
+    }
+
+    /// Whether the content is in a temporary file rather than in memory.
+    pub fn is_spooled(&self) -> bool {
+        matches!(self.data, Data::Spooled(_))
+    }
+
+    /// The whole content in memory (reads the temporary file of a spooled upload).
+    pub async fn bytes(&self) -> io::Result<Bytes> {
+        match &self.data {
+            Data::Memory(bytes) => Ok(bytes.clone()),
+            Data::Spooled(spooled) => tokio::fs::read(&spooled.path).await.map(Bytes::from),
+        }
+    }
+
+    /// A reader of the content.
+    pub async fn reader(&self) -> io::Result<Box<dyn AsyncRead + Send + Unpin>> {
+        match &self.data {
+            Data::Memory(bytes) => Ok(Box::new(io::Cursor::new(bytes.clone()))),
+            Data::Spooled(spooled) => Ok(Box::new(tokio::fs::File::open(&spooled.path).await?)),
+        }
+    }
+
+    /// Stores the content at `path`: a rename when the upload was spooled (a copy when the
+    /// temporary directory is on another file system, or when clones of this `File` still use
+    /// the temporary file), a write otherwise.
+    pub async fn persist(self, path: impl AsRef<Path>) -> io::Result<()> {
+        let path = path.as_ref().to_owned();
+        match self.data {
+            Data::Memory(bytes) => tokio::fs::write(&path, &bytes).await,
+            Data::Spooled(spooled) => match Arc::try_unwrap(spooled) {
+                Ok(spooled) => {
+                    let temp = spooled.path;
+                    tokio::task::spawn_blocking(move || match temp.persist(&path) {
+                        Ok(()) => Ok(()),
+                        Err(error) => {
+                            // Another file system: copy, then let the temporary file go.
+                            std::fs::copy(&error.path, &path).map(|_| ())
+                        }
+                    })
+                    .await
+                    .map_err(io::Error::other)?
+                }
+                Err(shared) => tokio::fs::copy(&shared.path, &path).await.map(|_| ()),
+            },
+        }
+    }
+
+    /// The content for encoding; a spooled file is read from disk.
+    fn content(&self) -> io::Result<Bytes> {
+        match &self.data {
+            Data::Memory(bytes) => Ok(bytes.clone()),
+            Data::Spooled(spooled) => std::fs::read(&spooled.path).map(Bytes::from),
+        }
+    }
+
+    /// Receives an upload: kept in memory up to `threshold` bytes, spooled to a temporary file
+    /// past it. Fails with the stream's error, or an I/O error of the temporary file.
+    pub(crate) async fn receive<S, E>(
+        name: String,
+        content_type: String,
+        mut chunks: S,
+        threshold: usize,
+        dir: Option<&Path>,
+    ) -> Result<File, ReceiveError<E>>
+    where
+        S: futures_util::Stream<Item = Result<Bytes, E>> + Unpin,
+    {
+        use futures_util::StreamExt as _;
+        let mut memory = BytesMut::new();
+        let mut spool: Option<(tokio::fs::File, TempPath)> = None;
+        let mut size: u64 = 0;
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk.map_err(ReceiveError::Stream)?;
+            size += chunk.len() as u64;
+            if spool.is_none() && memory.len() + chunk.len() > threshold {
+                let dir = dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
+                let create = move || {
+                    tempfile::Builder::new()
+                        .prefix(".protoapi-upload-")
+                        .tempfile_in(dir)
+                };
+                let (file, path) =
+                    tokio::task::spawn_blocking(move || create().map(|f| f.into_parts()))
+                        .await
+                        .map_err(|e| ReceiveError::Io(io::Error::other(e)))?
+                        .map_err(ReceiveError::Io)?;
+                let mut file = tokio::fs::File::from_std(file);
+                file.write_all(&memory).await.map_err(ReceiveError::Io)?;
+                memory = BytesMut::new();
+                spool = Some((file, path));
+            }
+            match &mut spool {
+                Some((file, _)) => file.write_all(&chunk).await.map_err(ReceiveError::Io)?,
+                None => memory.extend_from_slice(&chunk),
+            }
+        }
+        let data = match spool {
+            Some((mut file, path)) => {
+                file.flush().await.map_err(ReceiveError::Io)?;
+                Data::Spooled(Arc::new(Spooled { path, size }))
+            }
+            None => Data::Memory(memory.freeze()),
+        };
+        Ok(File {
+            name,
+            content_type,
+            data,
+        })
+    }
+}
+
+/// Why an upload could not be received.
+#[derive(Debug)]
+pub(crate) enum ReceiveError<E> {
+    /// The request body failed (too large, cut short, malformed).
+    Stream(E),
+    /// The temporary file failed.
+    Io(io::Error),
+}
+
+impl fmt::Debug for File {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("File")
+            .field("name", &self.name)
+            .field("content_type", &self.content_type)
+            .field("size", &self.size())
+            .field("spooled", &self.is_spooled())
+            .finish()
+    }
+}
+
+impl PartialEq for File {
+    /// Equal names and content types, and the same content: equal bytes in memory, or the same
+    /// temporary file.
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.content_type == other.content_type
+            && match (&self.data, &other.data) {
+                (Data::Memory(a), Data::Memory(b)) => a == b,
+                (Data::Spooled(a), Data::Spooled(b)) => Arc::ptr_eq(a, b),
+                _ => false,
+            }
+    }
+}
+
+/// Reduces a client's file name to one safe path component.
+pub(crate) fn sanitize_file_name(name: &str) -> String {
+    const RESERVED: &[&str] = &[
+        "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+        "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+    ];
+    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = last
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let trimmed = cleaned
+        .trim_start_matches('.')
+        .trim_end_matches(['.', ' '])
+        .trim_start();
+    let mut out = String::new();
+    for c in trimmed.chars() {
+        if out.len() + c.len_utf8() > 255 {
+            break;
+        }
+        out.push(c);
+    }
+    if out.is_empty() {
+        return "file".to_owned();
+    }
+    let stem = out.split('.').next().unwrap_or("").to_ascii_uppercase();
+    if RESERVED.contains(&stem.as_str()) {
+        out.insert(0, '_');
+    }
+    out
+}
+
+// ---- the message `protoapi.File` ----
+
+const NAME_TAG: u32 = 1;
+const CONTENT_TYPE_TAG: u32 = 2;
+const DATA_TAG: u32 = 3;
+
+impl prost::Message for File {
+    fn encode_raw(&self, buf: &mut impl BufMut) {
+        <Singular<Str> as wire::WireField<String>>::encode(NAME_TAG, &self.name, buf);
+        <Singular<Str> as wire::WireField<String>>::encode(
+            CONTENT_TYPE_TAG,
+            &self.content_type,
+            buf,
+        );
+        let data = self.content_or_log();
+        <Singular<wire::Bytes> as wire::WireField<Bytes>>::encode(DATA_TAG, &data, buf);
+    }
+
+    fn merge_field(
+        &mut self,
+        tag: u32,
+        wire_type: WireType,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError> {
+        match tag {
+            NAME_TAG => <Singular<Str> as wire::WireField<String>>::merge(
+                wire_type,
+                &mut self.name,
+                buf,
+                ctx,
+            ),
+            CONTENT_TYPE_TAG => <Singular<Str> as wire::WireField<String>>::merge(
+                wire_type,
+                &mut self.content_type,
+                buf,
+                ctx,
+            ),
+            DATA_TAG => {
+                let mut data = Bytes::new();
+                <Singular<wire::Bytes> as wire::WireField<Bytes>>::merge(
+                    wire_type, &mut data, buf, ctx,
+                )?;
+                self.data = Data::Memory(data);
+                Ok(())
+            }
+            _ => prost::encoding::skip_field(wire_type, tag, buf, ctx),
+        }
+        .map_err(|error| wire::field_error(error, "File", field_name(tag)))
+    }
+
+    fn encoded_len(&self) -> usize {
+        let data_len = usize::try_from(self.size()).unwrap_or(usize::MAX);
+        <Singular<Str> as wire::WireField<String>>::encoded_len(NAME_TAG, &self.name)
+            + <Singular<Str> as wire::WireField<String>>::encoded_len(
+                CONTENT_TYPE_TAG,
+                &self.content_type,
+            )
+            + if data_len == 0 {
+                0
+            } else {
+                prost::encoding::key_len(DATA_TAG)
+                    + prost::encoding::encoded_len_varint(data_len as u64)
+                    + data_len
+            }
+    }
+
+    fn clear(&mut self) {
+        *self = File::default();
+    }
+}
+
+fn field_name(tag: u32) -> &'static str {
+    match tag {
+        NAME_TAG => "name",
+        CONTENT_TYPE_TAG => "content_type",
+        DATA_TAG => "data",
+        _ => "unknown",
+    }
+}
+
+impl File {
+    /// The content for protobuf encoding, which cannot fail: a spooled file that can no longer
+    /// be read is logged and encoded as zeros of its size, so that the framing stays valid.
+    fn content_or_log(&self) -> Bytes {
+        match self.content() {
+            Ok(bytes) if bytes.len() as u64 == self.size() => bytes,
+            Ok(_) | Err(_) => {
+                tracing::error!(name = %self.name, "a spooled upload could not be read back for encoding");
+                Bytes::from(vec![0; usize::try_from(self.size()).unwrap_or(0)])
+            }
+        }
+    }
+}
+
+impl NamedType for File {
+    const WIRE_TYPE: WireType = WireType::LengthDelimited;
+    const PACKABLE: bool = false;
+    fn is_default_value(&self) -> bool {
+        false
+    }
+    fn encode_value(&self, buf: &mut impl BufMut) {
+        wire::message_encode_value(self, buf)
+    }
+    fn value_len(&self) -> usize {
+        wire::message_value_len(self)
+    }
+    fn merge_value(&mut self, buf: &mut impl Buf, ctx: DecodeContext) -> Result<(), DecodeError> {
+        wire::message_merge_value(self, buf, ctx)
+    }
+}
+
+/// The JSON form: `{"name": "...", "contentType": "...", "data": "<base64>"}`.
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct FileJson {
+    #[serde(skip_serializing_if = "String::is_empty", alias = "content_type")]
+    content_type: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    data: String,
+}
+
+impl serde::Serialize for File {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use base64::Engine as _;
+        let data = self.content().map_err(serde::ser::Error::custom)?;
+        FileJson {
+            name: self.name.clone(),
+            content_type: self.content_type.clone(),
+            data: base64::engine::general_purpose::STANDARD.encode(&data),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for File {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let json = FileJson::deserialize(deserializer)?;
+        let data = decode_base64(&json.data)
+            .ok_or_else(|| serde::de::Error::custom("`data` is not base64"))?;
+        Ok(File::from_bytes(json.name, json.content_type, data))
+    }
+}
+
+impl crate::codec::json::JsonMessage for File {
+    const NAME: &'static str = "File";
+    const FIELDS: &'static [(&'static str, &'static str)] = &[
+        ("name", "name"),
+        ("content_type", "contentType"),
+        ("data", "data"),
+    ];
+    fn merge_json_field<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        index: usize,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        let value: Option<String> = map.next_value()?;
+        let value = value.unwrap_or_default();
+        match index {
+            0 => self.name = value,
+            1 => self.content_type = value,
+            _ => {
+                let data = decode_base64(&value)
+                    .ok_or_else(|| serde::de::Error::custom("`data` is not base64"))?;
+                self.data = Data::Memory(Bytes::from(data));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl TextMessage for File {
+    fn merge_text(&mut self, _key: &str, _text: &str) -> Result<bool, TextError> {
+        Err(TextError::Unsupported)
+    }
+}
+
+impl NamedText for File {
+    fn merge_named_text(&mut self, _rest: Option<&str>, _text: &str) -> Result<(), TextError> {
+        Err(TextError::Unsupported)
+    }
+}
+
+impl NamedSchema for File {
+    fn register(registry: &mut Registry) -> FieldType {
+        const NAME: &str = "protoapi.File";
+        if registry.first_visit(NAME) {
+            let field = |name, json_name, tag, scalar, doc| FieldDescriptor {
+                name,
+                json_name,
+                tag,
+                label: Label::Singular,
+                ty: FieldType::Scalar(scalar),
+                doc,
+            };
+            registry.add_message(MessageDescriptor {
+                name: NAME,
+                doc: "A file: its name as the client gave it, its content type and its content.",
+                fields: vec![
+                    field("name", "name", NAME_TAG, ScalarType::String, ""),
+                    field(
+                        "content_type",
+                        "contentType",
+                        CONTENT_TYPE_TAG,
+                        ScalarType::String,
+                        "",
+                    ),
+                    field("data", "data", DATA_TAG, ScalarType::Bytes, ""),
+                ],
+            });
+        }
+        FieldType::Message(NAME)
+    }
+}
+
+impl crate::ProtoMessage for File {
+    const PROTO_NAME: &'static str = "protoapi.File";
+}
+
+/// A `#[file]` field: `File`, `Option<File>` or `Vec<File>`.
+pub trait FileField {
+    /// Stores one uploaded file.
+    fn put_file(&mut self, file: File);
+}
+
+impl FileField for File {
+    fn put_file(&mut self, file: File) {
+        *self = file;
+    }
+}
+
+impl FileField for Option<File> {
+    fn put_file(&mut self, file: File) {
+        *self = Some(file);
+    }
+}
+
+impl FileField for Vec<File> {
+    fn put_file(&mut self, file: File) {
+        self.push(file);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sanitize_file_name;
+
+    #[test]
+    fn file_names_become_one_safe_component() {
+        let cases = [
+            ("report.pdf", "report.pdf"),
+            ("../../etc/passwd", "passwd"),
+            ("..\\..\\windows\\win.ini", "win.ini"),
+            ("星际穿越.txt", "星际穿越.txt"),
+            ("..", "file"),
+            ("", "file"),
+            ("   ", "file"),
+            (".hidden", "hidden"),
+            ("a\u{0}b\r\nc.txt", "a_b__c.txt"),
+            ("what?.txt", "what_.txt"),
+            ("CON.txt", "_CON.txt"),
+            ("name. . ", "name"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(sanitize_file_name(input), expected, "{input:?}");
+        }
+        let long = "é".repeat(200);
+        assert!(sanitize_file_name(&long).len() <= 255);
+    }
+}
