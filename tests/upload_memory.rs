@@ -1,0 +1,161 @@
+//! A 200 MiB multipart upload does not grow the server's memory by its size, and leaves no
+//! temporary file behind, also when the client goes away halfway. Its own test binary, so that
+//! the process's resident memory is this test's alone.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use protoapi::{File, Status};
+
+#[protoapi::message]
+#[form]
+pub struct UploadReq {
+    #[file]
+    pub test_file: File,
+}
+
+#[protoapi::message]
+pub struct UploadRsp {
+    pub size: u64,
+    pub spooled: bool,
+}
+
+#[protoapi::service(package = "big")]
+pub trait Big {
+    #[protoapi(path = "/upload", limit = "1GiB")]
+    async fn upload(&self, req: UploadReq) -> Result<UploadRsp, Status>;
+}
+
+struct BigImpl;
+
+impl Big for BigImpl {
+    async fn upload(&self, req: UploadReq) -> Result<UploadRsp, Status> {
+        Ok(UploadRsp {
+            size: req.test_file.size(),
+            spooled: req.test_file.is_spooled(),
+        })
+    }
+}
+
+const BOUNDARY: &str = "protoapi-test-boundary";
+const CHUNK: usize = 64 << 10;
+
+/// A multipart body of one file part of `size` bytes, made chunk by chunk as it is sent; it
+/// fails after `fail_after` bytes of the file when that is given.
+fn streamed_body(size: usize, fail_after: Option<usize>) -> reqwest::Body {
+    let head = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"test_file\"; filename=\"big.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    );
+    let tail = format!("\r\n--{BOUNDARY}--\r\n");
+    let chunk = Bytes::from(vec![0x5a; CHUNK]);
+    let chunks = size / CHUNK;
+    let parts = std::iter::once(Ok(Bytes::from(head)))
+        .chain((0..chunks).map(move |i| {
+            if fail_after.is_some_and(|n| i * CHUNK >= n) {
+                Err(std::io::Error::other("the client gives up"))
+            } else {
+                Ok(chunk.clone())
+            }
+        }))
+        .chain(std::iter::once(Ok(Bytes::from(tail))));
+    reqwest::Body::wrap_stream(futures_util::stream::iter(parts))
+}
+
+fn resident_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .expect("VmRSS");
+    let kib: u64 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .expect("number");
+    kib * 1024
+}
+
+fn leftovers(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir).expect("read dir").count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_200_mib_upload_streams_to_disk_and_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/upload", listener.local_addr().expect("addr"));
+    let server = protoapi::Server::builder()
+        .upload_dir(dir.path())
+        .add(BigServer::new(BigImpl));
+    tokio::spawn(server.serve_listener(listener, std::future::pending()));
+    let client = reqwest::Client::new();
+    let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
+
+    // Warm up, then sample the resident memory while the big upload runs.
+    let warm = client
+        .post(&url)
+        .header("content-type", &content_type)
+        .body(streamed_body(4 << 20, None));
+    assert_eq!(warm.send().await.expect("warm-up").status().as_u16(), 200);
+    let idle = resident_bytes();
+    let sampling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let sampling = sampling.clone();
+        tokio::spawn(async move {
+            let mut peak = 0;
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(resident_bytes());
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            peak
+        })
+    };
+
+    let size = 200 << 20;
+    let response = client
+        .post(&url)
+        .header("content-type", &content_type)
+        .body(streamed_body(size, None))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(response.status().as_u16(), 200);
+    let body = response.text().await.expect("body");
+    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+    let peak = sampler.await.expect("sampler");
+    assert_eq!(body, format!(r#"{{"size":"{size}","spooled":true}}"#));
+    let growth = peak.saturating_sub(idle);
+    println!(
+        "idle {} MiB, peak {} MiB, growth {} MiB",
+        idle >> 20,
+        peak >> 20,
+        growth >> 20
+    );
+    assert!(
+        growth < 64 << 20,
+        "resident memory grew by {} MiB during a 200 MiB upload",
+        growth >> 20
+    );
+    assert_eq!(leftovers(dir.path()), 0, "a temporary file remained");
+
+    // The client goes away after 50 MiB: the half-written temporary file is removed.
+    let aborted = client
+        .post(&url)
+        .header("content-type", &content_type)
+        .body(streamed_body(size, Some(50 << 20)))
+        .send()
+        .await;
+    assert!(aborted.is_err(), "the upload was cut short");
+    let mut waited = 0;
+    while leftovers(dir.path()) > 0 && waited < 100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    assert_eq!(
+        leftovers(dir.path()),
+        0,
+        "a temporary file remained after the client went away"
+    );
+}
