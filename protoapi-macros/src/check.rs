@@ -7,7 +7,13 @@ use crate::model::{Enum, Message, Service, is_proto_ident};
 const RESERVED_CLIENT_METHODS: &[&str] = &["new", "connect", "with_origin", "into_inner"];
 
 pub fn message(cx: &Ctxt, message: &Message) {
-    if !is_proto_ident(&message.proto_name) {
+    // protoapi's own messages (`protoapi.FileChunk`) live in the `protoapi` package.
+    let builtin = message.krate.to_string() == "crate"
+        && message
+            .proto_name
+            .strip_prefix("protoapi.")
+            .is_some_and(is_proto_ident);
+    if !is_proto_ident(&message.proto_name) && !builtin {
         cx.error_spanned_by(&message.item.ident, "a message name is an identifier");
     }
     for (i, field) in message.fields.iter().enumerate() {

@@ -343,6 +343,9 @@ pub struct Method {
     pub response: Type,
     /// The whole `Result<Rsp, Status>` as written.
     pub output: Type,
+    /// The method returns `protoapi::Download`: a server stream of `FileChunk`s over gRPC, a
+    /// streamed file over HTTP.
+    pub download: bool,
     /// HTTP routes: a verb and a path, or no path for the generated one.
     pub routes: Vec<Route>,
     /// The success status over HTTP.
@@ -670,6 +673,7 @@ impl Method {
             has_ctx: ctx.is_some(),
             ctx_arg: ctx.map(|c| (arg_ident(&c.pat, "ctx"), (*c.ty).clone())),
             request_arg: arg_ident(&request.pat, "request"),
+            download: is_download(&response),
             request: (*request.ty).clone(),
             response,
             output,
@@ -680,6 +684,11 @@ impl Method {
             attrs: attr::without_protoapi(&method.attrs),
         })
     }
+}
+
+/// Whether a type is `Download` (`protoapi::Download` or imported).
+fn is_download(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "Download" && s.arguments.is_empty()))
 }
 
 /// Whether a type is `Context` (`protoapi::Context` or imported).

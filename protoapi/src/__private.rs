@@ -7,6 +7,7 @@ pub use ::prost;
 pub use ::serde;
 pub use ::tonic;
 
+pub use crate::download::Conditions;
 pub use crate::file::FileField;
 pub use crate::limits::Limits;
 pub use crate::path::HttpConfig;
@@ -40,6 +41,11 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 /// Generated code asserts with this that a request or response type is a message, so that the
 /// error points at the type in the user's method signature.
 pub const fn assert_message<T: crate::ProtoMessage>() {}
+
+/// Registers the messages of a download's answer and returns the streamed message's name.
+pub fn register_download(registry: &mut Registry) -> &'static str {
+    register_message::<crate::FileChunk>(registry)
+}
 
 /// Registers a request or response message in a service's schema and returns its name.
 pub fn register_message<T: crate::ProtoMessage>(registry: &mut Registry) -> &'static str {

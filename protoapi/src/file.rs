@@ -244,8 +244,16 @@ impl PartialEq for File {
     }
 }
 
-/// Reduces a client's file name to one safe path component.
-pub(crate) fn sanitize_file_name(name: &str) -> String {
+/// Reduces a file name from a client to one path component that is safe to join to a
+/// directory: the last component, without control characters, characters that Windows forbids,
+/// leading dots or trailing dots and spaces, at most 255 bytes, never empty (`file`), never a
+/// reserved device name. [`File::safe_name`] applies it to an upload's name.
+///
+/// ```
+/// assert_eq!(protoapi::safe_file_name("../../etc/passwd"), "passwd");
+/// assert_eq!(protoapi::safe_file_name(".."), "file");
+/// ```
+pub fn sanitize_file_name(name: &str) -> String {
     const RESERVED: &[&str] = &[
         "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
         "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",

@@ -13,6 +13,7 @@ use tonic::{GrpcMethod, Status};
 use tonic_prost::ProstCodec;
 
 use crate::context::{Context, Transport as CallTransport};
+use crate::download::{Download, FileChunk};
 use crate::limits::Limits;
 use crate::message::ProtoMessage;
 
@@ -133,6 +134,91 @@ where
         request,
         PathAndQuery::from_static(path),
         ProstCodec::<Req, Rsp>::default(),
+    )
+    .await
+}
+
+/// A download call: the trait method returns a [`Download`], sent as `FileChunk` messages.
+struct DownloadCall<S, F> {
+    service: Arc<S>,
+    call: F,
+}
+
+type ChunkStream =
+    std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<FileChunk, Status>> + Send>>;
+
+impl<S, F, Req, Fut> tonic::server::ServerStreamingService<Req> for DownloadCall<S, F>
+where
+    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone,
+    Fut: Future<Output = Result<Download, Status>> + Send + 'static,
+{
+    type Response = FileChunk;
+    type ResponseStream = ChunkStream;
+    type Future = std::pin::Pin<
+        Box<dyn Future<Output = Result<tonic::Response<ChunkStream>, Status>> + Send>,
+    >;
+
+    fn call(&mut self, request: tonic::Request<Req>) -> Self::Future {
+        use futures_util::TryStreamExt as _;
+        let (metadata, extensions, message) = request.into_parts();
+        let ctx = Context::new(CallTransport::Grpc, metadata.into_headers(), extensions);
+        let download = (self.call.clone())(self.service.clone(), ctx, message);
+        Box::pin(async move {
+            let chunks = download.await?.into_chunks().map_err(|error| {
+                tracing::error!(%error, "failed to read a download");
+                Status::internal("failed to read the file")
+            });
+            let stream: ChunkStream = Box::pin(chunks);
+            Ok(tonic::Response::new(stream))
+        })
+    }
+}
+
+/// Serves one download over gRPC: a server stream of `FileChunk` messages.
+pub async fn download<S, F, Req, Fut, B>(
+    service: Arc<S>,
+    limits: Limits,
+    request: http::Request<B>,
+    call: F,
+) -> Result<http::Response<tonic::body::Body>, Infallible>
+where
+    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone,
+    Fut: Future<Output = Result<Download, Status>> + Send + 'static,
+    Req: ProtoMessage,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<tonic::codegen::StdError> + Send,
+{
+    let mut grpc = Grpc::new(ProstCodec::<FileChunk, Req>::default())
+        .max_decoding_message_size(limits.body_limit())
+        .max_encoding_message_size(usize::MAX);
+    Ok(grpc
+        .server_streaming(DownloadCall { service, call }, request)
+        .await)
+}
+
+/// Calls a download method from a generated client: the answer is a stream of `FileChunk`s.
+pub async fn client_download<T, Req>(
+    grpc: &tonic::client::Grpc<T>,
+    mut request: tonic::Request<Req>,
+    path: &'static str,
+    service: &'static str,
+    method: &'static str,
+) -> Result<tonic::Response<tonic::Streaming<FileChunk>>, Status>
+where
+    T: Transport,
+    Req: ProtoMessage,
+{
+    let mut grpc = grpc.clone();
+    grpc.ready().await.map_err(|error| {
+        Status::unavailable(format!("the channel is not ready: {}", error.into()))
+    })?;
+    request
+        .extensions_mut()
+        .insert(GrpcMethod::new(service, method));
+    grpc.server_streaming(
+        request,
+        PathAndQuery::from_static(path),
+        ProstCodec::<Req, FileChunk>::default(),
     )
     .await
 }

@@ -19,6 +19,7 @@ use axum::extract::{FromRequestParts as _, RawPathParams};
 use crate::codec::json::JsonMessage;
 use crate::codec::text::TextMessage;
 use crate::context::{Context, Transport};
+use crate::download::{Conditions, Download};
 use crate::limits::Limits;
 use crate::message::ProtoMessage;
 use crate::path::HttpConfig;
@@ -101,7 +102,7 @@ where
     F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<Rsp, Status>> + Send,
     Req: ProtoMessage,
-    Rsp: ProtoMessage,
+    Rsp: HttpReply,
 {
     let limits = config.limits.for_method(endpoint.limit);
     let upload_dir = config.upload_dir.clone();
@@ -124,16 +125,14 @@ where
                 Ok(message) => message,
                 Err(rejection) => return rejection.into_response(endpoint.envelope),
             };
+            let conditions = if Rsp::CONDITIONAL {
+                Conditions::from_headers(&parts.headers)
+            } else {
+                Conditions::default()
+            };
             let ctx = Context::new(Transport::Http, parts.headers, parts.extensions);
             match call(service, ctx, message).await {
-                Ok(reply) if endpoint.envelope => json_response(
-                    status,
-                    &Envelope {
-                        code: 0,
-                        data: &reply,
-                    },
-                ),
-                Ok(reply) => json_response(status, &reply),
+                Ok(reply) => reply.into_http(conditions, status, endpoint.envelope).await,
                 Err(error) => {
                     tracing::debug!(code = ?error.code(), message = error.message(), "call failed");
                     if endpoint.envelope {
@@ -153,6 +152,54 @@ where
         _ => MethodFilter::POST,
     };
     axum::routing::on(filter, handler)
+}
+
+/// What a method answers over HTTP: a message as JSON, or a [`Download`] streamed.
+pub trait HttpReply: Send + 'static {
+    /// Whether the answer depends on conditional and range headers of the request.
+    const CONDITIONAL: bool;
+    /// The response.
+    fn into_http(
+        self,
+        conditions: Conditions,
+        status: StatusCode,
+        envelope: bool,
+    ) -> impl Future<Output = Response> + Send;
+}
+
+impl<T: ProtoMessage> HttpReply for T {
+    const CONDITIONAL: bool = false;
+    fn into_http(
+        self,
+        _: Conditions,
+        status: StatusCode,
+        envelope: bool,
+    ) -> impl Future<Output = Response> + Send {
+        let response = if envelope {
+            json_response(
+                status,
+                &Envelope {
+                    code: 0,
+                    data: &self,
+                },
+            )
+        } else {
+            json_response(status, &self)
+        };
+        std::future::ready(response)
+    }
+}
+
+impl HttpReply for Download {
+    const CONDITIONAL: bool = true;
+    fn into_http(
+        self,
+        conditions: Conditions,
+        status: StatusCode,
+        _envelope: bool,
+    ) -> impl Future<Output = Response> + Send {
+        self.into_response(conditions, status)
+    }
 }
 
 /// Builds the request message from the query, the body and the path parameters.

@@ -48,6 +48,7 @@
 
 mod codec;
 mod context;
+mod download;
 mod error;
 mod file;
 mod limits;
@@ -73,8 +74,9 @@ pub use protoapi_macros::message;
 pub use protoapi_macros::service;
 
 pub use context::{Context, Transport};
+pub use download::{Download, FileChunk};
 pub use error::Error;
-pub use file::File;
+pub use file::{File, sanitize_file_name as safe_file_name};
 pub use limits::Limits;
 pub use message::{ProtoEnum, ProtoMessage};
 pub use path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};

@@ -5,6 +5,7 @@ mod api;
 mod support;
 
 mod context;
+mod download;
 mod examples;
 mod grpc;
 mod http;

@@ -24,9 +24,17 @@ impl Service {
             let rpc = &m.rpc_name;
             let path = format!("/{full_name}/{rpc}");
             // Spanned at the request type, so that a type that is no message is reported there.
+            let (adapter, answer) = if m.download {
+                (
+                    quote!(client_download),
+                    quote!(#private::tonic::Streaming<#krate::FileChunk>),
+                )
+            } else {
+                (quote!(client_unary), quote!(#response))
+            };
             let call = super::respan(
                 quote! {
-                    #private::grpc::client_unary(
+                    #private::grpc::#adapter(
                         &self.inner,
                         #private::tonic::IntoRequest::into_request(request),
                         #path,
@@ -41,7 +49,7 @@ impl Service {
                 pub async fn #method(
                     &self,
                     request: impl #private::tonic::IntoRequest<#request>,
-                ) -> ::core::result::Result<#private::tonic::Response<#response>, #krate::Status> {
+                ) -> ::core::result::Result<#private::tonic::Response<#answer>, #krate::Status> {
                     #call.await
                 }
             }

@@ -21,9 +21,14 @@ impl Service {
                 Some(bytes) => quote!(::core::option::Option::Some(#bytes)),
                 None => quote!(::core::option::Option::None),
             };
+            let adapter = if m.download {
+                quote!(download)
+            } else {
+                quote!(unary)
+            };
             let call = super::respan(
                 quote! {
-                    #private::grpc::unary(
+                    #private::grpc::#adapter(
                         ::core::clone::Clone::clone(&self.inner),
                         self.limits.for_method(#limit),
                         request,

@@ -103,10 +103,15 @@ impl Service {
                 quote!(#private::register_message::<#request>),
                 request.span(),
             );
-            let register_response = super::respan(
-                quote!(#private::register_message::<#response>),
-                response.span(),
-            );
+            let register_response = if m.download {
+                quote!(#private::register_download)
+            } else {
+                super::respan(
+                    quote!(#private::register_message::<#response>),
+                    response.span(),
+                )
+            };
+            let server_streaming = m.download;
             quote! {
                 #private::MethodDescriptor {
                     name: #rpc,
@@ -114,6 +119,7 @@ impl Service {
                     doc: #doc,
                     input: #register_request(&mut registry),
                     output: #register_response(&mut registry),
+                    server_streaming: #server_streaming,
                     http: ::std::vec![#(#routes),*],
                 }
             }
@@ -245,8 +251,9 @@ impl Service {
         let krate = &self.krate;
         let private = quote!(#krate::__private);
         let checks = self.methods.iter().flat_map(|m| {
-            [&m.request, &m.response]
-                .into_iter()
+            let response = (!m.download).then_some(&m.response);
+            std::iter::once(&m.request)
+                .chain(response)
                 .map(|ty| super::respan(quote!(#private::assert_message::<#ty>();), ty.span()))
         });
         quote! {

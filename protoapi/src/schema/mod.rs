@@ -166,6 +166,8 @@ pub struct MethodDescriptor {
     pub input: &'static str,
     /// The response message name.
     pub output: &'static str,
+    /// Whether the rpc answers with a stream of `output` messages (downloads do).
+    pub server_streaming: bool,
     /// The HTTP routes that reach the method.
     pub http: Vec<HttpRoute>,
 }

@@ -31,9 +31,14 @@ pub(super) fn render(service: &ServiceDescriptor) -> String {
     let _ = writeln!(out, "service {} {{", service.name);
     for method in &service.methods {
         comment(&mut out, method.doc, "  ");
+        let stream = if method.server_streaming {
+            "stream "
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
-            "  rpc {}({}) returns ({});",
+            "  rpc {}({}) returns ({stream}{});",
             method.name, method.input, method.output
         );
     }
@@ -55,6 +60,7 @@ pub(super) fn render_builtins() -> String {
     use super::NamedSchema as _;
     let mut registry = super::Registry::new();
     crate::File::register(&mut registry);
+    crate::FileChunk::register(&mut registry);
     let (messages, _) = registry.finish();
     let mut out = String::from(
         "// protoapi's own messages, imported by the files of services that use them.\nsyntax = \"proto3\";\n\npackage protoapi;\n",
