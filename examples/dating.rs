@@ -52,5 +52,9 @@ impl Dating for Date {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    common::run(protoapi::Server::builder().add(DatingServer::new(Date))).await
+    common::run(
+        protoapi::Server::builder().add(DatingServer::new(Date)),
+        &[],
+    )
+    .await
 }

@@ -1,13 +1,18 @@
-//! The greeter: package `hello`, trait `Greeter`.
+//! The greeter: package `hello`, trait `Greeter`: a greeting, and the upload and download of the
+//! Go protoapi's design note.
 //!
 //! ```sh
-//! cargo run --example greeter
-//! curl -s localhost:8080/hello/greeter/say_hello -d '{"name":"火锅"}'
+//! cargo run --example greeter -- --dir /tmp/uploads
+//! curl -s localhost:8080/hello/greeter/say_hello -H 'content-type: application/json' -d '{"name":"火锅"}'
+//! curl -s localhost:8080/demo/upload -F test_file=@README.md
+//! curl -s localhost:8080/demo/download/README.md
 //! ```
 
 mod common;
 
-use protoapi::Status;
+use std::path::PathBuf;
+
+use protoapi::{Download, File, Status};
 
 /// Whom to greet.
 #[protoapi::message]
@@ -23,14 +28,47 @@ pub struct HelloReply {
     pub message: String,
 }
 
-/// Greets people.
+/// An upload: a multipart form whose file part is called `test_file`.
+#[protoapi::message]
+#[form]
+pub struct UploadReq {
+    /// The uploaded file.
+    #[file]
+    pub test_file: File,
+}
+
+/// What became of an upload.
+#[protoapi::message]
+pub struct UploadRsp {
+    /// `received {file name} ({size} bytes)`.
+    pub status: String,
+}
+
+/// Which stored file to send back.
+#[protoapi::message]
+pub struct DownloadReq {
+    /// The file name, as the upload answer gave it.
+    pub name: String,
+}
+
+/// Greets people, and keeps their files.
 #[protoapi::service(package = "hello")]
 pub trait Greeter {
     /// Answers `hello {name}`; an empty name is `invalid_argument`.
     async fn say_hello(&self, req: HelloRequest) -> Result<HelloReply, Status>;
+
+    /// Stores an uploaded file under its sanitized name.
+    #[protoapi(path = "/demo/upload", wbsk, limit = "1GiB")]
+    async fn upload(&self, req: UploadReq) -> Result<UploadRsp, Status>;
+
+    /// Sends a stored file back.
+    #[protoapi(get = "/demo/download/:name")]
+    async fn download(&self, req: DownloadReq) -> Result<Download, Status>;
 }
 
-struct MyGreeter;
+struct MyGreeter {
+    dir: PathBuf,
+}
 
 impl Greeter for MyGreeter {
     async fn say_hello(&self, req: HelloRequest) -> Result<HelloReply, Status> {
@@ -41,9 +79,54 @@ impl Greeter for MyGreeter {
             message: format!("hello {}", req.name),
         })
     }
+
+    async fn upload(&self, req: UploadReq) -> Result<UploadRsp, Status> {
+        let file = req.test_file;
+        if file.name().is_empty() && file.size() == 0 {
+            return Err(Status::invalid_argument("no file in `test_file`"));
+        }
+        let name = file.safe_name();
+        let size = file.size();
+        file.persist(self.dir.join(&name)).await.map_err(|error| {
+            tracing::error!(%error, "failed to store an upload");
+            Status::internal("failed to store the file")
+        })?;
+        Ok(UploadRsp {
+            status: format!("received {name} ({size} bytes)"),
+        })
+    }
+
+    async fn download(&self, req: DownloadReq) -> Result<Download, Status> {
+        let path = self.dir.join(protoapi::safe_file_name(&req.name));
+        match Download::from_path(&path).await {
+            Ok(download) => Ok(download),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                Err(Status::not_found(format!("no file named {}", req.name)))
+            }
+            Err(error) => {
+                tracing::error!(%error, "failed to open a stored file");
+                Err(Status::internal("failed to open the file"))
+            }
+        }
+    }
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    common::run(protoapi::Server::builder().add(GreeterServer::new(MyGreeter))).await
+    // Uploads go to `--dir`, or to a fresh temporary directory removed at exit.
+    let temporary;
+    let dir = match common::option("--dir") {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            temporary = tempfile::tempdir()?;
+            temporary.path().to_owned()
+        }
+    };
+    std::fs::create_dir_all(&dir)?;
+    let greeter = MyGreeter { dir };
+    common::run(
+        protoapi::Server::builder().add(GreeterServer::new(greeter)),
+        &["--dir"],
+    )
+    .await
 }

@@ -4,11 +4,28 @@
 
 use protoapi::ServerBuilder;
 
-/// Runs an example server from its command line.
-pub async fn run(server: ServerBuilder) -> Result<(), Box<dyn std::error::Error>> {
+/// The value of an example's own option `--name VALUE`, if given.
+#[allow(dead_code, reason = "not every example has options of its own")]
+pub fn option(name: &str) -> Option<String> {
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == name {
+            return args.next();
+        }
+    }
+    None
+}
+
+/// Runs an example server from its command line; `own` lists the example's own options (each
+/// taking a value), read with [`option`].
+pub async fn run(server: ServerBuilder, own: &[&str]) -> Result<(), Box<dyn std::error::Error>> {
     let mut addr = String::from("127.0.0.1:8080");
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
+        if own.contains(&arg.as_str()) {
+            args.next();
+            continue;
+        }
         match arg.as_str() {
             "--print-proto" => {
                 // The services' own files; `--proto-out` also writes the files they import.

@@ -147,9 +147,30 @@ pub mod hello {
         pub message: String,
     }
 
+    #[protoapi::message]
+    #[form]
+    pub struct UploadReq {
+        #[file]
+        pub test_file: protoapi::File,
+    }
+
+    #[protoapi::message]
+    pub struct UploadRsp {
+        pub status: String,
+    }
+
+    #[protoapi::message]
+    pub struct DownloadReq {
+        pub name: String,
+    }
+
     #[protoapi::service(package = "hello")]
     pub trait Greeter {
         async fn say_hello(&self, req: HelloRequest) -> Result<HelloReply, Status>;
+        #[protoapi(path = "/demo/upload")]
+        async fn upload(&self, req: UploadReq) -> Result<UploadRsp, Status>;
+        #[protoapi(get = "/demo/download/:name")]
+        async fn download(&self, req: DownloadReq) -> Result<protoapi::Download, Status>;
     }
 }
 

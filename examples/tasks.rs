@@ -1,0 +1,121 @@
+//! The REST example of the comparison of RPC styles: tasks by id.
+//!
+//! ```sh
+//! cargo run --example tasks
+//! curl -s localhost:8080/tasks
+//! curl -s localhost:8080/tasks/2
+//! curl -s -X PUT localhost:8080/tasks/4 -d name=task4
+//! ```
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use protoapi::Status;
+
+/// A task.
+#[protoapi::message]
+pub struct Task {
+    pub id: u32,
+    pub name: String,
+}
+
+/// Every task, by id.
+#[protoapi::message]
+pub struct TaskList {
+    pub tasks: Vec<Task>,
+}
+
+/// No parameters.
+#[protoapi::message]
+pub struct ListTasks {}
+
+/// A task's id.
+#[protoapi::message]
+pub struct TaskId {
+    pub id: u32,
+}
+
+/// A task from a form: `PUT /tasks/4` with `name=task4`.
+#[protoapi::message]
+#[form]
+pub struct PutTask {
+    pub id: u32,
+    pub name: String,
+}
+
+/// Tasks as REST resources.
+#[protoapi::service(package = "tasks")]
+pub trait Tasks {
+    /// Every task.
+    #[protoapi(get = "/tasks")]
+    async fn list(&self, req: ListTasks) -> Result<TaskList, Status>;
+    /// One task; an unknown id is `not_found`.
+    #[protoapi(get = "/tasks/:id")]
+    async fn get(&self, req: TaskId) -> Result<Task, Status>;
+    /// Creates or replaces a task.
+    #[protoapi(put = "/tasks/:id", status = 201)]
+    async fn put(&self, req: PutTask) -> Result<Task, Status>;
+}
+
+struct Store {
+    tasks: Mutex<BTreeMap<u32, String>>,
+}
+
+impl Store {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u32, String>> {
+        // A panic while holding the lock cannot leave the map half-changed: keep going.
+        self.tasks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Tasks for Store {
+    async fn list(&self, _req: ListTasks) -> Result<TaskList, Status> {
+        let tasks = self
+            .lock()
+            .iter()
+            .map(|(id, name)| Task {
+                id: *id,
+                name: name.clone(),
+            })
+            .collect();
+        Ok(TaskList { tasks })
+    }
+
+    async fn get(&self, req: TaskId) -> Result<Task, Status> {
+        match self.lock().get(&req.id) {
+            Some(name) => Ok(Task {
+                id: req.id,
+                name: name.clone(),
+            }),
+            None => Err(Status::not_found(format!("no task {}", req.id))),
+        }
+    }
+
+    async fn put(&self, req: PutTask) -> Result<Task, Status> {
+        if req.name.is_empty() {
+            return Err(Status::invalid_argument("name must not be empty"));
+        }
+        self.lock().insert(req.id, req.name.clone());
+        Ok(Task {
+            id: req.id,
+            name: req.name,
+        })
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let tasks = (1..=3).map(|id| (id, format!("task{id}"))).collect();
+    let store = Store {
+        tasks: Mutex::new(tasks),
+    };
+    common::run(
+        protoapi::Server::builder().add(TasksServer::new(store)),
+        &[],
+    )
+    .await
+}
