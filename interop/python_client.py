@@ -4,10 +4,11 @@ import sys
 
 import grpc
 
-import dating_pb2
-import dating_pb2_grpc
-import greeter_pb2
-import greeter_pb2_grpc
+import date_pb2 as dating_pb2
+import date_pb2_grpc as dating_pb2_grpc
+import hello_pb2 as greeter_pb2
+import hello_pb2_grpc as greeter_pb2_grpc
+from protoapi import types_pb2
 
 greeter_addr, dating_addr = sys.argv[1], sys.argv[2]
 passed = failed = 0
@@ -44,6 +45,35 @@ with grpc.insecure_channel(greeter_addr) as channel:
             and error.details() == "name must not be empty",
             f"{error.code()} {error.details()!r}",
         )
+
+    # Upload a protoapi.File, then download it as a stream of protoapi.FileChunk.
+    content = "星际穿越\n".encode() * 50000
+    upload = greeter_pb2.UploadReq(
+        test_file=types_pb2.File(name="../星际穿越.txt", content_type="text/plain", data=content)
+    )
+    rsp = greeter.Upload(upload, timeout=10)
+    check(
+        "Greeter.Upload(protoapi.File) stores it under its safe name",
+        rsp.status == f"received 星际穿越.txt ({len(content)} bytes)",
+        repr(rsp.status),
+    )
+    chunks = list(greeter.Download(greeter_pb2.DownloadReq(name="星际穿越.txt"), timeout=10))
+    first = chunks[0]
+    check(
+        "Greeter.Download streams FileChunks, the first with name, type and size",
+        first.name == "星际穿越.txt" and first.size == len(content) and len(chunks) > 1,
+        f"{first.name!r} {first.size} {len(chunks)} chunks",
+    )
+    check(
+        "Greeter.Download chunks add up to the upload",
+        b"".join(c.data for c in chunks) == content,
+        f"{sum(len(c.data) for c in chunks)} bytes",
+    )
+    try:
+        list(greeter.Download(greeter_pb2.DownloadReq(name="nope"), timeout=10))
+        check("Greeter.Download(nope) fails", False, "no error")
+    except grpc.RpcError as error:
+        check("Greeter.Download(nope) is NOT_FOUND", error.code() == grpc.StatusCode.NOT_FOUND, str(error.code()))
 
 print(f"interop: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

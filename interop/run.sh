@@ -17,22 +17,26 @@ cargo build --quiet --example greeter --example dating
 examples=target/debug/examples
 
 mkdir -p "$work/proto" "$work/gen"
+# Every file, imports included: hello.proto, date.proto, protoapi/types.proto.
 for name in greeter dating; do
-    "$examples/$name" --print-proto > "$work/proto/$name.proto"
+    "$examples/$name" --proto-out "$work/proto" > /dev/null
 done
+# `--print-proto` prints the service's own file, the same text.
+cmp <("$examples/dating" --print-proto) "$work/proto/date.proto"
 
-# protoc accepts both files as they are.
-protoc --proto_path="$work/proto" --descriptor_set_out="$work/all.pb" greeter.proto dating.proto
-echo "protoc accepted greeter.proto and dating.proto"
+# protoc accepts the files as they are.
+protoc --proto_path="$work/proto" --descriptor_set_out="$work/all.pb" hello.proto date.proto protoapi/types.proto
+echo "protoc accepted hello.proto, date.proto and protoapi/types.proto"
 
 # Python stubs from the same files.
 "$PYTHON" -m grpc_tools.protoc --proto_path="$work/proto" --python_out="$work/gen" \
-    --grpc_python_out="$work/gen" greeter.proto dating.proto
+    --grpc_python_out="$work/gen" hello.proto date.proto protoapi/types.proto
 
 # Starts an example on an ephemeral port and prints its URL once it accepts connections.
 start() {
     local name=$1 out="$work/$1.out"
-    "$examples/$name" --addr 127.0.0.1:0 > "$out" 2> "$work/$name.err" &
+    shift
+    "$examples/$name" --addr 127.0.0.1:0 "$@" > "$out" 2> "$work/$name.err" &
     pids+=($!)
     for _ in $(seq 1 100); do
         if grep -q '^listening on ' "$out" 2>/dev/null; then
@@ -46,7 +50,8 @@ start() {
     return 1
 }
 
-greeter_addr=$(start greeter)
+mkdir -p "$work/uploads"
+greeter_addr=$(start greeter --dir "$work/uploads")
 dating_addr=$(start dating)
 
 PYTHONPATH="$work/gen" "$PYTHON" interop/python_client.py "$greeter_addr" "$dating_addr"
