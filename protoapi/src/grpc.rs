@@ -110,6 +110,17 @@ where
     type BodyError = B::Error;
 }
 
+/// A clone of the client, once its channel is ready for a call.
+async fn ready<T: Transport>(
+    grpc: &tonic::client::Grpc<T>,
+) -> Result<tonic::client::Grpc<T>, Status> {
+    let mut grpc = grpc.clone();
+    grpc.ready().await.map_err(|error| {
+        Status::unavailable(format!("the channel is not ready: {}", error.into()))
+    })?;
+    Ok(grpc)
+}
+
 /// Sends one unary call from a generated client.
 pub async fn client_unary<T, Req, Rsp>(
     grpc: &tonic::client::Grpc<T>,
@@ -123,10 +134,7 @@ where
     Req: ProtoMessage,
     Rsp: ProtoMessage,
 {
-    let mut grpc = grpc.clone();
-    grpc.ready().await.map_err(|error| {
-        Status::unavailable(format!("the channel is not ready: {}", error.into()))
-    })?;
+    let mut grpc = ready(grpc).await?;
     request
         .extensions_mut()
         .insert(GrpcMethod::new(service, method));
@@ -208,10 +216,7 @@ where
     T: Transport,
     Req: ProtoMessage,
 {
-    let mut grpc = grpc.clone();
-    grpc.ready().await.map_err(|error| {
-        Status::unavailable(format!("the channel is not ready: {}", error.into()))
-    })?;
+    let mut grpc = ready(grpc).await?;
     request
         .extensions_mut()
         .insert(GrpcMethod::new(service, method));

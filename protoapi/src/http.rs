@@ -373,23 +373,15 @@ impl Rejection {
 
 /// Accepts `application/json`, `application/*+json` or no content type; anything else is 415.
 fn check_json_content_type(headers: &HeaderMap) -> Result<(), Rejection> {
-    let Some(value) = headers.get(header::CONTENT_TYPE) else {
-        return Ok(());
-    };
-    let essence = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase());
-    match essence.as_deref() {
-        Some("application/json") => Ok(()),
+    match content_type_essence(headers).as_deref() {
+        None | Some("application/json") => Ok(()),
         Some(v) if v.starts_with("application/") && v.ends_with("+json") => Ok(()),
-        _ => Err(Rejection::new(
+        Some(_) => Err(Rejection::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Code::InvalidArgument,
             format!(
                 "unsupported content type `{}`: this method accepts application/json",
-                String::from_utf8_lossy(value.as_bytes())
+                content_type_text(headers)
             ),
         )),
     }
