@@ -69,6 +69,18 @@ fn lit_str(meta: &ParseNestedMeta) -> syn::Result<LitStr> {
     meta.value()?.parse()
 }
 
+/// Runs `f` on every key of a macro's own arguments, `#[protoapi::service(...)]` say.
+fn each_arg(
+    cx: &Ctxt,
+    tokens: TokenStream,
+    mut f: impl FnMut(&ParseNestedMeta) -> syn::Result<()>,
+) {
+    let parser = syn::meta::parser(|meta| f(&meta));
+    if let Err(error) = parser.parse2(tokens) {
+        cx.syn_error(error);
+    }
+}
+
 /// Runs `f` on every key of every `#[protoapi(...)]` attribute in `attrs`.
 fn each_protoapi_key(
     cx: &Ctxt,
@@ -112,14 +124,14 @@ impl ServiceArgs {
             envelope: Value::new("envelope"),
             krate: Value::new("crate"),
         };
-        let parser = syn::meta::parser(|meta| {
+        each_arg(cx, tokens, |meta| {
             let span = meta.path.span_of_first();
             if meta.path.is_ident("package") {
-                args.package.set(cx, span, lit_str(&meta)?);
+                args.package.set(cx, span, lit_str(meta)?);
             } else if meta.path.is_ident("name") {
-                args.name.set(cx, span, lit_str(&meta)?);
+                args.name.set(cx, span, lit_str(meta)?);
             } else if meta.path.is_ident("path") {
-                args.path.set(cx, span, lit_str(&meta)?);
+                args.path.set(cx, span, lit_str(meta)?);
             } else if meta.path.is_ident("grpc") {
                 args.grpc.set(cx, span, meta.value()?.parse()?);
             } else if meta.path.is_ident("http") {
@@ -127,16 +139,12 @@ impl ServiceArgs {
             } else if meta.path.is_ident("envelope") {
                 args.envelope.set(cx, span, ());
             } else if meta.path.is_ident("crate") {
-                let lit = lit_str(&meta)?;
-                args.krate.set(cx, span, lit.parse()?);
+                args.krate.set(cx, span, lit_str(meta)?.parse()?);
             } else {
-                unknown_key(cx, &meta, Self::KEYS)?;
+                unknown_key(cx, meta, Self::KEYS)?;
             }
             Ok(())
         });
-        if let Err(error) = parser.parse2(tokens) {
-            cx.syn_error(error);
-        }
         args
     }
 }
@@ -155,21 +163,17 @@ impl MessageArgs {
             name: Value::new("name"),
             krate: Value::new("crate"),
         };
-        let parser = syn::meta::parser(|meta| {
+        each_arg(cx, tokens, |meta| {
             let span = meta.path.span_of_first();
             if meta.path.is_ident("name") {
-                args.name.set(cx, span, lit_str(&meta)?);
+                args.name.set(cx, span, lit_str(meta)?);
             } else if meta.path.is_ident("crate") {
-                let lit = lit_str(&meta)?;
-                args.krate.set(cx, span, lit.parse()?);
+                args.krate.set(cx, span, lit_str(meta)?.parse()?);
             } else {
-                unknown_key(cx, &meta, Self::KEYS)?;
+                unknown_key(cx, meta, Self::KEYS)?;
             }
             Ok(())
         });
-        if let Err(error) = parser.parse2(tokens) {
-            cx.syn_error(error);
-        }
         args
     }
 }

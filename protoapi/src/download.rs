@@ -1,7 +1,7 @@
 //! [`Download`]: a file sent back to the client, streamed.
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::pin::Pin;
 use std::time::SystemTime;
 
@@ -38,7 +38,6 @@ pub struct Download {
 enum Source {
     Bytes(Bytes),
     File {
-        path: PathBuf,
         file: tokio::fs::File,
         size: u64,
         modified: Option<SystemTime>,
@@ -102,7 +101,6 @@ impl Download {
             source: Source::File {
                 modified: metadata.modified().ok(),
                 size: metadata.len(),
-                path,
                 file,
             },
         })
@@ -186,15 +184,10 @@ impl Download {
         }
     }
 
-    /// The file's path, size and modification time, for a download from a path.
-    pub(crate) fn file_info(&self) -> Option<(&Path, u64, Option<SystemTime>)> {
+    /// The file's size and modification time, for a download from a path.
+    pub(crate) fn file_info(&self) -> Option<(u64, Option<SystemTime>)> {
         match &self.source {
-            Source::File {
-                path,
-                size,
-                modified,
-                ..
-            } => Some((path, *size, *modified)),
+            Source::File { size, modified, .. } => Some((*size, *modified)),
             _ => None,
         }
     }
@@ -327,7 +320,7 @@ impl Download {
 
         let validators = self
             .file_info()
-            .map(|(_, size, modified)| (etag(size, modified), modified));
+            .map(|(size, modified)| (etag(size, modified), modified));
         if let Some((etag, modified)) = &validators {
             if let Ok(value) = HeaderValue::from_str(etag) {
                 headers.insert(header::ETAG, value);
