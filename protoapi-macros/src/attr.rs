@@ -33,6 +33,11 @@ impl<T> Value<T> {
     pub fn get(&self) -> Option<&T> {
         self.value.as_ref().map(|(_, v)| v)
     }
+
+    /// The span of the key, when it was given.
+    pub fn span(&self) -> Option<Span> {
+        self.value.as_ref().map(|(s, _)| *s)
+    }
 }
 
 fn unknown_key(cx: &Ctxt, meta: &ParseNestedMeta, expected: &[&str]) -> syn::Result<()> {
@@ -98,11 +103,12 @@ fn each_protoapi_key(
 }
 
 /// `#[protoapi::service(package = "...", name = "...", path = "/base", grpc = false,
-/// http = false, envelope, crate = "...")]`
+/// http = false, envelope, socket = "/ws", crate = "...")]`
 pub struct ServiceArgs {
     pub package: Value<LitStr>,
     pub name: Value<LitStr>,
     pub path: Value<LitStr>,
+    pub socket: Value<LitStr>,
     pub grpc: Value<LitBool>,
     pub http: Value<LitBool>,
     pub envelope: Value<()>,
@@ -111,7 +117,7 @@ pub struct ServiceArgs {
 
 impl ServiceArgs {
     const KEYS: &'static [&'static str] = &[
-        "package", "name", "path", "grpc", "http", "envelope", "crate",
+        "package", "name", "path", "grpc", "http", "envelope", "socket", "crate",
     ];
 
     pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Self {
@@ -119,6 +125,7 @@ impl ServiceArgs {
             package: Value::new("package"),
             name: Value::new("name"),
             path: Value::new("path"),
+            socket: Value::new("socket"),
             grpc: Value::new("grpc"),
             http: Value::new("http"),
             envelope: Value::new("envelope"),
@@ -132,6 +139,8 @@ impl ServiceArgs {
                 args.name.set(cx, span, lit_str(meta)?);
             } else if meta.path.is_ident("path") {
                 args.path.set(cx, span, lit_str(meta)?);
+            } else if meta.path.is_ident("socket") {
+                args.socket.set(cx, span, lit_str(meta)?);
             } else if meta.path.is_ident("grpc") {
                 args.grpc.set(cx, span, meta.value()?.parse()?);
             } else if meta.path.is_ident("http") {

@@ -329,6 +329,8 @@ pub struct Service {
     pub http: bool,
     /// `envelope`: HTTP answers as `{"code": 0, "data": ...}`.
     pub envelope: bool,
+    /// `socket = "/ws"`: one WebSocket for every method.
+    pub socket: Option<(String, Span)>,
     pub doc: String,
     pub krate: TokenStream,
     pub methods: Vec<Method>,
@@ -339,10 +341,20 @@ pub struct Method {
     pub rpc_name: String,
     pub rpc_name_span: Span,
     pub has_ctx: bool,
+    /// The request message (`Req` of `Streaming<Req>` too).
     pub request: Type,
+    /// The request argument's type as written.
+    pub request_arg_ty: Type,
+    /// The response message (`Rsp` of `Streaming<Rsp>` too).
     pub response: Type,
     /// The whole `Result<Rsp, Status>` as written.
     pub output: Type,
+    /// The method takes `Streaming<Req>`.
+    pub client_streaming: bool,
+    /// The method returns `Streaming<Rsp>`.
+    pub server_streaming: bool,
+    /// `wbsk`: a WebSocket endpoint at this path (`None` inside: the generated path).
+    pub wbsk: Option<WbskPath>,
     /// The method returns `protoapi::Download`: a server stream of `FileChunk`s over gRPC, a
     /// streamed file over HTTP.
     pub download: bool,
@@ -431,7 +443,31 @@ impl Service {
         {
             cx.error_spanned_by(lit, "a service is served over gRPC, HTTP or both");
         }
+        let socket = args.socket.get().and_then(|lit| {
+            let value = lit.value();
+            match crate::paths::parse(&value) {
+                Ok(pattern) if pattern.params.is_empty() => Some((value, lit.span())),
+                Ok(_) => {
+                    cx.error_spanned_by(
+                        lit,
+                        "a service socket's path is plain segments such as `/ws`, without parameters",
+                    );
+                    None
+                }
+                Err(message) => {
+                    cx.error_spanned_by(lit, message);
+                    None
+                }
+            }
+        });
+        if let (Some(lit), false) = (args.socket.get(), http) {
+            cx.error_spanned_by(
+                lit,
+                "a WebSocket is served on the HTTP side: remove `http = false`",
+            );
+        }
         let mut service = Service {
+            socket,
             base_path,
             grpc,
             http,
@@ -458,6 +494,13 @@ impl Service {
         }
         service
     }
+}
+
+/// Where a method's WebSocket endpoint is.
+pub struct WbskPath {
+    /// The pattern; `None` for the path the server's `HttpPathGenerator` makes.
+    pub path: Option<crate::paths::PathPattern>,
+    pub span: Span,
 }
 
 /// One HTTP route of a method.
@@ -591,6 +634,21 @@ impl Method {
         if !ok {
             return None;
         }
+        let (request_message, client_streaming) = match streaming_inner(&request.ty) {
+            Some(inner) => (inner, true),
+            None => ((*request.ty).clone(), false),
+        };
+        let (response, server_streaming) = match streaming_inner(&response) {
+            Some(inner) => (inner, true),
+            None => (response, false),
+        };
+        let download = is_download(&response);
+        if client_streaming && download {
+            cx.error_spanned_by(
+                &request.ty,
+                "a download answers one request: take a message, not a `Streaming`",
+            );
+        }
 
         let rust_name = sig.ident.to_string();
         let (rpc_name, rpc_name_span) = match attrs.name.get() {
@@ -603,7 +661,13 @@ impl Method {
             None => (rust_name.to_upper_camel_case(), sig.ident.span()),
         };
         let mut routes = Vec::new();
-        for (verb, lit) in &attrs.routes {
+        if client_streaming && let Some((_, lit)) = attrs.routes.first() {
+            cx.error_spanned_by(
+                lit,
+                "a client-streaming method has no HTTP route: it is served over gRPC and WebSocket (`wbsk`)",
+            );
+        }
+        for (verb, lit) in attrs.routes.iter().filter(|_| !client_streaming) {
             let written = lit.value();
             let full = match &service.base_path {
                 Some(base) if written == "/" => base.clone(),
@@ -619,7 +683,7 @@ impl Method {
                 Err(message) => cx.error_spanned_by(lit, message),
             }
         }
-        if attrs.routes.is_empty() {
+        if attrs.routes.is_empty() && !client_streaming {
             // The default route: POST at the generated path, or at `{base}/{method}`.
             let path = service
                 .base_path
@@ -631,12 +695,47 @@ impl Method {
                 span: sig.ident.span(),
             });
         }
-        // `wbsk` is accepted and checked; the WebSocket endpoint itself is not generated yet.
-        if let Some(Some(lit)) = attrs.wbsk.get()
-            && let Err(message) = crate::paths::parse(&lit.value())
-        {
-            cx.error_spanned_by(lit, message);
-        }
+        let wbsk_span = attrs.wbsk.span().unwrap_or_else(|| sig.ident.span());
+        let wbsk = match attrs.wbsk.get() {
+            None => None,
+            Some(_) if !service.http => {
+                cx.error_at(
+                    wbsk_span,
+                    "a WebSocket is served on the HTTP side: remove the service's `http = false`",
+                );
+                None
+            }
+            Some(Some(lit)) => {
+                let written = lit.value();
+                let full = match &service.base_path {
+                    Some(base) => format!("{base}{written}"),
+                    None => written,
+                };
+                match crate::paths::parse(&full) {
+                    Ok(pattern) => Some(WbskPath {
+                        path: Some(pattern),
+                        span: lit.span(),
+                    }),
+                    Err(message) => {
+                        cx.error_spanned_by(lit, message);
+                        None
+                    }
+                }
+            }
+            // At the method's first spelled-out path, else where its default route is.
+            Some(None) => {
+                let path = routes.iter().find_map(|r| r.path.clone()).or_else(|| {
+                    service
+                        .base_path
+                        .as_ref()
+                        .and_then(|base| crate::paths::parse(&format!("{base}/{rust_name}")).ok())
+                });
+                Some(WbskPath {
+                    path,
+                    span: wbsk_span,
+                })
+            }
+        };
         let status = match attrs.status.get() {
             Some(lit) => {
                 match lit.base10_parse::<u16>() {
@@ -673,9 +772,13 @@ impl Method {
             has_ctx: ctx.is_some(),
             ctx_arg: ctx.map(|c| (arg_ident(&c.pat, "ctx"), (*c.ty).clone())),
             request_arg: arg_ident(&request.pat, "request"),
-            download: is_download(&response),
-            request: (*request.ty).clone(),
+            download,
+            request: request_message,
+            request_arg_ty: (*request.ty).clone(),
             response,
+            client_streaming,
+            server_streaming,
+            wbsk,
             output,
             routes,
             status,
@@ -689,6 +792,25 @@ impl Method {
 /// Whether a type is `Download` (`protoapi::Download` or imported).
 fn is_download(ty: &Type) -> bool {
     matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "Download" && s.arguments.is_empty()))
+}
+
+/// The `T` of `Streaming<T>` (`protoapi::Streaming` or imported).
+fn streaming_inner(ty: &Type) -> Option<Type> {
+    let Type::Path(p) = ty else { return None };
+    if p.qself.is_some() {
+        return None;
+    }
+    let last = p.path.segments.last()?;
+    if last.ident != "Streaming" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.iter().collect::<Vec<_>>().as_slice() {
+        [syn::GenericArgument::Type(inner)] => Some(inner.clone()),
+        _ => None,
+    }
 }
 
 /// Whether a type is `Context` (`protoapi::Context` or imported).
@@ -836,7 +958,7 @@ mod tests {
         assert_eq!(messages.len(), 4, "{messages:#?}");
         assert_eq!(
             messages[0],
-            "unknown `protoapi` attribute `packge`, expected one of `package`, `name`, `path`, `grpc`, `http`, `envelope`, `crate`"
+            "unknown `protoapi` attribute `packge`, expected one of `package`, `name`, `path`, `grpc`, `http`, `envelope`, `socket`, `crate`"
         );
         assert_eq!(messages[1], "duplicate `protoapi` attribute `name`");
         assert_eq!(messages[2], "protoapi methods are `async fn`");

@@ -24,6 +24,8 @@ pub use crate::codec::wire::{
 pub mod grpc;
 #[path = "http.rs"]
 pub mod rest;
+#[path = "ws.rs"]
+pub mod socket;
 pub use crate::schema::{
     EnumDescriptor, EnumValueDescriptor, FieldDescriptor, FieldType, HttpRoute, MessageDescriptor,
     MethodDescriptor, NamedSchema, Registry, SchemaField, ServiceDescriptor,

@@ -13,6 +13,8 @@ pub enum Transport {
     Grpc,
     /// Plain HTTP (JSON) over HTTP/1.1 or HTTP/2.
     Http,
+    /// A WebSocket: one of the frames of a connection.
+    WebSocket,
 }
 
 /// The request around a call: headers, extensions set by tower layers, the peer and the

@@ -16,6 +16,7 @@ use crate::context::{Context, Transport as CallTransport};
 use crate::download::{Download, FileChunk};
 use crate::limits::Limits;
 use crate::message::ProtoMessage;
+use crate::streaming::Streaming;
 
 /// The boxed gRPC service of one protoapi service, as the server routes to it.
 pub type BoxGrpcService = tower::util::BoxCloneSyncService<
@@ -226,4 +227,237 @@ where
         ProstCodec::<Req, FileChunk>::default(),
     )
     .await
+}
+
+/// A streaming call: the service, and the generated closure that calls the trait method. One
+/// type serves the three streaming shapes; which one is decided by the closure's signature.
+struct StreamCall<S, F> {
+    service: Arc<S>,
+    call: F,
+}
+
+type BoxStatusFuture<T> = std::pin::Pin<Box<dyn Future<Output = Result<T, Status>> + Send>>;
+
+fn grpc_context(metadata: tonic::metadata::MetadataMap, extensions: http::Extensions) -> Context {
+    Context::new(CallTransport::Grpc, metadata.into_headers(), extensions)
+}
+
+impl<S, F, Req, Rsp, Fut> tonic::server::ServerStreamingService<Req> for StreamCall<S, F>
+where
+    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone,
+    Fut: Future<Output = Result<Streaming<Rsp>, Status>> + Send + 'static,
+    Rsp: Send + 'static,
+{
+    type Response = Rsp;
+    type ResponseStream = Streaming<Rsp>;
+    type Future = BoxStatusFuture<tonic::Response<Streaming<Rsp>>>;
+
+    fn call(&mut self, request: tonic::Request<Req>) -> Self::Future {
+        let (metadata, extensions, message) = request.into_parts();
+        let answer = (self.call.clone())(
+            self.service.clone(),
+            grpc_context(metadata, extensions),
+            message,
+        );
+        Box::pin(answer.map_ok(tonic::Response::new))
+    }
+}
+
+impl<S, F, Req, Rsp, Fut> tonic::server::ClientStreamingService<Req> for StreamCall<S, F>
+where
+    F: FnOnce(Arc<S>, Context, Streaming<Req>) -> Fut + Clone,
+    Fut: Future<Output = Result<Rsp, Status>> + Send + 'static,
+    Req: Send + 'static,
+    Rsp: Send + 'static,
+{
+    type Response = Rsp;
+    type Future = BoxStatusFuture<tonic::Response<Rsp>>;
+
+    fn call(&mut self, request: tonic::Request<tonic::Streaming<Req>>) -> Self::Future {
+        let (metadata, extensions, messages) = request.into_parts();
+        let answer = (self.call.clone())(
+            self.service.clone(),
+            grpc_context(metadata, extensions),
+            Streaming::from(messages),
+        );
+        Box::pin(answer.map_ok(tonic::Response::new))
+    }
+}
+
+impl<S, F, Req, Rsp, Fut> tonic::server::StreamingService<Req> for StreamCall<S, F>
+where
+    F: FnOnce(Arc<S>, Context, Streaming<Req>) -> Fut + Clone,
+    Fut: Future<Output = Result<Streaming<Rsp>, Status>> + Send + 'static,
+    Req: Send + 'static,
+    Rsp: Send + 'static,
+{
+    type Response = Rsp;
+    type ResponseStream = Streaming<Rsp>;
+    type Future = BoxStatusFuture<tonic::Response<Streaming<Rsp>>>;
+
+    fn call(&mut self, request: tonic::Request<tonic::Streaming<Req>>) -> Self::Future {
+        let (metadata, extensions, messages) = request.into_parts();
+        let answer = (self.call.clone())(
+            self.service.clone(),
+            grpc_context(metadata, extensions),
+            Streaming::from(messages),
+        );
+        Box::pin(answer.map_ok(tonic::Response::new))
+    }
+}
+
+fn server_grpc<Rsp: ProtoMessage, Req: ProtoMessage>(limits: Limits) -> Grpc<ProstCodec<Rsp, Req>> {
+    Grpc::new(ProstCodec::<Rsp, Req>::default())
+        .max_decoding_message_size(limits.body_limit())
+        .max_encoding_message_size(usize::MAX)
+}
+
+/// Serves one server-streaming gRPC call: one request, a stream of responses.
+pub async fn server_streaming<S, F, Req, Rsp, Fut, B>(
+    service: Arc<S>,
+    limits: Limits,
+    request: http::Request<B>,
+    call: F,
+) -> Result<http::Response<tonic::body::Body>, Infallible>
+where
+    S: Send + Sync + 'static,
+    F: Send + 'static,
+    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone,
+    Fut: Future<Output = Result<Streaming<Rsp>, Status>> + Send + 'static,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<tonic::codegen::StdError> + Send,
+{
+    Ok(server_grpc::<Rsp, Req>(limits)
+        .server_streaming(StreamCall { service, call }, request)
+        .await)
+}
+
+/// Serves one client-streaming gRPC call: a stream of requests, one response.
+pub async fn client_streaming<S, F, Req, Rsp, Fut, B>(
+    service: Arc<S>,
+    limits: Limits,
+    request: http::Request<B>,
+    call: F,
+) -> Result<http::Response<tonic::body::Body>, Infallible>
+where
+    S: Send + Sync + 'static,
+    F: Send + 'static,
+    F: FnOnce(Arc<S>, Context, Streaming<Req>) -> Fut + Clone,
+    Fut: Future<Output = Result<Rsp, Status>> + Send + 'static,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<tonic::codegen::StdError> + Send,
+{
+    Ok(server_grpc::<Rsp, Req>(limits)
+        .client_streaming(StreamCall { service, call }, request)
+        .await)
+}
+
+/// Serves one bidirectional gRPC call: a stream of requests and a stream of responses.
+pub async fn bidi_streaming<S, F, Req, Rsp, Fut, B>(
+    service: Arc<S>,
+    limits: Limits,
+    request: http::Request<B>,
+    call: F,
+) -> Result<http::Response<tonic::body::Body>, Infallible>
+where
+    S: Send + Sync + 'static,
+    F: Send + 'static,
+    F: FnOnce(Arc<S>, Context, Streaming<Req>) -> Fut + Clone,
+    Fut: Future<Output = Result<Streaming<Rsp>, Status>> + Send + 'static,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<tonic::codegen::StdError> + Send,
+{
+    Ok(server_grpc::<Rsp, Req>(limits)
+        .streaming(StreamCall { service, call }, request)
+        .await)
+}
+
+/// A generated client's request, named for tonic.
+fn with_method<T>(
+    mut request: tonic::Request<T>,
+    service: &'static str,
+    method: &'static str,
+) -> tonic::Request<T> {
+    request
+        .extensions_mut()
+        .insert(GrpcMethod::new(service, method));
+    request
+}
+
+/// Calls a server-streaming method from a generated client.
+pub async fn client_server_streaming<T, Req, Rsp>(
+    grpc: &tonic::client::Grpc<T>,
+    request: tonic::Request<Req>,
+    path: &'static str,
+    service: &'static str,
+    method: &'static str,
+) -> Result<tonic::Response<Streaming<Rsp>>, Status>
+where
+    T: Transport,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
+{
+    let mut grpc = ready(grpc).await?;
+    let response = grpc
+        .server_streaming(
+            with_method(request, service, method),
+            PathAndQuery::from_static(path),
+            ProstCodec::<Req, Rsp>::default(),
+        )
+        .await?;
+    Ok(response.map(Streaming::from))
+}
+
+/// Calls a client-streaming method from a generated client.
+pub async fn client_client_streaming<T, Req, Rsp, St>(
+    grpc: &tonic::client::Grpc<T>,
+    request: tonic::Request<St>,
+    path: &'static str,
+    service: &'static str,
+    method: &'static str,
+) -> Result<tonic::Response<Rsp>, Status>
+where
+    T: Transport,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
+    St: futures_util::Stream<Item = Req> + Send + 'static,
+{
+    let mut grpc = ready(grpc).await?;
+    grpc.client_streaming(
+        with_method(request, service, method),
+        PathAndQuery::from_static(path),
+        ProstCodec::<Req, Rsp>::default(),
+    )
+    .await
+}
+
+/// Calls a bidirectional method from a generated client.
+pub async fn client_bidi_streaming<T, Req, Rsp, St>(
+    grpc: &tonic::client::Grpc<T>,
+    request: tonic::Request<St>,
+    path: &'static str,
+    service: &'static str,
+    method: &'static str,
+) -> Result<tonic::Response<Streaming<Rsp>>, Status>
+where
+    T: Transport,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
+    St: futures_util::Stream<Item = Req> + Send + 'static,
+{
+    let mut grpc = ready(grpc).await?;
+    let response = grpc
+        .streaming(
+            with_method(request, service, method),
+            PathAndQuery::from_static(path),
+            ProstCodec::<Req, Rsp>::default(),
+        )
+        .await?;
+    Ok(response.map(Streaming::from))
 }

@@ -16,6 +16,7 @@ use tonic::{Code, Status};
 
 use axum::extract::{FromRequestParts as _, RawPathParams};
 
+use crate::__private::socket::Socket;
 use crate::codec::json::JsonMessage;
 use crate::codec::text::TextMessage;
 use crate::context::{Context, Transport};
@@ -24,12 +25,21 @@ use crate::limits::Limits;
 use crate::message::ProtoMessage;
 use crate::path::HttpConfig;
 use crate::status::{error_response, http_status, status_response};
+use crate::streaming::Streaming;
 
 /// The HTTP routes of one service, grouped by path so that a wrong verb gets a 405 that lists
 /// the right ones.
 #[derive(Default)]
 pub struct Routes {
-    paths: Vec<(String, Vec<&'static str>, MethodRouter)>,
+    paths: Vec<PathRoutes>,
+}
+
+/// Everything served at one path.
+struct PathRoutes {
+    path: String,
+    verbs: Vec<&'static str>,
+    router: MethodRouter,
+    socket: Option<Arc<Socket>>,
 }
 
 impl Routes {
@@ -40,20 +50,47 @@ impl Routes {
 
     /// Adds the handler of `verb` at `path` (axum syntax: `/students/{sno}`).
     pub fn add(&mut self, verb: &'static str, path: &str, handler: MethodRouter) {
-        match self.paths.iter_mut().find(|(p, _, _)| p == path) {
-            Some((_, verbs, router)) => {
-                verbs.push(verb);
-                let merged = std::mem::take(router).merge(handler);
-                *router = merged;
+        let at = self.at(path);
+        at.verbs.push(verb);
+        at.router = std::mem::take(&mut at.router).merge(handler);
+    }
+
+    /// Serves a WebSocket at `path`: a GET with `Upgrade: websocket` goes to the socket, any
+    /// other request to the path's other routes.
+    pub fn add_socket(&mut self, path: &str, socket: Arc<Socket>) {
+        self.at(path).socket = Some(socket);
+    }
+
+    fn at(&mut self, path: &str) -> &mut PathRoutes {
+        let index = match self.paths.iter().position(|p| p.path == path) {
+            Some(index) => index,
+            None => {
+                self.paths.push(PathRoutes {
+                    path: path.to_owned(),
+                    verbs: Vec::new(),
+                    router: MethodRouter::new(),
+                    socket: None,
+                });
+                self.paths.len() - 1
             }
-            None => self.paths.push((path.to_owned(), vec![verb], handler)),
-        }
+        };
+        &mut self.paths[index]
     }
 
     /// The axum router; a known path with another verb answers 405 with `Allow`.
     pub fn into_router(self) -> Router {
         let mut router = Router::new();
-        for (path, verbs, method_router) in self.paths {
+        for PathRoutes {
+            path,
+            mut verbs,
+            router: mut method_router,
+            socket,
+        } in self.paths
+        {
+            if socket.is_some() && !verbs.contains(&"GET") {
+                verbs.push("GET");
+                method_router = method_router.get(crate::__private::socket::upgrade_required);
+            }
             let mut allow: Vec<&str> = Vec::new();
             for verb in verbs {
                 allow.push(verb);
@@ -66,7 +103,22 @@ impl Routes {
                 let allow = allow.clone();
                 async move { method_not_allowed(request.method(), request.uri().path(), &allow) }
             };
-            router = router.route(&path, method_router.fallback(fallback));
+            let mut method_router = method_router.fallback(fallback);
+            if let Some(socket) = socket {
+                method_router = method_router.layer(axum::middleware::from_fn(
+                    move |request: Request, next: axum::middleware::Next| {
+                        let socket = socket.clone();
+                        async move {
+                            if crate::__private::socket::is_upgrade(&request) {
+                                socket.upgrade(request).await
+                            } else {
+                                next.run(request).await
+                            }
+                        }
+                    },
+                ));
+            }
+            router = router.route(&path, method_router);
         }
         router
     }
@@ -125,14 +177,19 @@ where
                 Ok(message) => message,
                 Err(rejection) => return rejection.into_response(endpoint.envelope),
             };
-            let conditions = if Rsp::CONDITIONAL {
-                Conditions::from_headers(&parts.headers)
-            } else {
-                Conditions::default()
+            let to = ReplyTo {
+                conditions: if Rsp::CONDITIONAL {
+                    Conditions::from_headers(&parts.headers)
+                } else {
+                    Conditions::default()
+                },
+                event_stream: Rsp::STREAM && accepts_event_stream(&parts.headers),
+                status,
+                envelope: endpoint.envelope,
             };
             let ctx = Context::new(Transport::Http, parts.headers, parts.extensions);
             match call(service, ctx, message).await {
-                Ok(reply) => reply.into_http(conditions, status, endpoint.envelope).await,
+                Ok(reply) => reply.into_http(to).await,
                 Err(error) => {
                     tracing::debug!(code = ?error.code(), message = error.message(), "call failed");
                     if endpoint.envelope {
@@ -154,27 +211,47 @@ where
     axum::routing::on(filter, handler)
 }
 
-/// What a method answers over HTTP: a message as JSON, or a [`Download`] streamed.
+/// What the request says about the shape of the answer.
+#[derive(Debug)]
+pub struct ReplyTo {
+    /// Conditional and range headers (downloads).
+    conditions: Conditions,
+    /// The client asked for `text/event-stream` (streams).
+    event_stream: bool,
+    /// The success status.
+    status: StatusCode,
+    /// Answers in the `{"code": 0, "data": ...}` envelope.
+    envelope: bool,
+}
+
+/// Whether `Accept` lists `text/event-stream`.
+fn accepts_event_stream(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/event-stream"))
+        })
+}
+
+/// What a method answers over HTTP: a message as JSON, a [`Download`] streamed, or a
+/// [`Streaming`] as Server-Sent Events or newline-delimited JSON.
 pub trait HttpReply: Send + 'static {
     /// Whether the answer depends on conditional and range headers of the request.
-    const CONDITIONAL: bool;
+    const CONDITIONAL: bool = false;
+    /// Whether the answer is a stream of messages.
+    const STREAM: bool = false;
     /// The response.
-    fn into_http(
-        self,
-        conditions: Conditions,
-        status: StatusCode,
-        envelope: bool,
-    ) -> impl Future<Output = Response> + Send;
+    fn into_http(self, to: ReplyTo) -> impl Future<Output = Response> + Send;
 }
 
 impl<T: ProtoMessage> HttpReply for T {
-    const CONDITIONAL: bool = false;
-    fn into_http(
-        self,
-        _: Conditions,
-        status: StatusCode,
-        envelope: bool,
-    ) -> impl Future<Output = Response> + Send {
+    fn into_http(self, to: ReplyTo) -> impl Future<Output = Response> + Send {
+        let (status, envelope) = (to.status, to.envelope);
         let response = if envelope {
             json_response(
                 status,
@@ -192,14 +269,115 @@ impl<T: ProtoMessage> HttpReply for T {
 
 impl HttpReply for Download {
     const CONDITIONAL: bool = true;
-    fn into_http(
-        self,
-        conditions: Conditions,
-        status: StatusCode,
-        _envelope: bool,
-    ) -> impl Future<Output = Response> + Send {
-        self.into_response(conditions, status)
+    fn into_http(self, to: ReplyTo) -> impl Future<Output = Response> + Send {
+        self.into_response(to.conditions, to.status)
     }
+}
+
+/// A server stream over HTTP: Server-Sent Events when the client accepts
+/// `text/event-stream`, newline-delimited JSON otherwise. The stream is read only as fast as
+/// the client reads the body.
+impl<T: ProtoMessage> HttpReply for Streaming<T> {
+    const STREAM: bool = true;
+    fn into_http(self, to: ReplyTo) -> impl Future<Output = Response> + Send {
+        let response = if to.event_stream {
+            event_stream(self, to.status)
+        } else {
+            ndjson(self, to.status)
+        };
+        std::future::ready(response)
+    }
+}
+
+/// One step of a stream that ends after its first error.
+enum Step<T> {
+    Item(T),
+    Failed(Status),
+    Done,
+}
+
+/// The stream's items, then `Done`; nothing after the first error.
+fn steps<T: Send + 'static>(
+    stream: Streaming<T>,
+) -> impl futures_util::Stream<Item = Step<T>> + Send {
+    use futures_util::StreamExt as _;
+    futures_util::stream::unfold(Some(stream), |state| async move {
+        let mut stream = state?;
+        match stream.next().await {
+            Some(Ok(item)) => Some((Step::Item(item), Some(stream))),
+            Some(Err(status)) => Some((Step::Failed(status), None)),
+            None => Some((Step::Done, None)),
+        }
+    })
+}
+
+/// `{"code": "...", "message": "...", "details": []}` of a failed stream.
+fn error_json(status: &Status) -> String {
+    let code = if status.code() == Code::Ok {
+        Code::Unknown
+    } else {
+        status.code()
+    };
+    serde_json::json!({
+        "code": crate::status::code_name(code),
+        "message": status.message(),
+        "details": [],
+    })
+    .to_string()
+}
+
+fn item_json<T: Serialize>(item: &T) -> Result<String, Status> {
+    serde_json::to_string(item).map_err(|error| {
+        tracing::error!(%error, "failed to encode a JSON stream item");
+        Status::internal("failed to encode the response")
+    })
+}
+
+/// Server-Sent Events: each message in a `data:` line; an `error` event with the error body,
+/// or an `end` event when the stream succeeded.
+fn event_stream<T: ProtoMessage>(stream: Streaming<T>, status: StatusCode) -> Response {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use futures_util::StreamExt as _;
+    let events = steps(stream).map(|step| {
+        let event = match step {
+            Step::Item(item) => match item_json(&item) {
+                Ok(json) => Event::default().data(json),
+                Err(status) => Event::default().event("error").data(error_json(&status)),
+            },
+            Step::Failed(status) => Event::default().event("error").data(error_json(&status)),
+            Step::Done => Event::default().event("end").data("{}"),
+        };
+        Ok::<_, std::convert::Infallible>(event)
+    });
+    let mut response = Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response();
+    *response.status_mut() = status;
+    response
+}
+
+/// Newline-delimited JSON: `{"result": ...}` for each message, `{"error": {...}}` when the
+/// stream fails; the body ends when the stream succeeded.
+fn ndjson<T: ProtoMessage>(stream: Streaming<T>, status: StatusCode) -> Response {
+    use futures_util::StreamExt as _;
+    let lines = steps(stream).filter_map(|step| {
+        let line = match step {
+            Step::Item(item) => Some(match item_json(&item) {
+                Ok(json) => format!("{{\"result\":{json}}}\n"),
+                Err(status) => format!("{{\"error\":{}}}\n", error_json(&status)),
+            }),
+            Step::Failed(status) => Some(format!("{{\"error\":{}}}\n", error_json(&status))),
+            Step::Done => None,
+        };
+        std::future::ready(line.map(|l| Ok::<_, std::convert::Infallible>(Bytes::from(l))))
+    });
+    let mut response = Response::new(Body::from_stream(lines));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-ndjson"),
+    );
+    response
 }
 
 /// Builds the request message from the query, the body and the path parameters.

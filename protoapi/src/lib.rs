@@ -59,6 +59,7 @@ pub mod schema;
 mod server;
 mod service;
 mod status;
+mod streaming;
 
 #[doc(hidden)]
 pub mod __private;
@@ -73,6 +74,7 @@ pub use protoapi_macros::message;
 /// See the crate documentation and `docs/attributes.md`.
 pub use protoapi_macros::service;
 
+pub use __private::socket::{Frame, FrameError, Stats, WebSocketConfig};
 pub use context::{Context, Transport};
 pub use download::{Download, FileChunk};
 pub use error::Error;
@@ -83,6 +85,7 @@ pub use path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
 pub use server::{Server, ServerBuilder};
 pub use service::ProtoService;
 pub use status::{Code, Status, code_name, http_status};
+pub use streaming::Streaming;
 
 pub use bytes::Bytes;
 pub use tonic::transport::Channel;

@@ -110,6 +110,10 @@ pub struct HttpConfig {
     pub paths: Arc<dyn HttpPathGenerator>,
     /// Where uploads are spooled; the system's temporary directory when `None`.
     pub upload_dir: Option<Arc<std::path::Path>>,
+    /// Settings of the WebSocket endpoints.
+    pub websocket: crate::WebSocketConfig,
+    /// The live counts the WebSocket endpoints update.
+    pub stats: crate::Stats,
 }
 
 impl Default for HttpConfig {
@@ -118,6 +122,8 @@ impl Default for HttpConfig {
             limits: Limits::default(),
             paths: Arc::new(DefaultPathGenerator::default()),
             upload_dir: None,
+            websocket: crate::WebSocketConfig::default(),
+            stats: crate::Stats::default(),
         }
     }
 }

@@ -21,8 +21,9 @@ use crate::__private::rest::{is_grpc, not_found};
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
-use crate::schema::{ProtoFile, ServiceDescriptor};
+use crate::schema::{HttpRoute, ProtoFile, ServiceDescriptor};
 use crate::service::ProtoService;
+use crate::{Stats, WebSocketConfig};
 
 /// The protoapi server: every added service over gRPC and HTTP on one port.
 ///
@@ -68,6 +69,8 @@ impl Server {
             limits: Limits::default(),
             paths: PathsConfig::Default(DefaultPathGenerator::default()),
             upload_dir: None,
+            websocket: WebSocketConfig::default(),
+            stats: Stats::default(),
         }
     }
 }
@@ -80,6 +83,8 @@ pub struct ServerBuilder {
     limits: Limits,
     paths: PathsConfig,
     upload_dir: Option<Arc<std::path::Path>>,
+    websocket: WebSocketConfig,
+    stats: Stats,
 }
 
 /// The path generator: the default one (whose prefixes and suffixes the builder sets) or the
@@ -176,7 +181,22 @@ impl ServerBuilder {
             limits: self.limits,
             paths,
             upload_dir: self.upload_dir.clone(),
+            websocket: self.websocket.clone(),
+            stats: self.stats.clone(),
         }
+    }
+
+    /// Sets how WebSocket endpoints ping, time out, limit calls in flight and check `Origin`
+    /// (default [`WebSocketConfig::default`]).
+    pub fn websocket(mut self, config: WebSocketConfig) -> Self {
+        self.websocket = config;
+        self
+    }
+
+    /// A handle on the live counts of the server once it runs: open connections, WebSockets
+    /// and calls on them.
+    pub fn stats(&self) -> Stats {
+        self.stats.clone()
     }
 
     /// Sets the directory where uploads past the spool threshold are written (default: the
@@ -275,6 +295,7 @@ impl ServerBuilder {
         listener: TcpListener,
         signal: impl Future<Output = ()> + Send,
     ) -> Result<(), Error> {
+        let stats = self.stats.clone();
         let app = self
             .into_router()?
             .fallback(not_found)
@@ -313,7 +334,9 @@ impl ServerBuilder {
                 )
                 .into_owned();
             let connection = graceful.watch(connection);
+            let live = stats.connection();
             tokio::spawn(async move {
+                let _live = live;
                 if let Err(error) = connection.await {
                     tracing::debug!(%peer, error = %error, "connection ended with an error");
                 }
@@ -329,7 +352,7 @@ impl ServerBuilder {
 /// Refuses two services with one gRPC name, two routes with one verb and path, and two routes
 /// that axum could not tell apart (`/a/{x}` and `/a/{y}`).
 fn check_conflicts(descriptors: &[ServiceDescriptor]) -> Result<(), Error> {
-    let mut routes: Vec<(&'static str, &str, String, String)> = Vec::new();
+    let mut routes: Vec<(&'static str, String, String, String)> = Vec::new();
     let mut names: Vec<String> = Vec::new();
     for descriptor in descriptors {
         let name = descriptor.full_name();
@@ -338,9 +361,30 @@ fn check_conflicts(descriptors: &[ServiceDescriptor]) -> Result<(), Error> {
                 "gRPC service {name} is added twice"
             )));
         }
-        for method in &descriptor.methods {
-            let owner = format!("{name}/{}", method.name);
-            for route in &method.http {
+        let socket = descriptor.socket.map(|path| {
+            (
+                format!("{name} (socket)"),
+                vec![HttpRoute {
+                    method: "GET",
+                    path: path.to_owned(),
+                }],
+            )
+        });
+        let methods = descriptor.methods.iter().map(|method| {
+            // A WebSocket endpoint answers GET, unless the method has that GET already.
+            let mut routes = method.http.clone();
+            if let Some(path) = &method.websocket
+                && !routes.iter().any(|r| r.method == "GET" && r.path == *path)
+            {
+                routes.push(HttpRoute {
+                    method: "GET",
+                    path: path.clone(),
+                });
+            }
+            (format!("{name}/{}", method.name), routes)
+        });
+        for (owner, method_routes) in methods.chain(socket) {
+            for route in method_routes {
                 let shape = route_shape(&route.path);
                 for (verb, path, other_shape, other) in &routes {
                     if *other_shape != shape {
@@ -359,7 +403,7 @@ fn check_conflicts(descriptors: &[ServiceDescriptor]) -> Result<(), Error> {
                         )));
                     }
                 }
-                routes.push((route.method, &route.path, shape, owner.clone()));
+                routes.push((route.method, route.path, shape, owner.clone()));
             }
         }
         names.push(name);

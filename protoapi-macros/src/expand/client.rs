@@ -30,13 +30,30 @@ impl Service {
                     quote!(#private::tonic::Streaming<#krate::FileChunk>),
                 )
             } else {
-                (quote!(client_unary), quote!(#response))
+                let adapter = quote::format_ident!("client_{}", m.adapter());
+                let answer = if m.server_streaming {
+                    quote!(#krate::Streaming<#response>)
+                } else {
+                    quote!(#response)
+                };
+                (quote!(#adapter), answer)
+            };
+            let (argument, into_request) = if m.client_streaming {
+                (
+                    quote!(impl #private::tonic::IntoStreamingRequest<Message = #request>),
+                    quote!(#private::tonic::IntoStreamingRequest::into_streaming_request(request)),
+                )
+            } else {
+                (
+                    quote!(impl #private::tonic::IntoRequest<#request>),
+                    quote!(#private::tonic::IntoRequest::into_request(request)),
+                )
             };
             let call = super::respan(
                 quote! {
                     #private::grpc::#adapter(
                         &self.inner,
-                        #private::tonic::IntoRequest::into_request(request),
+                        #into_request,
                         #path,
                         #full_name,
                         #rpc,
@@ -48,7 +65,7 @@ impl Service {
                 #(#attrs)*
                 pub async fn #method(
                     &self,
-                    request: impl #private::tonic::IntoRequest<#request>,
+                    request: #argument,
                 ) -> ::core::result::Result<#private::tonic::Response<#answer>, #krate::Status> {
                     #call.await
                 }

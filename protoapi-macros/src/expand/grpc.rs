@@ -21,11 +21,7 @@ impl Service {
                 Some(bytes) => quote!(::core::option::Option::Some(#bytes)),
                 None => quote!(::core::option::Option::None),
             };
-            let adapter = if m.download {
-                quote!(download)
-            } else {
-                quote!(unary)
-            };
+            let adapter = m.adapter();
             let call = super::respan(
                 quote! {
                     #private::grpc::#adapter(

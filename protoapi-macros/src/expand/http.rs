@@ -8,6 +8,28 @@ use super::service::call_ident;
 use crate::model::Service;
 
 impl Service {
+    /// The method as a WebSocket runs it.
+    fn socket_method(&self, m: &crate::model::Method) -> TokenStream {
+        let krate = &self.krate;
+        let private = quote!(#krate::__private);
+        let adapter = m.adapter();
+        let call = call_ident(m);
+        let rpc = &m.rpc_name;
+        let limit = match m.limit {
+            Some(bytes) => quote!(::core::option::Option::Some(#bytes)),
+            None => quote!(::core::option::Option::None),
+        };
+        super::respan(
+            quote!(#private::socket::#adapter(
+                #rpc,
+                #limit,
+                ::core::clone::Clone::clone(&self.inner),
+                Self::#call,
+            )),
+            m.request.span(),
+        )
+    }
+
     pub fn http(&self) -> TokenStream {
         let krate = &self.krate;
         let private = quote!(#krate::__private);
@@ -53,6 +75,26 @@ impl Service {
                     routes.add(#verb, &#path, #handler);
                 });
             }
+            if let Some(wbsk) = &m.wbsk {
+                if let Some(pattern) = wbsk.path.as_ref().filter(|p| !p.params.is_empty()) {
+                    let fields = pattern.params.iter().map(|p| syn::Ident::new(p, wbsk.span));
+                    checks.push(super::respan(
+                        quote!(let _ = |message: &#request| { #( let _ = &message.#fields; )* };),
+                        wbsk.span,
+                    ));
+                }
+                let path = self.wbsk_path_expr(m, wbsk);
+                let method = self.socket_method(m);
+                routes.push(quote! {
+                    routes.add_socket(&#path, #private::socket::Socket::method(config, #method));
+                });
+            }
+        }
+        if let Some((path, _)) = &self.socket {
+            let methods = self.methods.iter().map(|m| self.socket_method(m));
+            routes.push(quote! {
+                routes.add_socket(#path, #private::socket::Socket::service(config, ::std::vec![#(#methods),*]));
+            });
         }
         quote! {
             impl<T: #trait_ident> #server<T> {

@@ -56,7 +56,7 @@ impl Service {
             let name = &m.ident;
             let output = &m.output;
             let request_arg = &m.request_arg;
-            let request = &m.request;
+            let request = &m.request_arg_ty;
             let ctx = m.ctx_arg.as_ref().map(|(arg, ty)| quote!(#arg: #ty,));
             quote! {
                 #(#attrs)*
@@ -84,6 +84,10 @@ impl Service {
         let name = &self.name;
         let doc = &self.doc;
         let (grpc, http) = (self.grpc, self.http);
+        let socket = match &self.socket {
+            Some((path, _)) => quote!(::core::option::Option::Some(#path)),
+            None => quote!(::core::option::Option::None),
+        };
         let server_doc = format!(
             "The gRPC service `{full_name}` and the HTTP routes of [`{trait_ident}`]: add it to a `protoapi::Server`."
         );
@@ -111,7 +115,15 @@ impl Service {
                     response.span(),
                 )
             };
-            let server_streaming = m.download;
+            let server_streaming = m.download || m.server_streaming;
+            let client_streaming = m.client_streaming;
+            let websocket = match &m.wbsk {
+                Some(wbsk) => {
+                    let path = self.wbsk_path_expr(m, wbsk);
+                    quote!(::core::option::Option::Some(#path))
+                }
+                None => quote!(::core::option::Option::None),
+            };
             quote! {
                 #private::MethodDescriptor {
                     name: #rpc,
@@ -119,8 +131,10 @@ impl Service {
                     doc: #doc,
                     input: #register_request(&mut registry),
                     output: #register_response(&mut registry),
+                    client_streaming: #client_streaming,
                     server_streaming: #server_streaming,
                     http: ::std::vec![#(#routes),*],
+                    websocket: #websocket,
                 }
             }
         });
@@ -184,6 +198,7 @@ impl Service {
                         doc: #doc,
                         grpc: #grpc,
                         http: #http,
+                        socket: #socket,
                         methods,
                         messages,
                         enums,
@@ -226,8 +241,8 @@ impl Service {
         let trait_ident = &self.item.ident;
         let call = call_ident(m);
         let method = &m.ident;
-        let request = &m.request;
-        let response = &m.response;
+        let request = &m.request_arg_ty;
+        let output = &m.output;
         let ctx_arg = if m.has_ctx {
             quote!(ctx,)
         } else {
@@ -240,7 +255,7 @@ impl Service {
                 service: #private::Arc<T>,
                 #ctx_param: #krate::Context,
                 request: #request,
-            ) -> ::core::result::Result<#response, #krate::Status> {
+            ) -> #output {
                 <T as #trait_ident>::#method(&service, #ctx_arg request).await
             }
         }
@@ -290,6 +305,39 @@ impl Service {
         };
         let (package, name, rust) = (&self.package, &self.name, m.ident.to_string());
         quote!(config.route_path(#explicit, #package, #name, #rust))
+    }
+}
+
+impl Service {
+    /// The expression of a WebSocket endpoint's path, given `config: &HttpConfig` in scope.
+    pub fn wbsk_path_expr(&self, m: &Method, wbsk: &crate::model::WbskPath) -> TokenStream {
+        let explicit = match &wbsk.path {
+            Some(pattern) => {
+                let axum = &pattern.axum;
+                quote!(::core::option::Option::Some(#axum))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let (package, name, rust) = (&self.package, &self.name, m.ident.to_string());
+        quote!(config.route_path(#explicit, #package, #name, #rust))
+    }
+}
+
+impl Method {
+    /// The name of the runtime adapter for the method's shape, the same in the `grpc` and
+    /// `socket` modules.
+    pub fn adapter(&self) -> syn::Ident {
+        let name = if self.download {
+            "download"
+        } else {
+            match (self.client_streaming, self.server_streaming) {
+                (false, false) => "unary",
+                (false, true) => "server_streaming",
+                (true, false) => "client_streaming",
+                (true, true) => "bidi_streaming",
+            }
+        };
+        syn::Ident::new(name, proc_macro2::Span::call_site())
     }
 }
 

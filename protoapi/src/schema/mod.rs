@@ -166,10 +166,14 @@ pub struct MethodDescriptor {
     pub input: &'static str,
     /// The response message name.
     pub output: &'static str,
+    /// Whether the rpc takes a stream of `input` messages.
+    pub client_streaming: bool,
     /// Whether the rpc answers with a stream of `output` messages (downloads do).
     pub server_streaming: bool,
     /// The HTTP routes that reach the method.
     pub http: Vec<HttpRoute>,
+    /// The path of the method's WebSocket endpoint (`wbsk`).
+    pub websocket: Option<String>,
 }
 
 /// A service, with every message and enum it uses.
@@ -185,6 +189,8 @@ pub struct ServiceDescriptor {
     pub grpc: bool,
     /// Whether the service is served over HTTP.
     pub http: bool,
+    /// The path of the WebSocket on which every method can be called (`socket = "/ws"`).
+    pub socket: Option<&'static str>,
     /// The rpcs in declaration order.
     pub methods: Vec<MethodDescriptor>,
     /// Every message the methods use, transitively, in first-use order.
@@ -210,6 +216,11 @@ impl ServiceDescriptor {
         proto::render(self)
     }
 
+    /// Whether the service serves a WebSocket, whose binary frames are `protoapi.Frame`.
+    pub fn has_websocket(&self) -> bool {
+        self.socket.is_some() || self.methods.iter().any(|m| m.websocket.is_some())
+    }
+
     /// The name of the service's `.proto` file: its package (or its name) in lowercase, with dots
     /// as directories: `hello.proto`, `acme/billing/v1.proto`.
     pub fn proto_file_name(&self) -> String {
@@ -228,7 +239,7 @@ impl ServiceDescriptor {
             name: self.proto_file_name(),
             content: self.proto_file(),
         }];
-        if self.messages.iter().any(|m| proto::is_builtin(m.name)) {
+        if self.messages.iter().any(|m| proto::is_builtin(m.name)) || self.has_websocket() {
             files.push(ProtoFile {
                 name: proto::TYPES_FILE.to_owned(),
                 content: proto::render_builtins(),

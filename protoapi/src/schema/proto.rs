@@ -31,15 +31,15 @@ pub(super) fn render(service: &ServiceDescriptor) -> String {
     let _ = writeln!(out, "service {} {{", service.name);
     for method in &service.methods {
         comment(&mut out, method.doc, "  ");
-        let stream = if method.server_streaming {
-            "stream "
-        } else {
-            ""
-        };
+        let stream = |streaming: bool| if streaming { "stream " } else { "" };
         let _ = writeln!(
             out,
-            "  rpc {}({}) returns ({stream}{});",
-            method.name, method.input, method.output
+            "  rpc {}({}{}) returns ({}{});",
+            method.name,
+            stream(method.client_streaming),
+            method.input,
+            stream(method.server_streaming),
+            method.output
         );
     }
     out.push_str("}\n");
@@ -61,6 +61,7 @@ pub(super) fn render_builtins() -> String {
     let mut registry = super::Registry::new();
     crate::File::register(&mut registry);
     crate::FileChunk::register(&mut registry);
+    crate::Frame::register(&mut registry);
     let (messages, _) = registry.finish();
     let mut out = String::from(
         "// protoapi's own messages, imported by the files of services that use them.\nsyntax = \"proto3\";\n\npackage protoapi;\n",

@@ -1,0 +1,1271 @@
+//! WebSocket endpoints: the frames, the calls they start, and the loop of one connection.
+//!
+//! A text frame carries JSON, a binary frame a `protoapi.Frame` message; each call answers in
+//! the encoding of the frame that started it. docs/websocket.md shows every frame.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{FromRequestParts as _, RawPathParams, Request};
+use axum::response::{IntoResponse as _, Response};
+use bytes::Bytes;
+use futures_util::stream::{BoxStream, SplitSink};
+use futures_util::{Future, SinkExt as _, StreamExt as _, TryStreamExt as _};
+use http::{HeaderMap, StatusCode, header};
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tonic::{Code, Status};
+
+use crate::context::{Context, Transport};
+use crate::download::{Download, FileChunk};
+use crate::message::ProtoMessage;
+use crate::path::HttpConfig;
+use crate::status::{code_name, error_response};
+use crate::streaming::Streaming;
+
+/// The binary twin of a JSON frame: `protoapi.Frame`, sent in a binary WebSocket message.
+///
+/// A frame that neither ends a stream nor carries an error carries a message in `data` (its
+/// protobuf encoding; absent for a message with every field at its default).
+#[protoapi_macros::message(crate = "crate", name = "protoapi.Frame")]
+pub struct Frame {
+    /// The call's id, chosen by the client; empty for none.
+    pub id: String,
+    /// On a service socket, the rpc a call's first frame starts, such as `GetStudent`.
+    pub method: String,
+    /// The request or response message, protobuf-encoded.
+    pub data: Option<Bytes>,
+    /// Ends a client stream (client to server), or a server stream that succeeded (server to
+    /// client). A client that sends `end` for a call whose requests are all sent cancels it.
+    pub end: bool,
+    /// The call failed (server to client only).
+    pub error: Option<FrameError>,
+}
+
+/// The error of a failed call: `protoapi.Error`, as in the JSON error body.
+#[protoapi_macros::message(crate = "crate", name = "protoapi.Error")]
+pub struct FrameError {
+    /// The status code's name in snake case, such as `not_found`.
+    pub code: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Settings of every WebSocket endpoint of a server.
+///
+/// The server pings a connection on which nothing arrived for `ping_interval`, and closes one on
+/// which nothing (not even a pong) arrived for `idle_timeout`, or that stops reading what the
+/// server sends for as long. At most `max_in_flight` calls run at once on one connection; further
+/// frames wait to be read. The largest message a connection accepts is the largest limit of its
+/// methods (the body limit, or a method's own `limit`); a larger one closes the connection with
+/// code 1009.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let config = protoapi::WebSocketConfig::default()
+///     .ping_interval(Duration::from_secs(20))
+///     .idle_timeout(Duration::from_secs(60))
+///     .allow_origins(["https://app.example.com"]);
+/// # drop(config);
+/// ```
+#[derive(Clone, Debug)]
+pub struct WebSocketConfig {
+    ping_interval: Duration,
+    idle_timeout: Duration,
+    max_in_flight: usize,
+    origins: Origins,
+}
+
+/// Which `Origin` a browser's handshake may come from.
+#[derive(Clone, Debug)]
+enum Origins {
+    /// The origin's host and port equal the request's `Host`.
+    SameHost,
+    /// These origins (`https://app.example.com`), and the same host.
+    List(Arc<[String]>),
+    /// Any origin.
+    Any,
+}
+
+impl Default for WebSocketConfig {
+    fn default() -> Self {
+        WebSocketConfig {
+            ping_interval: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(90),
+            max_in_flight: 64,
+            origins: Origins::SameHost,
+        }
+    }
+}
+
+impl WebSocketConfig {
+    /// How long a connection may be silent before the server pings it (default 30 s).
+    pub fn ping_interval(mut self, interval: Duration) -> Self {
+        self.ping_interval = interval.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How long a connection may be silent, or refuse what the server writes, before the
+    /// server closes it (default 90 s).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How many calls may run at once on one connection (default 64).
+    pub fn max_in_flight(mut self, calls: usize) -> Self {
+        self.max_in_flight = calls.max(1);
+        self
+    }
+
+    /// Accepts handshakes whose `Origin` is one of `origins` (such as
+    /// `https://app.example.com`), besides those from the server's own host. By default only
+    /// the server's own host is accepted; a handshake without `Origin` (not from a browser)
+    /// always is.
+    pub fn allow_origins<I, S>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let list: Vec<String> = origins
+            .into_iter()
+            .map(|o| o.into().trim_end_matches('/').to_ascii_lowercase())
+            .collect();
+        self.origins = Origins::List(list.into());
+        self
+    }
+
+    /// Accepts handshakes from any origin.
+    pub fn allow_any_origin(mut self) -> Self {
+        self.origins = Origins::Any;
+        self
+    }
+
+    fn origin_allowed(&self, headers: &HeaderMap) -> bool {
+        let Some(origin) = headers.get(header::ORIGIN) else {
+            return true;
+        };
+        let Ok(origin) = origin.to_str() else {
+            return false;
+        };
+        let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+        match &self.origins {
+            Origins::Any => return true,
+            Origins::List(list) if list.contains(&origin) => return true,
+            _ => {}
+        }
+        // Same host: the origin's authority equals the `Host` header.
+        let authority = origin.split_once("://").map_or("", |(_, rest)| rest);
+        headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .is_some_and(|host| host.eq_ignore_ascii_case(authority))
+    }
+}
+
+/// Live counts of a server's connections, WebSockets and WebSocket calls: a handle that stays
+/// valid while the server runs (`ServerBuilder::stats`).
+#[derive(Clone, Debug, Default)]
+pub struct Stats(Arc<Counters>);
+
+#[derive(Debug, Default)]
+struct Counters {
+    connections: AtomicUsize,
+    websockets: AtomicUsize,
+    socket_calls: AtomicUsize,
+}
+
+impl Stats {
+    /// Open connections (HTTP/1.1 or HTTP/2, whatever they carry).
+    pub fn connections(&self) -> usize {
+        self.0.connections.load(Ordering::Relaxed)
+    }
+
+    /// Open WebSocket connections.
+    pub fn websockets(&self) -> usize {
+        self.0.websockets.load(Ordering::Relaxed)
+    }
+
+    /// Calls running on WebSocket connections.
+    pub fn websocket_calls(&self) -> usize {
+        self.0.socket_calls.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn connection(&self) -> Live {
+        Live::new(self.0.clone(), |c| &c.connections)
+    }
+
+    fn websocket(&self) -> Live {
+        Live::new(self.0.clone(), |c| &c.websockets)
+    }
+
+    fn socket_call(&self) -> Live {
+        Live::new(self.0.clone(), |c| &c.socket_calls)
+    }
+}
+
+/// One live thing, counted until dropped.
+pub(crate) struct Live {
+    counters: Arc<Counters>,
+    counter: fn(&Counters) -> &AtomicUsize,
+}
+
+impl Live {
+    fn new(counters: Arc<Counters>, counter: fn(&Counters) -> &AtomicUsize) -> Self {
+        counter(&counters).fetch_add(1, Ordering::Relaxed);
+        Live { counters, counter }
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        (self.counter)(&self.counters).fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The encoding of a frame, and of every answer to the call it starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Encoding {
+    Json,
+    Proto,
+}
+
+/// One message of a call, still encoded.
+#[derive(Debug)]
+pub enum Payload {
+    /// The JSON of a message.
+    Json(Box<RawValue>),
+    /// The protobuf encoding of a message.
+    Proto(Bytes),
+}
+
+impl Payload {
+    fn empty(encoding: Encoding) -> Self {
+        match encoding {
+            Encoding::Json => match RawValue::from_string("{}".to_owned()) {
+                Ok(raw) => Payload::Json(raw),
+                Err(_) => Payload::Proto(Bytes::new()),
+            },
+            Encoding::Proto => Payload::Proto(Bytes::new()),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Payload::Json(raw) => raw.get().len(),
+            Payload::Proto(bytes) => bytes.len(),
+        }
+    }
+}
+
+/// The id of a call: a number or a string, echoed as the client sent it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
+enum Id {
+    Unsigned(u64),
+    Signed(i64),
+    Text(String),
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Id::Unsigned(n) => write!(f, "{n}"),
+            Id::Signed(n) => write!(f, "{n}"),
+            Id::Text(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct IdVisitor;
+        impl Visitor<'_> for IdVisitor {
+            type Value = Id;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer or a string")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Id, E> {
+                Ok(Id::Unsigned(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Id, E> {
+                Ok(u64::try_from(v).map_or(Id::Signed(v), Id::Unsigned))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Id, E> {
+                Ok(Id::Text(v.to_owned()))
+            }
+        }
+        deserializer.deserialize_any(IdVisitor)
+    }
+}
+
+/// A JSON frame from the client.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonFrame<'a> {
+    #[serde(default)]
+    id: Option<Id>,
+    #[serde(default, borrow)]
+    method: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    data: Option<&'a RawValue>,
+    #[serde(default)]
+    end: bool,
+}
+
+/// A JSON frame to the client.
+#[derive(Serialize)]
+struct JsonAnswer<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a Id>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorJson<'a>>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    end: bool,
+}
+
+#[derive(Serialize)]
+struct ErrorJson<'a> {
+    code: &'static str,
+    message: &'a str,
+}
+
+/// A frame from the client, whichever its encoding.
+struct Incoming {
+    encoding: Encoding,
+    id: Option<Id>,
+    method: Option<String>,
+    /// The message it carries: present unless the frame only ends a stream.
+    message: Option<Payload>,
+    end: bool,
+}
+
+fn parse_text(text: &str) -> Result<Incoming, Status> {
+    let frame: JsonFrame<'_> = serde_json::from_str(text)
+        .map_err(|error| Status::invalid_argument(format!("invalid frame: {error}")))?;
+    let message = match frame.data {
+        Some(raw) => Some(Payload::Json(raw.to_owned())),
+        None if !frame.end => Some(Payload::empty(Encoding::Json)),
+        None => None,
+    };
+    Ok(Incoming {
+        encoding: Encoding::Json,
+        id: frame.id,
+        method: frame.method.map(|m| m.into_owned()),
+        message,
+        end: frame.end,
+    })
+}
+
+fn parse_binary(bytes: Bytes) -> Result<Incoming, Status> {
+    let frame = <Frame as prost::Message>::decode(bytes).map_err(|error| {
+        Status::invalid_argument(format!("invalid frame: not a protoapi.Frame: {error}"))
+    })?;
+    if frame.error.is_some() {
+        return Err(Status::invalid_argument(
+            "invalid frame: a client does not send errors",
+        ));
+    }
+    let message = match frame.data {
+        Some(bytes) => Some(Payload::Proto(bytes)),
+        None if !frame.end => Some(Payload::empty(Encoding::Proto)),
+        None => None,
+    };
+    Ok(Incoming {
+        encoding: Encoding::Proto,
+        id: (!frame.id.is_empty()).then_some(Id::Text(frame.id)),
+        method: (!frame.method.is_empty()).then_some(frame.method),
+        message,
+        end: frame.end,
+    })
+}
+
+/// What a call sends: a message, the end of a stream, or an error.
+enum Answer {
+    Data(Payload),
+    End,
+    Error(Status),
+}
+
+fn frame_message(encoding: Encoding, id: Option<&Id>, answer: Answer) -> Message {
+    match encoding {
+        Encoding::Json => {
+            let (data, error, end) = match &answer {
+                Answer::Data(Payload::Json(raw)) => (Some(&**raw), None, false),
+                Answer::Data(Payload::Proto(_)) => (None, None, false),
+                Answer::End => (None, None, true),
+                Answer::Error(status) => (
+                    None,
+                    Some(ErrorJson {
+                        code: error_code(status),
+                        message: status.message(),
+                    }),
+                    false,
+                ),
+            };
+            let text = serde_json::to_string(&JsonAnswer {
+                id,
+                data,
+                error,
+                end,
+            })
+            .unwrap_or_else(|_| {
+                r#"{"error":{"code":"internal","message":"failed to encode a frame"}}"#.to_owned()
+            });
+            Message::Text(text.into())
+        }
+        Encoding::Proto => {
+            let mut frame = Frame {
+                id: match id {
+                    Some(Id::Text(s)) => s.clone(),
+                    Some(other) => other.to_string(),
+                    None => String::new(),
+                },
+                ..Frame::default()
+            };
+            match answer {
+                Answer::Data(Payload::Proto(bytes)) => frame.data = Some(bytes),
+                Answer::Data(Payload::Json(_)) => {}
+                Answer::End => frame.end = true,
+                Answer::Error(status) => {
+                    frame.error = Some(FrameError {
+                        code: error_code(&status).to_owned(),
+                        message: status.message().to_owned(),
+                    });
+                }
+            }
+            Message::Binary(prost::Message::encode_to_vec(&frame).into())
+        }
+    }
+}
+
+/// A failed call's code; a method that fails with `ok` still failed.
+fn error_code(status: &Status) -> &'static str {
+    match status.code() {
+        Code::Ok => code_name(Code::Unknown),
+        code => code_name(code),
+    }
+}
+
+/// The path and query parameters of the handshake, which fill every request.
+#[derive(Debug, Default)]
+struct Params {
+    query: Option<String>,
+    path: Vec<(String, String)>,
+}
+
+/// Decodes one request: the handshake's query, then the message, then the handshake's path.
+fn decode<Req: ProtoMessage>(params: &Params, payload: Option<&Payload>) -> Result<Req, Status> {
+    let mut message = Req::default();
+    if let Some(query) = &params.query {
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            message.merge_text(&key, &value).map_err(|error| {
+                Status::invalid_argument(format!("invalid query parameter `{key}`: {error}"))
+            })?;
+        }
+    }
+    match payload {
+        Some(Payload::Json(raw)) => {
+            crate::__private::rest::merge_json(&mut message, raw.get().as_bytes())?
+        }
+        Some(Payload::Proto(bytes)) => {
+            prost::Message::merge(&mut message, bytes.clone()).map_err(|error| {
+                Status::invalid_argument(format!("invalid protobuf message: {error}"))
+            })?
+        }
+        None => {}
+    }
+    for (name, value) in &params.path {
+        message.merge_text(name, value).map_err(|error| {
+            Status::invalid_argument(format!("invalid path parameter `{name}`: {error}"))
+        })?;
+    }
+    Ok(message)
+}
+
+fn encode<Rsp: ProtoMessage>(encoding: Encoding, message: &Rsp) -> Result<Payload, Status> {
+    match encoding {
+        Encoding::Json => serde_json::value::to_raw_value(message)
+            .map(Payload::Json)
+            .map_err(|error| {
+                tracing::error!(%error, "failed to encode a JSON answer");
+                Status::internal("failed to encode the response")
+            }),
+        Encoding::Proto => Ok(Payload::Proto(
+            prost::Message::encode_to_vec(message).into(),
+        )),
+    }
+}
+
+/// The requests of a call: the first frame's message, then those of later frames.
+struct Requests {
+    encoding: Encoding,
+    first: Option<Payload>,
+    rest: Option<mpsc::Receiver<Payload>>,
+}
+
+impl Requests {
+    fn stream<Req: ProtoMessage>(self, params: Arc<Params>) -> Streaming<Req> {
+        let Requests { first, rest, .. } = self;
+        let mut rest = rest;
+        let rest = futures_util::stream::poll_fn(move |cx| match rest.as_mut() {
+            Some(receiver) => receiver.poll_recv(cx),
+            None => std::task::Poll::Ready(None),
+        });
+        Streaming::new(
+            futures_util::stream::iter(first)
+                .chain(rest)
+                .map(move |payload| decode::<Req>(&params, Some(&payload))),
+        )
+    }
+}
+
+type Answers = BoxStream<'static, Result<Payload, Status>>;
+type RunFn = dyn Fn(Context, Arc<Params>, Requests) -> Answers + Send + Sync;
+
+/// One method as a socket runs it, its types erased.
+pub struct SocketMethod {
+    name: &'static str,
+    client_streaming: bool,
+    server_streaming: bool,
+    limit: Option<u64>,
+    run: Box<RunFn>,
+}
+
+impl fmt::Debug for SocketMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SocketMethod")
+            .field("name", &self.name)
+            .field("client_streaming", &self.client_streaming)
+            .field("server_streaming", &self.server_streaming)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A unary method: one request, one response.
+pub fn unary<S, F, Req, Rsp, Fut>(
+    name: &'static str,
+    limit: Option<u64>,
+    service: Arc<S>,
+    call: F,
+) -> SocketMethod
+where
+    S: Send + Sync + 'static,
+    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Rsp, Status>> + Send + 'static,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
+{
+    SocketMethod {
+        name,
+        client_streaming: false,
+        server_streaming: false,
+        limit,
+        run: Box::new(move |ctx, params, requests| {
+            let (service, call) = (service.clone(), call.clone());
+            let encoding = requests.encoding;
+            futures_util::stream::once(async move {
+                let request = decode::<Req>(&params, requests.first.as_ref())?;
+                let response = call(service, ctx, request).await?;
+                encode(encoding, &response)
+            })
+            .boxed()
+        }),
+    }
+}
+
+/// A download method: one request, the file as a stream of `protoapi.FileChunk` messages.
+pub fn download<S, F, Req, Fut>(
+    name: &'static str,
+    limit: Option<u64>,
+    service: Arc<S>,
+    call: F,
+) -> SocketMethod
+where
+    S: Send + Sync + 'static,
+    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Download, Status>> + Send + 'static,
+    Req: ProtoMessage,
+{
+    SocketMethod {
+        name,
+        client_streaming: false,
+        server_streaming: true,
+        limit,
+        run: Box::new(move |ctx, params, requests| {
+            let (service, call) = (service.clone(), call.clone());
+            let encoding = requests.encoding;
+            futures_util::stream::once(async move {
+                let request = decode::<Req>(&params, requests.first.as_ref())?;
+                let download = call(service, ctx, request).await?;
+                Ok::<_, Status>(download.into_chunks().map_err(|error| {
+                    tracing::error!(%error, "failed to read a download");
+                    Status::internal("failed to read the file")
+                }))
+            })
+            .try_flatten()
+            .map(move |chunk| encode::<FileChunk>(encoding, &chunk?))
+            .boxed()
+        }),
+    }
+}
+
+/// A server-streaming method: one request, a stream of responses.
+pub fn server_streaming<S, F, Req, Rsp, Fut>(
+    name: &'static str,
+    limit: Option<u64>,
+    service: Arc<S>,
+    call: F,
+) -> SocketMethod
+where
+    S: Send + Sync + 'static,
+    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Streaming<Rsp>, Status>> + Send + 'static,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
+{
+    SocketMethod {
+        name,
+        client_streaming: false,
+        server_streaming: true,
+        limit,
+        run: Box::new(move |ctx, params, requests| {
+            let (service, call) = (service.clone(), call.clone());
+            let encoding = requests.encoding;
+            futures_util::stream::once(async move {
+                let request = decode::<Req>(&params, requests.first.as_ref())?;
+                call(service, ctx, request).await
+            })
+            .try_flatten()
+            .map(move |item| encode(encoding, &item?))
+            .boxed()
+        }),
+    }
+}
+
+/// A client-streaming method: a stream of requests, one response.
+pub fn client_streaming<S, F, Req, Rsp, Fut>(
+    name: &'static str,
+    limit: Option<u64>,
+    service: Arc<S>,
+    call: F,
+) -> SocketMethod
+where
+    S: Send + Sync + 'static,
+    F: FnOnce(Arc<S>, Context, Streaming<Req>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Rsp, Status>> + Send + 'static,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
+{
+    SocketMethod {
+        name,
+        client_streaming: true,
+        server_streaming: false,
+        limit,
+        run: Box::new(move |ctx, params, requests| {
+            let (service, call) = (service.clone(), call.clone());
+            let encoding = requests.encoding;
+            futures_util::stream::once(async move {
+                let response = call(service, ctx, requests.stream(params)).await?;
+                encode(encoding, &response)
+            })
+            .boxed()
+        }),
+    }
+}
+
+/// A bidirectional method: a stream of requests, a stream of responses.
+pub fn bidi_streaming<S, F, Req, Rsp, Fut>(
+    name: &'static str,
+    limit: Option<u64>,
+    service: Arc<S>,
+    call: F,
+) -> SocketMethod
+where
+    S: Send + Sync + 'static,
+    F: FnOnce(Arc<S>, Context, Streaming<Req>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Streaming<Rsp>, Status>> + Send + 'static,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
+{
+    SocketMethod {
+        name,
+        client_streaming: true,
+        server_streaming: true,
+        limit,
+        run: Box::new(move |ctx, params, requests| {
+            let (service, call) = (service.clone(), call.clone());
+            let encoding = requests.encoding;
+            futures_util::stream::once(
+                async move { call(service, ctx, requests.stream(params)).await },
+            )
+            .try_flatten()
+            .map(move |item| encode(encoding, &item?))
+            .boxed()
+        }),
+    }
+}
+
+/// A WebSocket endpoint: one method at its path, or every method of a service (frames name
+/// the method).
+pub struct Socket {
+    methods: Vec<SocketMethod>,
+    /// Whether frames name their method (a service socket).
+    named: bool,
+    config: WebSocketConfig,
+    stats: Stats,
+    body_limit: usize,
+}
+
+impl fmt::Debug for Socket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Socket")
+            .field("methods", &self.methods)
+            .field("named", &self.named)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Socket {
+    /// The endpoint of one method.
+    pub fn method(config: &HttpConfig, method: SocketMethod) -> Arc<Socket> {
+        Socket::new(config, vec![method], false)
+    }
+
+    /// The socket of a whole service.
+    pub fn service(config: &HttpConfig, methods: Vec<SocketMethod>) -> Arc<Socket> {
+        Socket::new(config, methods, true)
+    }
+
+    fn new(config: &HttpConfig, methods: Vec<SocketMethod>, named: bool) -> Arc<Socket> {
+        Arc::new(Socket {
+            methods,
+            named,
+            config: config.websocket.clone(),
+            stats: config.stats.clone(),
+            body_limit: config.limits.body_limit(),
+        })
+    }
+
+    fn limit(&self, method: &SocketMethod) -> usize {
+        method.limit.map_or(self.body_limit, |l| {
+            usize::try_from(l).unwrap_or(usize::MAX)
+        })
+    }
+
+    /// The largest message the connection accepts.
+    fn max_message(&self) -> usize {
+        self.methods
+            .iter()
+            .map(|m| self.limit(m))
+            .max()
+            .unwrap_or(self.body_limit)
+    }
+
+    fn find(&self, name: Option<&str>) -> Result<&SocketMethod, Status> {
+        match (self.named, name) {
+            (false, None) => self
+                .methods
+                .first()
+                .ok_or_else(|| Status::unimplemented("no method")),
+            (false, Some(name)) => {
+                self.methods
+                    .first()
+                    .filter(|m| m.name == name)
+                    .ok_or_else(|| {
+                        Status::invalid_argument(format!(
+                            "this socket serves `{}`, not `{name}`",
+                            self.methods.first().map_or("", |m| m.name)
+                        ))
+                    })
+            }
+            (true, None) => Err(Status::invalid_argument(
+                "the first frame of a call names its `method`",
+            )),
+            (true, Some(name)) => self.methods.iter().find(|m| m.name == name).ok_or_else(|| {
+                let known: Vec<&str> = self.methods.iter().map(|m| m.name).collect();
+                Status::unimplemented(format!(
+                    "unknown method `{name}`; this socket serves {}",
+                    known.join(", ")
+                ))
+            }),
+        }
+    }
+
+    /// Answers a handshake: checks the origin, reads the path and query parameters, and
+    /// upgrades.
+    pub async fn upgrade(self: Arc<Self>, request: Request) -> Response {
+        if !self.config.origin_allowed(request.headers()) {
+            return error_response(
+                StatusCode::FORBIDDEN,
+                Code::PermissionDenied,
+                "the WebSocket handshake's origin is not allowed",
+            );
+        }
+        let (mut parts, _body) = request.into_parts();
+        let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+            Ok(upgrade) => upgrade,
+            Err(rejection) => {
+                let status = rejection.status();
+                let code = if status == StatusCode::BAD_REQUEST {
+                    Code::InvalidArgument
+                } else {
+                    Code::FailedPrecondition
+                };
+                return error_response(
+                    status,
+                    code,
+                    &format!("not a WebSocket handshake: {}", rejection.body_text()),
+                );
+            }
+        };
+        let path = match RawPathParams::from_request_parts(&mut parts, &()).await {
+            Ok(params) => params
+                .iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            Err(rejection) => {
+                return error_response(
+                    StatusCode::BAD_REQUEST,
+                    Code::InvalidArgument,
+                    &rejection.body_text(),
+                );
+            }
+        };
+        let params = Arc::new(Params {
+            query: parts.uri.query().map(str::to_owned),
+            path,
+        });
+        let max = self.max_message();
+        let headers = parts.headers;
+        let extensions = parts.extensions;
+        upgrade
+            .max_message_size(max)
+            .max_frame_size(max)
+            .on_upgrade(move |socket| async move {
+                let connection = Connection {
+                    socket: self,
+                    params,
+                    headers,
+                    extensions,
+                };
+                connection.run(socket).await;
+            })
+            .into_response()
+    }
+}
+
+/// Whether a request asks to become a WebSocket.
+pub fn is_upgrade(request: &Request) -> bool {
+    request.method() == http::Method::GET
+        && request
+            .headers()
+            .get(header::UPGRADE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+/// The answer to a plain GET on a path that only serves a WebSocket.
+pub async fn upgrade_required() -> Response {
+    let mut response = error_response(
+        StatusCode::UPGRADE_REQUIRED,
+        Code::FailedPrecondition,
+        "this path serves a WebSocket: send a GET with `Upgrade: websocket`",
+    );
+    response
+        .headers_mut()
+        .insert(header::UPGRADE, http::HeaderValue::from_static("websocket"));
+    response
+}
+
+/// How many frames may wait for the writer; call tasks wait beyond that.
+const OUTBOX: usize = 32;
+/// How many requests of one client stream may wait for the method to read them.
+const INBOX: usize = 16;
+
+/// A call in progress on a connection.
+struct Call {
+    /// Where later requests go, while the client stream is open.
+    input: Option<mpsc::Sender<Payload>>,
+    encoding: Encoding,
+    method: &'static str,
+    task: tokio::task::Id,
+    abort: tokio::task::AbortHandle,
+}
+
+struct Connection {
+    socket: Arc<Socket>,
+    params: Arc<Params>,
+    headers: HeaderMap,
+    extensions: http::Extensions,
+}
+
+/// Why the reading loop stopped.
+enum Stop {
+    /// The client closed, went away or broke the protocol: nothing more to send.
+    Gone,
+    /// The server closes with this code and reason.
+    Close(u16, &'static str),
+}
+
+impl Connection {
+    async fn run(self, socket: WebSocket) {
+        let _live = self.socket.stats.websocket();
+        let (sink, mut stream) = socket.split();
+        let (outbox, queued) = mpsc::channel::<Message>(OUTBOX);
+        let config = self.socket.config.clone();
+        let writer = tokio::spawn(write_loop(sink, queued, config.idle_timeout));
+        let mut state = State {
+            calls: HashMap::new(),
+            tasks: JoinSet::new(),
+            permits: Arc::new(Semaphore::new(config.max_in_flight)),
+            outbox: outbox.clone(),
+        };
+        let tick = config.ping_interval.min(config.idle_timeout) / 2;
+        let mut ticks = tokio::time::interval(tick.max(Duration::from_millis(1)));
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_seen = Instant::now();
+        let mut pinged = false;
+        let stop = loop {
+            tokio::select! {
+                message = stream.next() => {
+                    last_seen = Instant::now();
+                    pinged = false;
+                    let message = match message {
+                        None => break Stop::Gone,
+                        Some(Ok(message)) => message,
+                        Some(Err(error)) => break read_error(error),
+                    };
+                    let incoming = match message {
+                        Message::Text(text) => parse_text(text.as_str()),
+                        Message::Binary(bytes) => parse_binary(bytes),
+                        Message::Close(_) => break Stop::Gone,
+                        Message::Ping(_) | Message::Pong(_) => continue,
+                    };
+                    let sent = match incoming {
+                        Ok(frame) => self.handle(&mut state, frame).await,
+                        Err(status) => {
+                            let encoding = if status.message().contains("protoapi.Frame") {
+                                Encoding::Proto
+                            } else {
+                                Encoding::Json
+                            };
+                            state.send(frame_message(encoding, None, Answer::Error(status))).await
+                        }
+                    };
+                    if !sent {
+                        break Stop::Gone;
+                    }
+                }
+                Some(done) = state.tasks.join_next_with_id(), if !state.tasks.is_empty() => {
+                    if !state.finished(done).await {
+                        break Stop::Gone;
+                    }
+                }
+                _ = ticks.tick() => {
+                    let silent = last_seen.elapsed();
+                    if silent >= config.idle_timeout {
+                        break Stop::Close(1000, "idle timeout");
+                    }
+                    if silent >= config.ping_interval && !pinged {
+                        pinged = true;
+                        // A full outbox means the writer is busy: no ping is needed then.
+                        let _ = state.outbox.try_send(Message::Ping(Bytes::new()));
+                    }
+                }
+            }
+        };
+        // Every call stops with the connection: their tasks are aborted, which drops the
+        // methods' futures and streams.
+        state.tasks.abort_all();
+        if let Stop::Close(code, reason) = stop {
+            let _ = state
+                .outbox
+                .send(Message::Close(Some(CloseFrame {
+                    code,
+                    reason: reason.into(),
+                })))
+                .await;
+        }
+        drop(state);
+        drop(outbox);
+        let _ = writer.await;
+    }
+
+    /// Handles one frame; false when the connection is gone.
+    async fn handle(&self, state: &mut State, frame: Incoming) -> bool {
+        let key = frame.id.clone();
+        if let Some(call) = state.calls.get_mut(&key) {
+            if frame.encoding != call.encoding
+                || frame.method.as_deref().is_some_and(|m| m != call.method)
+            {
+                let status = Status::already_exists(format!(
+                    "call {} is in progress",
+                    key.as_ref()
+                        .map_or_else(|| "without id".to_owned(), Id::to_string)
+                ));
+                return state
+                    .send(frame_message(
+                        frame.encoding,
+                        key.as_ref(),
+                        Answer::Error(status),
+                    ))
+                    .await;
+            }
+            match &call.input {
+                Some(input) => {
+                    if let Some(payload) = frame.message {
+                        // The method may have stopped reading: then the message is dropped.
+                        let _ = input.send(payload).await;
+                    }
+                    if frame.end
+                        && let Some(call) = state.calls.get_mut(&key)
+                    {
+                        call.input = None;
+                    }
+                    return true;
+                }
+                None if frame.end && frame.message.is_none() => {
+                    // `end` on a call whose requests are all sent cancels it.
+                    let encoding = call.encoding;
+                    call.abort.abort();
+                    state.calls.remove(&key);
+                    return state
+                        .send(frame_message(
+                            encoding,
+                            key.as_ref(),
+                            Answer::Error(Status::cancelled("canceled by the client")),
+                        ))
+                        .await;
+                }
+                None => {
+                    let status = Status::already_exists(format!(
+                        "call {} is in progress",
+                        key.as_ref()
+                            .map_or_else(|| "without id".to_owned(), Id::to_string)
+                    ));
+                    return state
+                        .send(frame_message(
+                            frame.encoding,
+                            key.as_ref(),
+                            Answer::Error(status),
+                        ))
+                        .await;
+                }
+            }
+        }
+
+        let method = match self.socket.find(frame.method.as_deref()) {
+            Ok(method) => method,
+            Err(status) => {
+                if frame.end && frame.message.is_none() {
+                    // A late cancel of a call that already ended.
+                    return true;
+                }
+                return state
+                    .send(frame_message(
+                        frame.encoding,
+                        key.as_ref(),
+                        Answer::Error(status),
+                    ))
+                    .await;
+            }
+        };
+        if frame.end && frame.message.is_none() && !method.client_streaming {
+            // A late cancel of a call that already ended.
+            return true;
+        }
+        let limit = self.socket.limit(method);
+        if let Some(payload) = &frame.message
+            && payload.len() > limit
+        {
+            let status = Status::resource_exhausted(format!(
+                "the message is larger than the limit of {limit} bytes"
+            ));
+            return state
+                .send(frame_message(
+                    frame.encoding,
+                    key.as_ref(),
+                    Answer::Error(status),
+                ))
+                .await;
+        }
+        let Ok(permit) = state.permits.clone().acquire_owned().await else {
+            return false;
+        };
+        let (input, rest) = if method.client_streaming {
+            let (sender, receiver) = mpsc::channel(INBOX);
+            ((!frame.end).then_some(sender), Some(receiver))
+        } else {
+            (None, None)
+        };
+        let requests = Requests {
+            encoding: frame.encoding,
+            first: frame.message,
+            rest,
+        };
+        let ctx = Context::new(
+            Transport::WebSocket,
+            self.headers.clone(),
+            self.extensions.clone(),
+        );
+        let answers = (method.run)(ctx, self.params.clone(), requests);
+        let outbox = state.outbox.clone();
+        let live = self.socket.stats.socket_call();
+        let encoding = frame.encoding;
+        let server_streaming = method.server_streaming;
+        let id = key.clone();
+        let abort = state.tasks.spawn(async move {
+            let _permit = permit;
+            let _live = live;
+            answer(answers, outbox, encoding, id.as_ref(), server_streaming).await;
+            id
+        });
+        state.calls.insert(
+            key,
+            Call {
+                input,
+                encoding,
+                method: method.name,
+                task: abort.id(),
+                abort,
+            },
+        );
+        true
+    }
+}
+
+/// Sends a call's answers: each message, then the end of a stream, or the error.
+async fn answer(
+    mut answers: Answers,
+    outbox: mpsc::Sender<Message>,
+    encoding: Encoding,
+    id: Option<&Id>,
+    server_streaming: bool,
+) {
+    while let Some(item) = answers.next().await {
+        let (message, last) = match item {
+            Ok(payload) => (frame_message(encoding, id, Answer::Data(payload)), false),
+            Err(status) => {
+                tracing::debug!(code = ?status.code(), message = status.message(), "socket call failed");
+                (frame_message(encoding, id, Answer::Error(status)), true)
+            }
+        };
+        if outbox.send(message).await.is_err() || last {
+            return;
+        }
+    }
+    if server_streaming {
+        let _ = outbox.send(frame_message(encoding, id, Answer::End)).await;
+    }
+}
+
+struct State {
+    calls: HashMap<Option<Id>, Call>,
+    tasks: JoinSet<Option<Id>>,
+    permits: Arc<Semaphore>,
+    outbox: mpsc::Sender<Message>,
+}
+
+impl State {
+    /// Queues a frame for the writer; false when the writer is gone.
+    async fn send(&self, message: Message) -> bool {
+        self.outbox.send(message).await.is_ok()
+    }
+
+    /// A call's task ended: forget the call; a panic is answered with `internal`.
+    async fn finished(
+        &mut self,
+        done: Result<(tokio::task::Id, Option<Id>), tokio::task::JoinError>,
+    ) -> bool {
+        match done {
+            Ok((task, key)) => {
+                if self.calls.get(&key).is_some_and(|call| call.task == task) {
+                    self.calls.remove(&key);
+                }
+                true
+            }
+            Err(error) => {
+                let task = error.id();
+                let key = self
+                    .calls
+                    .iter()
+                    .find(|(_, call)| call.task == task)
+                    .map(|(key, _)| key.clone());
+                let Some(key) = key else {
+                    return true;
+                };
+                let Some(call) = self.calls.remove(&key) else {
+                    return true;
+                };
+                if !error.is_panic() {
+                    return true;
+                }
+                tracing::error!(method = call.method, "a method panicked");
+                self.send(frame_message(
+                    call.encoding,
+                    key.as_ref(),
+                    Answer::Error(Status::internal("internal error")),
+                ))
+                .await
+            }
+        }
+    }
+}
+
+/// What a failed read means: a message over the limit is closed with 1009, anything else ends
+/// the connection.
+fn read_error(error: axum::Error) -> Stop {
+    let inner = error.into_inner();
+    match inner.downcast_ref::<tungstenite::Error>() {
+        Some(tungstenite::Error::Capacity(_)) => Stop::Close(1009, "message too big"),
+        Some(tungstenite::Error::Utf8(_)) => Stop::Close(1007, "invalid UTF-8 in a text message"),
+        Some(tungstenite::Error::Protocol(_)) => Stop::Close(1002, "protocol error"),
+        _ => Stop::Gone,
+    }
+}
+
+/// Writes queued frames, flushing when the queue is empty; gives up on a client that does not
+/// read for `timeout`.
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut queued: mpsc::Receiver<Message>,
+    timeout: Duration,
+) {
+    'outer: while let Some(message) = queued.recv().await {
+        let mut closing = matches!(message, Message::Close(_));
+        let mut batch = Some(message);
+        while let Some(message) = batch.take() {
+            match tokio::time::timeout(timeout, sink.feed(message)).await {
+                Ok(Ok(())) => {}
+                _ => break 'outer,
+            }
+            if closing {
+                break;
+            }
+            if let Ok(next) = queued.try_recv() {
+                closing = matches!(next, Message::Close(_));
+                batch = Some(next);
+            }
+        }
+        match tokio::time::timeout(timeout, sink.flush()).await {
+            Ok(Ok(())) => {}
+            _ => break,
+        }
+        if closing {
+            break;
+        }
+    }
+    let _ = tokio::time::timeout(timeout, sink.close()).await;
+}
