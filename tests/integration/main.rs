@@ -15,5 +15,7 @@ mod rest;
 mod rest_api;
 mod server;
 mod status;
+mod streams;
 mod upload;
+mod websocket;
 mod wire;

@@ -1,0 +1,128 @@
+//! A service with every call shape, served over gRPC, HTTP and WebSocket.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use protoapi::{Context, Status, Streaming, Transport};
+
+#[protoapi::message]
+pub struct Num {
+    pub n: i32,
+    pub tag: String,
+}
+
+#[protoapi::service(package = "lab.streams", socket = "/lab/socket")]
+pub trait Streams {
+    /// Doubles `n`; a negative `n` is `invalid_argument`; 666 panics. GET and WebSocket share
+    /// the path.
+    #[protoapi(get = "/lab/echo", wbsk)]
+    async fn echo(&self, ctx: Context, req: Num) -> Result<Num, Status>;
+
+    /// 1..=n; 13 fails after three items.
+    #[protoapi(get = "/lab/count/:n", wbsk = "/lab/count")]
+    async fn count(&self, req: Num) -> Result<Streaming<Num>, Status>;
+
+    /// The sum of every `n`.
+    #[protoapi(wbsk = "/lab/sum")]
+    async fn sum(&self, nums: Streaming<Num>) -> Result<Num, Status>;
+
+    /// Each `n` doubled, as it comes.
+    #[protoapi(wbsk = "/lab/doubles")]
+    async fn doubles(&self, nums: Streaming<Num>) -> Result<Streaming<Num>, Status>;
+
+    /// Never ends; counts its live streams.
+    #[protoapi(wbsk = "/lab/forever")]
+    async fn forever(&self, req: Num) -> Result<Streaming<Num>, Status>;
+}
+
+/// The service, with a count of `forever` streams that are alive.
+#[derive(Clone, Default)]
+pub struct Lab {
+    pub live_streams: Arc<AtomicUsize>,
+}
+
+/// Counts one live stream until dropped.
+struct LiveStream(Arc<AtomicUsize>);
+
+impl Drop for LiveStream {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Streams for Lab {
+    async fn echo(&self, ctx: Context, req: Num) -> Result<Num, Status> {
+        if req.n < 0 {
+            return Err(Status::invalid_argument("n must not be negative"));
+        }
+        if req.n == 666 {
+            panic!("secret internal detail");
+        }
+        let transport = match ctx.transport() {
+            Transport::WebSocket => "ws",
+            Transport::Http => "http",
+            _ => "grpc",
+        };
+        let tag = if req.tag.is_empty() {
+            transport.to_owned()
+        } else {
+            format!("{}/{transport}", req.tag)
+        };
+        Ok(Num { n: req.n * 2, tag })
+    }
+
+    async fn count(&self, req: Num) -> Result<Streaming<Num>, Status> {
+        if req.n < 0 {
+            return Err(Status::invalid_argument("n must not be negative"));
+        }
+        let n = req.n;
+        let items = (1..=n).map(move |i| {
+            if n == 13 && i == 4 {
+                Err(Status::failed_precondition("unlucky"))
+            } else {
+                Ok(Num {
+                    n: i,
+                    tag: String::new(),
+                })
+            }
+        });
+        Ok(Streaming::new(futures_util::stream::iter(items)))
+    }
+
+    async fn sum(&self, mut nums: Streaming<Num>) -> Result<Num, Status> {
+        let mut total = 0;
+        while let Some(num) = nums.message().await? {
+            total += num.n;
+        }
+        Ok(Num {
+            n: total,
+            tag: String::new(),
+        })
+    }
+
+    async fn doubles(&self, nums: Streaming<Num>) -> Result<Streaming<Num>, Status> {
+        use futures_util::StreamExt as _;
+        Ok(Streaming::new(nums.map(|num| {
+            num.map(|num| Num {
+                n: num.n * 2,
+                tag: num.tag,
+            })
+        })))
+    }
+
+    async fn forever(&self, _req: Num) -> Result<Streaming<Num>, Status> {
+        self.live_streams.fetch_add(1, Ordering::SeqCst);
+        let live = LiveStream(self.live_streams.clone());
+        let stream = futures_util::stream::unfold((0, live), |(n, live)| async move {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            Some((
+                Ok(Num {
+                    n,
+                    tag: String::new(),
+                }),
+                (n + 1, live),
+            ))
+        });
+        Ok(Streaming::new(stream))
+    }
+}

@@ -1,0 +1,565 @@
+//! WebSocket endpoints: frames in JSON and protobuf, pipelining, errors, limits, sockets.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use prost::Message as _;
+use protoapi::{Frame, FrameError, Server, WebSocketConfig};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+use crate::streams::{Lab, Num, StreamsServer};
+use crate::support::{TestServer, send};
+
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+pub async fn connect(server: &TestServer, path: &str) -> Ws {
+    let url = format!("ws://{}{path}", server.addr);
+    let (ws, response) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("WebSocket handshake");
+    assert_eq!(response.status().as_u16(), 101);
+    ws
+}
+
+pub async fn send_text(ws: &mut Ws, text: impl Into<String>) {
+    ws.send(Message::text(text.into())).await.expect("send");
+}
+
+pub async fn send_json(ws: &mut Ws, value: Value) {
+    send_text(ws, value.to_string()).await;
+}
+
+/// The next message other than a ping or pong.
+pub async fn next(ws: &mut Ws) -> Message {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a frame within 10 s")
+            .expect("the connection is open")
+            .expect("a valid frame");
+        if !matches!(message, Message::Ping(_) | Message::Pong(_)) {
+            return message;
+        }
+    }
+}
+
+pub async fn next_json(ws: &mut Ws) -> Value {
+    match next(ws).await {
+        Message::Text(text) => serde_json::from_str(text.as_str()).expect("JSON frame"),
+        other => panic!("expected a text frame, got {other:?}"),
+    }
+}
+
+pub async fn next_text(ws: &mut Ws) -> String {
+    match next(ws).await {
+        Message::Text(text) => text.as_str().to_owned(),
+        other => panic!("expected a text frame, got {other:?}"),
+    }
+}
+
+async fn next_frame(ws: &mut Ws) -> Frame {
+    match next(ws).await {
+        Message::Binary(bytes) => Frame::decode(bytes).expect("a protoapi.Frame"),
+        other => panic!("expected a binary frame, got {other:?}"),
+    }
+}
+
+async fn lab() -> (TestServer, Lab) {
+    lab_with(Server::builder()).await
+}
+
+async fn lab_with(builder: protoapi::ServerBuilder) -> (TestServer, Lab) {
+    let lab = Lab::default();
+    let server = TestServer::start(builder.add(StreamsServer::new(lab.clone()))).await;
+    (server, lab)
+}
+
+#[tokio::test]
+async fn a_unary_call_in_json() {
+    let (server, _) = lab().await;
+    let mut ws = connect(&server, "/lab/echo").await;
+    send_text(&mut ws, r#"{"id": 7, "data": {"n": 21}}"#).await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":7,"data":{"n":42,"tag":"ws"}}"#
+    );
+    // A string id, and no id at all.
+    send_text(&mut ws, r#"{"id": "a", "data": {"n": 1}}"#).await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":"a","data":{"n":2,"tag":"ws"}}"#
+    );
+    send_text(&mut ws, r#"{"data": {"n": 2}}"#).await;
+    assert_eq!(next_text(&mut ws).await, r#"{"data":{"n":4,"tag":"ws"}}"#);
+}
+
+#[tokio::test]
+async fn a_unary_call_in_protobuf() {
+    let (server, _) = lab().await;
+    let mut ws = connect(&server, "/lab/echo").await;
+    let request = Frame {
+        id: "p1".into(),
+        data: Some(
+            Num {
+                n: 5,
+                tag: "bin".into(),
+            }
+            .encode_to_vec()
+            .into(),
+        ),
+        ..Frame::default()
+    };
+    ws.send(Message::binary(request.encode_to_vec()))
+        .await
+        .expect("send");
+    let answer = next_frame(&mut ws).await;
+    assert_eq!(answer.id, "p1");
+    assert!(!answer.end);
+    assert_eq!(answer.error, None);
+    let num = Num::decode(answer.data.expect("data")).expect("Num");
+    assert_eq!(
+        num,
+        Num {
+            n: 10,
+            tag: "bin/ws".into()
+        }
+    );
+    // An error in protobuf.
+    let request = Frame {
+        id: "p2".into(),
+        data: Some(
+            Num {
+                n: -1,
+                tag: String::new(),
+            }
+            .encode_to_vec()
+            .into(),
+        ),
+        ..Frame::default()
+    };
+    ws.send(Message::binary(request.encode_to_vec()))
+        .await
+        .expect("send");
+    let answer = next_frame(&mut ws).await;
+    assert_eq!(
+        answer,
+        Frame {
+            id: "p2".into(),
+            error: Some(FrameError {
+                code: "invalid_argument".into(),
+                message: "n must not be negative".into(),
+            }),
+            ..Frame::default()
+        }
+    );
+    // Bytes that are no frame.
+    ws.send(Message::binary(vec![0xff, 0xff, 0xff]))
+        .await
+        .expect("send");
+    let answer = next_frame(&mut ws).await;
+    assert_eq!(answer.id, "");
+    assert_eq!(
+        answer.error.map(|e| (e.code, e.message)),
+        Some((
+            "invalid_argument".to_owned(),
+            "invalid frame: not a protoapi.Frame: failed to decode Protobuf message: invalid varint".to_owned()
+        ))
+    );
+}
+
+#[tokio::test]
+async fn errors_do_not_close_the_connection() {
+    let (server, _) = lab().await;
+    let mut ws = connect(&server, "/lab/echo").await;
+    send_json(&mut ws, json!({"id": 1, "data": {"n": -4}})).await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":1,"error":{"code":"invalid_argument","message":"n must not be negative"}}"#
+    );
+    send_text(&mut ws, "not json").await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"error":{"code":"invalid_argument","message":"invalid frame: expected ident at line 1 column 2"}}"#
+    );
+    send_text(&mut ws, r#"{"id": 2, "dat": {}}"#).await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"error":{"code":"invalid_argument","message":"invalid frame: unknown field `dat`, expected one of `id`, `method`, `data`, `end` at line 1 column 15"}}"#
+    );
+    send_text(&mut ws, r#"{"id": true, "data": {}}"#).await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"error":{"code":"invalid_argument","message":"invalid frame: invalid type: boolean `true`, expected an integer or a string at line 1 column 11"}}"#
+    );
+    send_json(&mut ws, json!({"id": 3, "data": {"n": "x"}})).await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":3,"error":{"code":"invalid_argument","message":"invalid JSON at `n`: invalid value: string \"x\", expected a 32-bit integer (a number or a string) at line 1 column 8"}}"#
+    );
+    send_json(
+        &mut ws,
+        json!({"id": 4, "method": "Count", "data": {"n": 1}}),
+    )
+    .await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":4,"error":{"code":"invalid_argument","message":"this socket serves `Echo`, not `Count`"}}"#
+    );
+    // A panic is `internal`, without its message.
+    send_json(&mut ws, json!({"id": 5, "data": {"n": 666}})).await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":5,"error":{"code":"internal","message":"internal error"}}"#
+    );
+    send_json(&mut ws, json!({"id": 6, "data": {"n": 3}})).await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":6,"data":{"n":6,"tag":"ws"}}"#
+    );
+}
+
+#[tokio::test]
+async fn a_thousand_pipelined_calls() {
+    let (server, _) = lab().await;
+    let ws = connect(&server, "/lab/echo").await;
+    let (mut sink, mut stream) = ws.split();
+    let writer = tokio::spawn(async move {
+        for i in 0..1000 {
+            let frame = json!({"id": i, "data": {"n": 3 * i + 1}}).to_string();
+            sink.send(Message::text(frame)).await.expect("send");
+        }
+        sink
+    });
+    let mut seen = vec![false; 1000];
+    for _ in 0..1000 {
+        let message = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("an answer")
+            .expect("open")
+            .expect("valid");
+        let Message::Text(text) = message else {
+            panic!("not text: {message:?}")
+        };
+        let answer: Value = serde_json::from_str(text.as_str()).expect("JSON");
+        let id = answer["id"].as_u64().expect("numeric id") as usize;
+        assert_eq!(
+            answer["data"]["n"],
+            json!((3 * id + 1) * 2),
+            "answer to {id}"
+        );
+        assert!(!seen[id], "answered twice: {id}");
+        seen[id] = true;
+    }
+    assert!(seen.iter().all(|s| *s));
+    let _ = writer.await.expect("writer");
+}
+
+#[tokio::test]
+async fn get_and_websocket_share_a_path() {
+    let (server, _) = lab().await;
+    let answer = send(reqwest::Client::new().get(server.url("/lab/echo?n=4&tag=q"))).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body, r#"{"n":8,"tag":"q/http"}"#);
+    // The handshake's query fills every request; the frame's data wins over it.
+    let mut ws = connect(&server, "/lab/echo?tag=q&n=1").await;
+    send_json(&mut ws, json!({"id": 1, "data": {}})).await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":1,"data":{"n":2,"tag":"q/ws"}}"#
+    );
+    send_json(&mut ws, json!({"id": 2, "data": {"n": 5}})).await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":2,"data":{"n":10,"tag":"q/ws"}}"#
+    );
+    // A path that only serves a WebSocket asks for the upgrade.
+    let answer = send(reqwest::Client::new().get(server.url("/lab/sum"))).await;
+    assert_eq!(answer.status, 426);
+    assert_eq!(
+        answer.body,
+        r#"{"code":"failed_precondition","message":"this path serves a WebSocket: send a GET with `Upgrade: websocket`","details":[]}"#
+    );
+    let answer = send(reqwest::Client::new().post(server.url("/lab/sum"))).await;
+    assert_eq!(answer.status, 405);
+    assert_eq!(
+        answer
+            .headers
+            .get("allow")
+            .map(|v| v.to_str().expect("ascii")),
+        Some("GET, HEAD")
+    );
+}
+
+#[tokio::test]
+async fn server_streams_end_with_end_or_error() {
+    let (server, _) = lab().await;
+    let mut ws = connect(&server, "/lab/count").await;
+    send_json(&mut ws, json!({"id": 1, "data": {"n": 3}})).await;
+    for n in 1..=3 {
+        assert_eq!(
+            next_text(&mut ws).await,
+            format!(r#"{{"id":1,"data":{{"n":{n}}}}}"#)
+        );
+    }
+    assert_eq!(next_text(&mut ws).await, r#"{"id":1,"end":true}"#);
+    send_json(&mut ws, json!({"id": 2, "data": {"n": 13}})).await;
+    for n in 1..=3 {
+        assert_eq!(
+            next_text(&mut ws).await,
+            format!(r#"{{"id":2,"data":{{"n":{n}}}}}"#)
+        );
+    }
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":2,"error":{"code":"failed_precondition","message":"unlucky"}}"#
+    );
+    // An empty stream ends at once.
+    send_json(&mut ws, json!({"id": 3, "data": {"n": 0}})).await;
+    assert_eq!(next_text(&mut ws).await, r#"{"id":3,"end":true}"#);
+}
+
+#[tokio::test]
+async fn client_streams_and_bidirectional_streams() {
+    let (server, _) = lab().await;
+    let mut ws = connect(&server, "/lab/sum").await;
+    send_json(&mut ws, json!({"id": "s", "data": {"n": 1}})).await;
+    send_json(&mut ws, json!({"id": "s", "data": {"n": 2}})).await;
+    send_json(&mut ws, json!({"id": "s", "data": {"n": 3}, "end": true})).await;
+    assert_eq!(next_text(&mut ws).await, r#"{"id":"s","data":{"n":6}}"#);
+    // Two client streams at once, one ended by a frame of its own.
+    send_json(&mut ws, json!({"id": 1, "data": {"n": 10}})).await;
+    send_json(&mut ws, json!({"id": 2, "data": {"n": 20}})).await;
+    send_json(&mut ws, json!({"id": 1, "data": {"n": 5}})).await;
+    send_json(&mut ws, json!({"id": 2, "end": true})).await;
+    assert_eq!(next_text(&mut ws).await, r#"{"id":2,"data":{"n":20}}"#);
+    send_json(&mut ws, json!({"id": 1, "end": true})).await;
+    assert_eq!(next_text(&mut ws).await, r#"{"id":1,"data":{"n":15}}"#);
+    // A stream with no message.
+    send_json(&mut ws, json!({"id": 3, "end": true})).await;
+    assert_eq!(next_text(&mut ws).await, r#"{"id":3,"data":{}}"#);
+    // A request that does not decode fails the stream.
+    send_json(&mut ws, json!({"id": 4, "data": {"n": 1}})).await;
+    send_json(&mut ws, json!({"id": 4, "data": {"n": []}})).await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":4,"error":{"code":"invalid_argument","message":"invalid JSON at `n`: invalid type: sequence, expected a 32-bit integer (a number or a string) at line 1 column 7"}}"#
+    );
+
+    let mut ws = connect(&server, "/lab/doubles").await;
+    send_json(&mut ws, json!({"id": 9, "data": {"n": 1}})).await;
+    assert_eq!(next_text(&mut ws).await, r#"{"id":9,"data":{"n":2}}"#);
+    send_json(&mut ws, json!({"id": 9, "data": {"n": 21, "tag": "t"}})).await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":9,"data":{"n":42,"tag":"t"}}"#
+    );
+    send_json(&mut ws, json!({"id": 9, "end": true})).await;
+    assert_eq!(next_text(&mut ws).await, r#"{"id":9,"end":true}"#);
+}
+
+#[tokio::test]
+async fn the_service_socket_reaches_every_method() {
+    let (server, _) = lab().await;
+    let mut ws = connect(&server, "/lab/socket").await;
+    send_json(
+        &mut ws,
+        json!({"id": 1, "method": "Echo", "data": {"n": 2}}),
+    )
+    .await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":1,"data":{"n":4,"tag":"ws"}}"#
+    );
+    send_json(
+        &mut ws,
+        json!({"id": 2, "method": "Count", "data": {"n": 2}}),
+    )
+    .await;
+    assert_eq!(next_text(&mut ws).await, r#"{"id":2,"data":{"n":1}}"#);
+    assert_eq!(next_text(&mut ws).await, r#"{"id":2,"data":{"n":2}}"#);
+    assert_eq!(next_text(&mut ws).await, r#"{"id":2,"end":true}"#);
+    // Later frames of a client stream need not repeat the method.
+    send_json(&mut ws, json!({"id": 3, "method": "Sum", "data": {"n": 2}})).await;
+    send_json(&mut ws, json!({"id": 3, "data": {"n": 40}, "end": true})).await;
+    assert_eq!(next_text(&mut ws).await, r#"{"id":3,"data":{"n":42}}"#);
+    send_json(&mut ws, json!({"id": 4, "method": "Nope", "data": {}})).await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":4,"error":{"code":"unimplemented","message":"unknown method `Nope`; this socket serves Echo, Count, Sum, Doubles, Forever"}}"#
+    );
+    send_json(&mut ws, json!({"id": 5, "data": {}})).await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":5,"error":{"code":"invalid_argument","message":"the first frame of a call names its `method`"}}"#
+    );
+    // A stream pushes while other calls go on, and `end` cancels it.
+    send_json(&mut ws, json!({"id": "f", "method": "Forever", "data": {}})).await;
+    assert_eq!(next_text(&mut ws).await, r#"{"id":"f","data":{}}"#);
+    send_json(
+        &mut ws,
+        json!({"id": 6, "method": "Echo", "data": {"n": 1}}),
+    )
+    .await;
+    loop {
+        let answer = next_json(&mut ws).await;
+        if answer["id"] == json!(6) {
+            assert_eq!(answer, json!({"id": 6, "data": {"n": 2, "tag": "ws"}}));
+            break;
+        }
+        assert_eq!(answer["id"], json!("f"));
+    }
+    send_json(&mut ws, json!({"id": "f", "end": true})).await;
+    loop {
+        let answer = next_json(&mut ws).await;
+        if answer.get("error").is_some() {
+            assert_eq!(
+                answer,
+                json!({"id": "f", "error": {"code": "canceled", "message": "canceled by the client"}})
+            );
+            break;
+        }
+        assert_eq!(answer["id"], json!("f"));
+    }
+}
+
+#[tokio::test]
+async fn an_oversized_message_closes_with_1009() {
+    let (server, _) =
+        lab_with(Server::builder().limits(protoapi::Limits::default().body(1024))).await;
+    let mut ws = connect(&server, "/lab/echo").await;
+    let big = format!(r#"{{"data": {{"tag": "{}"}}}}"#, "x".repeat(2048));
+    send_text(&mut ws, big).await;
+    match next(&mut ws).await {
+        Message::Close(Some(close)) => {
+            assert_eq!(close.code, CloseCode::Size);
+            assert_eq!(close.reason.as_str(), "message too big");
+        }
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_vanished_client_leaves_nothing_behind() {
+    let builder = Server::builder();
+    let stats = builder.stats();
+    let (server, lab) = lab_with(builder).await;
+    for _ in 0..3 {
+        let mut ws = connect(&server, "/lab/forever").await;
+        send_json(&mut ws, json!({"id": 1, "data": {}})).await;
+        for n in 0..3 {
+            assert_eq!(
+                next_text(&mut ws).await,
+                format!(r#"{{"id":1,"data":{{"n":{n}}}}}"#).replace(r#"{"n":0}"#, "{}")
+            );
+        }
+        assert_eq!(stats.websockets(), 1);
+        assert_eq!(stats.websocket_calls(), 1);
+        assert_eq!(
+            lab.live_streams.load(std::sync::atomic::Ordering::SeqCst),
+            1
+        );
+        // Gone without a close frame.
+        drop(ws);
+        wait_for("the connection to be cleaned up", || {
+            stats.websockets() == 0
+                && stats.websocket_calls() == 0
+                && lab.live_streams.load(std::sync::atomic::Ordering::SeqCst) == 0
+        })
+        .await;
+    }
+    wait_for("the TCP connections to close", || stats.connections() == 0).await;
+}
+
+async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test]
+async fn idle_connections_are_pinged_and_closed() {
+    let config = WebSocketConfig::default()
+        .ping_interval(Duration::from_millis(100))
+        .idle_timeout(Duration::from_millis(400));
+    let (server, _) = lab_with(Server::builder().websocket(config)).await;
+    // A client that reads answers the pings and stays.
+    let mut ws = connect(&server, "/lab/echo").await;
+    let mut pings = 0;
+    let until = tokio::time::Instant::now() + Duration::from_millis(1000);
+    while let Ok(message) = tokio::time::timeout_at(until, ws.next()).await {
+        match message.expect("open").expect("valid") {
+            Message::Ping(_) => pings += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(pings >= 2, "{pings} pings");
+    send_json(&mut ws, json!({"id": 1, "data": {"n": 1}})).await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":1,"data":{"n":2,"tag":"ws"}}"#
+    );
+    // A client that does not read is closed once idle.
+    let mut quiet = connect(&server, "/lab/echo").await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let close = loop {
+        match quiet.next().await {
+            Some(Ok(Message::Close(close))) => break close,
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    let close = close.expect("a close frame with a code");
+    assert_eq!(close.code, CloseCode::Normal);
+    assert_eq!(close.reason.as_str(), "idle timeout");
+}
+
+#[tokio::test]
+async fn origins_are_checked() {
+    let (server, _) = lab().await;
+    let handshake = |origin: &str| {
+        let mut request = format!("ws://{}/lab/echo", server.addr)
+            .into_client_request()
+            .expect("request");
+        request
+            .headers_mut()
+            .insert("origin", origin.parse().expect("header"));
+        request
+    };
+    match tokio_tungstenite::connect_async(handshake("http://evil.example")).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status().as_u16(), 403);
+            let body = response.body().as_deref().map(String::from_utf8_lossy);
+            assert_eq!(
+                body.as_deref(),
+                Some(
+                    r#"{"code":"permission_denied","message":"the WebSocket handshake's origin is not allowed","details":[]}"#
+                )
+            );
+        }
+        other => panic!("expected 403, got {other:?}"),
+    }
+    let same = format!("http://{}", server.addr);
+    tokio_tungstenite::connect_async(handshake(&same))
+        .await
+        .expect("the server's own origin");
+
+    let config = WebSocketConfig::default().allow_origins(["https://app.example.com"]);
+    let (server, _) = lab_with(Server::builder().websocket(config)).await;
+    let mut request = format!("ws://{}/lab/echo", server.addr)
+        .into_client_request()
+        .expect("request");
+    request
+        .headers_mut()
+        .insert("origin", "https://app.example.com".parse().expect("header"));
+    tokio_tungstenite::connect_async(request)
+        .await
+        .expect("an allowed origin");
+}
