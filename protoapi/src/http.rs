@@ -311,20 +311,7 @@ fn steps<T: Send + 'static>(
     })
 }
 
-/// `{"code": "...", "message": "...", "details": []}` of a failed stream.
-fn error_json(status: &Status) -> String {
-    let code = if status.code() == Code::Ok {
-        Code::Unknown
-    } else {
-        status.code()
-    };
-    serde_json::json!({
-        "code": crate::status::code_name(code),
-        "message": status.message(),
-        "details": [],
-    })
-    .to_string()
-}
+use crate::status::error_json;
 
 fn item_json<T: Serialize>(item: &T) -> Result<String, Status> {
     serde_json::to_string(item).map_err(|error| {

@@ -87,14 +87,28 @@ struct ErrorBody<'a> {
     details: [(); 0],
 }
 
-/// An HTTP error response with the JSON error body.
-pub(crate) fn error_response(status: StatusCode, code: Code, message: &str) -> Response {
-    let body = serde_json::to_vec(&ErrorBody {
+/// The JSON error body of a failed call (`unknown` when it failed with `ok`).
+pub(crate) fn error_json(status: &Status) -> String {
+    let code = if status.code() == Code::Ok {
+        Code::Unknown
+    } else {
+        status.code()
+    };
+    error_body(code, status.message())
+}
+
+fn error_body(code: Code, message: &str) -> String {
+    serde_json::to_string(&ErrorBody {
         code: code_name(code),
         message,
         details: [],
     })
-    .unwrap_or_else(|_| b"{\"code\":\"internal\",\"message\":\"\",\"details\":[]}".to_vec());
+    .unwrap_or_else(|_| r#"{"code":"internal","message":"","details":[]}"#.to_owned())
+}
+
+/// An HTTP error response with the JSON error body.
+pub(crate) fn error_response(status: StatusCode, code: Code, message: &str) -> Response {
+    let body = error_body(code, message);
     let mut response = (status, body).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -323,3 +323,37 @@ pub mod clash {
         }
     }
 }
+
+/// The chat example's API, declared again here.
+pub mod chat {
+    use protoapi::{Status, Streaming};
+
+    #[protoapi::message]
+    pub struct ChatMessage {
+        pub user: String,
+        pub text: String,
+    }
+
+    #[protoapi::message]
+    pub enum Kind {
+        Unspecified = 0,
+        Message = 1,
+        Joined = 2,
+        Left = 3,
+    }
+
+    #[protoapi::message]
+    pub struct ChatEvent {
+        pub kind: Kind,
+        pub user: String,
+        pub text: String,
+    }
+
+    #[protoapi::service(package = "chat")]
+    pub trait Chat {
+        async fn chat(
+            &self,
+            messages: Streaming<ChatMessage>,
+        ) -> Result<Streaming<ChatEvent>, Status>;
+    }
+}

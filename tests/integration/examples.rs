@@ -416,3 +416,165 @@ async fn tasks_end_to_end() {
     let answer = send(client.get(url("/tasks/x"))).await;
     assert_eq!(answer.status, 400);
 }
+
+/// A WebSocket to a running example.
+async fn ws_connect(running: &Running, path: &str) -> crate::websocket::Ws {
+    let url = format!("{}{path}", running.url.replacen("http://", "ws://", 1));
+    let (ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("WebSocket handshake");
+    ws
+}
+
+#[tokio::test]
+async fn chat_room_over_websocket_and_grpc() {
+    use crate::api::chat::{ChatClient, ChatEvent, ChatMessage, Kind};
+    use crate::websocket::{next_text, send_json};
+    use serde_json::json;
+
+    let chat = start("chat");
+    let joined = |user: &str| format!(r#"{{"data":{{"kind":"JOINED","user":"{user}"}}}}"#);
+    let left = |user: &str| format!(r#"{{"data":{{"kind":"LEFT","user":"{user}"}}}}"#);
+    let said = |user: &str, text: &str| {
+        format!(r#"{{"data":{{"kind":"MESSAGE","user":"{user}","text":"{text}"}}}}"#)
+    };
+    let event = |kind: Kind, user: &str, text: &str| ChatEvent {
+        kind,
+        user: user.into(),
+        text: text.into(),
+    };
+
+    let mut ann = ws_connect(&chat, "/chat").await;
+    send_json(&mut ann, json!({"data": {"user": "ann"}})).await;
+    assert_eq!(next_text(&mut ann).await, joined("ann"));
+
+    let mut bob = ws_connect(&chat, "/chat").await;
+    send_json(&mut bob, json!({"data": {"user": "bob", "text": "hi all"}})).await;
+    for ws in [&mut ann, &mut bob] {
+        assert_eq!(next_text(ws).await, joined("bob"));
+        assert_eq!(next_text(ws).await, said("bob", "hi all"));
+    }
+
+    let client = ChatClient::connect(chat.url.clone())
+        .await
+        .expect("connect");
+    let (cat, outbox) = tokio::sync::mpsc::channel::<ChatMessage>(4);
+    let requests = futures_util::stream::unfold(outbox, |mut outbox| async move {
+        outbox.recv().await.map(|message| (message, outbox))
+    });
+    cat.send(ChatMessage {
+        user: "cat".into(),
+        text: String::new(),
+    })
+    .await
+    .expect("send");
+    let mut cat_events = client.chat(requests).await.expect("chat").into_inner();
+    assert_eq!(
+        cat_events.message().await.expect("event"),
+        Some(event(Kind::Joined, "cat", ""))
+    );
+    for ws in [&mut ann, &mut bob] {
+        assert_eq!(next_text(ws).await, joined("cat"));
+    }
+
+    send_json(&mut ann, json!({"data": {"text": "hello"}})).await;
+    cat.send(ChatMessage {
+        user: "cat".into(),
+        text: "meow".into(),
+    })
+    .await
+    .expect("send");
+    // Each client sees the two messages in the room's one order.
+    let first = next_text(&mut ann).await;
+    let second = next_text(&mut ann).await;
+    let mut order = vec![first.clone(), second.clone()];
+    order.sort();
+    let mut expected = vec![said("ann", "hello"), said("cat", "meow")];
+    expected.sort();
+    assert_eq!(order, expected);
+    assert_eq!(next_text(&mut bob).await, first);
+    assert_eq!(next_text(&mut bob).await, second);
+    let to_event = |text: &str| {
+        if text.contains("meow") {
+            event(Kind::Message, "cat", "meow")
+        } else {
+            event(Kind::Message, "ann", "hello")
+        }
+    };
+    assert_eq!(
+        cat_events.message().await.expect("event"),
+        Some(to_event(&first))
+    );
+    assert_eq!(
+        cat_events.message().await.expect("event"),
+        Some(to_event(&second))
+    );
+
+    // Bob ends his stream: everyone sees him leave, and his stream ends.
+    send_json(&mut bob, json!({"end": true})).await;
+    assert_eq!(next_text(&mut bob).await, left("bob"));
+    assert_eq!(next_text(&mut bob).await, r#"{"end":true}"#);
+    assert_eq!(next_text(&mut ann).await, left("bob"));
+    assert_eq!(
+        cat_events.message().await.expect("event"),
+        Some(event(Kind::Left, "bob", ""))
+    );
+
+    // Ann vanishes without closing.
+    drop(ann);
+    assert_eq!(
+        cat_events.message().await.expect("event"),
+        Some(event(Kind::Left, "ann", ""))
+    );
+
+    // Cat's requests end: it leaves, and its stream ends.
+    drop(cat);
+    assert_eq!(
+        cat_events.message().await.expect("event"),
+        Some(event(Kind::Left, "cat", ""))
+    );
+    assert_eq!(cat_events.message().await.expect("end"), None);
+}
+
+#[tokio::test]
+async fn greeter_upload_and_student_get_over_websocket() {
+    use crate::websocket::{next_text, send_json};
+    use serde_json::json;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let greeter = start_with("greeter", &["--dir", dir.path().to_str().expect("utf-8")]);
+    let mut ws = ws_connect(&greeter, "/demo/upload").await;
+    // `protoapi.File` in JSON: the content in base64.
+    send_json(
+        &mut ws,
+        json!({"id": 1, "data": {"testFile": {"name": "../notes.txt", "data": "aGVsbG8gd29ybGQ="}}}),
+    )
+    .await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":1,"data":{"status":"received notes.txt (11 bytes)"}}"#
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("notes.txt")).expect("stored"),
+        b"hello world"
+    );
+
+    let student = start("student");
+    let answer = post_json(
+        &format!("{}/demo/students", student.url),
+        r#"{"sno": 7, "name": "Bob", "age": 19}"#,
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let mut ws = ws_connect(&student, "/demo/student/ws").await;
+    send_json(&mut ws, json!({"id": "a", "data": {"sno": 7}})).await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":"a","data":{"sno":"7","name":"Bob","age":19}}"#
+    );
+    send_json(&mut ws, json!({"id": "b", "data": {"sno": 99}})).await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":"b","error":{"code":"not_found","message":"no student 99"}}"#
+    );
+}

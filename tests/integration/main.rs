@@ -15,6 +15,7 @@ mod rest;
 mod rest_api;
 mod server;
 mod status;
+mod streaming;
 mod streams;
 mod upload;
 mod websocket;

@@ -30,8 +30,9 @@ pub trait Streams {
     #[protoapi(wbsk = "/lab/doubles")]
     async fn doubles(&self, nums: Streaming<Num>) -> Result<Streaming<Num>, Status>;
 
-    /// Never ends; counts its live streams.
-    #[protoapi(wbsk = "/lab/forever")]
+    /// Never ends; counts its live streams and the items it made. With `tag = "fast"`, makes
+    /// 1 KiB items as fast as they are taken, else one small item per 5 ms.
+    #[protoapi(get = "/lab/forever", wbsk = "/lab/forever")]
     async fn forever(&self, req: Num) -> Result<Streaming<Num>, Status>;
 }
 
@@ -39,6 +40,7 @@ pub trait Streams {
 #[derive(Clone, Default)]
 pub struct Lab {
     pub live_streams: Arc<AtomicUsize>,
+    pub produced: Arc<AtomicUsize>,
 }
 
 /// Counts one live stream until dropped.
@@ -110,18 +112,23 @@ impl Streams for Lab {
         })))
     }
 
-    async fn forever(&self, _req: Num) -> Result<Streaming<Num>, Status> {
+    async fn forever(&self, req: Num) -> Result<Streaming<Num>, Status> {
         self.live_streams.fetch_add(1, Ordering::SeqCst);
         let live = LiveStream(self.live_streams.clone());
-        let stream = futures_util::stream::unfold((0, live), |(n, live)| async move {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-            Some((
-                Ok(Num {
-                    n,
-                    tag: String::new(),
-                }),
-                (n + 1, live),
-            ))
+        let produced = self.produced.clone();
+        let fast = req.tag == "fast";
+        let stream = futures_util::stream::unfold((0, live), move |(n, live)| {
+            let produced = produced.clone();
+            async move {
+                let tag = if fast {
+                    "x".repeat(1024)
+                } else {
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                    String::new()
+                };
+                produced.fetch_add(1, Ordering::SeqCst);
+                Some((Ok(Num { n, tag }), (n + 1, live)))
+            }
         });
         Ok(Streaming::new(stream))
     }
