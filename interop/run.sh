@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Interop: clients in other languages, generated from the examples' `--print-proto` output, call
-# the running examples. Needs protoc and a Python with grpcio and grpcio-tools (PYTHON, default
-# python3); .ci/run installs both.
+# the running examples. Needs protoc and a Python with the packages of interop/requirements.txt
+# (PYTHON, default python3); .ci/run installs both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -13,24 +13,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build --quiet --example greeter --example dating
+cargo build --quiet --example greeter --example dating --example chat
 examples=target/debug/examples
 
 mkdir -p "$work/proto" "$work/gen"
 # Every file, imports included: hello.proto, date.proto, protoapi/types.proto.
-for name in greeter dating; do
+for name in greeter dating chat; do
     "$examples/$name" --proto-out "$work/proto" > /dev/null
 done
 # `--print-proto` prints the service's own file, the same text.
 cmp <("$examples/dating" --print-proto) "$work/proto/date.proto"
 
 # protoc accepts the files as they are.
-protoc --proto_path="$work/proto" --descriptor_set_out="$work/all.pb" hello.proto date.proto protoapi/types.proto
-echo "protoc accepted hello.proto, date.proto and protoapi/types.proto"
+protoc --proto_path="$work/proto" --descriptor_set_out="$work/all.pb" hello.proto date.proto chat.proto protoapi/types.proto
+echo "protoc accepted hello.proto, date.proto, chat.proto and protoapi/types.proto"
 
 # Python stubs from the same files.
 "$PYTHON" -m grpc_tools.protoc --proto_path="$work/proto" --python_out="$work/gen" \
-    --grpc_python_out="$work/gen" hello.proto date.proto protoapi/types.proto
+    --grpc_python_out="$work/gen" hello.proto date.proto chat.proto protoapi/types.proto
 
 # Starts an example on an ephemeral port and prints its URL once it accepts connections.
 start() {
@@ -55,6 +55,10 @@ greeter_addr=$(start greeter --dir "$work/uploads")
 dating_addr=$(start dating)
 
 PYTHONPATH="$work/gen" "$PYTHON" interop/python_client.py "$greeter_addr" "$dating_addr"
+
+# The chat room from Python: websockets (JSON and binary frames) and grpcio's bidi stream.
+chat_addr=$(start chat)
+PYTHONPATH="$work/gen" "$PYTHON" interop/chat_client.py "$chat_addr"
 
 # protoc also accepts the test suite's `.proto` with every supported field type.
 sed -n '/^const LAB_PROTO: &str = r#"/,/^"#;$/p' tests/integration/proto.rs | sed '1s/^.*r#"//; $d' > "$work/proto/lab.proto"
