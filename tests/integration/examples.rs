@@ -174,6 +174,47 @@ fn greeter_prints_its_proto() {
 }
 
 #[test]
+fn chat_prints_its_proto() {
+    let proto = print_proto("chat");
+    for line in [
+        "package chat;",
+        "service Chat {",
+        "  rpc Chat(stream ChatMessage) returns (stream ChatEvent);",
+        "message ChatEvent {",
+        "  Kind kind = 1;",
+        "  LEFT = 3;",
+    ] {
+        assert!(
+            proto.lines().any(|l| l == line),
+            "missing {line:?} in\n{proto}"
+        );
+    }
+    // The binary frames are in the files that `--proto-out` writes.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let status = Command::new(example("chat"))
+        .arg("--proto-out")
+        .arg(dir.path())
+        .status()
+        .expect("run example");
+    assert!(status.success());
+    let types = std::fs::read_to_string(dir.path().join("protoapi/types.proto")).expect("types");
+    for line in [
+        "message Frame {",
+        "  string id = 1;",
+        "  string method = 2;",
+        "  optional bytes data = 3;",
+        "  bool end = 4;",
+        "  protoapi.Error error = 5;",
+        "message Error {",
+    ] {
+        assert!(
+            types.lines().any(|l| l == line),
+            "missing {line:?} in\n{types}"
+        );
+    }
+}
+
+#[test]
 fn dating_prints_its_proto() {
     assert_eq!(
         print_proto("dating"),
