@@ -114,6 +114,8 @@ pub struct HttpConfig {
     pub websocket: crate::WebSocketConfig,
     /// The live counts the WebSocket endpoints update.
     pub stats: crate::Stats,
+    /// Cancelled when the server shuts down: WebSockets then close with 1001.
+    pub(crate) shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl Default for HttpConfig {
@@ -124,6 +126,7 @@ impl Default for HttpConfig {
             upload_dir: None,
             websocket: crate::WebSocketConfig::default(),
             stats: crate::Stats::default(),
+            shutdown: tokio_util::sync::CancellationToken::new(),
         }
     }
 }

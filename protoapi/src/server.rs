@@ -24,6 +24,7 @@ use crate::path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
 use crate::schema::{HttpRoute, ProtoFile, ServiceDescriptor};
 use crate::service::ProtoService;
 use crate::{Stats, WebSocketConfig};
+use tokio_util::sync::CancellationToken;
 
 /// The protoapi server: every added service over gRPC and HTTP on one port.
 ///
@@ -71,6 +72,7 @@ impl Server {
             upload_dir: None,
             websocket: WebSocketConfig::default(),
             stats: Stats::default(),
+            shutdown: CancellationToken::new(),
         }
     }
 }
@@ -85,6 +87,7 @@ pub struct ServerBuilder {
     upload_dir: Option<Arc<std::path::Path>>,
     websocket: WebSocketConfig,
     stats: Stats,
+    shutdown: CancellationToken,
 }
 
 /// The path generator: the default one (whose prefixes and suffixes the builder sets) or the
@@ -183,6 +186,7 @@ impl ServerBuilder {
             upload_dir: self.upload_dir.clone(),
             websocket: self.websocket.clone(),
             stats: self.stats.clone(),
+            shutdown: self.shutdown.clone(),
         }
     }
 
@@ -296,6 +300,7 @@ impl ServerBuilder {
         signal: impl Future<Output = ()> + Send,
     ) -> Result<(), Error> {
         let stats = self.stats.clone();
+        let shutdown = self.shutdown.clone();
         let app = self
             .into_router()?
             .fallback(not_found)
@@ -344,7 +349,13 @@ impl ServerBuilder {
         }
         drop(listener);
         tracing::info!("shutting down: waiting for open connections");
+        // WebSockets are no longer HTTP connections: they close themselves with 1001.
+        shutdown.cancel();
         graceful.shutdown().await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while stats.websockets() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         Ok(())
     }
 }

@@ -726,6 +726,7 @@ pub struct Socket {
     config: WebSocketConfig,
     stats: Stats,
     body_limit: usize,
+    shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl fmt::Debug for Socket {
@@ -755,6 +756,7 @@ impl Socket {
             config: config.websocket.clone(),
             stats: config.stats.clone(),
             body_limit: config.limits.body_limit(),
+            shutdown: config.shutdown.clone(),
         })
     }
 
@@ -900,6 +902,10 @@ struct Call {
     input: Option<mpsc::Sender<Payload>>,
     encoding: Encoding,
     method: &'static str,
+    /// A stream in either direction: it may need more frames, or never end by itself.
+    streaming: bool,
+    /// Set by the call's task before its last frame.
+    finished: Arc<std::sync::atomic::AtomicBool>,
     task: tokio::task::Id,
     abort: tokio::task::AbortHandle,
 }
@@ -967,12 +973,15 @@ impl Connection {
                     if !sent {
                         break Stop::Gone;
                     }
+                    // Waiting for a method to take a request is not the client's silence.
+                    last_seen = Instant::now();
                 }
                 Some(done) = state.tasks.join_next_with_id(), if !state.tasks.is_empty() => {
                     if !state.finished(done).await {
                         break Stop::Gone;
                     }
                 }
+                () = self.socket.shutdown.cancelled() => break Stop::Close(1001, "server shutting down"),
                 _ = ticks.tick() => {
                     let silent = last_seen.elapsed();
                     if silent >= config.idle_timeout {
@@ -1006,6 +1015,10 @@ impl Connection {
     /// Handles one frame; false when the connection is gone.
     async fn handle(&self, state: &mut State, frame: Incoming) -> bool {
         let key = frame.id.clone();
+        // A call that sent its last frame is over, even if its task has not been reaped yet.
+        state
+            .calls
+            .retain(|_, call| !call.finished.load(Ordering::Acquire));
         if let Some(call) = state.calls.get_mut(&key) {
             if frame.encoding != call.encoding
                 || frame.method.as_deref().is_some_and(|m| m != call.method)
@@ -1101,8 +1114,27 @@ impl Connection {
                 ))
                 .await;
         }
-        let Ok(permit) = state.permits.clone().acquire_owned().await else {
-            return false;
+        // Waiting for a permit is safe while every call in progress is unary: each ends without
+        // another frame. A stream might need frames the wait would hold back, or never end.
+        let permit = match state.permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) if state.calls.values().any(|call| call.streaming) => {
+                let status = Status::resource_exhausted(format!(
+                    "too many calls in progress on this connection (at most {})",
+                    self.socket.config.max_in_flight
+                ));
+                return state
+                    .send(frame_message(
+                        frame.encoding,
+                        key.as_ref(),
+                        Answer::Error(status),
+                    ))
+                    .await;
+            }
+            Err(_) => match state.permits.clone().acquire_owned().await {
+                Ok(permit) => permit,
+                Err(_) => return false,
+            },
         };
         let (input, rest) = if method.client_streaming {
             let (sender, receiver) = mpsc::channel(INBOX);
@@ -1126,10 +1158,22 @@ impl Connection {
         let encoding = frame.encoding;
         let server_streaming = method.server_streaming;
         let id = key.clone();
+        let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = Done {
+            permit: Some(permit),
+            finished: finished.clone(),
+        };
         let abort = state.tasks.spawn(async move {
-            let _permit = permit;
             let _live = live;
-            answer(answers, outbox, encoding, id.as_ref(), server_streaming).await;
+            answer(
+                answers,
+                outbox,
+                encoding,
+                id.as_ref(),
+                server_streaming,
+                done,
+            )
+            .await;
             id
         });
         state.calls.insert(
@@ -1138,6 +1182,8 @@ impl Connection {
                 input,
                 encoding,
                 method: method.name,
+                streaming: method.client_streaming || method.server_streaming,
+                finished,
                 task: abort.id(),
                 abort,
             },
@@ -1147,27 +1193,51 @@ impl Connection {
 }
 
 /// Sends a call's answers: each message, then the end of a stream, or the error.
+///
+/// Before the last frame goes out, the call is marked finished and gives back its permit, so
+/// that a client which answers that frame with a new call (perhaps reusing the id) finds room.
 async fn answer(
     mut answers: Answers,
     outbox: mpsc::Sender<Message>,
     encoding: Encoding,
     id: Option<&Id>,
     server_streaming: bool,
+    mut done: Done,
 ) {
     while let Some(item) = answers.next().await {
         let (message, last) = match item {
-            Ok(payload) => (frame_message(encoding, id, Answer::Data(payload)), false),
+            Ok(payload) => (
+                frame_message(encoding, id, Answer::Data(payload)),
+                !server_streaming,
+            ),
             Err(status) => {
                 tracing::debug!(code = ?status.code(), message = status.message(), "socket call failed");
                 (frame_message(encoding, id, Answer::Error(status)), true)
             }
         };
+        if last {
+            done.finish();
+        }
         if outbox.send(message).await.is_err() || last {
             return;
         }
     }
+    done.finish();
     if server_streaming {
         let _ = outbox.send(frame_message(encoding, id, Answer::End)).await;
+    }
+}
+
+/// What a call gives back when it is done: its permit, and the mark that it finished.
+struct Done {
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    finished: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Done {
+    fn finish(&mut self) {
+        self.finished.store(true, Ordering::Release);
+        self.permit = None;
     }
 }
 

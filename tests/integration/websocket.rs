@@ -95,6 +95,14 @@ async fn a_unary_call_in_json() {
     );
     send_text(&mut ws, r#"{"data": {"n": 2}}"#).await;
     assert_eq!(next_text(&mut ws).await, r#"{"data":{"n":4,"tag":"ws"}}"#);
+    // An id is free again as soon as its answer arrives.
+    for n in 1..=200 {
+        send_json(&mut ws, json!({"id": 1, "data": {"n": n}})).await;
+        assert_eq!(
+            next_json(&mut ws).await,
+            json!({"id": 1, "data": {"n": n * 2, "tag": "ws"}})
+        );
+    }
 }
 
 #[tokio::test]
@@ -562,4 +570,61 @@ async fn origins_are_checked() {
     tokio_tungstenite::connect_async(request)
         .await
         .expect("an allowed origin");
+}
+
+#[tokio::test]
+async fn shutdown_closes_websockets_with_1001() {
+    let (server, _) = lab().await;
+    let mut ws = connect(&server, "/lab/forever").await;
+    send_json(&mut ws, json!({"id": 1, "data": {}})).await;
+    assert_eq!(next_text(&mut ws).await, r#"{"id":1,"data":{}}"#);
+    let shutdown = tokio::spawn(server.shutdown());
+    let close = loop {
+        match next(&mut ws).await {
+            Message::Close(close) => break close.expect("a close frame with a code"),
+            Message::Text(_) => continue,
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert_eq!(close.code, CloseCode::Away);
+    assert_eq!(close.reason.as_str(), "server shutting down");
+    shutdown.await.expect("join").expect("shutdown");
+}
+
+#[tokio::test]
+async fn streams_in_progress_bound_the_calls_of_a_connection() {
+    let config = WebSocketConfig::default().max_in_flight(2);
+    let (server, _) = lab_with(Server::builder().websocket(config)).await;
+    let mut ws = connect(&server, "/lab/socket").await;
+    for id in [1, 2] {
+        send_json(
+            &mut ws,
+            json!({"id": id, "method": "Sum", "data": {"n": id}}),
+        )
+        .await;
+    }
+    // Both permits are held by open client streams: a third call is refused, not queued
+    // behind frames that the streams may be waiting for.
+    send_json(
+        &mut ws,
+        json!({"id": 3, "method": "Echo", "data": {"n": 1}}),
+    )
+    .await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":3,"error":{"code":"resource_exhausted","message":"too many calls in progress on this connection (at most 2)"}}"#
+    );
+    send_json(&mut ws, json!({"id": 1, "end": true})).await;
+    assert_eq!(next_text(&mut ws).await, r#"{"id":1,"data":{"n":1}}"#);
+    send_json(
+        &mut ws,
+        json!({"id": 3, "method": "Echo", "data": {"n": 1}}),
+    )
+    .await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":3,"data":{"n":2,"tag":"ws"}}"#
+    );
+    send_json(&mut ws, json!({"id": 2, "data": {"n": 40}, "end": true})).await;
+    assert_eq!(next_text(&mut ws).await, r#"{"id":2,"data":{"n":42}}"#);
 }
