@@ -953,20 +953,16 @@ impl Connection {
                         Some(Ok(message)) => message,
                         Some(Err(error)) => break read_error(error),
                     };
-                    let incoming = match message {
-                        Message::Text(text) => parse_text(text.as_str()),
-                        Message::Binary(bytes) => parse_binary(bytes),
+                    let (encoding, incoming) = match message {
+                        Message::Text(text) => (Encoding::Json, parse_text(text.as_str())),
+                        Message::Binary(bytes) => (Encoding::Proto, parse_binary(bytes)),
                         Message::Close(_) => break Stop::Gone,
                         Message::Ping(_) | Message::Pong(_) => continue,
                     };
                     let sent = match incoming {
                         Ok(frame) => self.handle(&mut state, frame).await,
+                        // A frame that could not be read is answered without id.
                         Err(status) => {
-                            let encoding = if status.message().contains("protoapi.Frame") {
-                                Encoding::Proto
-                            } else {
-                                Encoding::Json
-                            };
                             state.send(frame_message(encoding, None, Answer::Error(status))).await
                         }
                     };
