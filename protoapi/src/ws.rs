@@ -904,6 +904,8 @@ struct Call {
     method: &'static str,
     /// A stream in either direction: it may need more frames, or never end by itself.
     streaming: bool,
+    /// The largest request message.
+    limit: usize,
     /// Set by the call's task before its last frame.
     finished: Arc<std::sync::atomic::AtomicBool>,
     task: tokio::task::Id,
@@ -1019,11 +1021,7 @@ impl Connection {
             if frame.encoding != call.encoding
                 || frame.method.as_deref().is_some_and(|m| m != call.method)
             {
-                let status = Status::already_exists(format!(
-                    "call {} is in progress",
-                    key.as_ref()
-                        .map_or_else(|| "without id".to_owned(), Id::to_string)
-                ));
+                let status = in_progress(key.as_ref());
                 return state
                     .send(frame_message(
                         frame.encoding,
@@ -1034,6 +1032,21 @@ impl Connection {
             }
             match &call.input {
                 Some(input) => {
+                    if let Some(payload) = &frame.message
+                        && payload.len() > call.limit
+                    {
+                        // The request is lost, so the call fails.
+                        let status = too_large(call.limit);
+                        call.abort.abort();
+                        state.calls.remove(&key);
+                        return state
+                            .send(frame_message(
+                                frame.encoding,
+                                key.as_ref(),
+                                Answer::Error(status),
+                            ))
+                            .await;
+                    }
                     if let Some(payload) = frame.message {
                         // The method may have stopped reading: then the message is dropped.
                         let _ = input.send(payload).await;
@@ -1059,11 +1072,7 @@ impl Connection {
                         .await;
                 }
                 None => {
-                    let status = Status::already_exists(format!(
-                        "call {} is in progress",
-                        key.as_ref()
-                            .map_or_else(|| "without id".to_owned(), Id::to_string)
-                    ));
+                    let status = in_progress(key.as_ref());
                     return state
                         .send(frame_message(
                             frame.encoding,
@@ -1099,9 +1108,7 @@ impl Connection {
         if let Some(payload) = &frame.message
             && payload.len() > limit
         {
-            let status = Status::resource_exhausted(format!(
-                "the message is larger than the limit of {limit} bytes"
-            ));
+            let status = too_large(limit);
             return state
                 .send(frame_message(
                     frame.encoding,
@@ -1180,12 +1187,26 @@ impl Connection {
                 method: method.name,
                 streaming: method.client_streaming || method.server_streaming,
                 finished,
+                limit,
                 task: abort.id(),
                 abort,
             },
         );
         true
     }
+}
+
+fn in_progress(id: Option<&Id>) -> Status {
+    Status::already_exists(format!(
+        "call {} is in progress",
+        id.map_or_else(|| "without id".to_owned(), Id::to_string)
+    ))
+}
+
+fn too_large(limit: usize) -> Status {
+    Status::resource_exhausted(format!(
+        "the message is larger than the limit of {limit} bytes"
+    ))
 }
 
 /// Sends a call's answers: each message, then the end of a stream, or the error.

@@ -26,8 +26,8 @@ pub trait Streams {
     #[protoapi(wbsk = "/lab/sum")]
     async fn sum(&self, nums: Streaming<Num>) -> Result<Num, Status>;
 
-    /// Each `n` doubled, as it comes.
-    #[protoapi(wbsk = "/lab/doubles")]
+    /// Each `n` doubled, as it comes; requests of at most 1 KiB.
+    #[protoapi(wbsk = "/lab/doubles", limit = "1KiB")]
     async fn doubles(&self, nums: Streaming<Num>) -> Result<Streaming<Num>, Status>;
 
     /// Never ends; counts its live streams and the items it made. With `tag = "fast"`, makes

@@ -451,6 +451,41 @@ async fn an_oversized_message_closes_with_1009() {
 }
 
 #[tokio::test]
+async fn a_message_over_its_method_limit_fails_the_call() {
+    let (server, _) = lab().await;
+    let mut ws = connect(&server, "/lab/socket").await;
+    let big = "x".repeat(2000);
+    send_json(
+        &mut ws,
+        json!({"id": 1, "method": "Doubles", "data": {"tag": big}}),
+    )
+    .await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":1,"error":{"code":"resource_exhausted","message":"the message is larger than the limit of 1024 bytes"}}"#
+    );
+    send_json(
+        &mut ws,
+        json!({"id": 2, "method": "Doubles", "data": {"n": 1}}),
+    )
+    .await;
+    assert_eq!(next_text(&mut ws).await, r#"{"id":2,"data":{"n":2}}"#);
+    send_json(&mut ws, json!({"id": 2, "data": {"tag": big}})).await;
+    assert_eq!(
+        next_text(&mut ws).await,
+        r#"{"id":2,"error":{"code":"resource_exhausted","message":"the message is larger than the limit of 1024 bytes"}}"#
+    );
+    // The call is over: the id starts a new one.
+    send_json(
+        &mut ws,
+        json!({"id": 2, "method": "Echo", "data": {"tag": big}}),
+    )
+    .await;
+    let answer = next_json(&mut ws).await;
+    assert_eq!(answer["data"]["tag"], json!(format!("{big}/ws")));
+}
+
+#[tokio::test]
 async fn a_vanished_client_leaves_nothing_behind() {
     let builder = Server::builder();
     let stats = builder.stats();
