@@ -17,7 +17,7 @@ use tower::ServiceExt as _;
 use tower_http::trace::TraceLayer;
 
 use crate::__private::grpc::BoxGrpcService;
-use crate::__private::rest::{is_grpc, not_found};
+use crate::__private::rest::{Routes, is_grpc, not_found};
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
@@ -262,16 +262,23 @@ impl ServerBuilder {
             .map(|s| s.descriptor_with(&config))
             .collect();
         check_conflicts(&descriptors)?;
-        let mut router = Router::new();
+        // One set of routes for every service, so that two services may serve one path with
+        // different verbs (or a GET and a WebSocket) and share its 405.
+        let mut routes = Routes::new();
+        let mut grpc = Vec::new();
         for (service, descriptor) in self.services.iter().zip(&descriptors) {
             if self.http && descriptor.http {
-                router = router.merge(service.http_router(&config));
+                service.http_routes(&config, &mut routes);
             }
             if self.grpc && descriptor.grpc {
-                let gate = GrpcGate(service.grpc_service(self.limits));
-                router =
-                    router.route_service(&format!("/{}/{{*method}}", descriptor.full_name()), gate);
+                grpc.push((service, descriptor));
             }
+        }
+        let mut router = routes.into_router();
+        for (service, descriptor) in grpc {
+            let gate = GrpcGate(service.grpc_service(self.limits));
+            router =
+                router.route_service(&format!("/{}/{{*method}}", descriptor.full_name()), gate);
         }
         Ok(router)
     }
@@ -372,23 +379,22 @@ fn check_conflicts(descriptors: &[ServiceDescriptor]) -> Result<(), Error> {
                 "gRPC service {name} is added twice"
             )));
         }
+        // A WebSocket shares its path with any route but another WebSocket's: it claims the
+        // pseudo-verb `WEBSOCKET`.
         let socket = descriptor.socket.map(|path| {
             (
                 format!("{name} (socket)"),
                 vec![HttpRoute {
-                    method: "GET",
+                    method: "WEBSOCKET",
                     path: path.to_owned(),
                 }],
             )
         });
         let methods = descriptor.methods.iter().map(|method| {
-            // A WebSocket endpoint answers GET, unless the method has that GET already.
             let mut routes = method.http.clone();
-            if let Some(path) = &method.websocket
-                && !routes.iter().any(|r| r.method == "GET" && r.path == *path)
-            {
+            if let Some(path) = &method.websocket {
                 routes.push(HttpRoute {
-                    method: "GET",
+                    method: "WEBSOCKET",
                     path: path.clone(),
                 });
             }

@@ -1,6 +1,7 @@
 //! [`ProtoService`]: what `#[protoapi::service]` generates for the server to serve.
 
 use crate::__private::grpc::BoxGrpcService;
+use crate::__private::rest::Routes;
 use crate::limits::Limits;
 use crate::path::HttpConfig;
 use crate::schema::ServiceDescriptor;
@@ -21,7 +22,8 @@ pub trait ProtoService: Send + Sync + 'static {
     #[doc(hidden)]
     fn grpc_service(&self, limits: Limits) -> BoxGrpcService;
 
-    /// The HTTP routes under the given limits and paths.
+    /// Adds the HTTP routes (and WebSocket endpoints) under the given limits and paths to
+    /// `routes`, which may hold other services' routes: services may share a path.
     #[doc(hidden)]
-    fn http_router(&self, config: &HttpConfig) -> axum::Router;
+    fn http_routes(&self, config: &HttpConfig, routes: &mut Routes);
 }

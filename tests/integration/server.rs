@@ -161,3 +161,106 @@ async fn two_services_claiming_one_route_are_refused() {
         "conflicting routes: POST /custom/greet is claimed by test.v1.Lab/Greet and other.Clash/Greet"
     );
 }
+
+mod shared_path {
+    use protoapi::Status;
+
+    #[protoapi::message]
+    pub struct Note {
+        pub text: String,
+    }
+
+    #[protoapi::service(package = "shared.reader")]
+    pub trait Reader {
+        #[protoapi(get = "/shared/note")]
+        async fn read(&self, req: Note) -> Result<Note, Status>;
+    }
+
+    #[protoapi::service(package = "shared.writer")]
+    pub trait Writer {
+        #[protoapi(post = "/shared/note", wbsk = "/shared/note")]
+        async fn write(&self, req: Note) -> Result<Note, Status>;
+    }
+
+    /// A second WebSocket at the writer's path.
+    #[protoapi::service(package = "shared.talker", socket = "/shared/note")]
+    pub trait Talker {
+        async fn talk(&self, req: Note) -> Result<Note, Status>;
+    }
+
+    impl Talker for Both {
+        async fn talk(&self, req: Note) -> Result<Note, Status> {
+            Ok(req)
+        }
+    }
+
+    pub struct Both;
+
+    impl Reader for Both {
+        async fn read(&self, req: Note) -> Result<Note, Status> {
+            Ok(Note {
+                text: format!("read {}", req.text),
+            })
+        }
+    }
+
+    impl Writer for Both {
+        async fn write(&self, req: Note) -> Result<Note, Status> {
+            Ok(Note {
+                text: format!("wrote {}", req.text),
+            })
+        }
+    }
+}
+
+#[tokio::test]
+async fn two_services_share_a_path() {
+    use shared_path::{Both, ReaderServer, WriterServer};
+    let server = TestServer::start(
+        protoapi::Server::builder()
+            .add(ReaderServer::new(Both))
+            .add(WriterServer::new(Both)),
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let answer = send(http.get(server.url("/shared/note?text=a"))).await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (200, r#"{"text":"read a"}"#)
+    );
+    let answer = send(
+        http.post(server.url("/shared/note"))
+            .header("content-type", "application/json")
+            .body(r#"{"text":"b"}"#),
+    )
+    .await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (200, r#"{"text":"wrote b"}"#)
+    );
+    let answer = send(http.delete(server.url("/shared/note"))).await;
+    assert_eq!(answer.status, 405);
+    assert_eq!(
+        answer
+            .headers
+            .get("allow")
+            .map(|v| v.to_str().expect("ascii")),
+        Some("GET, HEAD, POST")
+    );
+    let error = protoapi::Server::builder()
+        .add(WriterServer::new(Both))
+        .add(shared_path::TalkerServer::new(Both))
+        .into_router()
+        .expect_err("two WebSockets at one path");
+    assert_eq!(
+        error.to_string(),
+        "conflicting routes: WEBSOCKET /shared/note is claimed by shared.writer.Writer/Write and shared.talker.Talker (socket)"
+    );
+    // The GET of one service and the WebSocket of the other.
+    let mut ws = crate::websocket::connect(&server, "/shared/note").await;
+    crate::websocket::send_text(&mut ws, r#"{"data": {"text": "c"}}"#).await;
+    assert_eq!(
+        crate::websocket::next_text(&mut ws).await,
+        r#"{"data":{"text":"wrote c"}}"#
+    );
+}

@@ -99,11 +99,11 @@ impl Service {
         quote! {
             impl<T: #trait_ident> #server<T> {
                 #[doc(hidden)]
-                fn __protoapi_http_router(&self, config: &#private::HttpConfig) -> #private::axum::Router {
+                fn __protoapi_http_routes(&self, config: &#private::HttpConfig, routes: &mut #private::rest::Routes) {
+                    // A service of client streams without `wbsk` has no route at all.
+                    let _ = (config, &routes);
                     #(#checks)*
-                    let mut routes = #private::rest::Routes::new();
                     #(#routes)*
-                    routes.into_router()
                 }
             }
         }

@@ -226,8 +226,8 @@ impl Service {
                     #private::grpc::boxed(::core::clone::Clone::clone(self).with_limits(limits))
                 }
 
-                fn http_router(&self, config: &#private::HttpConfig) -> #private::axum::Router {
-                    self.__protoapi_http_router(config)
+                fn http_routes(&self, config: &#private::HttpConfig, routes: &mut #private::rest::Routes) {
+                    self.__protoapi_http_routes(config, routes)
                 }
             }
         }
