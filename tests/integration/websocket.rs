@@ -68,6 +68,18 @@ async fn next_frame(ws: &mut Ws) -> Frame {
     }
 }
 
+/// Sends a binary frame calling with `Num { n, tag }`.
+async fn send_proto(ws: &mut Ws, id: &str, n: i32, tag: &str) {
+    let request = Frame {
+        id: id.into(),
+        data: Some(Num { n, tag: tag.into() }.encode_to_vec().into()),
+        ..Frame::default()
+    };
+    ws.send(Message::binary(request.encode_to_vec()))
+        .await
+        .expect("send");
+}
+
 async fn lab() -> (TestServer, Lab) {
     lab_with(Server::builder()).await
 }
@@ -109,21 +121,7 @@ async fn a_unary_call_in_json() {
 async fn a_unary_call_in_protobuf() {
     let (server, _) = lab().await;
     let mut ws = connect(&server, "/lab/echo").await;
-    let request = Frame {
-        id: "p1".into(),
-        data: Some(
-            Num {
-                n: 5,
-                tag: "bin".into(),
-            }
-            .encode_to_vec()
-            .into(),
-        ),
-        ..Frame::default()
-    };
-    ws.send(Message::binary(request.encode_to_vec()))
-        .await
-        .expect("send");
+    send_proto(&mut ws, "p1", 5, "bin").await;
     let answer = next_frame(&mut ws).await;
     assert_eq!(answer.id, "p1");
     assert!(!answer.end);
@@ -137,21 +135,7 @@ async fn a_unary_call_in_protobuf() {
         }
     );
     // An error in protobuf.
-    let request = Frame {
-        id: "p2".into(),
-        data: Some(
-            Num {
-                n: -1,
-                tag: String::new(),
-            }
-            .encode_to_vec()
-            .into(),
-        ),
-        ..Frame::default()
-    };
-    ws.send(Message::binary(request.encode_to_vec()))
-        .await
-        .expect("send");
+    send_proto(&mut ws, "p2", -1, "").await;
     let answer = next_frame(&mut ws).await;
     assert_eq!(
         answer,
