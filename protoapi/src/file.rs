@@ -15,7 +15,8 @@ use crate::codec::json::decode_base64;
 use crate::codec::text::{NamedText, TextError, TextMessage};
 use crate::codec::wire::{self, NamedType, Singular, Str};
 use crate::schema::{
-    FieldDescriptor, FieldType, Label, MessageDescriptor, NamedSchema, Registry, ScalarType,
+    Constraints, FieldDescriptor, FieldType, Label, MessageDescriptor, NamedSchema, Registry,
+    ScalarType,
 };
 
 /// A file: from a multipart upload (the part of a `#[file]` field), or from a gRPC or JSON
@@ -486,9 +487,11 @@ impl NamedSchema for File {
                 label: Label::Singular,
                 ty: FieldType::Scalar(scalar),
                 doc,
+                constraints: Constraints::default(),
             };
             registry.add_message(MessageDescriptor {
                 name: NAME,
+                form: false,
                 doc: "A file: its name as the client gave it, its content type and its content.",
                 fields: vec![
                     field("name", "name", NAME_TAG, ScalarType::String, ""),

@@ -73,6 +73,8 @@ impl Server {
             websocket: WebSocketConfig::default(),
             stats: Stats::default(),
             shutdown: CancellationToken::new(),
+            extra: None,
+            layers: Vec::new(),
         }
     }
 }
@@ -88,6 +90,8 @@ pub struct ServerBuilder {
     websocket: WebSocketConfig,
     stats: Stats,
     shutdown: CancellationToken,
+    extra: Option<Router>,
+    layers: Vec<Box<dyn FnOnce(Router) -> Router + Send>>,
 }
 
 /// The path generator: the default one (whose prefixes and suffixes the builder sets) or the
@@ -126,7 +130,8 @@ impl std::fmt::Debug for ServerBuilder {
             .field("grpc", &self.grpc)
             .field("http", &self.http)
             .field("limits", &self.limits)
-            .finish()
+            .field("layers", &self.layers.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -150,6 +155,42 @@ impl ServerBuilder {
     /// Serves the HTTP routes (default `true`). When `false`, HTTP requests get the JSON 404.
     pub fn open_http(mut self, open: bool) -> Self {
         self.http = open;
+        self
+    }
+
+    /// Serves an axum [`Router`] of the application's own beside the API: a page, static
+    /// files, a route the trait does not describe. Its routes go through the server's layers
+    /// too. Call it more than once to merge several routers.
+    ///
+    /// # Panics
+    ///
+    /// [`Self::into_router`] and the `serve` methods panic, as [`Router::merge`] does, when one
+    /// of its routes has the verb and path of an API route.
+    pub fn merge(mut self, router: Router) -> Self {
+        self.extra = Some(match self.extra.take() {
+            Some(extra) => extra.merge(router),
+            None => router,
+        });
+        self
+    }
+
+    /// Wraps every request, gRPC, HTTP and WebSocket handshake alike, in a tower layer:
+    /// authentication, rate limits, CORS, timeouts. The layer sees the HTTP request before the
+    /// server decides its transport, and what it puts into the request extensions reaches the
+    /// method through [`crate::Context::extensions`] (for a WebSocket, every call on it).
+    ///
+    /// The layer added last runs first, as with [`Router::layer`]. Requests that match no route
+    /// (the JSON 404) do not go through the layers.
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: tower::Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
+        L::Service: tower::Service<Request> + Clone + Send + Sync + 'static,
+        <L::Service as tower::Service<Request>>::Response: axum::response::IntoResponse + 'static,
+        <L::Service as tower::Service<Request>>::Error: Into<Infallible> + 'static,
+        <L::Service as tower::Service<Request>>::Future: Send + 'static,
+    {
+        self.layers
+            .push(Box::new(move |router: Router| router.layer(layer)));
         self
     }
 
@@ -247,8 +288,9 @@ impl ServerBuilder {
     /// The whole API as an axum [`Router`], to mount in an application's own router and wrap
     /// in its own layers.
     ///
-    /// The router has the HTTP routes of every service and a route per gRPC service
-    /// (`/<package>.<Service>/{method}`), and no fallback, so that it can be merged into a
+    /// The router has the HTTP routes of every service, a route per gRPC service
+    /// (`/<package>.<Service>/{method}`) and the routes given to [`Self::merge`], wrapped in
+    /// the layers given to [`Self::layer`], and no fallback, so that it can be merged into a
     /// router that has one. It does not log requests: add `tower_http::trace::TraceLayer` (or
     /// any layer) yourself. The peer address in [`crate::Context`] comes from axum's
     /// `ConnectInfo<SocketAddr>`, which `into_make_service_with_connect_info` provides.
@@ -279,6 +321,12 @@ impl ServerBuilder {
             let gate = GrpcGate(service.grpc_service(self.limits));
             router =
                 router.route_service(&format!("/{}/{{*method}}", descriptor.full_name()), gate);
+        }
+        if let Some(extra) = self.extra {
+            router = router.merge(extra);
+        }
+        for layer in self.layers {
+            router = layer(router);
         }
         Ok(router)
     }

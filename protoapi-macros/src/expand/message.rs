@@ -218,10 +218,11 @@ impl Message {
                                     label,
                                     ty,
                                     doc: #field_docs,
+                                    constraints: ::core::default::Default::default(),
                                 }
                             }),*
                         ];
-                        registry.add_message(#private::MessageDescriptor { name: #proto_name, doc: #doc, fields });
+                        registry.add_message(#private::MessageDescriptor { name: #proto_name, doc: #doc, form: #form, fields });
                     }
                     #private::FieldType::Message(#proto_name)
                 }

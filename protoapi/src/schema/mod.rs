@@ -94,8 +94,34 @@ pub enum Label {
     Repeated,
 }
 
+/// The validation rules of a field (`#[validate(...)]`), as the OpenAPI document states them.
+///
+/// `min`/`max` bound numbers, `min_len`/`max_len` the characters of strings (and the bytes of
+/// `bytes`), `min_items`/`max_items` the entries of repeated fields and maps; `pattern` is a
+/// regular expression (the `regex` crate's syntax) a string must match somewhere; `required`
+/// means an `Option` field must be present. A custom function has no schema and is not listed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Constraints {
+    /// The smallest number allowed.
+    pub min: Option<f64>,
+    /// The largest number allowed.
+    pub max: Option<f64>,
+    /// The fewest characters (or bytes) allowed.
+    pub min_len: Option<u64>,
+    /// The most characters (or bytes) allowed.
+    pub max_len: Option<u64>,
+    /// The fewest entries allowed.
+    pub min_items: Option<u64>,
+    /// The most entries allowed.
+    pub max_items: Option<u64>,
+    /// A regular expression the value must match.
+    pub pattern: Option<&'static str>,
+    /// Whether an optional field must be present.
+    pub required: bool,
+}
+
 /// One field of a message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FieldDescriptor {
     /// The proto name (the Rust field name unless renamed).
     pub name: &'static str,
@@ -109,15 +135,19 @@ pub struct FieldDescriptor {
     pub ty: FieldType,
     /// The doc comment.
     pub doc: &'static str,
+    /// The validation rules.
+    pub constraints: Constraints,
 }
 
 /// A message.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MessageDescriptor {
     /// The message name.
     pub name: &'static str,
     /// The doc comment.
     pub doc: &'static str,
+    /// Whether its HTTP body is a form (`#[form]`): urlencoded, or multipart when it has files.
+    pub form: bool,
     /// Fields in declaration order.
     pub fields: Vec<FieldDescriptor>,
 }
@@ -177,7 +207,7 @@ pub struct MethodDescriptor {
 }
 
 /// A service, with every message and enum it uses.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ServiceDescriptor {
     /// The proto package; empty for none.
     pub package: &'static str,
