@@ -9,12 +9,14 @@ use http::{Extensions, HeaderMap};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Transport {
-    /// gRPC over HTTP/2.
+    /// gRPC over HTTP/2, or gRPC-Web.
     Grpc,
     /// Plain HTTP (JSON) over HTTP/1.1 or HTTP/2.
     Http,
     /// A WebSocket: one of the frames of a connection.
     WebSocket,
+    /// The Connect protocol, at the gRPC paths.
+    Connect,
 }
 
 /// The request around a call: headers, extensions set by tower layers, the peer and the

@@ -516,6 +516,11 @@ impl Rejection {
         }
     }
 
+    /// The error message.
+    pub(crate) fn message(&self) -> &str {
+        &self.message
+    }
+
     fn from_status(status: Status) -> Self {
         Rejection::new(
             http_status(status.code()),
@@ -553,7 +558,11 @@ fn check_json_content_type(headers: &HeaderMap) -> Result<(), Rejection> {
 }
 
 /// Reads a whole body of at most `limit` bytes; past it, 413 with the JSON error body.
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Rejection> {
+pub(crate) async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Bytes, Rejection> {
     let too_large = || {
         Rejection::new(
             StatusCode::PAYLOAD_TOO_LARGE,

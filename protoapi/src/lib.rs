@@ -47,6 +47,7 @@
 #![warn(missing_docs)]
 
 mod codec;
+mod connect;
 mod context;
 mod download;
 mod error;
@@ -90,3 +91,5 @@ pub use streaming::Streaming;
 pub use bytes::Bytes;
 pub use tonic::transport::Channel;
 pub use tonic::{IntoRequest, Request, Response};
+pub use tonic_health::ServingStatus;
+pub use tonic_health::server::HealthReporter;

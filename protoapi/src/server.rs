@@ -16,15 +16,20 @@ use tokio::net::{TcpListener, ToSocketAddrs};
 use tower::ServiceExt as _;
 use tower_http::trace::TraceLayer;
 
-use crate::__private::grpc::BoxGrpcService;
-use crate::__private::rest::{Routes, is_grpc, not_found};
+use crate::__private::grpc::{self, BoxGrpcService};
+use crate::__private::rest::{Routes, not_found};
+use crate::connect::{ConnectService, Protocol};
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
 use crate::schema::{HttpRoute, ProtoFile, ServiceDescriptor};
 use crate::service::ProtoService;
 use crate::{Stats, WebSocketConfig};
+use futures_util::FutureExt as _;
 use tokio_util::sync::CancellationToken;
+use tonic_health::ServingStatus;
+use tonic_health::pb::health_server::HealthServer;
+use tonic_health::server::{HealthReporter, HealthService};
 
 /// The protoapi server: every added service over gRPC and HTTP on one port.
 ///
@@ -75,6 +80,10 @@ impl Server {
             shutdown: CancellationToken::new(),
             extra: None,
             layers: Vec::new(),
+            reflection: true,
+            health: Some(HealthReporter::new()),
+            grpc_web: true,
+            connect: true,
         }
     }
 }
@@ -92,6 +101,10 @@ pub struct ServerBuilder {
     shutdown: CancellationToken,
     extra: Option<Router>,
     layers: Vec<Box<dyn FnOnce(Router) -> Router + Send>>,
+    reflection: bool,
+    health: Option<HealthReporter>,
+    grpc_web: bool,
+    connect: bool,
 }
 
 /// The path generator: the default one (whose prefixes and suffixes the builder sets) or the
@@ -192,6 +205,73 @@ impl ServerBuilder {
         self.layers
             .push(Box::new(move |router: Router| router.layer(layer)));
         self
+    }
+
+    /// Serves gRPC server reflection, v1 and v1alpha (default `true`), from the descriptors of
+    /// the services' `.proto` files ([`Self::file_descriptor_set`]), so that `grpcurl` and
+    /// `buf curl --reflect` list and call the services without a schema.
+    pub fn reflection(mut self, on: bool) -> Self {
+        self.reflection = on;
+        self
+    }
+
+    /// Serves the gRPC health service `grpc.health.v1.Health` (default `true`): the server
+    /// (`""`) and every added gRPC service are `SERVING` until shutdown begins, then
+    /// `NOT_SERVING`. [`Self::health_reporter`] changes a status.
+    pub fn health(mut self, on: bool) -> Self {
+        self.health = if on {
+            self.health.or_else(|| Some(HealthReporter::new()))
+        } else {
+            None
+        };
+        self
+    }
+
+    /// The handle that sets the statuses the health service answers, when it is on.
+    pub fn health_reporter(&self) -> Option<HealthReporter> {
+        self.health.clone()
+    }
+
+    /// Answers gRPC-Web (`application/grpc-web`, `application/grpc-web-text`, through
+    /// `tonic-web`) at the gRPC paths (default `true`).
+    pub fn grpc_web(mut self, on: bool) -> Self {
+        self.grpc_web = on;
+        self
+    }
+
+    /// Answers the Connect protocol at the gRPC paths for unary and server-streaming methods
+    /// (default `true`): `POST` with `application/json` or `application/proto`, `GET` for
+    /// methods with a `GET` route, and `application/connect+json|proto` streams.
+    pub fn connect(mut self, on: bool) -> Self {
+        self.connect = on;
+        self
+    }
+
+    /// The descriptors of [`Self::proto_files`] as a `FileDescriptorSet`, protoapi's own file
+    /// first: what `protoc --descriptor_set_out` makes of them, and what reflection serves.
+    pub fn file_descriptor_set(&self) -> prost_types::FileDescriptorSet {
+        let mut files: Vec<prost_types::FileDescriptorProto> = Vec::new();
+        for descriptor in self
+            .services
+            .iter()
+            .map(|s| s.descriptor())
+            .filter(|d| d.grpc)
+        {
+            for mut file in descriptor.file_descriptors() {
+                match files.iter().find(|f| f.name == file.name) {
+                    Some(existing) if *existing != file => {
+                        // As in `proto_files`: two services of one package.
+                        file.name = Some(format!("{}.proto", descriptor.name.to_lowercase()));
+                        files.push(file);
+                    }
+                    Some(_) => {}
+                    None => files.push(file),
+                }
+            }
+        }
+        // Dependencies before the files that import them.
+        files.sort_by_key(|f| f.package.as_deref() != Some("protoapi"));
+        prost_types::FileDescriptorSet { file: files }
     }
 
     /// Sets the generator of the HTTP paths of methods that do not spell out theirs (default
@@ -317,10 +397,77 @@ impl ServerBuilder {
             }
         }
         let mut router = routes.into_router();
+        let grpc_web = self.grpc_web;
+        let gate = |grpc: BoxGrpcService, connect: Option<Arc<ConnectService>>| GrpcGate {
+            web: grpc_web.then(|| grpc_web_service(grpc.clone())),
+            grpc,
+            connect,
+        };
+        let mut names = Vec::new();
         for (service, descriptor) in grpc {
-            let gate = GrpcGate(service.grpc_service(self.limits));
-            router =
-                router.route_service(&format!("/{}/{{*method}}", descriptor.full_name()), gate);
+            let name = descriptor.full_name();
+            let connect = self.connect.then(|| {
+                let no_side_effects = |rpc: &str| {
+                    descriptor
+                        .methods
+                        .iter()
+                        .any(|m| m.name == rpc && m.no_side_effects())
+                };
+                let methods = service
+                    .rpc_methods()
+                    .into_iter()
+                    .map(|m| {
+                        let get = no_side_effects(m.name);
+                        (m, get)
+                    })
+                    .collect();
+                ConnectService::new(name.clone(), methods, self.limits.body_limit())
+            });
+            let gate = gate(service.grpc_service(self.limits), connect);
+            router = router.route_service(&format!("/{name}/{{*method}}"), gate);
+            names.push(name);
+        }
+        if self.grpc && self.reflection {
+            let set = self.file_descriptor_set();
+            let health = self.health.is_some();
+            let configure = || {
+                let builder = tonic_reflection::server::Builder::configure()
+                    .register_file_descriptor_set(set.clone());
+                if health {
+                    builder
+                        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+                } else {
+                    builder
+                }
+            };
+            let v1 = configure()
+                .build_v1()
+                .map_err(|error| Error::descriptor(error.to_string()))?;
+            let v1alpha = configure()
+                .build_v1alpha()
+                .map_err(|error| Error::descriptor(error.to_string()))?;
+            for (name, service) in [
+                ("grpc.reflection.v1.ServerReflection", grpc::boxed(v1)),
+                (
+                    "grpc.reflection.v1alpha.ServerReflection",
+                    grpc::boxed(v1alpha),
+                ),
+            ] {
+                router = router.route_service(&format!("/{name}/{{*method}}"), gate(service, None));
+            }
+        }
+        if let Some(reporter) = self.health.as_ref().filter(|_| self.grpc) {
+            for name in std::iter::once(String::new()).chain(names) {
+                // A fresh reporter's lock is free: the update completes at once.
+                let _ = reporter
+                    .set_service_status(&name, ServingStatus::Serving)
+                    .now_or_never();
+            }
+            let service = HealthServer::new(HealthService::from_health_reporter(reporter.clone()));
+            router = router.route_service(
+                "/grpc.health.v1.Health/{*method}",
+                gate(grpc::boxed(service), None),
+            );
         }
         if let Some(extra) = self.extra {
             router = router.merge(extra);
@@ -356,6 +503,16 @@ impl ServerBuilder {
     ) -> Result<(), Error> {
         let stats = self.stats.clone();
         let shutdown = self.shutdown.clone();
+        let health = self.health.clone();
+        let health_names: Vec<String> = std::iter::once(String::new())
+            .chain(
+                self.services
+                    .iter()
+                    .map(|s| s.descriptor())
+                    .filter(|d| d.grpc)
+                    .map(|d| d.full_name()),
+            )
+            .collect();
         let app = self
             .into_router()?
             .fallback(not_found)
@@ -406,6 +563,13 @@ impl ServerBuilder {
         tracing::info!("shutting down: waiting for open connections");
         // WebSockets are no longer HTTP connections: they close themselves with 1001.
         shutdown.cancel();
+        if let Some(reporter) = &health {
+            for name in health_names {
+                reporter
+                    .set_service_status(name, ServingStatus::NotServing)
+                    .await;
+            }
+        }
         graceful.shutdown().await;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
         while stats.websockets() > 0 && tokio::time::Instant::now() < deadline {
@@ -492,10 +656,23 @@ fn route_shape(path: &str) -> String {
         .join("/")
 }
 
-/// Sends gRPC requests at a service's path to its gRPC service, and answers any other request
-/// there as the HTTP side would answer an unknown path.
+/// Wraps a gRPC service in `tonic-web`'s translation of gRPC-Web.
+fn grpc_web_service(grpc: BoxGrpcService) -> BoxGrpcService {
+    let inner = grpc.map_request(|request: http::Request<tonic::body::Body>| {
+        request.map(axum::body::Body::new)
+    });
+    grpc::boxed(tower::Layer::layer(&tonic_web::GrpcWebLayer::new(), inner))
+}
+
+/// Sends the requests at a service's path to its gRPC service, its gRPC-Web translation or its
+/// Connect side, by content type; answers any other request there as the HTTP side would
+/// answer an unknown path.
 #[derive(Clone)]
-struct GrpcGate(BoxGrpcService);
+struct GrpcGate {
+    grpc: BoxGrpcService,
+    web: Option<BoxGrpcService>,
+    connect: Option<Arc<ConnectService>>,
+}
 
 impl tower::Service<Request> for GrpcGate {
     type Response = Response;
@@ -510,10 +687,15 @@ impl tower::Service<Request> for GrpcGate {
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        if is_grpc(request.headers()) {
-            Box::pin(self.0.clone().oneshot(request))
-        } else {
-            Box::pin(async move { Ok(not_found(request).await) })
+        let protocol = Protocol::of(request.method(), request.headers());
+        match (protocol, &self.web, &self.connect) {
+            (Protocol::Grpc, _, _) => Box::pin(self.grpc.clone().oneshot(request)),
+            (Protocol::GrpcWeb, Some(web), _) => Box::pin(web.clone().oneshot(request)),
+            (Protocol::ConnectUnary | Protocol::ConnectStream, _, Some(connect)) => {
+                let connect = connect.clone();
+                Box::pin(async move { Ok(connect.call(protocol, request).await) })
+            }
+            _ => Box::pin(async move { Ok(not_found(request).await) }),
         }
     }
 }

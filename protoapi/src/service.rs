@@ -2,6 +2,7 @@
 
 use crate::__private::grpc::BoxGrpcService;
 use crate::__private::rest::Routes;
+use crate::__private::socket::SocketMethod;
 use crate::limits::Limits;
 use crate::path::HttpConfig;
 use crate::schema::ServiceDescriptor;
@@ -26,4 +27,8 @@ pub trait ProtoService: Send + Sync + 'static {
     /// `routes`, which may hold other services' routes: services may share a path.
     #[doc(hidden)]
     fn http_routes(&self, config: &HttpConfig, routes: &mut Routes);
+
+    /// Every method, type-erased, as the Connect protocol runs it.
+    #[doc(hidden)]
+    fn rpc_methods(&self) -> Vec<SocketMethod>;
 }

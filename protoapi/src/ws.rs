@@ -234,7 +234,7 @@ impl Drop for Live {
 
 /// The encoding of a frame, and of every answer to the call it starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Encoding {
+pub(crate) enum Encoding {
     Json,
     Proto,
 }
@@ -460,7 +460,7 @@ fn error_code(status: &Status) -> &'static str {
 
 /// The path and query parameters of the handshake, which fill every request.
 #[derive(Debug, Default)]
-struct Params {
+pub(crate) struct Params {
     query: Option<String>,
     path: Vec<(String, String)>,
 }
@@ -509,10 +509,10 @@ fn encode<Rsp: ProtoMessage>(encoding: Encoding, message: &Rsp) -> Result<Payloa
 }
 
 /// The requests of a call: the first frame's message, then those of later frames.
-struct Requests {
-    encoding: Encoding,
-    first: Option<Payload>,
-    rest: Option<mpsc::Receiver<Payload>>,
+pub(crate) struct Requests {
+    pub(crate) encoding: Encoding,
+    pub(crate) first: Option<Payload>,
+    pub(crate) rest: Option<mpsc::Receiver<Payload>>,
 }
 
 impl Requests {
@@ -531,16 +531,16 @@ impl Requests {
     }
 }
 
-type Answers = BoxStream<'static, Result<Payload, Status>>;
+pub(crate) type Answers = BoxStream<'static, Result<Payload, Status>>;
 type RunFn = dyn Fn(Context, Arc<Params>, Requests) -> Answers + Send + Sync;
 
 /// One method as a socket runs it, its types erased.
 pub struct SocketMethod {
-    name: &'static str,
-    client_streaming: bool,
-    server_streaming: bool,
-    limit: Option<u64>,
-    run: Box<RunFn>,
+    pub(crate) name: &'static str,
+    pub(crate) client_streaming: bool,
+    pub(crate) server_streaming: bool,
+    pub(crate) limit: Option<u64>,
+    pub(crate) run: Box<RunFn>,
 }
 
 impl fmt::Debug for SocketMethod {

@@ -88,8 +88,15 @@ async fn an_unknown_path_is_a_json_404() {
         r#"{"code":"not_found","message":"no route for GET /nowhere","details":[]}"#
     );
 
-    // A gRPC path asked over plain HTTP is no gRPC answer.
-    let answer = post_json(&server.url("/test.v1.Lab/Echo"), "{}").await;
+    // A gRPC path asked over plain HTTP, in no protocol of the gRPC paths (gRPC, gRPC-Web,
+    // Connect), is no gRPC answer.
+    let answer = send(
+        reqwest::Client::new()
+            .post(server.url("/test.v1.Lab/Echo"))
+            .header("content-type", "text/plain")
+            .body("{}"),
+    )
+    .await;
     assert_eq!(answer.status, 404);
     assert_eq!(
         answer.body,

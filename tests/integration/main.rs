@@ -11,6 +11,7 @@ mod grpc;
 mod http;
 mod json;
 mod proto;
+mod protocols;
 mod rest;
 mod rest_api;
 mod server;

@@ -63,6 +63,7 @@ impl Streams for Lab {
         let transport = match ctx.transport() {
             Transport::WebSocket => "ws",
             Transport::Http => "http",
+            Transport::Connect => "connect",
             _ => "grpc",
         };
         let tag = if req.tag.is_empty() {

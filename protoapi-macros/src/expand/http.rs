@@ -96,8 +96,14 @@ impl Service {
                 routes.add_socket(#path, #private::socket::Socket::service(config, ::std::vec![#(#methods),*]));
             });
         }
+        let rpc_methods = self.methods.iter().map(|m| self.socket_method(m));
         quote! {
             impl<T: #trait_ident> #server<T> {
+                #[doc(hidden)]
+                fn __protoapi_rpc_methods(&self) -> ::std::vec::Vec<#private::socket::SocketMethod> {
+                    ::std::vec![#(#rpc_methods),*]
+                }
+
                 #[doc(hidden)]
                 fn __protoapi_http_routes(&self, config: &#private::HttpConfig, routes: &mut #private::rest::Routes) {
                     // A service of client streams without `wbsk` has no route at all.

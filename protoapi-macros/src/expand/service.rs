@@ -229,6 +229,10 @@ impl Service {
                 fn http_routes(&self, config: &#private::HttpConfig, routes: &mut #private::rest::Routes) {
                     self.__protoapi_http_routes(config, routes)
                 }
+
+                fn rpc_methods(&self) -> ::std::vec::Vec<#private::socket::SocketMethod> {
+                    self.__protoapi_rpc_methods()
+                }
             }
         }
     }

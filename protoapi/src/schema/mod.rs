@@ -4,6 +4,7 @@
 //! [`ServiceDescriptor`]; [`ServiceDescriptor::proto_file`] renders it as a `.proto` file that
 //! `protoc` accepts, so clients in other languages can be generated from the Rust trait.
 
+mod descriptor;
 mod proto;
 
 use crate::codec::ProtoMap;
@@ -229,6 +230,15 @@ pub struct ServiceDescriptor {
     pub enums: Vec<EnumDescriptor>,
 }
 
+impl MethodDescriptor {
+    /// Whether the method is marked side-effect free (`idempotency_level = NO_SIDE_EFFECTS`):
+    /// it is when it has a `GET` route, since GET is safe in HTTP. Connect clients may then
+    /// call it with GET.
+    pub fn no_side_effects(&self) -> bool {
+        !self.client_streaming && self.http.iter().any(|route| route.method == "GET")
+    }
+}
+
 impl ServiceDescriptor {
     /// The full service name, `<package>.<Service>`.
     pub fn full_name(&self) -> String {
@@ -274,6 +284,16 @@ impl ServiceDescriptor {
                 name: proto::TYPES_FILE.to_owned(),
                 content: proto::render_builtins(),
             });
+        }
+        files
+    }
+
+    /// The descriptors of the files of [`Self::proto_files`], in the same order: what `protoc`
+    /// makes of their text (without comments), and what gRPC reflection serves.
+    pub fn file_descriptors(&self) -> Vec<prost_types::FileDescriptorProto> {
+        let mut files = vec![descriptor::service_file(self)];
+        if self.messages.iter().any(|m| proto::is_builtin(m.name)) || self.has_websocket() {
+            files.push(descriptor::builtins_file());
         }
         files
     }

@@ -32,15 +32,20 @@ pub(super) fn render(service: &ServiceDescriptor) -> String {
     for method in &service.methods {
         comment(&mut out, method.doc, "  ");
         let stream = |streaming: bool| if streaming { "stream " } else { "" };
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "  rpc {}({}{}) returns ({}{});",
+            "  rpc {}({}{}) returns ({}{})",
             method.name,
             stream(method.client_streaming),
             method.input,
             stream(method.server_streaming),
             method.output
         );
+        if method.no_side_effects() {
+            out.push_str(" {\n    option idempotency_level = NO_SIDE_EFFECTS;\n  }\n");
+        } else {
+            out.push_str(";\n");
+        }
     }
     out.push_str("}\n");
 
@@ -57,12 +62,7 @@ pub(super) fn render(service: &ServiceDescriptor) -> String {
 
 /// The file of protoapi's own messages: the same text whichever service asks.
 pub(super) fn render_builtins() -> String {
-    use super::NamedSchema as _;
-    let mut registry = super::Registry::new();
-    crate::File::register(&mut registry);
-    crate::FileChunk::register(&mut registry);
-    crate::Frame::register(&mut registry);
-    let (messages, _) = registry.finish();
+    let messages = builtin_messages();
     let mut out = String::from(
         "// protoapi's own messages, imported by the files of services that use them.\nsyntax = \"proto3\";\n\npackage protoapi;\n",
     );
@@ -71,6 +71,16 @@ pub(super) fn render_builtins() -> String {
         render_message(&mut out, message);
     }
     out
+}
+
+/// protoapi's own messages, in the order of `protoapi/types.proto`.
+pub(super) fn builtin_messages() -> Vec<MessageDescriptor> {
+    use super::NamedSchema as _;
+    let mut registry = super::Registry::new();
+    crate::File::register(&mut registry);
+    crate::FileChunk::register(&mut registry);
+    crate::Frame::register(&mut registry);
+    registry.finish().0
 }
 
 fn render_message(out: &mut String, message: &MessageDescriptor) {
