@@ -472,6 +472,16 @@ fn stream_response(encoding: Encoding, body: Body) -> Response {
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
+/// [`stream_error`] in the encoding the request's content type names.
+pub(crate) fn stream_error_for(headers: &HeaderMap, status: &Status) -> Response {
+    let encoding = if content_type_is(headers, "application/connect+proto") {
+        Encoding::Proto
+    } else {
+        Encoding::Json
+    };
+    stream_error(encoding, status)
+}
+
 /// A streaming call that fails before it starts: `200 OK` and the end-of-stream error.
 fn stream_error(encoding: Encoding, status: &Status) -> Response {
     stream_response(encoding, Body::from(end_stream(Some(status))))

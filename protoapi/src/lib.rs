@@ -85,7 +85,7 @@ pub use message::{ProtoEnum, ProtoMessage};
 pub use path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
 pub use server::{Server, ServerBuilder};
 pub use service::ProtoService;
-pub use status::{Code, Status, code_name, http_status};
+pub use status::{Code, Status, code_name, http_status, reject};
 pub use streaming::Streaming;
 
 pub use bytes::Bytes;

@@ -127,3 +127,53 @@ pub(crate) fn status_response(status: &Status) -> Response {
     };
     error_response(http_status(code), code, status.message())
 }
+
+/// The answer that refuses a request before any method runs, in the request's own protocol: a
+/// tower layer (authentication, rate limits) returns it instead of calling the service.
+///
+/// - gRPC: `200` with the status in `grpc-status` / `grpc-message` headers (trailers-only);
+/// - gRPC-Web: the same, with the gRPC-Web content type the client sent;
+/// - Connect streaming (`application/connect+json|proto`): `200` and the end-of-stream envelope
+///   with the error;
+/// - anything else (HTTP, Connect unary, a WebSocket handshake): the HTTP status of the code
+///   ([`http_status`]) and the JSON error body.
+///
+/// ```
+/// use protoapi::{Code, Status};
+///
+/// let request = http::Request::get("/me").body(()).unwrap();
+/// let response = protoapi::reject(&request, &Status::unauthenticated("no token"));
+/// assert_eq!(response.status(), 401);
+///
+/// let request = http::Request::post("/auth.Profile/Me")
+///     .header("content-type", "application/grpc")
+///     .body(())
+///     .unwrap();
+/// let response = protoapi::reject(&request, &Status::unauthenticated("no token"));
+/// assert_eq!(response.status(), 200);
+/// assert_eq!(response.headers()["grpc-status"], "16");
+/// ```
+pub fn reject<B>(request: &http::Request<B>, status: &Status) -> Response {
+    use crate::connect::Protocol;
+    match Protocol::of(request.method(), request.headers()) {
+        Protocol::Grpc => status.clone().into_http::<axum::body::Body>(),
+        Protocol::GrpcWeb => {
+            let mut response = status.clone().into_http::<axum::body::Body>();
+            let text = request
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|value| value.as_bytes().starts_with(b"application/grpc-web-text"));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(if text {
+                    "application/grpc-web-text+proto"
+                } else {
+                    "application/grpc-web+proto"
+                }),
+            );
+            response
+        }
+        Protocol::ConnectStream => crate::connect::stream_error_for(request.headers(), status),
+        Protocol::ConnectUnary | Protocol::Other => status_response(status),
+    }
+}

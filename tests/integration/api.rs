@@ -174,6 +174,29 @@ pub mod hello {
     }
 }
 
+/// The auth example's API, declared again here.
+pub mod auth {
+    use protoapi::{Context, Status};
+
+    #[protoapi::message]
+    pub struct MeRequest {}
+
+    #[protoapi::message]
+    pub struct Me {
+        pub name: String,
+        pub admin: bool,
+        pub transport: String,
+    }
+
+    #[protoapi::service(package = "auth")]
+    pub trait Profile {
+        #[protoapi(get = "/me", wbsk = "/me/ws")]
+        async fn me(&self, ctx: Context, req: MeRequest) -> Result<Me, Status>;
+        #[protoapi(get = "/admin")]
+        async fn admin(&self, ctx: Context, req: MeRequest) -> Result<Me, Status>;
+    }
+}
+
 /// The dating example's API, declared again here.
 pub mod date {
     use protoapi::Status;

@@ -25,9 +25,9 @@ fn example(name: &str) -> PathBuf {
 }
 
 /// A running example, killed when dropped.
-struct Running {
+pub struct Running {
     child: Child,
-    url: String,
+    pub url: String,
 }
 
 impl Drop for Running {
@@ -38,7 +38,7 @@ impl Drop for Running {
 }
 
 /// Starts an example on an ephemeral port and waits for its `listening on` line.
-fn start(name: &str) -> Running {
+pub fn start(name: &str) -> Running {
     start_with(name, &[])
 }
 

@@ -2,6 +2,7 @@
 //! with reqwest.
 
 mod api;
+mod auth;
 mod support;
 
 mod context;
