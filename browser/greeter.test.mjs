@@ -84,6 +84,9 @@ async function errorText(page) {
 
 const text = (page, selector) => page.locator(selector).textContent();
 
+// Built before any test starts, so that a first build does not count against their timeouts.
+const binary = greeterBinary();
+
 describe("greeter page in Chromium", { timeout: 120_000 }, () => {
   let server;
   let browser;
@@ -95,7 +98,6 @@ describe("greeter page in Chromium", { timeout: 120_000 }, () => {
   const sockets = [];
 
   before(async () => {
-    const binary = greeterBinary();
     dir = mkdtempSync(join(tmpdir(), "greeter-browser-"));
     server = startGreeter(binary, dir);
     // Also when the runner exits without running `after` (a timeout, an interrupt).
