@@ -7,6 +7,13 @@
 //! curl -s localhost:8080/demo/upload -F test_file=@README.md
 //! curl -s localhost:8080/demo/download/README.md
 //! ```
+//!
+//! `GET /` serves a page (`examples/greeter/index.html`, served through
+//! [`protoapi::ServerBuilder::merge`]) that calls each of these from a browser: say hello over
+//! HTTP JSON, upload a file with `fetch` and `FormData`, download it back and compare it with the
+//! chosen file, and upload it again over the WebSocket at `/demo/upload`. Open
+//! <http://127.0.0.1:8080/> after `cargo run --example greeter`; `browser/` holds a Playwright test
+//! that clicks through it in Chromium (`cd browser && npm ci && npm test`).
 
 mod common;
 
@@ -111,6 +118,17 @@ impl Greeter for MyGreeter {
     }
 }
 
+/// The page at `GET /`: one self-contained file, no external resources.
+const PAGE: &str = include_str!("greeter/index.html");
+
+/// The example's own routes beside the API: the page.
+fn page() -> axum::Router {
+    axum::Router::new().route(
+        "/",
+        axum::routing::get(|| async { axum::response::Html(PAGE) }),
+    )
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Uploads go to `--dir`, or to a fresh temporary directory removed at exit.
@@ -125,7 +143,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(&dir)?;
     let greeter = MyGreeter { dir };
     common::run(
-        protoapi::Server::builder().add(GreeterServer::new(greeter)),
+        protoapi::Server::builder()
+            .add(GreeterServer::new(greeter))
+            .merge(page()),
         &["--dir"],
     )
     .await

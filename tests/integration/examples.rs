@@ -249,6 +249,32 @@ message Movie {
     );
 }
 
+/// The page that calls the greeter from a browser (`browser/` drives it in Chromium), served
+/// beside the API through `ServerBuilder::merge`.
+#[tokio::test]
+async fn greeter_serves_its_page_at_the_root() {
+    let greeter = start("greeter");
+    let answer = send(reqwest::Client::new().get(format!("{}/", greeter.url))).await;
+    assert_eq!(
+        (answer.status, answer.content_type.as_deref()),
+        (200, Some("text/html; charset=utf-8"))
+    );
+    assert_eq!(
+        answer.body,
+        include_str!("../../examples/greeter/index.html")
+    );
+
+    // The API's JSON 404 still answers every other path.
+    let answer = send(reqwest::Client::new().get(format!("{}/nope", greeter.url))).await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (
+            404,
+            r#"{"code":"not_found","message":"no route for GET /nope","details":[]}"#
+        )
+    );
+}
+
 #[tokio::test]
 async fn greeter_keeps_uploads_and_sends_them_back() {
     let dir = tempfile::tempdir().expect("temp dir");

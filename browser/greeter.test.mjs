@@ -1,0 +1,214 @@
+// The greeter example's page (`GET /`, examples/greeter/index.html) in Debian's Chromium,
+// driven by playwright-core: say hello, an error, an upload over HTTP, the download of it, and
+// the same upload over the WebSocket.
+//
+// Builds the example with cargo (or takes GREETER_BIN), starts it on a free loopback port, and
+// stops it at the end, also when a test fails. CHROMIUM overrides /usr/bin/chromium; SCREENSHOT
+// names a PNG file to save the page to once every action has run.
+
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const STEP_TIMEOUT_MS = 10_000;
+
+// The file chosen in the page: a name and content outside ASCII, held in memory.
+const FILE_NAME = "notes 火锅.txt";
+const FILE_TEXT = "hello from Chromium\n火锅 🍲\nline three\n";
+const FILE_SIZE = Buffer.byteLength(FILE_TEXT);
+
+/** The greeter binary: GREETER_BIN, or what `cargo build --example greeter` reports. */
+function greeterBinary() {
+  if (process.env.GREETER_BIN) return process.env.GREETER_BIN;
+  const build = spawnSync(
+    "cargo",
+    ["build", "--quiet", "--example", "greeter", "--message-format=json"],
+    { cwd: root, encoding: "utf8", timeout: 15 * 60_000, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  if (build.error) throw build.error;
+  assert.equal(build.status, 0, "cargo build --example greeter failed");
+  for (const line of build.stdout.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    const message = JSON.parse(line);
+    if (message.reason === "compiler-artifact" && message.target?.name === "greeter" && message.executable) {
+      return message.executable;
+    }
+  }
+  throw new Error("cargo did not report the greeter executable");
+}
+
+/** Starts the greeter on 127.0.0.1:0 and resolves with its URL from the `listening on` line. */
+function startGreeter(binary, dir) {
+  const child = spawn(binary, ["--addr", "127.0.0.1:0", "--dir", dir], {
+    env: { ...process.env, RUST_LOG: "warn" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`greeter did not start within 20 s: ${out}`)), 20_000);
+    child.on("error", (error) => { clearTimeout(timer); reject(error); });
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`greeter exited before listening (code ${code}, signal ${signal}): ${out}`));
+    });
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const line = /^listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(out);
+      if (line) { clearTimeout(timer); resolve(line[1]); }
+    });
+  });
+  return { child, url };
+}
+
+/** Waits until the action of a click has settled: `#id` has text, or the error box shows. */
+async function settled(page, id) {
+  await page.waitForFunction(
+    (id) => document.getElementById(id).textContent !== "" || !document.getElementById("error").hidden,
+    id,
+    { timeout: STEP_TIMEOUT_MS },
+  );
+}
+
+/** The error box's text, or null when it is hidden. */
+async function errorText(page) {
+  const box = page.locator("#error");
+  return (await box.isVisible()) ? await box.textContent() : null;
+}
+
+const text = (page, selector) => page.locator(selector).textContent();
+
+// Built before any test starts, so that a first build does not count against their timeouts.
+const binary = greeterBinary();
+
+describe("greeter page in Chromium", { timeout: 120_000 }, () => {
+  let server;
+  let browser;
+  let page;
+  let dir;
+  let base;
+  const pageErrors = [];
+  const requested = [];
+  const sockets = [];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "greeter-browser-"));
+    server = startGreeter(binary, dir);
+    // Also when the runner exits without running `after` (a timeout, an interrupt).
+    process.on("exit", () => server.child.kill("SIGKILL"));
+    base = await server.url;
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+      args: [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      ],
+      timeout: 30_000,
+    });
+    page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    // Chromium logs every failed request as a console error; the intended 400 is one.
+    page.on("console", (message) => {
+      if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
+        pageErrors.push(message.text());
+      }
+    });
+    page.on("request", (request) => requested.push(new URL(request.url()).pathname));
+    page.on("websocket", (socket) => sockets.push(socket.url()));
+  });
+
+  after(async () => {
+    try {
+      if (page && process.env.SCREENSHOT) {
+        await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true, timeout: STEP_TIMEOUT_MS });
+      }
+      await browser?.close();
+    } finally {
+      server?.child.kill("SIGKILL");
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("serves the page at GET /", async () => {
+    const response = await page.goto(`${base}/`, { timeout: STEP_TIMEOUT_MS });
+    assert.equal(response.status(), 200);
+    assert.equal(response.headers()["content-type"], "text/html; charset=utf-8");
+    assert.equal(await page.title(), "protoapi greeter");
+    assert.equal(await errorText(page), null);
+    assert.equal(await page.locator("#download").isDisabled(), true);
+  });
+
+  it("says hello over HTTP JSON", async () => {
+    await page.fill("#name", "Chromium 火锅");
+    await page.click("#hello");
+    await settled(page, "hello-result");
+    assert.equal(await errorText(page), null);
+    assert.equal(await text(page, "#hello-result"), "hello Chromium 火锅");
+  });
+
+  it("shows the JSON error body of a failed call", async () => {
+    await page.fill("#name", "");
+    await page.click("#hello");
+    await settled(page, "hello-result");
+    assert.equal(await errorText(page), "HTTP 400 invalid_argument: name must not be empty");
+    assert.equal(await text(page, "#hello-result"), "");
+  });
+
+  it("asks for a file before uploading", async () => {
+    await page.click("#upload");
+    await settled(page, "upload-result");
+    assert.equal(await errorText(page), "choose a file first");
+  });
+
+  it("uploads the chosen file with fetch and FormData", async () => {
+    await page.setInputFiles("#file", {
+      name: FILE_NAME,
+      mimeType: "text/plain",
+      buffer: Buffer.from(FILE_TEXT),
+    });
+    await page.click("#upload");
+    await settled(page, "upload-result");
+    assert.equal(await errorText(page), null);
+    assert.equal(await text(page, "#upload-result"), `received ${FILE_NAME} (${FILE_SIZE} bytes)`);
+    assert.equal(await text(page, "#upload-name"), FILE_NAME);
+    assert.equal(await text(page, "#upload-size"), `${FILE_SIZE} bytes`);
+    const link = page.locator("#download-link");
+    assert.equal(await link.textContent(), FILE_NAME);
+    assert.equal(await link.getAttribute("href"), `/demo/download/${encodeURIComponent(FILE_NAME)}`);
+    assert.equal(await page.locator("#download").isEnabled(), true);
+  });
+
+  it("downloads the file back with the same content", async () => {
+    await page.click("#download");
+    await settled(page, "download-result");
+    assert.equal(await errorText(page), null);
+    assert.equal(await text(page, "#download-result"), `${FILE_SIZE} bytes, application/octet-stream`);
+    assert.equal(await text(page, "#download-check"), "same bytes as the uploaded file");
+    assert.equal(await text(page, "#download-text"), FILE_TEXT);
+  });
+
+  it("uploads the file over the WebSocket and shows the answer frame", async () => {
+    await page.click("#ws-upload");
+    await settled(page, "ws-result");
+    assert.equal(await errorText(page), null);
+    const status = `received ${FILE_NAME} (${FILE_SIZE} bytes)`;
+    assert.equal(await text(page, "#ws-result"), status);
+    assert.equal(await text(page, "#ws-frame"), JSON.stringify({ id: 1, data: { status } }));
+  });
+
+  it("logged no script errors and loaded nothing but the page and the API", () => {
+    assert.deepEqual(pageErrors, []);
+    const download = `/demo/download/${encodeURIComponent(FILE_NAME)}`;
+    assert.deepEqual(requested, [
+      "/", "/hello/greeter/say_hello", "/hello/greeter/say_hello", "/demo/upload", download,
+    ]);
+    assert.deepEqual(sockets, [`${base.replace("http://", "ws://")}/demo/upload`]);
+  });
+});
