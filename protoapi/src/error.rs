@@ -14,12 +14,27 @@ enum ErrorKind {
     Io(io::Error),
     RouteConflict(String),
     Descriptor(String),
+    #[cfg_attr(
+        not(feature = "tls"),
+        allow(dead_code, reason = "built by TLS configuration")
+    )]
+    Tls(String),
 }
 
 impl Error {
     pub(crate) fn route_conflict(message: String) -> Self {
         Error {
             kind: ErrorKind::RouteConflict(message),
+        }
+    }
+
+    #[cfg_attr(
+        not(feature = "tls"),
+        allow(dead_code, reason = "built by TLS configuration")
+    )]
+    pub(crate) fn tls(message: String) -> Self {
+        Error {
+            kind: ErrorKind::Tls(message),
         }
     }
 
@@ -33,7 +48,7 @@ impl Error {
     pub fn io(&self) -> Option<&io::Error> {
         match &self.kind {
             ErrorKind::Io(error) => Some(error),
-            ErrorKind::RouteConflict(_) | ErrorKind::Descriptor(_) => None,
+            ErrorKind::RouteConflict(_) | ErrorKind::Descriptor(_) | ErrorKind::Tls(_) => None,
         }
     }
 }
@@ -51,6 +66,7 @@ impl fmt::Display for Error {
         match &self.kind {
             ErrorKind::Io(error) => write!(f, "I/O error: {error}"),
             ErrorKind::RouteConflict(message) => write!(f, "conflicting routes: {message}"),
+            ErrorKind::Tls(message) => write!(f, "TLS configuration: {message}"),
             ErrorKind::Descriptor(message) => {
                 write!(f, "the services' descriptors are inconsistent: {message}")
             }
@@ -62,7 +78,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             ErrorKind::Io(error) => Some(error),
-            ErrorKind::RouteConflict(_) | ErrorKind::Descriptor(_) => None,
+            ErrorKind::RouteConflict(_) | ErrorKind::Descriptor(_) | ErrorKind::Tls(_) => None,
         }
     }
 }

@@ -61,6 +61,8 @@ mod server;
 mod service;
 mod status;
 mod streaming;
+#[cfg(feature = "tls")]
+mod tls;
 
 #[doc(hidden)]
 pub mod __private;
@@ -87,6 +89,11 @@ pub use server::{Server, ServerBuilder};
 pub use service::ProtoService;
 pub use status::{Code, Status, code_name, http_status, reject};
 pub use streaming::Streaming;
+#[cfg(feature = "tls")]
+pub use tls::TlsConfig;
+/// The rustls version protoapi serves TLS with, for [`TlsConfig::from_rustls`].
+#[cfg(feature = "tls")]
+pub use tokio_rustls::rustls;
 
 pub use bytes::Bytes;
 pub use tonic::transport::Channel;

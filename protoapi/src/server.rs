@@ -84,6 +84,8 @@ impl Server {
             health: Some(HealthReporter::new()),
             grpc_web: true,
             connect: true,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -105,6 +107,8 @@ pub struct ServerBuilder {
     health: Option<HealthReporter>,
     grpc_web: bool,
     connect: bool,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::TlsConfig>,
 }
 
 /// The path generator: the default one (whose prefixes and suffixes the builder sets) or the
@@ -204,6 +208,15 @@ impl ServerBuilder {
     {
         self.layers
             .push(Box::new(move |router: Router| router.layer(layer)));
+        self
+    }
+
+    /// Serves every connection over TLS (feature `tls`): HTTPS, gRPC over TLS and `wss://`
+    /// WebSockets on the one port, HTTP/2 or HTTP/1.1 by ALPN. Handshakes that take longer than
+    /// 10 s are dropped.
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, config: crate::TlsConfig) -> Self {
+        self.tls = Some(config);
         self
     }
 
@@ -504,6 +517,12 @@ impl ServerBuilder {
         let stats = self.stats.clone();
         let shutdown = self.shutdown.clone();
         let health = self.health.clone();
+        #[cfg(feature = "tls")]
+        let tls = self.tls.clone();
+        #[cfg(feature = "tls")]
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        #[cfg(not(feature = "tls"))]
+        let scheme = "http";
         let health_names: Vec<String> = std::iter::once(String::new())
             .chain(
                 self.services
@@ -518,11 +537,13 @@ impl ServerBuilder {
             .fallback(not_found)
             .layer(TraceLayer::new_for_http());
         if let Ok(addr) = listener.local_addr() {
-            tracing::info!("listening on http://{addr}");
+            tracing::info!("listening on {scheme}://{addr}");
         }
 
         let builder = auto::Builder::new(TokioExecutor::new());
         let graceful = GracefulShutdown::new();
+        #[cfg(feature = "tls")]
+        let acceptor = tls.map(|tls| tokio_rustls::TlsAcceptor::from(tls.config));
         let mut signal = std::pin::pin!(signal);
         loop {
             let (stream, peer) = tokio::select! {
@@ -544,19 +565,27 @@ impl ServerBuilder {
                     request.extensions_mut().insert(ConnectInfo(peer));
                     app.clone().oneshot(request.map(axum::body::Body::new))
                 });
-            let connection = builder
-                .serve_connection_with_upgrades(
-                    TokioIo::new(stream),
-                    TowerToHyperService::new(service),
-                )
-                .into_owned();
-            let connection = graceful.watch(connection);
             let live = stats.connection();
+            let (builder, watcher) = (builder.clone(), graceful.watcher());
+            #[cfg(feature = "tls")]
+            let acceptor = acceptor.clone();
             tokio::spawn(async move {
                 let _live = live;
-                if let Err(error) = connection.await {
-                    tracing::debug!(%peer, error = %error, "connection ended with an error");
+                #[cfg(feature = "tls")]
+                if let Some(acceptor) = acceptor {
+                    // The handshake runs in the connection's task, bounded in time, so that a
+                    // slow client holds up no one else.
+                    match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
+                    {
+                        Ok(Ok(stream)) => {
+                            serve_connection(builder, watcher, stream, service, peer).await
+                        }
+                        Ok(Err(error)) => tracing::debug!(%peer, %error, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
+                    return;
                 }
+                serve_connection(builder, watcher, stream, service, peer).await;
             });
         }
         drop(listener);
@@ -576,6 +605,35 @@ impl ServerBuilder {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         Ok(())
+    }
+}
+
+/// How long a client may take over its TLS handshake.
+#[cfg(feature = "tls")]
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves one connection, plain or TLS, until it ends or graceful shutdown closes it.
+async fn serve_connection<I, S>(
+    builder: auto::Builder<TokioExecutor>,
+    watcher: hyper_util::server::graceful::Watcher,
+    io: I,
+    service: S,
+    peer: std::net::SocketAddr,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    S: tower::Service<
+            hyper::Request<hyper::body::Incoming>,
+            Response = Response,
+            Error = Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let connection =
+        builder.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(service));
+    if let Err(error) = watcher.watch(connection).await {
+        tracing::debug!(%peer, error = %error, "connection ended with an error");
     }
 }
 

@@ -4,6 +4,7 @@
 mod api;
 mod auth;
 mod support;
+mod tls;
 
 mod context;
 mod download;
