@@ -168,7 +168,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         students: Mutex::new(BTreeMap::new()),
     };
     common::run(
-        protoapi::Server::builder().add(StudentServiceServer::new(store)),
+        protoapi::Server::builder()
+            .add(StudentServiceServer::new(store))
+            .openapi("/openapi.json"),
         &[],
     )
     .await

@@ -13,6 +13,7 @@ pub struct Error {
 enum ErrorKind {
     Io(io::Error),
     RouteConflict(String),
+    Config(String),
 }
 
 impl Error {
@@ -22,11 +23,17 @@ impl Error {
         }
     }
 
+    pub(crate) fn config(message: String) -> Self {
+        Error {
+            kind: ErrorKind::Config(message),
+        }
+    }
+
     /// The I/O error underneath, if there is one.
     pub fn io(&self) -> Option<&io::Error> {
         match &self.kind {
             ErrorKind::Io(error) => Some(error),
-            ErrorKind::RouteConflict(_) => None,
+            ErrorKind::RouteConflict(_) | ErrorKind::Config(_) => None,
         }
     }
 }
@@ -44,6 +51,7 @@ impl fmt::Display for Error {
         match &self.kind {
             ErrorKind::Io(error) => write!(f, "I/O error: {error}"),
             ErrorKind::RouteConflict(message) => write!(f, "conflicting routes: {message}"),
+            ErrorKind::Config(message) => write!(f, "invalid configuration: {message}"),
         }
     }
 }
@@ -52,7 +60,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             ErrorKind::Io(error) => Some(error),
-            ErrorKind::RouteConflict(_) => None,
+            ErrorKind::RouteConflict(_) | ErrorKind::Config(_) => None,
         }
     }
 }
