@@ -296,7 +296,7 @@ impl ServerBuilder {
     }
 
     /// Sets the document's `info.title` and `info.version` (default: the services' full names
-    /// and `1.0.0`).
+    /// and `1.0.0`; the description is the doc comment of a single service).
     pub fn openapi_info(mut self, title: impl Into<String>, version: impl Into<String>) -> Self {
         self.openapi.info = Some(OpenApiInfo::new(title, version));
         self

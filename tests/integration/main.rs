@@ -10,6 +10,7 @@ mod examples;
 mod grpc;
 mod http;
 mod json;
+mod openapi;
 mod proto;
 mod rest;
 mod rest_api;

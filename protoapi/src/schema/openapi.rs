@@ -1014,7 +1014,7 @@ fn number(value: f64) -> Value {
 }
 
 /// What a server serves of its OpenAPI document: the path (none: not served) and the `info`
-/// (none: [`OpenApiInfo::for_services`]).
+/// set on the builder (over [`OpenApiInfo::for_services`]; an empty description keeps its).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct OpenApiConfig {
     pub(crate) path: Option<String>,
@@ -1024,10 +1024,14 @@ pub(crate) struct OpenApiConfig {
 impl OpenApiConfig {
     /// The document of `services` with the configured `info`.
     pub(crate) fn document(&self, services: &[ServiceDescriptor]) -> Value {
-        let info = match &self.info {
-            Some(info) => info.clone(),
-            None => OpenApiInfo::for_services(services),
-        };
+        let mut info = OpenApiInfo::for_services(services);
+        if let Some(set) = &self.info {
+            info.title.clone_from(&set.title);
+            info.version.clone_from(&set.version);
+            if !set.description.is_empty() {
+                info.description.clone_from(&set.description);
+            }
+        }
         openapi_document(services, &info)
     }
 
