@@ -492,7 +492,8 @@ impl Scope<'_> {
         used: &mut Used,
     ) -> Map<String, Value> {
         let envelope = self.service.envelope;
-        let error = if envelope && !method.download {
+        // Rejections and a method's errors come in the envelope; a download's 416 does not.
+        let error = if envelope {
             used.envelope_error = true;
             ENVELOPE_ERROR_SCHEMA
         } else {
@@ -532,10 +533,11 @@ impl Scope<'_> {
                     "headers": download_headers(&["ETag", "Last-Modified"]),
                 }),
             );
-            let mut unsatisfiable = error_response(
-                "No byte of the range exists (`out_of_range`; downloads from bytes or a file).",
-            );
-            unsatisfiable["headers"] = download_headers(&["Content-Range"]);
+            let unsatisfiable = json!({
+                "description": "No byte of the range exists (`out_of_range`; downloads from bytes or a file).",
+                "headers": download_headers(&["Content-Range"]),
+                "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{ERROR_SCHEMA}") } } },
+            });
             responses.insert("416".into(), unsatisfiable);
         } else if method.server_streaming {
             let item = self.use_type(method.output, used);
@@ -1607,6 +1609,21 @@ mod tests {
             doc["components"]["schemas"]
                 .get(ENVELOPE_ERROR_SCHEMA)
                 .is_some()
+        );
+
+        let mut fetch = method("Fetch", "Filter", FILE_MESSAGE, &[("GET", "/file")]);
+        fetch.download = true;
+        let mut svc = service(vec![fetch], vec![filter()]);
+        svc.envelope = true;
+        let doc = document(svc);
+        let responses = &doc["paths"]["/file"]["get"]["responses"];
+        assert_eq!(
+            responses["416"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/protoapi.Error"
+        );
+        assert_eq!(
+            responses["400"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/protoapi.EnvelopeError"
         );
     }
 
