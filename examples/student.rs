@@ -90,7 +90,11 @@ impl StudentService for Store {
         }
         let mut students = self.lock();
         if req.sno == 0 {
-            req.sno = students.keys().next_back().map_or(1, |last| last + 1);
+            let next = students
+                .keys()
+                .next_back()
+                .map_or(Some(1), |last| last.checked_add(1));
+            req.sno = next.ok_or_else(|| Status::out_of_range("no student number is left"))?;
         }
         if students.contains_key(&req.sno) {
             return Err(Status::already_exists(format!(
@@ -168,7 +172,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         students: Mutex::new(BTreeMap::new()),
     };
     common::run(
-        protoapi::Server::builder().add(StudentServiceServer::new(store)),
+        protoapi::Server::builder()
+            .add(StudentServiceServer::new(store))
+            .openapi("/openapi.json"),
         &[],
     )
     .await

@@ -114,7 +114,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         tasks: Mutex::new(tasks),
     };
     common::run(
-        protoapi::Server::builder().add(TasksServer::new(store)),
+        protoapi::Server::builder()
+            .add(TasksServer::new(store))
+            .openapi("/openapi.json"),
         &[],
     )
     .await

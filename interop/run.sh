@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Interop: clients in other languages, generated from the examples' `--print-proto` output, call
-# the running examples. Needs protoc and a Python with the packages of interop/requirements.txt
-# (PYTHON, default python3); .ci/run installs both.
+# the running examples; the examples' OpenAPI documents are validated, and schemathesis tests the
+# student and tasks servers against theirs. Needs protoc and a Python with the packages of
+# interop/requirements.txt (PYTHON, default python3); .ci/run installs both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 work=$(mktemp -d)
-pids=()
+# `start` runs in a command substitution (a subshell): it leaves each server's pid in a file.
 cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for file in "$work"/*.pid; do
+        [ -e "$file" ] && kill "$(cat "$file")" 2>/dev/null || true
+    done
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-cargo build --quiet --example greeter --example dating --example chat
+cargo build --quiet --example greeter --example dating --example chat --example student --example tasks
 examples=target/debug/examples
 
 mkdir -p "$work/proto" "$work/gen"
@@ -37,7 +40,7 @@ start() {
     local name=$1 out="$work/$1.out"
     shift
     "$examples/$name" --addr 127.0.0.1:0 "$@" > "$out" 2> "$work/$name.err" &
-    pids+=($!)
+    echo $! > "$work/$name.pid"
     for _ in $(seq 1 100); do
         if grep -q '^listening on ' "$out" 2>/dev/null; then
             sed -n 's/^listening on http:\/\///p' "$out" | head -n 1
@@ -64,3 +67,24 @@ PYTHONPATH="$work/gen" "$PYTHON" interop/chat_client.py "$chat_addr"
 sed -n '/^const LAB_PROTO: &str = r#"/,/^"#;$/p' tests/integration/proto.rs | sed '1s/^.*r#"//; $d' > "$work/proto/lab.proto"
 protoc --proto_path="$work/proto" --descriptor_set_out="$work/lab.pb" lab.proto
 echo "protoc accepted lab.proto (every field type)"
+
+# Every example's OpenAPI document is valid OpenAPI 3.1.
+for name in greeter dating chat student tasks; do
+    "$examples/$name" --print-openapi > "$work/$name.openapi.json"
+    "$PYTHON" -m openapi_spec_validator "$work/$name.openapi.json"
+done
+
+# schemathesis against the live student and tasks servers, each from the document it serves:
+# any 5xx, or any answer the document does not describe (status, content type, headers, body),
+# fails. Valid-looking requests that the methods refuse (`name must not be empty`) are documented
+# 400s, so the positive/negative data checks are left out. Bounded by examples per operation.
+checks=not_a_server_error,status_code_conformance,content_type_conformance
+checks=$checks,response_headers_conformance,response_schema_conformance
+checks=$checks,unsupported_method,allow_header_conformance
+for name in student tasks; do
+    addr=$(start "$name")
+    timeout 600 "$PYTHON" -m schemathesis.cli run "http://$addr/openapi.json" \
+        --checks "$checks" --max-examples 50 --phases examples,coverage,fuzzing,stateful \
+        --request-timeout 10 --generation-database none --no-color
+    echo "schemathesis found no problem in the $name example"
+done

@@ -1,5 +1,6 @@
 //! What every example binary shares: `--addr HOST:PORT`, `--print-proto`, `--proto-out DIR`
-//! (writes every `.proto` file, imports included), logging, and the
+//! (writes every `.proto` file, imports included), `--print-openapi` (the OpenAPI 3.1 document
+//! of the HTTP routes), logging, and the
 //! `listening on http://HOST:PORT` line once the port accepts connections.
 
 use protoapi::ServerBuilder;
@@ -38,6 +39,13 @@ pub async fn run(server: ServerBuilder, own: &[&str]) -> Result<(), Box<dyn std:
                 }
                 return Ok(());
             }
+            "--print-openapi" => {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&server.openapi_document())?
+                );
+                return Ok(());
+            }
             "--proto-out" => {
                 let Some(dir) = args.next() else {
                     return Err("--proto-out needs a directory: --proto-out DIR".into());
@@ -57,7 +65,9 @@ pub async fn run(server: ServerBuilder, own: &[&str]) -> Result<(), Box<dyn std:
                 None => return Err("--addr needs a value: --addr HOST:PORT".into()),
             },
             "-h" | "--help" => {
-                println!("usage: [--addr HOST:PORT] [--print-proto] [--proto-out DIR]");
+                println!(
+                    "usage: [--addr HOST:PORT] [--print-proto] [--proto-out DIR] [--print-openapi]"
+                );
                 return Ok(());
             }
             other => return Err(format!("unknown argument `{other}`; try --help").into()),

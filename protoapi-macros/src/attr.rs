@@ -345,6 +345,10 @@ pub fn doc(attrs: &[Attribute]) -> String {
             }) = &nv.value
         {
             let text = s.value();
+            // A bare `///` is an empty line: it separates paragraphs.
+            if text.is_empty() {
+                lines.push(String::new());
+            }
             for line in text.lines() {
                 lines.push(line.strip_prefix(' ').unwrap_or(line).to_owned());
             }

@@ -19,6 +19,7 @@ enum ErrorKind {
         allow(dead_code, reason = "built by TLS configuration")
     )]
     Tls(String),
+    Config(String),
 }
 
 impl Error {
@@ -44,11 +45,20 @@ impl Error {
         }
     }
 
+    pub(crate) fn config(message: String) -> Self {
+        Error {
+            kind: ErrorKind::Config(message),
+        }
+    }
+
     /// The I/O error underneath, if there is one.
     pub fn io(&self) -> Option<&io::Error> {
         match &self.kind {
             ErrorKind::Io(error) => Some(error),
-            ErrorKind::RouteConflict(_) | ErrorKind::Descriptor(_) | ErrorKind::Tls(_) => None,
+            ErrorKind::RouteConflict(_)
+            | ErrorKind::Descriptor(_)
+            | ErrorKind::Tls(_)
+            | ErrorKind::Config(_) => None,
         }
     }
 }
@@ -70,6 +80,7 @@ impl fmt::Display for Error {
             ErrorKind::Descriptor(message) => {
                 write!(f, "the services' descriptors are inconsistent: {message}")
             }
+            ErrorKind::Config(message) => write!(f, "invalid configuration: {message}"),
         }
     }
 }
@@ -78,7 +89,10 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             ErrorKind::Io(error) => Some(error),
-            ErrorKind::RouteConflict(_) | ErrorKind::Descriptor(_) | ErrorKind::Tls(_) => None,
+            ErrorKind::RouteConflict(_)
+            | ErrorKind::Descriptor(_)
+            | ErrorKind::Tls(_)
+            | ErrorKind::Config(_) => None,
         }
     }
 }

@@ -488,6 +488,7 @@ impl NamedSchema for File {
                 ty: FieldType::Scalar(scalar),
                 doc,
                 constraints: Constraints::default(),
+                file: false,
             };
             registry.add_message(MessageDescriptor {
                 name: NAME,

@@ -9,6 +9,7 @@ use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter};
 use bytes::Bytes;
+use futures_util::FutureExt as _;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use serde::Serialize;
@@ -188,7 +189,16 @@ where
                 envelope: endpoint.envelope,
             };
             let ctx = Context::new(Transport::Http, parts.headers, parts.extensions);
-            match call(service, ctx, message).await {
+            // A method that panics is answered `internal`, as on a WebSocket, instead of
+            // leaving the client with a closed connection.
+            let outcome = std::panic::AssertUnwindSafe(call(service, ctx, message))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| {
+                    tracing::error!("a method panicked");
+                    Err(Status::internal("internal error"))
+                });
+            match outcome {
                 Ok(reply) => reply.into_http(to).await,
                 Err(error) => {
                     tracing::debug!(code = ?error.code(), message = error.message(), "call failed");

@@ -41,6 +41,9 @@
 //! }
 //! ```
 //!
+//! [`ServerBuilder::openapi`] serves an OpenAPI 3.1 document of the HTTP routes, made from the
+//! same trait ([`schema::openapi_document`]).
+//!
 //! See the `docs/` folder of the repository for the attribute grammar and the wire rules.
 
 #![forbid(unsafe_code)]

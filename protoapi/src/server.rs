@@ -22,7 +22,7 @@ use crate::connect::{ConnectService, Protocol};
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
-use crate::schema::{HttpRoute, ProtoFile, ServiceDescriptor};
+use crate::schema::{HttpRoute, OpenApiConfig, OpenApiInfo, ProtoFile, ServiceDescriptor};
 use crate::service::ProtoService;
 use crate::{Stats, WebSocketConfig};
 use futures_util::FutureExt as _;
@@ -86,6 +86,7 @@ impl Server {
             connect: true,
             #[cfg(feature = "tls")]
             tls: None,
+            openapi: OpenApiConfig::default(),
         }
     }
 }
@@ -109,6 +110,7 @@ pub struct ServerBuilder {
     connect: bool,
     #[cfg(feature = "tls")]
     tls: Option<crate::TlsConfig>,
+    openapi: OpenApiConfig,
 }
 
 /// The path generator: the default one (whose prefixes and suffixes the builder sets) or the
@@ -378,6 +380,45 @@ impl ServerBuilder {
         files
     }
 
+    /// Serves the OpenAPI 3.1 document of every added service's HTTP routes at `path` (such as
+    /// `/openapi.json`): `GET` (and `HEAD`) only, `application/json`. Off by default. See
+    /// [`Self::openapi_document`] for what it holds.
+    pub fn openapi(mut self, path: impl Into<String>) -> Self {
+        self.openapi.path = Some(path.into());
+        self
+    }
+
+    /// Sets the document's `info.title` and `info.version` (default: the services' full names
+    /// and `1.0.0`; the description is the doc comment of a single service).
+    pub fn openapi_info(mut self, title: impl Into<String>, version: impl Into<String>) -> Self {
+        self.openapi.info = Some(OpenApiInfo::new(title, version));
+        self
+    }
+
+    /// The OpenAPI 3.1 document of the HTTP routes of every added service, with the paths as
+    /// served (the path generator applied): operations, parameters, bodies, responses and a
+    /// schema per message and enum ([`crate::schema::openapi_document`]). Empty of paths when
+    /// HTTP is closed.
+    ///
+    /// ```
+    /// let document = protoapi::Server::builder().openapi_info("Empty", "0.1.0").openapi_document();
+    /// assert_eq!(document["info"]["title"], "Empty");
+    /// assert_eq!(document["openapi"], "3.1.0");
+    /// ```
+    pub fn openapi_document(&self) -> serde_json::Value {
+        let config = self.http_config();
+        self.openapi.document(&self.http_descriptors(&config))
+    }
+
+    fn http_descriptors(&self, config: &HttpConfig) -> Vec<ServiceDescriptor> {
+        self.services
+            .iter()
+            .filter(|_| self.http)
+            .map(|s| s.descriptor_with(config))
+            .filter(|d| d.http)
+            .collect()
+    }
+
     /// The whole API as an axum [`Router`], to mount in an application's own router and wrap
     /// in its own layers.
     ///
@@ -409,6 +450,8 @@ impl ServerBuilder {
                 grpc.push((service, descriptor));
             }
         }
+        self.openapi
+            .add_route(&self.http_descriptors(&config), &mut routes)?;
         let mut router = routes.into_router();
         let grpc_web = self.grpc_web;
         let gate = |grpc: BoxGrpcService, connect: Option<Arc<ConnectService>>| GrpcGate {

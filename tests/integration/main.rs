@@ -12,6 +12,7 @@ mod examples;
 mod grpc;
 mod http;
 mod json;
+mod openapi;
 mod proto;
 mod protocols;
 mod rest;

@@ -28,6 +28,7 @@ impl Message {
         let proto_names: Vec<_> = self.fields.iter().map(|f| &f.proto_name).collect();
         let json_names: Vec<_> = self.fields.iter().map(|f| &f.json_name).collect();
         let field_docs: Vec<_> = self.fields.iter().map(|f| &f.doc).collect();
+        let file_flags: Vec<_> = self.fields.iter().map(|f| f.file.is_some()).collect();
         let indexes: Vec<_> = (0..self.fields.len()).collect();
         // `<Codec as Trait<FieldType>>`, spanned at the field type so that a type that is no
         // message points at the field.
@@ -218,6 +219,7 @@ impl Message {
                                     label,
                                     ty,
                                     doc: #field_docs,
+                                    file: #file_flags,
                                     constraints: ::core::default::Default::default(),
                                 }
                             }),*

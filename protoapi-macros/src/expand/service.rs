@@ -83,7 +83,7 @@ impl Service {
         let package = &self.package;
         let name = &self.name;
         let doc = &self.doc;
-        let (grpc, http) = (self.grpc, self.http);
+        let (grpc, http, envelope) = (self.grpc, self.http, self.envelope);
         let socket = match &self.socket {
             Some((path, _)) => quote!(::core::option::Option::Some(#path)),
             None => quote!(::core::option::Option::None),
@@ -117,6 +117,7 @@ impl Service {
             };
             let server_streaming = m.download || m.server_streaming;
             let client_streaming = m.client_streaming;
+            let (status, download) = (m.status, m.download);
             let websocket = match &m.wbsk {
                 Some(wbsk) => {
                     let path = self.wbsk_path_expr(m, wbsk);
@@ -135,6 +136,8 @@ impl Service {
                     server_streaming: #server_streaming,
                     http: ::std::vec![#(#routes),*],
                     websocket: #websocket,
+                    status: #status,
+                    download: #download,
                 }
             }
         });
@@ -199,6 +202,7 @@ impl Service {
                         grpc: #grpc,
                         http: #http,
                         socket: #socket,
+                        envelope: #envelope,
                         methods,
                         messages,
                         enums,

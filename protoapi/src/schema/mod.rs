@@ -5,7 +5,11 @@
 //! `protoc` accepts, so clients in other languages can be generated from the Rust trait.
 
 mod descriptor;
+mod openapi;
 mod proto;
+
+pub(crate) use openapi::OpenApiConfig;
+pub use openapi::{ENVELOPE_ERROR_SCHEMA, ERROR_SCHEMA, OpenApiInfo, openapi_document};
 
 use crate::codec::ProtoMap;
 use crate::codec::wire::{
@@ -138,6 +142,8 @@ pub struct FieldDescriptor {
     pub doc: &'static str,
     /// The validation rules.
     pub constraints: Constraints,
+    /// Whether it is a `#[file]` field: a `multipart/form-data` file part.
+    pub file: bool,
 }
 
 /// A message.
@@ -205,6 +211,11 @@ pub struct MethodDescriptor {
     pub http: Vec<HttpRoute>,
     /// The path of the method's WebSocket endpoint (`wbsk`).
     pub websocket: Option<String>,
+    /// The HTTP success status (`status = 201`; default 200).
+    pub status: u16,
+    /// Whether the method returns a [`crate::Download`]: a streamed file over HTTP (and a
+    /// stream of `protoapi.FileChunk` over gRPC, the `output`).
+    pub download: bool,
 }
 
 /// A service, with every message and enum it uses.
@@ -222,6 +233,8 @@ pub struct ServiceDescriptor {
     pub http: bool,
     /// The path of the WebSocket on which every method can be called (`socket = "/ws"`).
     pub socket: Option<&'static str>,
+    /// Whether HTTP answers use the `{"code": 0, "data": ...}` envelope (`envelope`).
+    pub envelope: bool,
     /// The rpcs in declaration order.
     pub methods: Vec<MethodDescriptor>,
     /// Every message the methods use, transitively, in first-use order.
