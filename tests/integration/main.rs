@@ -18,5 +18,6 @@ mod status;
 mod streaming;
 mod streams;
 mod upload;
+mod validation;
 mod websocket;
 mod wire;
