@@ -304,12 +304,13 @@ impl FieldAttrs {
     }
 }
 
-/// A number as written in `min = -1.5`: the literal and its sign; the span covers both.
+/// A number as written in `min = -1.5`: the literal and its sign, and the tokens of both for
+/// errors.
 #[derive(Clone)]
 pub struct NumberLit {
     pub negative: bool,
     pub lit: syn::Lit,
-    pub span: Span,
+    pub tokens: TokenStream,
 }
 
 /// A count as written in `min_len = 3`.
@@ -501,7 +502,7 @@ fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
 
 /// `1`, `-1`, `0.5`, `-0.5`: an integer or float literal, maybe negated.
 fn number_lit(expr: &syn::Expr) -> Option<NumberLit> {
-    use syn::spanned::Spanned as _;
+    use quote::ToTokens as _;
     match expr {
         syn::Expr::Lit(syn::ExprLit {
             lit: lit @ (syn::Lit::Int(_) | syn::Lit::Float(_)),
@@ -509,7 +510,7 @@ fn number_lit(expr: &syn::Expr) -> Option<NumberLit> {
         }) => Some(NumberLit {
             negative: false,
             lit: lit.clone(),
-            span: lit.span(),
+            tokens: lit.to_token_stream(),
         }),
         syn::Expr::Unary(syn::ExprUnary {
             op: syn::UnOp::Neg(_),
@@ -522,7 +523,7 @@ fn number_lit(expr: &syn::Expr) -> Option<NumberLit> {
             }) => Some(NumberLit {
                 negative: true,
                 lit: lit.clone(),
-                span: expr.span(),
+                tokens: expr.to_token_stream(),
             }),
             _ => None,
         },

@@ -149,8 +149,8 @@ impl Rules {
             && min.number.greater_than(max.number)
             && let Some(lit) = attrs.max.get()
         {
-            cx.error_at(
-                lit.span,
+            cx.error_spanned_by(
+                &lit.tokens,
                 format_args!(
                     "`min` ({}) is greater than `max` ({})",
                     min.number, max.number
@@ -339,16 +339,16 @@ fn bound(cx: &Ctxt, key: &str, lit: &NumberLit, kind: Kind) -> Option<Bound> {
         _ => "",
     };
     if !suffix.is_empty() {
-        cx.error_at(
-            lit.span,
+        cx.error_spanned_by(
+            &lit.tokens,
             format_args!("write `{key}` without a type suffix: the field's type is used"),
         );
         return None;
     }
     let (number, digits, ty) = if let Some((low, high, ty)) = int_range(kind) {
         let syn::Lit::Int(int) = &lit.lit else {
-            cx.error_at(
-                lit.span,
+            cx.error_spanned_by(
+                &lit.tokens,
                 format_args!("`{key}` of an integer field is an integer, such as `{key} = 1`"),
             );
             return None;
@@ -359,8 +359,8 @@ fn bound(cx: &Ctxt, key: &str, lit: &NumberLit, kind: Kind) -> Option<Bound> {
             .map(|n| if lit.negative { -n } else { n })
             .filter(|n| (low..=high).contains(n));
         let Some(value) = value else {
-            cx.error_at(
-                lit.span,
+            cx.error_spanned_by(
+                &lit.tokens,
                 format_args!("`{key}` is out of range for `{ty}`: {low} to {high}"),
             );
             return None;
@@ -378,16 +378,19 @@ fn bound(cx: &Ctxt, key: &str, lit: &NumberLit, kind: Kind) -> Option<Bound> {
             .map(|x| if lit.negative { -x } else { x })
             .filter(|x| x.is_finite() && (ty == "f64" || (*x as f32).is_finite()));
         let Some(value) = value else {
-            cx.error_at(lit.span, format_args!("`{key}` is out of range for `{ty}`"));
+            cx.error_spanned_by(
+                &lit.tokens,
+                format_args!("`{key}` is out of range for `{ty}`"),
+            );
             return None;
         };
         (Number::Float(value), digits.to_owned(), ty)
     };
     let text = format!("{minus}{digits}_{ty}");
     let tokens: TokenStream = match text.parse() {
-        Ok(tokens) => crate::expand::respan(tokens, lit.span),
+        Ok(tokens) => crate::expand::respan(tokens, lit.lit.span()),
         Err(_) => {
-            cx.error_at(lit.span, format_args!("`{key}` is not a number"));
+            cx.error_spanned_by(&lit.tokens, format_args!("`{key}` is not a number"));
             return None;
         }
     };

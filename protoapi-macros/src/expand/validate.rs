@@ -105,7 +105,10 @@ impl Field {
         };
 
         let custom = rules.custom.as_ref().map(|path| {
-            quote_spanned!(path.span()=> #v::validate::custom(violations, #path(&self.#ident));)
+            // Every token at the literal, so that a wrong signature points at it.
+            let mut field = ident.clone();
+            field.set_span(path.span());
+            quote_spanned!(path.span()=> #v::validate::custom(violations, #path(&self.#field));)
         });
 
         Some(quote! {
