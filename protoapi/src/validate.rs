@@ -4,6 +4,7 @@
 //! (gRPC, HTTP, WebSocket) calls it on each request message before the method runs, and answers
 //! a message that breaks a rule with `invalid_argument` (see [`Violations`]).
 
+use std::cmp::Ordering;
 use std::fmt::{self, Display};
 use std::sync::OnceLock;
 
@@ -327,14 +328,15 @@ fn plural(n: u64, unit: &str) -> String {
 
 /// `min`: the value is at least `bound` (a NaN is not).
 pub fn min<T: PartialOrd + Display>(violations: &mut Violations, value: &T, bound: T) {
-    if !(*value >= bound) {
+    // `None`: a NaN, which is no number in the range.
+    if matches!(value.partial_cmp(&bound), None | Some(Ordering::Less)) {
         violations.here(format!("must be at least {bound}"));
     }
 }
 
 /// `max`: the value is at most `bound` (a NaN is not).
 pub fn max<T: PartialOrd + Display>(violations: &mut Violations, value: &T, bound: T) {
-    if !(*value <= bound) {
+    if matches!(value.partial_cmp(&bound), None | Some(Ordering::Greater)) {
         violations.here(format!("must be at most {bound}"));
     }
 }
