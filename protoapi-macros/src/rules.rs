@@ -403,3 +403,98 @@ fn regex_error(error: &regex::Error) -> String {
     let last = text.lines().last().unwrap_or(&text).trim();
     last.strip_prefix("error: ").unwrap_or(last).to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use crate::attr::MessageArgs;
+    use crate::ctxt::Ctxt;
+    use crate::model::Message;
+
+    fn message(item: syn::ItemStruct) -> (Message, Vec<String>) {
+        let cx = Ctxt::new();
+        let args = MessageArgs::parse(&cx, quote!());
+        let message = Message::from_ast(&cx, args, item);
+        let errors = match cx.check() {
+            Ok(()) => Vec::new(),
+            Err(error) => error.into_iter().map(|e| e.to_string()).collect(),
+        };
+        (message, errors)
+    }
+
+    #[test]
+    fn rules_are_typed_by_the_field() {
+        let (message, errors) = message(syn::parse_quote! {
+            pub struct M {
+                #[validate(min = -5, max = 5)]
+                pub a: i32,
+                #[validate(min = 1, max = 2.5)]
+                pub b: Option<f32>,
+                #[validate(min_len = 1)]
+                #[validate(max_len = 9, pattern = "^x", required, custom = "crate::check")]
+                pub c: Option<String>,
+                #[validate(min_items = 1, max_items = 3, max = 7)]
+                pub d: std::collections::HashMap<String, u64>,
+                #[validate(max_len = 4)]
+                pub e: Vec<u8>,
+            }
+        });
+        assert_eq!(errors, Vec::<String>::new());
+        let bound = |f: usize| {
+            let rules = &message.fields[f].rules;
+            (
+                rules.min.as_ref().map(|b| b.tokens.to_string()),
+                rules.max.as_ref().map(|b| b.tokens.to_string()),
+            )
+        };
+        assert_eq!(bound(0), (Some("- 5_i32".into()), Some("5_i32".into())));
+        assert_eq!(bound(1), (Some("1_f32".into()), Some("2.5_f32".into())));
+        assert_eq!(bound(3), (None, Some("7_u64".into())));
+        let c = &message.fields[2].rules;
+        assert_eq!((c.min_len, c.max_len, c.required), (Some(1), Some(9), true));
+        assert_eq!(
+            c.pattern.as_ref().map(syn::LitStr::value).as_deref(),
+            Some("^x")
+        );
+        assert!(c.custom.is_some());
+        let d = &message.fields[3].rules;
+        assert_eq!((d.min_items, d.max_items), (Some(1), Some(3)));
+        assert_eq!(message.fields[4].rules.max_len, Some(4));
+        // Custom functions have no schema.
+        let constraints = c.constraints(&quote!(p)).to_string();
+        assert!(
+            constraints.contains("pattern : :: core :: option :: Option :: Some (\"^x\")"),
+            "{constraints}"
+        );
+        assert!(constraints.contains("required : true"), "{constraints}");
+    }
+
+    #[test]
+    fn every_misfit_is_reported_at_once() {
+        let (_, errors) = message(syn::parse_quote! {
+            pub struct M {
+                #[validate(min = 1, min_items = 2)]
+                pub a: String,
+                #[validate(min_len = 3, max_len = 2, required)]
+                pub b: String,
+                #[validate(pattern = "(", bogus)]
+                pub c: String,
+                #[validate(max = 1e40)]
+                pub d: f32,
+            }
+        });
+        assert_eq!(
+            errors,
+            [
+                "`min` bounds numbers (integer and float fields, their `Option`, `Vec` and map values), not a string: use `min_len` for the length",
+                "`min_items` bounds the entries of repeated fields (`Vec<T>`) and maps",
+                "`min_len` (3) is greater than `max_len` (2)",
+                "`required` applies to `Option` fields: this field is always present",
+                "unknown `validate` attribute `bogus`, expected one of `min`, `max`, `min_len`, `max_len`, `min_items`, `max_items`, `pattern`, `required`, `custom`",
+                "invalid regular expression: unclosed group",
+                "`max` is out of range for `f32`",
+            ]
+        );
+    }
+}
