@@ -19,7 +19,9 @@ use protoapi::Status;
 pub struct Student {
     /// Student number; `add` assigns the next one when it is 0.
     pub sno: u64,
+    #[validate(max_len = 50)]
     pub name: String,
+    #[validate(max = 150)]
     pub age: u32,
     pub male: bool,
     pub desc: String,
@@ -29,8 +31,10 @@ pub struct Student {
 #[protoapi::message]
 pub struct AllReq {
     /// The first result to return (0-based).
+    #[validate(min = 0)]
     pub from: i32,
     /// How many to return (default 10, at most 100).
+    #[validate(min = 0, max = 100)]
     pub size: i32,
     /// Only students whose name or description contains this text.
     pub search: String,

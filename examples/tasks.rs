@@ -42,6 +42,7 @@ pub struct TaskId {
 #[form]
 pub struct PutTask {
     pub id: u32,
+    #[validate(min_len = 1, max_len = 100)]
     pub name: String,
 }
 
@@ -96,9 +97,7 @@ impl Tasks for Store {
     }
 
     async fn put(&self, req: PutTask) -> Result<Task, Status> {
-        if req.name.is_empty() {
-            return Err(Status::invalid_argument("name must not be empty"));
-        }
+        // `#[validate(min_len = 1, max_len = 100)]` has checked the name.
         self.lock().insert(req.id, req.name.clone());
         Ok(Task {
             id: req.id,

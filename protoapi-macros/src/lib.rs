@@ -12,6 +12,7 @@ mod ctxt;
 mod expand;
 mod model;
 mod paths;
+mod rules;
 mod types;
 
 use proc_macro::TokenStream;

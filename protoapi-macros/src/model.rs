@@ -6,8 +6,11 @@ use quote::quote;
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemEnum, ItemStruct, ItemTrait, LitStr, Pat, ReturnType, TraitItem, Type};
 
-use crate::attr::{self, FieldAttrs, MessageArgs, MethodAttrs, ServiceArgs, VariantAttrs};
+use crate::attr::{
+    self, FieldAttrs, MessageArgs, MethodAttrs, ServiceArgs, ValidateAttrs, VariantAttrs,
+};
 use crate::ctxt::Ctxt;
+use crate::rules::Rules;
 use crate::types::{self, Codec};
 
 /// The root path of the runtime crate (`::protoapi` unless `crate = "..."`).
@@ -40,6 +43,8 @@ pub struct Field {
     pub doc: String,
     /// `#[file]`: filled from the multipart file part of the field's name.
     pub file: Option<FileShape>,
+    /// `#[validate(...)]`: the field's rules.
+    pub rules: Rules,
 }
 
 /// The type of a `#[file]` field.
@@ -145,6 +150,7 @@ impl Message {
                         None => None,
                     };
                     let attrs = FieldAttrs::parse(cx, &field.attrs);
+                    let validate = ValidateAttrs::parse(cx, &field.attrs);
                     let encoding = attrs.encoding.get().map(LitStr::value);
                     let codec = match types::classify(&field.ty, encoding.as_deref()) {
                         Ok(codec) => codec,
@@ -158,6 +164,7 @@ impl Message {
                             continue;
                         }
                     };
+                    let rules = Rules::from_attrs(cx, &validate, &codec);
                     let (tag, tag_span) = match attrs.tag.get() {
                         Some(lit) => match lit.base10_parse::<u32>() {
                             Ok(tag) => (tag, lit.span()),
@@ -189,6 +196,7 @@ impl Message {
                         codec,
                         doc: attr::doc(&field.attrs),
                         file,
+                        rules,
                     });
                 }
             }
@@ -202,7 +210,7 @@ impl Message {
         }
         // The macro reads `#[protoapi(...)]`; the compiler must not see it.
         for field in item.fields.iter_mut() {
-            field.attrs = attr::without_protoapi(&field.attrs);
+            field.attrs = attr::without_field_attrs(&field.attrs);
         }
         Message {
             form: form.is_some(),

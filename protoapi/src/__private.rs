@@ -26,10 +26,13 @@ pub mod grpc;
 pub mod rest;
 #[path = "ws.rs"]
 pub mod socket;
+#[path = "validate.rs"]
+pub mod validate;
 pub use crate::schema::{
-    EnumDescriptor, EnumValueDescriptor, FieldDescriptor, FieldType, HttpRoute, MessageDescriptor,
-    MethodDescriptor, NamedSchema, Registry, SchemaField, ServiceDescriptor,
+    Constraints, EnumDescriptor, EnumValueDescriptor, FieldDescriptor, FieldType, HttpRoute,
+    MessageDescriptor, MethodDescriptor, NamedSchema, Registry, SchemaField, ServiceDescriptor,
 };
+pub use validate::Validate;
 
 pub use ::core::convert::Infallible;
 pub use ::core::future::Future;

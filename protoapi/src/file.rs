@@ -511,6 +511,9 @@ impl NamedSchema for File {
     }
 }
 
+/// An uploaded file has no rules of its own.
+impl crate::Validate for File {}
+
 impl crate::ProtoMessage for File {
     const PROTO_NAME: &'static str = "protoapi.File";
 }

@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::TryFutureExt as _;
-use futures_util::future::MapOk;
+use futures_util::future::{Either, MapOk, Ready};
 use http::uri::PathAndQuery;
 use tonic::server::{Grpc, UnaryService};
 use tonic::{GrpcMethod, Status};
 use tonic_prost::ProstCodec;
 
+use crate::__private::validate::{self, Validate};
 use crate::context::{Context, Transport as CallTransport};
 use crate::download::{Download, FileChunk};
 use crate::limits::Limits;
@@ -52,15 +53,24 @@ impl<S, F, Req, Rsp, Fut> UnaryService<Req> for UnaryCall<S, F>
 where
     F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone,
     Fut: Future<Output = Result<Rsp, Status>>,
+    Req: Validate,
 {
     type Response = Rsp;
-    type Future = MapOk<Fut, fn(Rsp) -> tonic::Response<Rsp>>;
+    type Future = Either<
+        Ready<Result<tonic::Response<Rsp>, Status>>,
+        MapOk<Fut, fn(Rsp) -> tonic::Response<Rsp>>,
+    >;
 
     fn call(&mut self, request: tonic::Request<Req>) -> Self::Future {
         let (metadata, extensions, message) = request.into_parts();
+        if let Err(status) = validate::check(&message) {
+            return Either::Left(futures_util::future::ready(Err(status)));
+        }
         let ctx = Context::new(CallTransport::Grpc, metadata.into_headers(), extensions);
-        (self.call.clone())(self.service.clone(), ctx, message)
-            .map_ok(tonic::Response::new as fn(_) -> _)
+        Either::Right(
+            (self.call.clone())(self.service.clone(), ctx, message)
+                .map_ok(tonic::Response::new as fn(_) -> _),
+        )
     }
 }
 
@@ -160,6 +170,7 @@ impl<S, F, Req, Fut> tonic::server::ServerStreamingService<Req> for DownloadCall
 where
     F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone,
     Fut: Future<Output = Result<Download, Status>> + Send + 'static,
+    Req: Validate,
 {
     type Response = FileChunk;
     type ResponseStream = ChunkStream;
@@ -170,6 +181,9 @@ where
     fn call(&mut self, request: tonic::Request<Req>) -> Self::Future {
         use futures_util::TryStreamExt as _;
         let (metadata, extensions, message) = request.into_parts();
+        if let Err(status) = validate::check(&message) {
+            return Box::pin(futures_util::future::ready(Err(status)));
+        }
         let ctx = Context::new(CallTransport::Grpc, metadata.into_headers(), extensions);
         let download = (self.call.clone())(self.service.clone(), ctx, message);
         Box::pin(async move {
@@ -246,6 +260,7 @@ impl<S, F, Req, Rsp, Fut> tonic::server::ServerStreamingService<Req> for StreamC
 where
     F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone,
     Fut: Future<Output = Result<Streaming<Rsp>, Status>> + Send + 'static,
+    Req: Validate,
     Rsp: Send + 'static,
 {
     type Response = Rsp;
@@ -254,6 +269,9 @@ where
 
     fn call(&mut self, request: tonic::Request<Req>) -> Self::Future {
         let (metadata, extensions, message) = request.into_parts();
+        if let Err(status) = validate::check(&message) {
+            return Box::pin(futures_util::future::ready(Err(status)));
+        }
         let answer = (self.call.clone())(
             self.service.clone(),
             grpc_context(metadata, extensions),
@@ -267,7 +285,7 @@ impl<S, F, Req, Rsp, Fut> tonic::server::ClientStreamingService<Req> for StreamC
 where
     F: FnOnce(Arc<S>, Context, Streaming<Req>) -> Fut + Clone,
     Fut: Future<Output = Result<Rsp, Status>> + Send + 'static,
-    Req: Send + 'static,
+    Req: Validate + Send + 'static,
     Rsp: Send + 'static,
 {
     type Response = Rsp;
@@ -278,7 +296,7 @@ where
         let answer = (self.call.clone())(
             self.service.clone(),
             grpc_context(metadata, extensions),
-            Streaming::from(messages),
+            validated(messages),
         );
         Box::pin(answer.map_ok(tonic::Response::new))
     }
@@ -288,7 +306,7 @@ impl<S, F, Req, Rsp, Fut> tonic::server::StreamingService<Req> for StreamCall<S,
 where
     F: FnOnce(Arc<S>, Context, Streaming<Req>) -> Fut + Clone,
     Fut: Future<Output = Result<Streaming<Rsp>, Status>> + Send + 'static,
-    Req: Send + 'static,
+    Req: Validate + Send + 'static,
     Rsp: Send + 'static,
 {
     type Response = Rsp;
@@ -300,10 +318,21 @@ where
         let answer = (self.call.clone())(
             self.service.clone(),
             grpc_context(metadata, extensions),
-            Streaming::from(messages),
+            validated(messages),
         );
         Box::pin(answer.map_ok(tonic::Response::new))
     }
+}
+
+/// The requests of a client stream, each checked as it arrives: a message that breaks a rule
+/// is an `invalid_argument` item, which ends the stream for a method that reads it with `?`.
+fn validated<Req: Validate + Send + 'static>(messages: tonic::Streaming<Req>) -> Streaming<Req> {
+    use futures_util::StreamExt as _;
+    Streaming::new(messages.map(|message| {
+        let message = message?;
+        validate::check(&message)?;
+        Ok(message)
+    }))
 }
 
 fn server_grpc<Rsp: ProtoMessage, Req: ProtoMessage>(limits: Limits) -> Grpc<ProstCodec<Rsp, Req>> {

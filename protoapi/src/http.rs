@@ -178,6 +178,13 @@ where
                 Ok(message) => message,
                 Err(rejection) => return rejection.into_response(endpoint.envelope),
             };
+            if let Err(error) = crate::__private::validate::check(&message) {
+                return if endpoint.envelope {
+                    envelope_error(&error)
+                } else {
+                    status_response(&error)
+                };
+            }
             let to = ReplyTo {
                 conditions: if Rsp::CONDITIONAL {
                     Conditions::from_headers(&parts.headers)

@@ -72,7 +72,31 @@ pub mod __private;
 
 /// Turns a struct into a protobuf message, or a C-like enum into a proto enum.
 ///
-/// See the crate documentation and `docs/attributes.md`.
+/// Fields take `#[protoapi(tag = .., name = "..", encoding = "..")]`, `#[file]` and validation
+/// rules, `#[validate(min = .., max = .., min_len = .., max_len = .., min_items = ..,
+/// max_items = .., pattern = "..", required, custom = "path")]`, which every transport checks
+/// after decoding (see [`Validate`]).
+///
+/// ```
+/// use protoapi::Validate as _;
+///
+/// #[protoapi::message]
+/// pub struct Signup {
+///     #[validate(min_len = 2, max_len = 40, pattern = "^[a-z]+$")]
+///     pub name: String,
+///     #[validate(required, min = 18)]
+///     pub age: Option<u32>,
+/// }
+///
+/// let error = Signup { name: "X".into(), age: None }.validate().expect_err("invalid");
+/// assert_eq!(
+///     error.to_string(),
+///     "invalid request: name: must be at least 2 characters long; \
+///      name: must match the pattern `^[a-z]+$`; age: must be present",
+/// );
+/// ```
+///
+/// See the crate documentation, `docs/attributes.md` and `docs/validation.md`.
 pub use protoapi_macros::message;
 
 /// Turns a trait into a gRPC service and client, HTTP JSON endpoints and a `.proto` file.
@@ -81,6 +105,7 @@ pub use protoapi_macros::message;
 pub use protoapi_macros::service;
 
 pub use __private::socket::{Frame, FrameError, Stats, WebSocketConfig};
+pub use __private::validate::{FieldViolation, Validate, Violations};
 pub use context::{Context, Transport};
 pub use download::{Download, FileChunk};
 pub use error::Error;

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::__private::validate::Validate;
 use crate::codec::json::JsonMessage;
 use crate::codec::text::TextMessage;
 use crate::schema::NamedSchema;
@@ -33,6 +34,7 @@ pub trait ProtoMessage:
     + JsonMessage
     + TextMessage
     + NamedSchema
+    + Validate
     + Send
     + Sync
     + 'static

@@ -79,36 +79,136 @@ pub fn code_name(code: Code) -> &'static str {
     }
 }
 
-/// The JSON error body: `{"code": "not_found", "message": "...", "details": []}`.
+/// The JSON error body: `{"code": "not_found", "message": "...", "details": [...]}`.
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     code: &'static str,
     message: &'a str,
-    details: [(); 0],
+    details: Vec<ErrorDetail>,
 }
 
-/// The JSON error body of a failed call (`unknown` when it failed with `ok`).
-pub(crate) fn error_json(status: &Status) -> String {
-    let code = if status.code() == Code::Ok {
+/// One detail of an error, as the Connect protocol writes it in JSON: the detail's
+/// fully-qualified type name, its protobuf bytes in base64 (standard alphabet, no padding) and,
+/// for the detail types protoapi knows (`google.rpc.BadRequest`, `google.rpc.ErrorInfo`), the
+/// same in proto3 JSON under `debug`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub(crate) struct ErrorDetail {
+    #[serde(rename = "type")]
+    type_name: String,
+    value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    debug: Option<serde_json::Value>,
+}
+
+/// The details of a status: those of the `google.rpc.Status` its details bytes hold (what
+/// gRPC sends in `grpc-status-details-bin`); none when they are empty or hold something else.
+pub(crate) fn error_details(status: &Status) -> Vec<ErrorDetail> {
+    use base64::Engine as _;
+    use prost::Message as _;
+    if status.details().is_empty() {
+        return Vec::new();
+    }
+    let Ok(rpc_status) = tonic_types::pb::Status::decode(status.details()) else {
+        return Vec::new();
+    };
+    rpc_status
+        .details
+        .iter()
+        .map(|any| {
+            let type_name = any
+                .type_url
+                .rsplit_once('/')
+                .map_or(any.type_url.as_str(), |(_, name)| name)
+                .to_owned();
+            ErrorDetail {
+                debug: debug_json(&type_name, &any.value),
+                value: base64::engine::general_purpose::STANDARD_NO_PAD.encode(&any.value),
+                type_name,
+            }
+        })
+        .collect()
+}
+
+/// A known detail type in proto3 JSON (default values left out, names in lowerCamelCase).
+fn debug_json(type_name: &str, bytes: &[u8]) -> Option<serde_json::Value> {
+    use prost::Message as _;
+    use serde_json::{Map, Value};
+    fn put(object: &mut Map<String, Value>, key: &str, text: &str) {
+        if !text.is_empty() {
+            object.insert(key.to_owned(), Value::from(text));
+        }
+    }
+    match type_name {
+        "google.rpc.BadRequest" => {
+            let bad_request = tonic_types::pb::BadRequest::decode(bytes).ok()?;
+            let violations: Vec<Value> = bad_request
+                .field_violations
+                .iter()
+                .map(|violation| {
+                    let mut object = Map::new();
+                    put(&mut object, "field", &violation.field);
+                    put(&mut object, "description", &violation.description);
+                    put(&mut object, "reason", &violation.reason);
+                    if let Some(localized) = &violation.localized_message {
+                        let mut inner = Map::new();
+                        put(&mut inner, "locale", &localized.locale);
+                        put(&mut inner, "message", &localized.message);
+                        object.insert("localizedMessage".to_owned(), Value::Object(inner));
+                    }
+                    Value::Object(object)
+                })
+                .collect();
+            let mut object = Map::new();
+            if !violations.is_empty() {
+                object.insert("fieldViolations".to_owned(), Value::Array(violations));
+            }
+            Some(Value::Object(object))
+        }
+        "google.rpc.ErrorInfo" => {
+            let info = tonic_types::pb::ErrorInfo::decode(bytes).ok()?;
+            let mut object = Map::new();
+            put(&mut object, "reason", &info.reason);
+            put(&mut object, "domain", &info.domain);
+            if !info.metadata.is_empty() {
+                let metadata: std::collections::BTreeMap<_, _> = info.metadata.iter().collect();
+                object.insert("metadata".to_owned(), serde_json::to_value(metadata).ok()?);
+            }
+            Some(Value::Object(object))
+        }
+        _ => None,
+    }
+}
+
+/// The code a failed call answers with: `unknown` when it failed with `ok`.
+fn failed_code(status: &Status) -> Code {
+    if status.code() == Code::Ok {
         Code::Unknown
     } else {
         status.code()
-    };
-    error_body(code, status.message())
+    }
 }
 
-fn error_body(code: Code, message: &str) -> String {
+/// The JSON error body of a failed call, its details included (`unknown` when it failed with
+/// `ok`).
+pub(crate) fn error_json(status: &Status) -> String {
+    error_body(failed_code(status), status.message(), error_details(status))
+}
+
+fn error_body(code: Code, message: &str, details: Vec<ErrorDetail>) -> String {
     serde_json::to_string(&ErrorBody {
         code: code_name(code),
         message,
-        details: [],
+        details,
     })
     .unwrap_or_else(|_| r#"{"code":"internal","message":"","details":[]}"#.to_owned())
 }
 
-/// An HTTP error response with the JSON error body.
+/// An HTTP error response with the JSON error body (without details).
 pub(crate) fn error_response(status: StatusCode, code: Code, message: &str) -> Response {
-    let body = error_body(code, message);
+    json_error_response(status, error_body(code, message, Vec::new()))
+}
+
+fn json_error_response(status: StatusCode, body: String) -> Response {
     let mut response = (status, body).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -117,15 +217,11 @@ pub(crate) fn error_response(status: StatusCode, code: Code, message: &str) -> R
     response
 }
 
-/// The HTTP response for a [`Status`] returned by a method.
+/// The HTTP response for a [`Status`] returned by a method or by validation: the status of its
+/// code and the JSON error body with its details.
 pub(crate) fn status_response(status: &Status) -> Response {
     // A handler that returns `Err` with code `ok` still failed.
-    let code = if status.code() == Code::Ok {
-        Code::Unknown
-    } else {
-        status.code()
-    };
-    error_response(http_status(code), code, status.message())
+    json_error_response(http_status(failed_code(status)), error_json(status))
 }
 
 /// The answer that refuses a request before any method runs, in the request's own protocol: a
@@ -175,5 +271,95 @@ pub fn reject<B>(request: &http::Request<B>, status: &Status) -> Response {
         }
         Protocol::ConnectStream => crate::connect::stream_error_for(request.headers(), status),
         Protocol::ConnectUnary | Protocol::Other => status_response(status),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tonic_types::{ErrorDetails, FieldViolation, StatusExt as _};
+
+    #[test]
+    fn a_bad_request_renders_in_the_connect_shape() {
+        let status = Status::with_error_details(
+            Code::InvalidArgument,
+            "invalid request: age: must be at most 150",
+            ErrorDetails::with_bad_request(vec![FieldViolation::new("age", "must be at most 150")]),
+        );
+        let body: serde_json::Value = serde_json::from_str(&error_json(&status)).expect("JSON");
+        // The BadRequest message: field 1 (a FieldViolation) holding field 1 and field 2.
+        let bytes = [
+            0x0a, 0x1a, 0x0a, 0x03, b'a', b'g', b'e', 0x12, 0x13, b'm', b'u', b's', b't', b' ',
+            b'b', b'e', b' ', b'a', b't', b' ', b'm', b'o', b's', b't', b' ', b'1', b'5', b'0',
+        ];
+        use base64::Engine as _;
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "code": "invalid_argument",
+                "message": "invalid request: age: must be at most 150",
+                "details": [{
+                    "type": "google.rpc.BadRequest",
+                    "value": base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes),
+                    "debug": {"fieldViolations": [{"field": "age", "description": "must be at most 150"}]},
+                }],
+            })
+        );
+        assert!(
+            !body["details"][0]["value"]
+                .as_str()
+                .expect("text")
+                .ends_with('=')
+        );
+    }
+
+    #[test]
+    fn error_info_renders_and_unknown_details_have_no_debug() {
+        let details = ErrorDetails::with_error_info(
+            "QUOTA",
+            "example.com",
+            std::collections::HashMap::from([
+                ("b".to_owned(), "2".to_owned()),
+                ("a".to_owned(), "1".to_owned()),
+            ]),
+        );
+        let status = Status::with_error_details(Code::ResourceExhausted, "slow down", details);
+        let rendered = error_details(&status);
+        assert_eq!(rendered.len(), 1);
+        assert_eq!(rendered[0].type_name, "google.rpc.ErrorInfo");
+        assert_eq!(
+            rendered[0].debug,
+            Some(
+                serde_json::json!({"reason": "QUOTA", "domain": "example.com", "metadata": {"a": "1", "b": "2"}})
+            )
+        );
+
+        let help = ErrorDetails::with_help(vec![tonic_types::HelpLink::new(
+            "docs",
+            "https://example.com",
+        )]);
+        let status = Status::with_error_details(Code::InvalidArgument, "see the docs", help);
+        let rendered = error_details(&status);
+        assert_eq!(rendered.len(), 1);
+        assert_eq!(rendered[0].type_name, "google.rpc.Help");
+        assert_eq!(rendered[0].debug, None);
+        assert!(!rendered[0].value.is_empty());
+    }
+
+    #[test]
+    fn details_that_are_no_rpc_status_are_left_out() {
+        let status = Status::with_details(
+            Code::Internal,
+            "odd",
+            bytes::Bytes::from_static(&[0xff, 0xff]),
+        );
+        assert_eq!(
+            error_json(&status),
+            r#"{"code":"internal","message":"odd","details":[]}"#
+        );
+        assert_eq!(
+            error_json(&Status::not_found("gone")),
+            r#"{"code":"not_found","message":"gone","details":[]}"#
+        );
     }
 }

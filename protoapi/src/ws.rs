@@ -28,7 +28,7 @@ use crate::context::{Context, Transport};
 use crate::download::{Download, FileChunk};
 use crate::message::ProtoMessage;
 use crate::path::HttpConfig;
-use crate::status::{code_name, error_response};
+use crate::status::{ErrorDetail, code_name, error_details, error_response};
 use crate::streaming::Streaming;
 
 /// The binary twin of a JSON frame: `protoapi.Frame`, sent in a binary WebSocket message.
@@ -57,6 +57,10 @@ pub struct FrameError {
     pub code: String,
     /// What went wrong.
     pub message: String,
+    /// The error's details: a `google.rpc.Status` in protobuf, as gRPC sends it in
+    /// `grpc-status-details-bin` (for a request that breaks a validation rule, its details hold
+    /// a `google.rpc.BadRequest`); empty when the error has none.
+    pub details: Bytes,
 }
 
 /// Settings of every WebSocket endpoint of a server.
@@ -339,6 +343,9 @@ struct JsonAnswer<'a> {
 struct ErrorJson<'a> {
     code: &'static str,
     message: &'a str,
+    /// As in the HTTP error body; left out when the error has none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    details: Vec<ErrorDetail>,
 }
 
 /// A frame from the client, whichever its encoding.
@@ -410,6 +417,7 @@ fn frame_message(encoding: Encoding, id: Option<&Id>, answer: Answer) -> Message
                     Some(ErrorJson {
                         code: error_code(status),
                         message: status.message(),
+                        details: error_details(status),
                     }),
                     false,
                 ),
@@ -442,6 +450,7 @@ fn frame_message(encoding: Encoding, id: Option<&Id>, answer: Answer) -> Message
                     frame.error = Some(FrameError {
                         code: error_code(&status).to_owned(),
                         message: status.message().to_owned(),
+                        details: Bytes::copy_from_slice(status.details()),
                     });
                 }
             }
@@ -465,7 +474,8 @@ pub(crate) struct Params {
     path: Vec<(String, String)>,
 }
 
-/// Decodes one request: the handshake's query, then the message, then the handshake's path.
+/// Decodes one request: the handshake's query, then the message, then the handshake's path;
+/// then checks its rules ([`crate::Validate`]).
 fn decode<Req: ProtoMessage>(params: &Params, payload: Option<&Payload>) -> Result<Req, Status> {
     let mut message = Req::default();
     if let Some(query) = &params.query {
@@ -491,6 +501,7 @@ fn decode<Req: ProtoMessage>(params: &Params, payload: Option<&Payload>) -> Resu
             Status::invalid_argument(format!("invalid path parameter `{name}`: {error}"))
         })?;
     }
+    crate::__private::validate::check(&message)?;
     Ok(message)
 }
 

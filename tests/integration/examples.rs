@@ -362,6 +362,12 @@ async fn student_crud_end_to_end() {
     let url = |path: &str| format!("{}{path}", student.url);
     let client = reqwest::Client::new();
 
+    // `#[validate(max = 150)]` on the age.
+    let answer = post_json(&url("/demo/students"), r#"{"name": "Old", "age": 151}"#).await;
+    assert_eq!(
+        (answer.status, answer.json()["message"].as_str()),
+        (400, Some("invalid request: age: must be at most 150"))
+    );
     let answer = post_json(
         &url("/demo/students"),
         r#"{"name": "Ann", "age": 20, "desc": "likes 火锅"}"#,
@@ -484,6 +490,17 @@ async fn tasks_end_to_end() {
     );
     let answer = send(client.get(url("/tasks/x"))).await;
     assert_eq!(answer.status, 400);
+    // `#[validate(min_len = 1, max_len = 100)]` on the name.
+    let answer = send(client.put(url("/tasks/6")).form(&[("name", "")])).await;
+    assert_eq!(answer.status, 400);
+    let body = answer.json();
+    assert_eq!(body["message"], "invalid request: name: must not be empty");
+    assert_eq!(
+        body["details"][0]["debug"],
+        serde_json::json!({"fieldViolations": [{"field": "name", "description": "must not be empty"}]})
+    );
+    let answer = send(client.get(url("/tasks/6"))).await;
+    assert_eq!(answer.status, 404);
 }
 
 /// A WebSocket to a running example.

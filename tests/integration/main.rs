@@ -22,5 +22,6 @@ mod status;
 mod streaming;
 mod streams;
 mod upload;
+mod validation;
 mod websocket;
 mod wire;

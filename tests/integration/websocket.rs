@@ -144,6 +144,7 @@ async fn a_unary_call_in_protobuf() {
             error: Some(FrameError {
                 code: "invalid_argument".into(),
                 message: "n must not be negative".into(),
+                ..FrameError::default()
             }),
             ..Frame::default()
         }

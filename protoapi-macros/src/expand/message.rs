@@ -94,6 +94,12 @@ impl Message {
             .collect();
         let types: Vec<_> = self.fields.iter().map(|f| &f.ty).collect();
         let field_count = self.fields.len();
+        let constraints: Vec<_> = self
+            .fields
+            .iter()
+            .map(|f| f.rules.constraints(&private))
+            .collect();
+        let validate = self.validate_impl();
 
         quote! {
             #derive
@@ -151,7 +157,12 @@ impl Message {
                 ) -> ::core::result::Result<(), #private::prost::DecodeError> {
                     #private::wire::message_merge_value(self, buf, ctx)
                 }
+                fn validate_named(&self, violations: &mut #krate::Violations) {
+                    #private::Validate::validate_into(self, violations)
+                }
             }
+
+            #validate
 
             #[automatically_derived]
             impl #private::serde::Serialize for #ident {
@@ -220,7 +231,7 @@ impl Message {
                                     ty,
                                     doc: #field_docs,
                                     file: #file_flags,
-                                    constraints: ::core::default::Default::default(),
+                                    constraints: #constraints,
                                 }
                             }),*
                         ];

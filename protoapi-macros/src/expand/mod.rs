@@ -5,6 +5,7 @@ mod grpc;
 mod http;
 mod message;
 mod service;
+mod validate;
 
 use proc_macro2::TokenStream;
 use quote::quote;

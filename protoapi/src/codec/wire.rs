@@ -73,6 +73,10 @@ pub trait NamedType: Default + Sized {
     fn value_len(&self) -> usize;
     /// See [`Kind::merge_value`].
     fn merge_value(&mut self, buf: &mut impl Buf, ctx: DecodeContext) -> Result<(), DecodeError>;
+    /// Messages: checks the message's rules ([`crate::Validate`]). Enums have none.
+    fn validate_named(&self, violations: &mut crate::Violations) {
+        let _ = violations;
+    }
 }
 
 macro_rules! markers {
