@@ -64,3 +64,12 @@ PYTHONPATH="$work/gen" "$PYTHON" interop/chat_client.py "$chat_addr"
 sed -n '/^const LAB_PROTO: &str = r#"/,/^"#;$/p' tests/integration/proto.rs | sed '1s/^.*r#"//; $d' > "$work/proto/lab.proto"
 protoc --proto_path="$work/proto" --descriptor_set_out="$work/lab.pb" lab.proto
 echo "protoc accepted lab.proto (every field type)"
+
+# ---- npm clients (interop/node): buf curl and @connectrpc/connect --------------------------
+# gRPC (schema by reflection), gRPC-Web and Connect against the greeter and student examples.
+# Needs `npm ci` in interop/node (.ci/run does it).
+cargo build --quiet --example student
+"$examples/student" --proto-out "$work/proto" > /dev/null
+student_addr=$(start student)
+bash interop/node/run.sh "$greeter_addr" "$student_addr" "$work/proto"
+# ---- end of the npm clients -----------------------------------------------------------------
