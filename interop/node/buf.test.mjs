@@ -1,10 +1,11 @@
 // `buf curl` calls the greeter example over gRPC, gRPC-Web and Connect. Over gRPC and gRPC-Web it
-// finds the schema by server reflection; over Connect it is given the schema (protoc's descriptor
-// set of the example's `--proto-out` files), since buf curl asks for reflection in the protocol
-// of the call, and reflection's bidirectional stream is served over gRPC and gRPC-Web only.
+// finds the schema by server reflection; over Connect it is given the schema (the example's
+// `--proto-out` files, or protoc's descriptor set of them), since buf curl asks for reflection in
+// the protocol of the call, and reflection's bidirectional stream is served over gRPC and
+// gRPC-Web only.
 //
-//   BUF=node_modules/.bin/buf GREETER_URL=http://127.0.0.1:8080 DESCRIPTORS=all.binpb \
-//   node --test buf.test.mjs
+//   BUF=node_modules/.bin/buf GREETER_URL=http://127.0.0.1:8080 PROTO_DIR=proto \
+//   DESCRIPTORS=all.binpb node --test buf.test.mjs
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -22,6 +23,7 @@ function env(name) {
 const bufBin = env("BUF");
 const greeterUrl = env("GREETER_URL");
 const descriptors = env("DESCRIPTORS");
+const protoDir = env("PROTO_DIR");
 
 function buf(...args) {
   const run = spawnSync(bufBin, ["curl", ...args], {
@@ -62,7 +64,8 @@ const protocols = [
     "application/grpc-web+proto",
     "HTTP/1.1",
   ],
-  ["connect", ["--protocol", "connect", "--schema", descriptors], "application/proto", "HTTP/1.1"],
+  // buf compiles the `.proto` files of a directory itself.
+  ["connect", ["--protocol", "connect", "--schema", protoDir], "application/proto", "HTTP/1.1"],
   [
     "connect http/2",
     ["--protocol", "connect", "--http2-prior-knowledge", "--schema", descriptors],

@@ -17,11 +17,18 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# The schema for the clients that are given one: every file, imports included.
-protoc --proto_path="$proto_dir" --include_imports --descriptor_set_out="$work/all.binpb" \
+# The schema for the clients that are given one: the greeter's and the student's files, imports
+# included, as `.proto` files (for buf) and as protoc's descriptor set.
+mkdir -p "$work/proto/protoapi"
+for file in hello.proto demo.proto protoapi/types.proto; do
+    cp "$proto_dir/$file" "$work/proto/$file"
+done
+protoc --proto_path="$work/proto" --include_imports --descriptor_set_out="$work/all.binpb" \
     hello.proto demo.proto
 
 export GREETER_URL="http://$greeter_addr" STUDENT_URL="http://$student_addr"
-export DESCRIPTORS="$work/all.binpb" BUF="$here/node_modules/.bin/buf"
+export DESCRIPTORS="$work/all.binpb" PROTO_DIR="$work/proto" BUF="$here/node_modules/.bin/buf"
+# buf keeps its cache (modules it compiled) out of the home directory.
+export BUF_CACHE_DIR="$work/buf-cache"
 cd "$here"
 node --test --test-reporter=spec buf.test.mjs connect.test.mjs
