@@ -9,6 +9,10 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    # `start` runs in a command substitution, a subshell: its servers' ids are in files.
+    for file in "$work"/*.pid; do
+        if [ -e "$file" ]; then kill "$(cat "$file")" 2>/dev/null || true; fi
+    done
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -38,6 +42,7 @@ start() {
     shift
     "$examples/$name" --addr 127.0.0.1:0 "$@" > "$out" 2> "$work/$name.err" &
     pids+=($!)
+    echo $! > "$work/$name.pid"
     for _ in $(seq 1 100); do
         if grep -q '^listening on ' "$out" 2>/dev/null; then
             sed -n 's/^listening on http:\/\///p' "$out" | head -n 1
