@@ -163,7 +163,9 @@ fn greeter_prints_its_proto() {
     for line in [
         "  rpc SayHello(HelloRequest) returns (HelloReply);",
         "  rpc Upload(UploadReq) returns (UploadRsp);",
-        "  rpc Download(DownloadReq) returns (stream protoapi.FileChunk);",
+        // A GET route makes the method side-effect free.
+        "  rpc Download(DownloadReq) returns (stream protoapi.FileChunk) {",
+        "    option idempotency_level = NO_SIDE_EFFECTS;",
         "  protoapi.File test_file = 1;",
     ] {
         assert!(
