@@ -16,7 +16,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build --quiet --example greeter --example dating --example chat --example student --example tasks
+cargo build --quiet --example greeter --example dating --example chat --example student --example tasks --example auth
 examples=target/debug/examples
 
 mkdir -p "$work/proto" "$work/gen"
@@ -40,7 +40,7 @@ start() {
     local name=$1 out="$work/$1.out"
     shift
     "$examples/$name" --addr 127.0.0.1:0 "$@" > "$out" 2> "$work/$name.err" &
-    echo $! > "$work/$name.pid"
+    echo $! > "$(mktemp "$work/$name.XXXXXX.pid")"
     for _ in $(seq 1 100); do
         if grep -q '^listening on ' "$out" 2>/dev/null; then
             sed -n 's/^listening on http:\/\///p' "$out" | head -n 1
@@ -69,7 +69,7 @@ protoc --proto_path="$work/proto" --descriptor_set_out="$work/lab.pb" lab.proto
 echo "protoc accepted lab.proto (every field type)"
 
 # Every example's OpenAPI document is valid OpenAPI 3.1.
-for name in greeter dating chat student tasks; do
+for name in greeter dating chat student tasks auth; do
     "$examples/$name" --print-openapi > "$work/$name.openapi.json"
     "$PYTHON" -m openapi_spec_validator "$work/$name.openapi.json"
 done
@@ -88,3 +88,12 @@ for name in student tasks; do
         --request-timeout 10 --generation-database none --no-color
     echo "schemathesis found no problem in the $name example"
 done
+
+# ---- npm clients (interop/node): buf curl and @connectrpc/connect --------------------------
+# gRPC (schema by reflection), gRPC-Web and Connect against the greeter and student examples.
+# Needs `npm ci` in interop/node (.ci/run does it).
+cargo build --quiet --example student
+"$examples/student" --proto-out "$work/proto" > /dev/null
+student_addr=$(start student)
+bash interop/node/run.sh "$greeter_addr" "$student_addr" "$work/proto"
+# ---- end of the npm clients -----------------------------------------------------------------

@@ -486,9 +486,17 @@ impl ServerBuilder {
         if self.grpc && self.reflection {
             let set = self.file_descriptor_set();
             let health = self.health.is_some();
+            // Each version lists both reflection services, as both are served.
             let configure = || {
                 let builder = tonic_reflection::server::Builder::configure()
-                    .register_file_descriptor_set(set.clone());
+                    .register_file_descriptor_set(set.clone())
+                    .include_reflection_service(false)
+                    .register_encoded_file_descriptor_set(
+                        tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
+                    )
+                    .register_encoded_file_descriptor_set(
+                        tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+                    );
                 if health {
                     builder
                         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)

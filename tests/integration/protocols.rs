@@ -53,6 +53,16 @@ mod reflection {
         answer.message_response.expect("a message response")
     }
 
+    /// Every service the server answers, both reflection versions included (as grpc-go lists
+    /// them), so that `buf curl --list-services` and `grpcurl list` show v1alpha too.
+    const EVERY_SERVICE: [&str; 5] = [
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection",
+        "grpc.reflection.v1alpha.ServerReflection",
+        "lab.streams.Streams",
+        "test.v1.Lab",
+    ];
+
     #[tokio::test]
     async fn lists_every_service() {
         let server = servers().await;
@@ -63,15 +73,39 @@ mod reflection {
         };
         let mut names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
         names.sort();
-        assert_eq!(
-            names,
-            [
-                "grpc.health.v1.Health",
-                "grpc.reflection.v1.ServerReflection",
-                "lab.streams.Streams",
-                "test.v1.Lab",
-            ]
-        );
+        assert_eq!(names, EVERY_SERVICE);
+    }
+
+    #[tokio::test]
+    async fn describes_both_reflection_services() {
+        let server = servers().await;
+        for (symbol, file) in [
+            ("grpc.reflection.v1.ServerReflection", "reflection_v1.proto"),
+            (
+                "grpc.reflection.v1alpha.ServerReflection",
+                "reflection_v1alpha.proto",
+            ),
+        ] {
+            let MessageResponse::FileDescriptorResponse(files) = ask(
+                &server,
+                MessageRequest::FileContainingSymbol(symbol.to_owned()),
+            )
+            .await
+            else {
+                panic!("no file for {symbol}");
+            };
+            let names: Vec<String> = files
+                .file_descriptor_proto
+                .iter()
+                .map(|bytes| {
+                    prost_types::FileDescriptorProto::decode(bytes.as_slice())
+                        .expect("decode")
+                        .name()
+                        .to_owned()
+                })
+                .collect();
+            assert_eq!(names, [file], "{symbol}");
+        }
     }
 
     #[tokio::test]
@@ -146,12 +180,9 @@ mod reflection {
         let Some(MessageResponse::ListServicesResponse(list)) = answer.message_response else {
             panic!("not a list");
         };
-        assert!(list.service.iter().any(|s| s.name == "lab.streams.Streams"));
-        assert!(
-            list.service
-                .iter()
-                .any(|s| s.name == "grpc.reflection.v1alpha.ServerReflection")
-        );
+        let mut names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+        names.sort();
+        assert_eq!(names, EVERY_SERVICE);
     }
 
     #[tokio::test]
