@@ -59,6 +59,31 @@ dating_addr=$(start dating)
 
 PYTHONPATH="$work/gen" "$PYTHON" interop/python_client.py "$greeter_addr" "$dating_addr"
 
+# curl, as a shell user sends forms: a multipart upload, the file back, a urlencoded form.
+expect() { # expect WHAT ACTUAL EXPECTED
+    if [ "$2" != "$3" ]; then
+        echo "curl: $1: got $2, expected $3" >&2
+        exit 1
+    fi
+}
+printf 'sent by curl\n' > "$work/curl.txt"
+expect "multipart upload" \
+    "$(curl -sS -F "test_file=@$work/curl.txt;type=text/plain" "http://$greeter_addr/demo/upload")" \
+    '{"status":"received curl.txt (13 bytes)"}'
+expect "download" "$(curl -sS "http://$greeter_addr/demo/download/curl.txt")" 'sent by curl'
+expect "no file part" \
+    "$(curl -sS -o /dev/null -w '%{http_code}' -F "other=x" "http://$greeter_addr/demo/upload")" 400
+tasks_addr=$(start tasks)
+expect "urlencoded form" \
+    "$(curl -sS -w ' %{http_code}' -X PUT --data-urlencode 'name=from curl' "http://$tasks_addr/tasks/7")" \
+    '{"id":7,"name":"from curl"} 201'
+expect "form violation" \
+    "$(curl -sS -w ' %{http_code}' -X PUT -d 'name=' "http://$tasks_addr/tasks/8")" \
+    "$(printf '%s' '{"code":"invalid_argument","message":"invalid request: name: must not be empty",' \
+        '"details":[{"type":"google.rpc.BadRequest","value":"ChkKBG5hbWUSEW11c3Qgbm90IGJlIGVtcHR5",' \
+        '"debug":{"fieldViolations":[{"description":"must not be empty","field":"name"}]}}]} 400')"
+echo "curl: 5 passed, 0 failed"
+
 # The chat room from Python: websockets (JSON and binary frames) and grpcio's bidi stream.
 chat_addr=$(start chat)
 PYTHONPATH="$work/gen" "$PYTHON" interop/chat_client.py "$chat_addr"

@@ -411,6 +411,48 @@ async fn http_json_answers_400_with_every_violation() {
 }
 
 #[tokio::test]
+async fn connect_answers_400_with_every_violation() {
+    let server = server().await;
+    let answer = post_json(
+        &server.url("/validation.v1.Registry/Signup"),
+        TWO_VIOLATIONS,
+    )
+    .await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.content_type.as_deref(), Some("application/json"));
+    assert_eq!(answer.json(), two_violations_body());
+
+    // A server stream reports the violation in its end-of-stream envelope.
+    let mut body = vec![0u8];
+    let message = br#"{"quantity": 100}"#;
+    body.extend_from_slice(&(message.len() as u32).to_be_bytes());
+    body.extend_from_slice(message);
+    let response = reqwest::Client::new()
+        .post(server.url("/validation.v1.Registry/Twice"))
+        .header("content-type", "application/connect+json")
+        .body(body)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status().as_u16(), 200);
+    let bytes = response.bytes().await.expect("body");
+    assert_eq!(bytes[0], 2, "an end-of-stream envelope");
+    let end: serde_json::Value = serde_json::from_slice(&bytes[5..]).expect("json");
+    assert_eq!(end["error"]["code"], "invalid_argument");
+    assert_eq!(
+        end["error"]["message"],
+        "invalid request: name: must not be empty; quantity: must be at most 99"
+    );
+    assert_eq!(
+        end["error"]["details"][0]["debug"],
+        serde_json::json!({"fieldViolations": [
+            {"field": "name", "description": "must not be empty"},
+            {"field": "quantity", "description": "must be at most 99"}
+        ]})
+    );
+}
+
+#[tokio::test]
 async fn path_query_and_form_requests_are_checked() {
     let server = server().await;
     let client = reqwest::Client::new();
