@@ -105,7 +105,7 @@ pub use protoapi_macros::message;
 pub use protoapi_macros::service;
 
 pub use __private::socket::{Frame, FrameError, Stats, WebSocketConfig};
-pub use __private::validate::{FieldViolation, Validate, Violations};
+pub use __private::validate::{FieldViolation, MAX_VIOLATIONS, Validate, Violations};
 pub use context::{Context, Transport};
 pub use download::{Download, FileChunk};
 pub use error::Error;

@@ -55,9 +55,15 @@ pub struct FieldViolation {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Violations {
     list: Vec<FieldViolation>,
+    /// Violations past [`MAX_VIOLATIONS`], counted but not listed.
+    omitted: usize,
     /// The path of the value being checked.
     path: String,
 }
+
+/// The most violations listed in one answer: a request of a million bad items gets a bounded
+/// error message and details, with the rest counted (`...; and 12 more`).
+pub const MAX_VIOLATIONS: usize = 100;
 
 impl Violations {
     /// No violation yet.
@@ -97,6 +103,10 @@ impl Violations {
     /// Adds a violation of the value being checked.
     #[doc(hidden)]
     pub fn here(&mut self, description: impl Into<String>) {
+        if self.list.len() >= MAX_VIOLATIONS {
+            self.omitted += 1;
+            return;
+        }
         self.list.push(FieldViolation {
             field: self.path.clone(),
             description: description.into(),
@@ -153,6 +163,9 @@ impl Display for Violations {
             } else {
                 write!(f, "{}: {}", violation.field, violation.description)?;
             }
+        }
+        if self.omitted > 0 {
+            write!(f, "; and {} more", self.omitted)?;
         }
         Ok(())
     }
@@ -437,6 +450,22 @@ impl fmt::Debug for Pattern {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn at_most_a_hundred_violations_are_listed() {
+        let mut violations = Violations::new();
+        for i in 0..250 {
+            violations.add(&format!("items[{i}]"), "must not be empty");
+        }
+        assert_eq!(violations.len(), MAX_VIOLATIONS);
+        let text = violations.to_string();
+        assert!(text.starts_with("invalid request: items[0]: must not be empty; items[1]: "));
+        assert!(
+            text.ends_with("items[99]: must not be empty; and 150 more"),
+            "{text}"
+        );
+    }
+
     use super::*;
 
     #[test]
