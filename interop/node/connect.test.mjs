@@ -179,7 +179,11 @@ for (const [name, make, contentType] of transports) {
         page.data.map((s) => toJson(Student, s)),
         [{ sno: String(added.sno), name: `Ann ${name}`, age: 20 }],
       );
-      await rejects(students.all({ size: 1000 }), Code.InvalidArgument, "size is 1 to 100");
+      await rejects(
+        students.all({ size: 1000 }),
+        Code.InvalidArgument,
+        "invalid request: size: must be at most 100",
+      );
       await students.del({ sno: added.sno });
       await rejects(students.get({ sno: added.sno }), Code.NotFound, `no student ${added.sno}`);
       // Get and All are side-effect free: Connect calls them with GET, the others with POST.
