@@ -40,7 +40,15 @@ where
     S::Future: Send + 'static,
 {
     use tower::ServiceExt as _;
+    // A method that panics answers `internal` with no detail, and the connection goes on.
+    let service = tower_http::catch_panic::CatchPanic::custom(service, grpc_panic);
     BoxGrpcService::new(service.map_response(|response| response.map(axum::body::Body::new)))
+}
+
+/// The answer to a call whose method panicked: `internal`, without the panic's text.
+fn grpc_panic(_: Box<dyn std::any::Any + Send + 'static>) -> http::Response<tonic::body::Body> {
+    tracing::error!("a method panicked");
+    Status::internal("internal error").into_http()
 }
 
 /// A unary call: the service, and the generated closure that calls the trait method.

@@ -25,6 +25,17 @@ fn num(n: i32) -> Num {
 }
 
 #[tokio::test]
+async fn a_grpc_method_that_panics_answers_internal_and_the_connection_goes_on() {
+    let (_server, client) = lab().await;
+    let status = client.echo(num(666)).await.expect_err("panicked");
+    assert_eq!(status.code(), Code::Internal);
+    assert_eq!(status.message(), "internal error");
+    // The same connection serves the next call.
+    let answer = client.echo(num(1)).await.expect("echo").into_inner();
+    assert_eq!(answer.n, 2);
+}
+
+#[tokio::test]
 async fn grpc_unary_and_server_streaming() {
     let (_server, client) = lab().await;
     let answer = client.echo(num(4)).await.expect("echo").into_inner();
