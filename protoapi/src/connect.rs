@@ -25,7 +25,7 @@ use futures_util::{FutureExt as _, StreamExt as _};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use serde_json::value::RawValue;
 
-use crate::__private::rest::read_body;
+use crate::__private::rest::{content_type_essence, content_type_text, read_body};
 use crate::__private::socket::{Answers, Encoding, Params, Payload, Requests, SocketMethod};
 use crate::context::{Context, Transport};
 use crate::status::{Code, Status, error_json, error_response, status_response};
@@ -63,18 +63,7 @@ pub(crate) enum Protocol {
 
 impl Protocol {
     pub(crate) fn of(method: &Method, headers: &HeaderMap) -> Protocol {
-        let content_type = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .map(|value| {
-                value
-                    .split(';')
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_ascii_lowercase()
-            });
-        match content_type.as_deref() {
+        match content_type_essence(headers).as_deref() {
             Some(t) if t.starts_with("application/grpc-web") => Protocol::GrpcWeb,
             Some(t) if t == "application/grpc" || t.starts_with("application/grpc+") => {
                 Protocol::Grpc
@@ -120,14 +109,14 @@ impl ConnectService {
             .strip_prefix('/')
             .and_then(|path| path.strip_prefix(self.service.as_str()))
             .and_then(|path| path.strip_prefix('/'))
-            .unwrap_or_default()
-            .to_owned();
+            .unwrap_or_default();
         let Some(method) = self.methods.iter().find(|m| m.method.name == name) else {
             return status_response(&Status::unimplemented(format!(
                 "unknown method `{name}` of service `{}`",
                 self.service
             )));
         };
+        let name = method.method.name;
         let streaming = method.method.server_streaming;
         if method.method.client_streaming {
             let status = Status::unimplemented(format!(
@@ -213,11 +202,15 @@ impl ConnectService {
         };
         match answer {
             Some(Ok(payload)) => {
-                let (content_type, bytes) = match payload {
-                    Payload::Json(raw) => ("application/json", Bytes::from(raw.get().to_owned())),
-                    Payload::Proto(bytes) => ("application/proto", bytes),
+                let content_type = match payload {
+                    Payload::Json(_) => "application/json",
+                    Payload::Proto(_) => "application/proto",
                 };
-                ([(header::CONTENT_TYPE, content_type)], bytes).into_response()
+                (
+                    [(header::CONTENT_TYPE, content_type)],
+                    payload_bytes(payload),
+                )
+                    .into_response()
             }
             Some(Err(status)) => status_response(&status),
             None => status_response(&Status::internal("the method gave no answer")),
@@ -291,10 +284,7 @@ async fn next(answers: &mut Answers) -> Option<Result<Payload, Status>> {
         .await
     {
         Ok(answer) => answer,
-        Err(_) => {
-            tracing::error!("a method panicked");
-            Some(Err(Status::internal("internal error")))
-        }
+        Err(_) => Some(Err(crate::status::panicked(None))),
     }
 }
 
@@ -333,11 +323,7 @@ fn timeout(headers: &HeaderMap) -> Result<Option<Duration>, Status> {
 }
 
 fn content_type_is(headers: &HeaderMap, expected: &str) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .is_some_and(|value| value.trim().eq_ignore_ascii_case(expected))
+    content_type_essence(headers).as_deref() == Some(expected)
 }
 
 /// A request message in its encoding; an empty JSON body is the empty message.
@@ -440,9 +426,10 @@ fn unenvelope(mut bytes: Bytes) -> Result<Bytes, Status> {
     Ok(bytes)
 }
 
+/// The bytes of an encoded message, without a copy.
 fn payload_bytes(payload: Payload) -> Bytes {
     match payload {
-        Payload::Json(raw) => Bytes::from(raw.get().to_owned()),
+        Payload::Json(raw) => Bytes::from(String::from(Box::<str>::from(raw))),
         Payload::Proto(bytes) => bytes,
     }
 }
@@ -489,11 +476,7 @@ fn stream_error(encoding: Encoding, status: &Status) -> Response {
 
 /// 415 for a content type the method cannot take.
 fn unsupported(request: &Request, accepted: &str) -> Response {
-    let given = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-        .unwrap_or_default();
+    let given = content_type_text(request.headers());
     error_response(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Code::InvalidArgument,

@@ -47,8 +47,7 @@ where
 
 /// The answer to a call whose method panicked: `internal`, without the panic's text.
 fn grpc_panic(_: Box<dyn std::any::Any + Send + 'static>) -> http::Response<tonic::body::Body> {
-    tracing::error!("a method panicked");
-    Status::internal("internal error").into_http()
+    crate::status::panicked(None).into_http()
 }
 
 /// A unary call: the service, and the generated closure that calls the trait method.

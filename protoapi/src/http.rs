@@ -201,10 +201,7 @@ where
             let outcome = std::panic::AssertUnwindSafe(call(service, ctx, message))
                 .catch_unwind()
                 .await
-                .unwrap_or_else(|_| {
-                    tracing::error!("a method panicked");
-                    Err(Status::internal("internal error"))
-                });
+                .unwrap_or_else(|_| Err(crate::status::panicked(None)));
             match outcome {
                 Ok(reply) => reply.into_http(to).await,
                 Err(error) => {
@@ -469,7 +466,7 @@ async fn merge_form_body<M: ProtoMessage>(
 }
 
 /// The content type without parameters, in lowercase.
-fn content_type_essence(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn content_type_essence(headers: &HeaderMap) -> Option<String> {
     headers.get(header::CONTENT_TYPE).map(|value| {
         value
             .to_str()
@@ -480,7 +477,8 @@ fn content_type_essence(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-fn content_type_text(headers: &HeaderMap) -> String {
+/// The content type as sent, for error messages.
+pub(crate) fn content_type_text(headers: &HeaderMap) -> String {
     headers
         .get(header::CONTENT_TYPE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())

@@ -265,25 +265,10 @@ impl ServerBuilder {
     /// The descriptors of [`Self::proto_files`] as a `FileDescriptorSet`, protoapi's own file
     /// first: what `protoc --descriptor_set_out` makes of them, and what reflection serves.
     pub fn file_descriptor_set(&self) -> prost_types::FileDescriptorSet {
-        let mut files: Vec<prost_types::FileDescriptorProto> = Vec::new();
-        for descriptor in self
-            .services
-            .iter()
-            .map(|s| s.descriptor())
-            .filter(|d| d.grpc)
-        {
-            for mut file in descriptor.file_descriptors() {
-                match files.iter().find(|f| f.name == file.name) {
-                    Some(existing) if *existing != file => {
-                        // As in `proto_files`: two services of one package.
-                        file.name = Some(format!("{}.proto", descriptor.name.to_lowercase()));
-                        files.push(file);
-                    }
-                    Some(_) => {}
-                    None => files.push(file),
-                }
-            }
-        }
+        let mut files = self.grpc_files(
+            ServiceDescriptor::file_descriptors,
+            |file: &mut prost_types::FileDescriptorProto| file.name.get_or_insert_default(),
+        );
         // Dependencies before the files that import them.
         files.sort_by_key(|f| f.package.as_deref() != Some("protoapi"));
         prost_types::FileDescriptorSet { file: files }
@@ -356,21 +341,32 @@ impl ServerBuilder {
     /// The `.proto` files of every added service served over gRPC, and `protoapi/types.proto`
     /// once when one of them uses protoapi's own messages.
     pub fn proto_files(&self) -> Vec<ProtoFile> {
-        let mut files: Vec<ProtoFile> = Vec::new();
+        self.grpc_files(ServiceDescriptor::proto_files, |file: &mut ProtoFile| {
+            &mut file.name
+        })
+    }
+
+    /// The files of every service served over gRPC, each once: `.proto` texts or their
+    /// descriptors. Two services of one package share a file name; when their files differ, the
+    /// second is named after its service (`greeter.proto`), so that both stay.
+    fn grpc_files<F: PartialEq>(
+        &self,
+        files_of: fn(&ServiceDescriptor) -> Vec<F>,
+        name: fn(&mut F) -> &mut String,
+    ) -> Vec<F> {
+        let mut files: Vec<F> = Vec::new();
         for descriptor in self
             .services
             .iter()
             .map(|s| s.descriptor())
             .filter(|d| d.grpc)
         {
-            for file in descriptor.proto_files() {
-                match files.iter_mut().find(|f| f.name == file.name) {
-                    // Two services of one package share a file name: keep both texts apart.
-                    Some(existing) if existing.content != file.content => {
-                        files.push(ProtoFile {
-                            name: format!("{}.proto", descriptor.name.to_lowercase()),
-                            ..file
-                        });
+            for mut file in files_of(&descriptor) {
+                let same_name = |other: &mut F| *name(other) == *name(&mut file);
+                match files.iter_mut().position(same_name) {
+                    Some(index) if files[index] != file => {
+                        *name(&mut file) = format!("{}.proto", descriptor.name.to_lowercase());
+                        files.push(file);
                     }
                     Some(_) => {}
                     None => files.push(file),

@@ -224,6 +224,16 @@ pub(crate) fn status_response(status: &Status) -> Response {
     json_error_response(http_status(failed_code(status)), error_json(status))
 }
 
+/// The status of a call whose method panicked, on every transport: `internal` with no more than
+/// `internal error`; the panic itself is logged (with the method, when known), never sent.
+pub(crate) fn panicked(method: Option<&str>) -> Status {
+    match method {
+        Some(method) => tracing::error!(method, "a method panicked"),
+        None => tracing::error!("a method panicked"),
+    }
+    Status::internal("internal error")
+}
+
 /// The answer that refuses a request before any method runs, in the request's own protocol: a
 /// tower layer (authentication, rate limits) returns it instead of calling the service.
 ///

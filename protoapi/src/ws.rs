@@ -1310,11 +1310,10 @@ impl State {
                 if !error.is_panic() {
                     return true;
                 }
-                tracing::error!(method = call.method, "a method panicked");
                 self.send(frame_message(
                     call.encoding,
                     key.as_ref(),
-                    Answer::Error(Status::internal("internal error")),
+                    Answer::Error(crate::status::panicked(Some(call.method))),
                 ))
                 .await
             }

@@ -1,6 +1,6 @@
 //! gRPC reflection and health, the descriptor set, gRPC-Web and the Connect protocol.
 
-use bytes::{Buf as _, BufMut as _, Bytes, BytesMut};
+use bytes::{Buf as _, Bytes};
 use futures_util::StreamExt as _;
 use prost::Message as _;
 use protoapi::{Channel, Code, Server};
@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::api::{LabImpl, LabServer};
 use crate::streams::{Lab, Num, StreamsServer};
-use crate::support::{TestServer, send};
+use crate::support::{TestServer, envelope, send};
 
 async fn servers() -> TestServer {
     TestServer::start(
@@ -295,18 +295,10 @@ async fn descriptors_match_protoc() {
     expected.sort_by(|a, b| a.name.cmp(&b.name));
     actual.sort_by(|a, b| a.name.cmp(&b.name));
     assert_eq!(actual.len(), 3);
+    assert_eq!(expected.len(), actual.len());
     for (ours, theirs) in actual.iter().zip(&expected) {
         assert_eq!(ours, theirs, "{}", ours.name());
     }
-}
-
-/// A gRPC message frame: flag, length, message.
-fn grpc_frame(flag: u8, message: &[u8]) -> Bytes {
-    let mut out = BytesMut::new();
-    out.put_u8(flag);
-    out.put_u32(message.len() as u32);
-    out.put_slice(message);
-    out.freeze()
 }
 
 /// The frames of a body: (flag, payload).
@@ -355,7 +347,7 @@ async fn grpc_web_calls_a_unary_method() {
         &server,
         "/lab.streams.Streams/Echo",
         "application/grpc-web+proto",
-        grpc_frame(0, &request),
+        envelope(0, &request),
     )
     .await;
     assert_eq!(
@@ -385,7 +377,7 @@ async fn grpc_web_text(server: &TestServer, n: i32) -> reqwest::Response {
         tag: String::new(),
     }
     .encode_to_vec();
-    let body = base64::engine::general_purpose::STANDARD.encode(grpc_frame(0, &request));
+    let body = base64::engine::general_purpose::STANDARD.encode(envelope(0, &request));
     let response = reqwest::Client::new()
         .post(server.url("/lab.streams.Streams/Echo"))
         .header("content-type", "application/grpc-web-text")
@@ -563,10 +555,6 @@ mod connect {
             answer.json(),
             json!({"code": "invalid_argument", "message": "`Greet` is not marked side-effect free: call it with POST", "details": []})
         );
-    }
-
-    fn envelope(flags: u8, message: &[u8]) -> Bytes {
-        grpc_frame(flags, message)
     }
 
     async fn stream(

@@ -95,3 +95,13 @@ pub async fn post_json(url: &str, body: &str) -> Answer {
     )
     .await
 }
+
+/// A length-prefixed message, as gRPC frames and Connect envelopes are: a flags byte, the length
+/// as four big-endian bytes, the message.
+pub fn envelope(flags: u8, message: &[u8]) -> bytes::Bytes {
+    let mut out = Vec::with_capacity(message.len() + 5);
+    out.push(flags);
+    out.extend_from_slice(&u32::try_from(message.len()).expect("small").to_be_bytes());
+    out.extend_from_slice(message);
+    out.into()
+}

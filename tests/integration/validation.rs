@@ -9,7 +9,7 @@ use protoapi::{Code, Status, Streaming, Validate as _};
 use serde_json::json;
 use tonic_types::StatusExt as _;
 
-use crate::support::{TestServer, post_json, send};
+use crate::support::{TestServer, envelope, post_json, send};
 use crate::websocket::{connect, next_json, send_json};
 
 #[protoapi::message]
@@ -423,10 +423,7 @@ async fn connect_answers_400_with_every_violation() {
     assert_eq!(answer.json(), two_violations_body());
 
     // A server stream reports the violation in its end-of-stream envelope.
-    let mut body = vec![0u8];
-    let message = br#"{"quantity": 100}"#;
-    body.extend_from_slice(&(message.len() as u32).to_be_bytes());
-    body.extend_from_slice(message);
+    let body = envelope(0, br#"{"quantity": 100}"#);
     let response = reqwest::Client::new()
         .post(server.url("/validation.v1.Registry/Twice"))
         .header("content-type", "application/connect+json")

@@ -274,6 +274,12 @@ impl ServiceDescriptor {
         self.socket.is_some() || self.methods.iter().any(|m| m.websocket.is_some())
     }
 
+    /// Whether a client needs `protoapi/types.proto`: the service uses protoapi's own messages,
+    /// or serves a WebSocket (whose binary frames are `protoapi.Frame`).
+    fn needs_builtins(&self) -> bool {
+        self.messages.iter().any(|m| proto::is_builtin(m.name)) || self.has_websocket()
+    }
+
     /// The name of the service's `.proto` file: its package (or its name) in lowercase, with dots
     /// as directories: `hello.proto`, `acme/billing/v1.proto`.
     pub fn proto_file_name(&self) -> String {
@@ -292,7 +298,7 @@ impl ServiceDescriptor {
             name: self.proto_file_name(),
             content: self.proto_file(),
         }];
-        if self.messages.iter().any(|m| proto::is_builtin(m.name)) || self.has_websocket() {
+        if self.needs_builtins() {
             files.push(ProtoFile {
                 name: proto::TYPES_FILE.to_owned(),
                 content: proto::render_builtins(),
@@ -305,7 +311,7 @@ impl ServiceDescriptor {
     /// makes of their text (without comments), and what gRPC reflection serves.
     pub fn file_descriptors(&self) -> Vec<prost_types::FileDescriptorProto> {
         let mut files = vec![descriptor::service_file(self)];
-        if self.messages.iter().any(|m| proto::is_builtin(m.name)) || self.has_websocket() {
+        if self.needs_builtins() {
             files.push(descriptor::builtins_file());
         }
         files
