@@ -1,0 +1,67 @@
+"""Turns bench/run.sh's raw measurements into the table it prints and bench/results.json.
+
+Input lines (tab-separated): case, side (protoapi or baseline), value, unit, better
+(`higher` for throughput, `lower` for times and memory), baseline's name. One line per round;
+each figure is the median of its rounds. `ratio` is protoapi's over the baseline's when higher is
+better and the baseline's over protoapi's when lower is better, so that above 1 always means
+protoapi did better.
+"""
+
+import json
+import statistics
+import sys
+
+
+def main(raw_path, json_path, extra_paths):
+    cases = {}
+    order = []
+    with open(raw_path) as raw:
+        for line in raw:
+            case, side, value, unit, better, against = line.rstrip("\n").split("\t")
+            if case not in cases:
+                cases[case] = {"unit": unit, "better": better, "against": against,
+                               "protoapi": [], "baseline": []}
+                order.append(case)
+            cases[case][side].append(float(value))
+
+    results = []
+    for case in order:
+        c = cases[case]
+        if not c["protoapi"] or not c["baseline"]:
+            continue
+        ours = statistics.median(c["protoapi"])
+        theirs = statistics.median(c["baseline"])
+        if c["better"] == "higher":
+            ratio = ours / theirs if theirs else float("inf")
+        else:
+            ratio = theirs / ours if ours else float("inf")
+        results.append({
+            "name": case,
+            "protoapi": round(ours, 3),
+            "baseline": round(theirs, 3),
+            "unit": c["unit"],
+            "ratio": round(ratio, 3),
+            "baseline_is": c["against"],
+            "rounds": len(c["protoapi"]),
+        })
+    # Figures measured elsewhere (the compile-cost script) come as JSON lines of the same shape.
+    for path in extra_paths:
+        with open(path) as extra:
+            for line in extra:
+                line = line.strip()
+                if line.startswith("{"):
+                    results.append(json.loads(line))
+
+    with open(json_path, "w") as out:
+        json.dump(results, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+
+    name_width = max([len(r["name"]) for r in results] + [4])
+    print(f"{'case':<{name_width}}  {'protoapi':>12}  {'baseline':>12}  {'unit':<8}  {'ratio':>6}  baseline")
+    for r in results:
+        print(f"{r['name']:<{name_width}}  {r['protoapi']:>12,.1f}  {r['baseline']:>12,.1f}  "
+              f"{r['unit']:<8}  {r['ratio']:>6.3f}  {r.get('baseline_is', '')}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], sys.argv[3:])

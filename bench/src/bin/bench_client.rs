@@ -1,0 +1,369 @@
+//! The load client for what h2load and wrk cannot drive: WebSocket round trips (protoapi's
+//! frames, or Socket.IO's for python-socketio) and server streams over gRPC, WebSocket and SSE.
+//! It also writes the gRPC request bodies h2load sends, and checks that a server answers them
+//! (h2load counts any HTTP 200 as a success, a gRPC error included).
+//!
+//! ```text
+//! bench_client grpc-body small|64k FILE
+//! bench_client grpc-check small|64k BASE_URL
+//! bench_client ws-echo URL [--conns N] [--secs S] [--socketio]
+//! bench_client stream grpc|ws|sse BASE_URL [--count C] [--conns N] [--secs S]
+//! ```
+//!
+//! Each load command prints one JSON line: `{"ops":…, "secs":…, "per_sec":…, "errors":…}`; it
+//! runs on one thread, so that pinned to one core it leaves the other to the server.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::{SinkExt as _, StreamExt as _};
+use prost::Message as _;
+use tokio_tungstenite::tungstenite::Message;
+
+/// `bench.EchoRequest`, as prost-build writes it.
+#[derive(Clone, PartialEq, prost::Message)]
+struct EchoRequest {
+    #[prost(uint64, tag = "1")]
+    id: u64,
+    #[prost(string, tag = "2")]
+    name: String,
+    #[prost(string, repeated, tag = "3")]
+    tags: Vec<String>,
+    #[prost(bytes = "vec", tag = "4")]
+    payload: Vec<u8>,
+}
+
+/// `bench.TicksRequest`.
+#[derive(Clone, PartialEq, prost::Message)]
+struct TicksRequest {
+    #[prost(uint32, tag = "1")]
+    count: u32,
+}
+
+/// `bench.Tick`.
+#[derive(Clone, PartialEq, prost::Message)]
+struct Tick {
+    #[prost(uint64, tag = "1")]
+    seq: u64,
+    #[prost(string, tag = "2")]
+    text: String,
+}
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+struct Options {
+    conns: usize,
+    secs: f64,
+    count: u32,
+    socketio: bool,
+}
+
+fn main() -> Result<(), Error> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut options = Options {
+        conns: 16,
+        secs: 10.0,
+        count: 10_000,
+        socketio: false,
+    };
+    let mut positional = Vec::new();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let mut value = || iter.next().ok_or_else(|| format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--conns" => options.conns = value()?.parse()?,
+            "--secs" => options.secs = value()?.parse()?,
+            "--count" => options.count = value()?.parse()?,
+            "--socketio" => options.socketio = true,
+            _ => positional.push(arg.as_str()),
+        }
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    match positional.as_slice() {
+        ["grpc-body", size, file] => grpc_body(size, file),
+        ["grpc-check", size, base] => runtime.block_on(grpc_check(size, base)),
+        ["ws-echo", url] => runtime.block_on(run(&options, |_| ws_echo(url, &options))),
+        ["stream", kind, base] => {
+            let kind = *kind;
+            runtime.block_on(run(&options, |_| stream(kind, base, &options)))
+        }
+        _ => Err("usage: bench_client grpc-body small|64k FILE | ws-echo URL [--socketio] | stream grpc|ws|sse BASE_URL [--count C]  [--conns N] [--secs S]".into()),
+    }
+}
+
+/// The echo request of the gRPC cases: small, or with 64 KiB of payload.
+fn echo_request(size: &str) -> Result<EchoRequest, Error> {
+    let payload = match size {
+        "small" => Vec::new(),
+        "64k" => vec![0xa5; 64 << 10],
+        other => return Err(format!("unknown size `{other}`: small or 64k").into()),
+    };
+    Ok(EchoRequest {
+        id: 42,
+        name: "bench".into(),
+        tags: vec!["a".into(), "b".into()],
+        payload,
+    })
+}
+
+/// Writes one gRPC message (5-byte prefix and the protobuf) for h2load's `-d`.
+fn grpc_body(size: &str, file: &str) -> Result<(), Error> {
+    let message = echo_request(size)?.encode_to_vec();
+    let mut body = Vec::with_capacity(5 + message.len());
+    body.push(0);
+    body.extend_from_slice(&u32::try_from(message.len())?.to_be_bytes());
+    body.extend_from_slice(&message);
+    std::fs::write(file, body)?;
+    Ok(())
+}
+
+/// `bench.EchoReply`.
+#[derive(Clone, PartialEq, prost::Message)]
+struct EchoReply {
+    #[prost(uint64, tag = "1")]
+    id: u64,
+    #[prost(string, tag = "2")]
+    message: String,
+    #[prost(string, repeated, tag = "3")]
+    tags: Vec<String>,
+    #[prost(bytes = "vec", tag = "4")]
+    payload: Vec<u8>,
+}
+
+/// One echo call over gRPC, its answer checked.
+async fn grpc_check(size: &str, base: &str) -> Result<(), Error> {
+    let request = echo_request(size)?;
+    let channel = tonic::transport::Endpoint::from_shared(base.to_owned())?
+        .connect()
+        .await?;
+    let mut client = tonic::client::Grpc::new(channel)
+        .max_decoding_message_size(1 << 20)
+        .max_encoding_message_size(1 << 20);
+    client.ready().await?;
+    let codec = tonic_prost::ProstCodec::<EchoRequest, EchoReply>::default();
+    let path = http::uri::PathAndQuery::from_static("/bench.Bench/Echo");
+    let reply = client
+        .unary(tonic::Request::new(request.clone()), path, codec)
+        .await?
+        .into_inner();
+    let want = EchoReply {
+        id: request.id,
+        message: format!("hello {}", request.name),
+        tags: request.tags,
+        payload: request.payload,
+    };
+    if reply != want {
+        return Err(format!("unexpected echo: {reply:?}").into());
+    }
+    Ok(())
+}
+
+/// Runs `conns` copies of `work` until the time is up; each returns how many operations it did.
+async fn run<F, Fut>(options: &Options, work: F) -> Result<(), Error>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<u64, Error>>,
+{
+    let start = Instant::now();
+    let results = futures_util::future::join_all((0..options.conns).map(work)).await;
+    let secs = start.elapsed().as_secs_f64();
+    let mut ops = 0;
+    let mut errors = 0;
+    for result in results {
+        match result {
+            Ok(n) => ops += n,
+            Err(error) => {
+                eprintln!("error: {error}");
+                errors += 1;
+            }
+        }
+    }
+    println!(
+        "{}",
+        serde_json::json!({"ops": ops, "secs": secs, "per_sec": ops as f64 / secs, "errors": errors})
+    );
+    if errors > 0 {
+        return Err(format!("{errors} connections failed").into());
+    }
+    Ok(())
+}
+
+fn deadline(options: &Options) -> Instant {
+    Instant::now() + Duration::from_secs_f64(options.secs)
+}
+
+/// Sequential unary round trips on one WebSocket.
+async fn ws_echo(url: &str, options: &Options) -> Result<u64, Error> {
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await?;
+    if options.socketio {
+        // Engine.IO open packet, then the connect to the default namespace.
+        expect_prefix(&mut socket, "0").await?;
+        socket.send(Message::text("40")).await?;
+        expect_prefix(&mut socket, "40").await?;
+    }
+    let end = deadline(options);
+    let mut done = 0u64;
+    while Instant::now() < end {
+        let frame = if options.socketio {
+            format!(r#"42{done}["echo",{{"id":42,"name":"bench","tags":["a","b"]}}]"#)
+        } else {
+            format!(r#"{{"id":{done},"data":{{"id":42,"name":"bench","tags":["a","b"]}}}}"#)
+        };
+        socket.send(Message::text(frame)).await?;
+        loop {
+            let text = next_text(&mut socket).await?;
+            if options.socketio && text == "2" {
+                socket.send(Message::text("3")).await?;
+                continue;
+            }
+            if !text.contains(r#""message":"hello bench""#) {
+                return Err(format!("unexpected answer: {text}").into());
+            }
+            break;
+        }
+        done += 1;
+    }
+    Ok(done)
+}
+
+async fn next_text<S>(socket: &mut S) -> Result<String, Error>
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    loop {
+        match socket
+            .next()
+            .await
+            .ok_or("the server closed the WebSocket")??
+        {
+            Message::Text(text) => return Ok(text.as_str().to_owned()),
+            Message::Close(frame) => return Err(format!("closed: {frame:?}").into()),
+            _ => continue,
+        }
+    }
+}
+
+async fn expect_prefix<S>(socket: &mut S, prefix: &str) -> Result<(), Error>
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    let text = next_text(socket).await?;
+    if text.starts_with(prefix) {
+        Ok(())
+    } else {
+        Err(format!("expected a `{prefix}` packet, got {text}").into())
+    }
+}
+
+/// Streams of `count` ticks, one after the other, until the time is up; counts the ticks.
+async fn stream(kind: &str, base: &str, options: &Options) -> Result<u64, Error> {
+    let end = deadline(options);
+    let mut ticks = 0u64;
+    match kind {
+        "grpc" => {
+            let channel = tonic::transport::Endpoint::from_shared(base.to_owned())?
+                .connect()
+                .await?;
+            let mut client = tonic::client::Grpc::new(channel);
+            let path = http::uri::PathAndQuery::from_static("/bench.Bench/Ticks");
+            while Instant::now() < end {
+                client.ready().await?;
+                let codec = tonic_prost::ProstCodec::<TicksRequest, Tick>::default();
+                let request = tonic::Request::new(TicksRequest {
+                    count: options.count,
+                });
+                let mut stream = client
+                    .server_streaming(request, path.clone(), codec)
+                    .await?
+                    .into_inner();
+                let mut got = 0;
+                while let Some(tick) = stream.message().await? {
+                    if tick.text != "tick" {
+                        return Err(format!("unexpected tick {tick:?}").into());
+                    }
+                    got += 1;
+                }
+                check_count(got, options.count)?;
+                ticks += u64::from(got);
+            }
+        }
+        "ws" => {
+            let url = format!("{}/ticks/ws", base.replacen("http", "ws", 1));
+            let (mut socket, _) = tokio_tungstenite::connect_async(url).await?;
+            let mut id = 0u64;
+            while Instant::now() < end {
+                id += 1;
+                let frame = format!(r#"{{"id":{id},"data":{{"count":{}}}}}"#, options.count);
+                socket.send(Message::text(frame)).await?;
+                let mut got = 0;
+                loop {
+                    let text = next_text(&mut socket).await?;
+                    if text.contains(r#""end":true"#) {
+                        break;
+                    }
+                    if !text.contains(r#""text":"tick""#) {
+                        return Err(format!("unexpected frame {text}").into());
+                    }
+                    got += 1;
+                }
+                check_count(got, options.count)?;
+                ticks += u64::from(got);
+            }
+        }
+        "sse" => {
+            let client = reqwest::Client::new();
+            let url = format!("{base}/ticks/{}", options.count);
+            while Instant::now() < end {
+                let response = client
+                    .get(&url)
+                    .header("accept", "text/event-stream")
+                    .send()
+                    .await?
+                    .error_for_status()?;
+                let mut body = response.bytes_stream();
+                let mut events = EventCounter::default();
+                while let Some(chunk) = body.next().await {
+                    events.feed(chunk?);
+                }
+                // The last event is `end`.
+                let got = events.count.checked_sub(1).ok_or("no end event")?;
+                check_count(u32::try_from(got)?, options.count)?;
+                ticks += got;
+            }
+        }
+        other => return Err(format!("unknown stream kind `{other}`: grpc, ws or sse").into()),
+    }
+    Ok(ticks)
+}
+
+fn check_count(got: u32, want: u32) -> Result<(), Error> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("the stream ended after {got} of {want} messages").into())
+    }
+}
+
+/// Counts Server-Sent Events (blank-line separated) across chunk boundaries.
+#[derive(Default)]
+struct EventCounter {
+    count: u64,
+    last_was_newline: bool,
+}
+
+impl EventCounter {
+    fn feed(&mut self, chunk: Bytes) {
+        for &byte in chunk.iter() {
+            if byte == b'\n' {
+                if self.last_was_newline {
+                    self.count += 1;
+                }
+                self.last_was_newline = true;
+            } else {
+                self.last_was_newline = false;
+            }
+        }
+    }
+}
