@@ -337,10 +337,10 @@ fn payload(encoding: Encoding, bytes: Bytes) -> Result<(Encoding, Payload), Stat
                 String::from_utf8(bytes.into())
                     .map_err(|_| Status::invalid_argument("invalid JSON: not UTF-8"))?
             };
-            Payload::Json(
-                RawValue::from_string(text)
-                    .map_err(|error| Status::invalid_argument(format!("invalid JSON: {error}")))?,
-            )
+            // Checked here, so that a broken body is answered as broken JSON.
+            let raw = RawValue::from_string(text)
+                .map_err(|error| Status::invalid_argument(format!("invalid JSON: {error}")))?;
+            Payload::Json(Box::<str>::from(raw).into())
         }
     };
     Ok((encoding, payload))
@@ -429,7 +429,7 @@ fn unenvelope(mut bytes: Bytes) -> Result<Bytes, Status> {
 /// The bytes of an encoded message, without a copy.
 fn payload_bytes(payload: Payload) -> Bytes {
     match payload {
-        Payload::Json(raw) => Bytes::from(String::from(Box::<str>::from(raw))),
+        Payload::Json(text) => Bytes::from(text),
         Payload::Proto(bytes) => bytes,
     }
 }

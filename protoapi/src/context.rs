@@ -1,6 +1,7 @@
 //! [`Context`]: what a method knows about the request besides its message.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::extract::ConnectInfo;
 use http::{Extensions, HeaderMap};
@@ -35,10 +36,34 @@ pub enum Transport {
 /// ```
 #[derive(Debug)]
 pub struct Context {
-    headers: HeaderMap,
-    extensions: Extensions,
+    headers: Held<HeaderMap>,
+    extensions: Held<Extensions>,
     peer: Option<SocketAddr>,
     transport: Transport,
+}
+
+/// A request's headers or extensions: its own, or shared by the calls of one WebSocket (copied
+/// on the first change).
+#[derive(Debug)]
+enum Held<T> {
+    Own(T),
+    Shared(Arc<T>),
+}
+
+impl<T: Clone> Held<T> {
+    fn get(&self) -> &T {
+        match self {
+            Held::Own(value) => value,
+            Held::Shared(value) => value,
+        }
+    }
+
+    fn get_mut(&mut self) -> &mut T {
+        match self {
+            Held::Own(value) => value,
+            Held::Shared(shared) => Arc::make_mut(shared),
+        }
+    }
 }
 
 impl Context {
@@ -49,8 +74,26 @@ impl Context {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0);
         Context {
-            headers,
-            extensions,
+            headers: Held::Own(headers),
+            extensions: Held::Own(extensions),
+            peer,
+            transport,
+        }
+    }
+
+    /// A context over headers and extensions that many calls share (those of a WebSocket's
+    /// handshake), without copying them per call.
+    pub(crate) fn shared(
+        transport: Transport,
+        headers: Arc<HeaderMap>,
+        extensions: Arc<Extensions>,
+    ) -> Self {
+        let peer = extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0);
+        Context {
+            headers: Held::Shared(headers),
+            extensions: Held::Shared(extensions),
             peer,
             transport,
         }
@@ -58,27 +101,30 @@ impl Context {
 
     /// All request headers (or gRPC metadata).
     pub fn headers(&self) -> &HeaderMap {
-        &self.headers
+        self.headers.get()
     }
 
     /// The first value of a header, when it is present and visible ASCII.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|value| value.to_str().ok())
+        self.headers
+            .get()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
     }
 
     /// The request extensions, as tower layers (authentication, tracing) left them.
     pub fn extensions(&self) -> &Extensions {
-        &self.extensions
+        self.extensions.get()
     }
 
     /// Mutable access to the request extensions.
     pub fn extensions_mut(&mut self) -> &mut Extensions {
-        &mut self.extensions
+        self.extensions.get_mut()
     }
 
     /// The extension of type `T`, if a layer set one.
     pub fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
-        self.extensions.get::<T>()
+        self.extensions.get().get::<T>()
     }
 
     /// The client's address, when the server knows it.

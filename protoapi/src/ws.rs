@@ -5,8 +5,10 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -14,7 +16,7 @@ use axum::extract::{FromRequestParts as _, RawPathParams, Request};
 use axum::response::{IntoResponse as _, Response};
 use bytes::Bytes;
 use futures_util::stream::{BoxStream, SplitSink};
-use futures_util::{Future, SinkExt as _, StreamExt as _, TryStreamExt as _};
+use futures_util::{Future, FutureExt as _, SinkExt as _, StreamExt as _, TryStreamExt as _};
 use http::{HeaderMap, StatusCode, header};
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
@@ -247,7 +249,7 @@ pub(crate) enum Encoding {
 #[derive(Debug)]
 pub enum Payload {
     /// The JSON of a message.
-    Json(Box<RawValue>),
+    Json(String),
     /// The protobuf encoding of a message.
     Proto(Bytes),
 }
@@ -255,17 +257,14 @@ pub enum Payload {
 impl Payload {
     fn empty(encoding: Encoding) -> Self {
         match encoding {
-            Encoding::Json => match RawValue::from_string("{}".to_owned()) {
-                Ok(raw) => Payload::Json(raw),
-                Err(_) => Payload::Proto(Bytes::new()),
-            },
+            Encoding::Json => Payload::Json("{}".to_owned()),
             Encoding::Proto => Payload::Proto(Bytes::new()),
         }
     }
 
     fn len(&self) -> usize {
         match self {
-            Payload::Json(raw) => raw.get().len(),
+            Payload::Json(text) => text.len(),
             Payload::Proto(bytes) => bytes.len(),
         }
     }
@@ -332,8 +331,6 @@ struct JsonAnswer<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a Id>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    data: Option<&'a RawValue>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<ErrorJson<'a>>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     end: bool,
@@ -362,7 +359,7 @@ fn parse_text(text: &str) -> Result<Incoming, Status> {
     let frame: JsonFrame<'_> = serde_json::from_str(text)
         .map_err(|error| Status::invalid_argument(format!("invalid frame: {error}")))?;
     let message = match frame.data {
-        Some(raw) => Some(Payload::Json(raw.to_owned())),
+        Some(raw) => Some(Payload::Json(raw.get().to_owned())),
         None if !frame.end => Some(Payload::empty(Encoding::Json)),
         None => None,
     };
@@ -408,12 +405,35 @@ enum Answer {
 fn frame_message(encoding: Encoding, id: Option<&Id>, answer: Answer) -> Message {
     match encoding {
         Encoding::Json => {
-            let (data, error, end) = match &answer {
-                Answer::Data(Payload::Json(raw)) => (Some(&**raw), None, false),
-                Answer::Data(Payload::Proto(_)) => (None, None, false),
-                Answer::End => (None, None, true),
+            if let Answer::Data(Payload::Json(data)) = &answer {
+                // The frame around a message already in JSON, written without another pass
+                // through serde: `{"id":7,"data":...}`.
+                let mut text = String::with_capacity(data.len() + 32);
+                text.push('{');
+                if let Some(id) = id {
+                    text.push_str("\"id\":");
+                    match id {
+                        Id::Unsigned(n) => {
+                            let _ = fmt::Write::write_fmt(&mut text, format_args!("{n}"));
+                        }
+                        Id::Signed(n) => {
+                            let _ = fmt::Write::write_fmt(&mut text, format_args!("{n}"));
+                        }
+                        Id::Text(s) => text.push_str(
+                            &serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned()),
+                        ),
+                    }
+                    text.push(',');
+                }
+                text.push_str("\"data\":");
+                text.push_str(data);
+                text.push('}');
+                return Message::Text(text.into());
+            }
+            let (error, end) = match &answer {
+                Answer::Data(_) => (None, false),
+                Answer::End => (None, true),
                 Answer::Error(status) => (
-                    None,
                     Some(ErrorJson {
                         code: error_code(status),
                         message: status.message(),
@@ -422,13 +442,7 @@ fn frame_message(encoding: Encoding, id: Option<&Id>, answer: Answer) -> Message
                     false,
                 ),
             };
-            let text = serde_json::to_string(&JsonAnswer {
-                id,
-                data,
-                error,
-                end,
-            })
-            .unwrap_or_else(|_| {
+            let text = serde_json::to_string(&JsonAnswer { id, error, end }).unwrap_or_else(|_| {
                 r#"{"error":{"code":"internal","message":"failed to encode a frame"}}"#.to_owned()
             });
             Message::Text(text.into())
@@ -486,8 +500,8 @@ fn decode<Req: ProtoMessage>(params: &Params, payload: Option<&Payload>) -> Resu
         }
     }
     match payload {
-        Some(Payload::Json(raw)) => {
-            crate::__private::rest::merge_json(&mut message, raw.get().as_bytes())?
+        Some(Payload::Json(text)) => {
+            crate::__private::rest::merge_json(&mut message, text.as_bytes())?
         }
         Some(Payload::Proto(bytes)) => {
             prost::Message::merge(&mut message, bytes.clone()).map_err(|error| {
@@ -507,7 +521,7 @@ fn decode<Req: ProtoMessage>(params: &Params, payload: Option<&Payload>) -> Resu
 
 fn encode<Rsp: ProtoMessage>(encoding: Encoding, message: &Rsp) -> Result<Payload, Status> {
     match encoding {
-        Encoding::Json => serde_json::value::to_raw_value(message)
+        Encoding::Json => serde_json::to_string(message)
             .map(Payload::Json)
             .map_err(|error| {
                 tracing::error!(%error, "failed to encode a JSON answer");
@@ -861,8 +875,8 @@ impl Socket {
             path,
         });
         let max = self.max_message();
-        let headers = parts.headers;
-        let extensions = parts.extensions;
+        let headers = Arc::new(parts.headers);
+        let extensions = Arc::new(parts.extensions);
         upgrade
             .max_message_size(max)
             .max_frame_size(max)
@@ -926,8 +940,8 @@ struct Call {
 struct Connection {
     socket: Arc<Socket>,
     params: Arc<Params>,
-    headers: HeaderMap,
-    extensions: http::Extensions,
+    headers: Arc<HeaderMap>,
+    extensions: Arc<http::Extensions>,
 }
 
 /// Why the reading loop stopped.
@@ -942,7 +956,7 @@ impl Connection {
     async fn run(self, socket: WebSocket) {
         let _live = self.socket.stats.websocket();
         let (sink, mut stream) = socket.split();
-        let (outbox, queued) = mpsc::channel::<Message>(OUTBOX);
+        let (outbox, queued) = mpsc::channel::<Outgoing>(OUTBOX);
         let config = self.socket.config.clone();
         let writer = tokio::spawn(write_loop(sink, queued, config.idle_timeout));
         let mut state = State {
@@ -999,7 +1013,7 @@ impl Connection {
                     if silent >= config.ping_interval && !pinged {
                         pinged = true;
                         // A full outbox means the writer is busy: no ping is needed then.
-                        let _ = state.outbox.try_send(Message::Ping(Bytes::new()));
+                        let _ = state.outbox.try_send(Message::Ping(Bytes::new()).into());
                     }
                 }
             }
@@ -1010,10 +1024,13 @@ impl Connection {
         if let Stop::Close(code, reason) = stop {
             let _ = state
                 .outbox
-                .send(Message::Close(Some(CloseFrame {
-                    code,
-                    reason: reason.into(),
-                })))
+                .send(
+                    Message::Close(Some(CloseFrame {
+                        code,
+                        reason: reason.into(),
+                    }))
+                    .into(),
+                )
                 .await;
         }
         drop(state);
@@ -1161,14 +1178,42 @@ impl Connection {
             first: frame.message,
             rest,
         };
-        let ctx = Context::new(
+        let ctx = Context::shared(
             Transport::WebSocket,
             self.headers.clone(),
             self.extensions.clone(),
         );
-        let answers = (method.run)(ctx, self.params.clone(), requests);
-        let outbox = state.outbox.clone();
         let live = self.socket.stats.socket_call();
+        let mut answers = (method.run)(ctx, self.params.clone(), requests);
+        if !method.client_streaming && !method.server_streaming {
+            // Most unary methods answer at once: then the answer goes out from here, without
+            // a task of its own. One that has to wait goes on in its task below.
+            let polled = std::future::poll_fn(|cx| {
+                Poll::Ready(std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    answers.poll_next_unpin(cx)
+                })))
+            })
+            .await;
+            let answer = match polled {
+                Ok(Poll::Pending) => None,
+                Ok(Poll::Ready(Some(Ok(payload)))) => Some(Answer::Data(payload)),
+                Ok(Poll::Ready(Some(Err(status)))) => {
+                    tracing::debug!(code = ?status.code(), message = status.message(), "socket call failed");
+                    Some(Answer::Error(status))
+                }
+                Ok(Poll::Ready(None)) => {
+                    Some(Answer::Error(Status::internal("the method gave no answer")))
+                }
+                Err(_) => Some(Answer::Error(crate::status::panicked(Some(method.name)))),
+            };
+            if let Some(answer) = answer {
+                drop((permit, live));
+                return state
+                    .send(frame_message(frame.encoding, key.as_ref(), answer))
+                    .await;
+            }
+        }
+        let outbox = state.outbox.clone();
         let encoding = frame.encoding;
         let server_streaming = method.server_streaming;
         let id = key.clone();
@@ -1224,35 +1269,71 @@ fn too_large(limit: usize) -> Status {
 ///
 /// Before the last frame goes out, the call is marked finished and gives back its permit, so
 /// that a client which answers that frame with a new call (perhaps reusing the id) finds room.
+///
+/// The messages a stream has ready at once go to the writer together (up to [`BATCH_FRAMES`]
+/// frames or about [`BATCH_BYTES`]), so that a fast stream is written in few socket writes.
 async fn answer(
     mut answers: Answers,
-    outbox: mpsc::Sender<Message>,
+    outbox: mpsc::Sender<Outgoing>,
     encoding: Encoding,
     id: Option<&Id>,
     server_streaming: bool,
     mut done: Done,
 ) {
     while let Some(item) = answers.next().await {
-        let (message, last) = match item {
-            Ok(payload) => (
-                frame_message(encoding, id, Answer::Data(payload)),
-                !server_streaming,
-            ),
-            Err(status) => {
-                tracing::debug!(code = ?status.code(), message = status.message(), "socket call failed");
-                (frame_message(encoding, id, Answer::Error(status)), true)
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        let mut item = Some(item);
+        let mut over = false;
+        while let Some(next) = item.take() {
+            let (message, last) = match next {
+                Ok(payload) => (
+                    frame_message(encoding, id, Answer::Data(payload)),
+                    !server_streaming,
+                ),
+                Err(status) => {
+                    tracing::debug!(code = ?status.code(), message = status.message(), "socket call failed");
+                    (frame_message(encoding, id, Answer::Error(status)), true)
+                }
+            };
+            bytes += match &message {
+                Message::Text(text) => text.len(),
+                Message::Binary(bytes) => bytes.len(),
+                _ => 0,
+            };
+            batch.push(message);
+            if last {
+                done.finish();
+                over = true;
+            } else if batch.len() < BATCH_FRAMES && bytes < BATCH_BYTES {
+                match answers.next().now_or_never() {
+                    Some(Some(next)) => item = Some(next),
+                    Some(None) => {
+                        done.finish();
+                        batch.push(frame_message(encoding, id, Answer::End));
+                        over = true;
+                    }
+                    None => {}
+                }
             }
-        };
-        if last {
-            done.finish();
         }
-        if outbox.send(message).await.is_err() || last {
+        let outgoing = match batch.len() {
+            1 => batch.pop().map(Outgoing::One),
+            _ => Some(Outgoing::Many(batch)),
+        };
+        let sent = match outgoing {
+            Some(outgoing) => outbox.send(outgoing).await.is_ok(),
+            None => true,
+        };
+        if !sent || over {
             return;
         }
     }
     done.finish();
     if server_streaming {
-        let _ = outbox.send(frame_message(encoding, id, Answer::End)).await;
+        let _ = outbox
+            .send(frame_message(encoding, id, Answer::End).into())
+            .await;
     }
 }
 
@@ -1273,13 +1354,13 @@ struct State {
     calls: HashMap<Option<Id>, Call>,
     tasks: JoinSet<Option<Id>>,
     permits: Arc<Semaphore>,
-    outbox: mpsc::Sender<Message>,
+    outbox: mpsc::Sender<Outgoing>,
 }
 
 impl State {
     /// Queues a frame for the writer; false when the writer is gone.
     async fn send(&self, message: Message) -> bool {
-        self.outbox.send(message).await.is_ok()
+        self.outbox.send(message.into()).await.is_ok()
     }
 
     /// A call's task ended: forget the call; a panic is answered with `internal`.
@@ -1334,35 +1415,85 @@ fn read_error(error: axum::Error) -> Stop {
 }
 
 /// Writes queued frames, flushing when the queue is empty; gives up on a client that does not
-/// read for `timeout`.
+/// take a batch (at most [`WRITE_BATCH`] queued items, then a flush) within `timeout`.
 async fn write_loop(
     mut sink: SplitSink<WebSocket, Message>,
-    mut queued: mpsc::Receiver<Message>,
+    mut queued: mpsc::Receiver<Outgoing>,
     timeout: Duration,
 ) {
-    'outer: while let Some(message) = queued.recv().await {
-        let mut closing = matches!(message, Message::Close(_));
-        let mut batch = Some(message);
-        while let Some(message) = batch.take() {
-            match tokio::time::timeout(timeout, sink.feed(message)).await {
-                Ok(Ok(())) => {}
-                _ => break 'outer,
+    while let Some(outgoing) = queued.recv().await {
+        // One deadline for the batch, not one per frame: a timer per frame costs a clock read.
+        let written = tokio::time::timeout(timeout, async {
+            let mut next = Some(outgoing);
+            let mut taken = 0;
+            while let Some(outgoing) = next.take() {
+                for message in outgoing {
+                    let closing = matches!(message, Message::Close(_));
+                    sink.feed(message).await?;
+                    if closing {
+                        sink.flush().await?;
+                        return Ok(true);
+                    }
+                }
+                taken += 1;
+                if taken < WRITE_BATCH {
+                    next = queued.try_recv().ok();
+                }
             }
-            if closing {
-                break;
-            }
-            if let Ok(next) = queued.try_recv() {
-                closing = matches!(next, Message::Close(_));
-                batch = Some(next);
-            }
-        }
-        match tokio::time::timeout(timeout, sink.flush()).await {
-            Ok(Ok(())) => {}
-            _ => break,
-        }
-        if closing {
-            break;
+            sink.flush().await.map(|()| false)
+        })
+        .await;
+        match written {
+            Ok(Ok(false)) => {}
+            Ok(Ok(true)) | Ok(Err(_)) | Err(_) => break,
         }
     }
     let _ = tokio::time::timeout(timeout, sink.close()).await;
 }
+
+/// How many queued items the writer takes before it flushes.
+const WRITE_BATCH: usize = 64;
+
+/// What the writer is given: one frame, or the frames of a stream that were ready together.
+enum Outgoing {
+    One(Message),
+    Many(Vec<Message>),
+}
+
+impl From<Message> for Outgoing {
+    fn from(message: Message) -> Self {
+        Outgoing::One(message)
+    }
+}
+
+impl IntoIterator for Outgoing {
+    type Item = Message;
+    type IntoIter = OutgoingIter;
+
+    fn into_iter(self) -> OutgoingIter {
+        match self {
+            Outgoing::One(message) => OutgoingIter::One(Some(message)),
+            Outgoing::Many(messages) => OutgoingIter::Many(messages.into_iter()),
+        }
+    }
+}
+
+enum OutgoingIter {
+    One(Option<Message>),
+    Many(std::vec::IntoIter<Message>),
+}
+
+impl Iterator for OutgoingIter {
+    type Item = Message;
+
+    fn next(&mut self) -> Option<Message> {
+        match self {
+            OutgoingIter::One(message) => message.take(),
+            OutgoingIter::Many(messages) => messages.next(),
+        }
+    }
+}
+
+/// The most frames, and about the most bytes, that one batch of a stream carries.
+const BATCH_FRAMES: usize = 64;
+const BATCH_BYTES: usize = 64 << 10;
