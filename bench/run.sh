@@ -105,6 +105,8 @@ RAW=$WORK/raw.tsv
 
 # record CASE SIDE VALUE UNIT BETTER AGAINST
 record() {
+    # A failed measurement (in a subshell, where `fail` cannot stop the script) leaves no number.
+    [[ $3 =~ ^[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?$ ]] || fail "no figure for $1 ($2): '$3'"
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RAW"
     log "  $2: $3 $4"
 }
@@ -215,14 +217,17 @@ upload_once() { # SIDE PORT
 }
 if selected "multipart upload, 256 MiB" "upload peak memory above idle, 256 MiB"; then
     log "multipart upload, 256 MiB"
+    # Disk writes make single uploads noisy: three per side per round.
     for round in $(seq "$ROUNDS"); do
-        if [ $((round % 2)) -eq 1 ]; then
-            upload_once protoapi $P
-            upload_once baseline $B
-        else
-            upload_once baseline $B
-            upload_once protoapi $P
-        fi
+        for _ in 1 2 3; do
+            if [ $((round % 2)) -eq 1 ]; then
+                upload_once protoapi $P
+                upload_once baseline $B
+            else
+                upload_once baseline $B
+                upload_once protoapi $P
+            fi
+        done
     done
 fi
 
@@ -240,8 +245,13 @@ download_rate() {
     [ "$code" = "$want_code" ] && [ "$size" = "$want" ] || fail "download answered $code with $size bytes"
     python3 -c "print($size / (1 << 20) / $secs)"
 }
-download_full() { download_rate "$1"; }
-download_range() { download_rate "$1" "$((512 << 20))-"; }
+# Three downloads per run, the figure their median: a single one is noisy.
+median3() { python3 -c 'import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
+download_full() { median3 "$(download_rate "$1")" "$(download_rate "$1")" "$(download_rate "$1")"; }
+download_range() {
+    local r="$((512 << 20))-"
+    median3 "$(download_rate "$1" "$r")" "$(download_rate "$1" "$r")" "$(download_rate "$1" "$r")"
+}
 ab "download 1 GiB" MiB/s "hand-written axum (ServeFile)" download_full
 ab "download 512 MiB of 1 GiB with Range" MiB/s "hand-written axum (ServeFile)" download_range
 

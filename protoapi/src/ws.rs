@@ -1281,7 +1281,7 @@ async fn answer(
     mut done: Done,
 ) {
     while let Some(item) = answers.next().await {
-        let mut batch = Vec::new();
+        let mut batch = Vec::with_capacity(if server_streaming { 16 } else { 1 });
         let mut bytes = 0;
         let mut item = Some(item);
         let mut over = false;
