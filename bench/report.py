@@ -43,6 +43,9 @@ def main(raw_path, json_path, extra_paths):
             "ratio": round(ratio, 3),
             "baseline_is": c["against"],
             "rounds": len(c["protoapi"]),
+            # The spread of the runs, lowest and highest, to judge the noise by.
+            "protoapi_range": [round(min(c["protoapi"]), 3), round(max(c["protoapi"]), 3)],
+            "baseline_range": [round(min(c["baseline"]), 3), round(max(c["baseline"]), 3)],
         })
     # Figures measured elsewhere (the compile-cost script) come as JSON lines of the same shape.
     for path in extra_paths:
