@@ -605,16 +605,33 @@ pub(crate) async fn read_body(
 
 /// Merges a JSON request body into `message`; an empty body leaves it as it is. A failure names
 /// the field (as a path such as `items[2].name`) and the reason.
+///
+/// The body is read once without tracking where the reader is; only a body that fails is read
+/// again, into an empty message, to learn the failing field's path. (Tracking the path costs
+/// a copy of every key: a third of the decoding time of a small, valid request.)
 pub fn merge_json<T: JsonMessage>(message: &mut T, bytes: &[u8]) -> Result<(), Status> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(());
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let fast = crate::codec::json::merge_message(message, &mut deserializer)
+        .and_then(|()| deserializer.end());
+    match fast {
+        Ok(()) => Ok(()),
+        Err(error) => Err(json_error(&mut T::default(), bytes)
+            .unwrap_or_else(|| Status::invalid_argument(format!("invalid JSON: {error}")))),
+    }
+}
+
+/// The error of a JSON body that failed to decode, with the path of the field it failed at;
+/// `None` if this time it decodes.
+fn json_error<T: JsonMessage>(message: &mut T, bytes: &[u8]) -> Option<Status> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let mut track = serde_path_to_error::Track::new();
     let tracked = serde_path_to_error::Deserializer::new(&mut deserializer, &mut track);
     if let Err(inner) = crate::codec::json::merge_message(message, tracked) {
         let path = json_path(&track.path());
-        return Err(if path.is_empty() {
+        return Some(if path.is_empty() {
             Status::invalid_argument(format!("invalid JSON: {inner}"))
         } else {
             Status::invalid_argument(format!("invalid JSON at `{path}`: {inner}"))
@@ -622,7 +639,8 @@ pub fn merge_json<T: JsonMessage>(message: &mut T, bytes: &[u8]) -> Result<(), S
     }
     deserializer
         .end()
-        .map_err(|error| Status::invalid_argument(format!("invalid JSON: {error}")))
+        .err()
+        .map(|error| Status::invalid_argument(format!("invalid JSON: {error}")))
 }
 
 /// A field path such as `items[2].name`, up to the first segment that is not known (the key
