@@ -880,6 +880,7 @@ impl Socket {
         upgrade
             .max_message_size(max)
             .max_frame_size(max)
+            .read_buffer_size(READ_BUFFER)
             .on_upgrade(move |socket| async move {
                 let connection = Connection {
                     socket: self,
@@ -915,6 +916,10 @@ pub async fn upgrade_required() -> Response {
         .insert(header::UPGRADE, http::HeaderValue::from_static("websocket"));
     response
 }
+
+/// The most a socket reads at once. tungstenite zeroes this much of its buffer before every
+/// read: its default, 128 KiB, costs more than the read of a small frame.
+const READ_BUFFER: usize = 16 << 10;
 
 /// How many frames may wait for the writer; call tasks wait beyond that.
 const OUTBOX: usize = 32;
