@@ -189,6 +189,7 @@ impl ConnectService {
         let ctx = Context::new(Transport::Connect, parts.headers, parts.extensions);
         let requests = Requests {
             encoding,
+            frame: None,
             first: Some(payload),
             rest: None,
         };
@@ -250,6 +251,7 @@ impl ConnectService {
         let ctx = Context::new(Transport::Connect, parts.headers, parts.extensions);
         let requests = Requests {
             encoding,
+            frame: None,
             first: Some(payload),
             rest: None,
         };

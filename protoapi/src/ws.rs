@@ -406,26 +406,8 @@ fn frame_message(encoding: Encoding, id: Option<&Id>, answer: Answer) -> Message
     match encoding {
         Encoding::Json => {
             if let Answer::Data(Payload::Json(data)) = &answer {
-                // The frame around a message already in JSON, written without another pass
-                // through serde: `{"id":7,"data":...}`.
-                let mut text = String::with_capacity(data.len() + 32);
-                text.push('{');
-                if let Some(id) = id {
-                    text.push_str("\"id\":");
-                    match id {
-                        Id::Unsigned(n) => {
-                            let _ = fmt::Write::write_fmt(&mut text, format_args!("{n}"));
-                        }
-                        Id::Signed(n) => {
-                            let _ = fmt::Write::write_fmt(&mut text, format_args!("{n}"));
-                        }
-                        Id::Text(s) => text.push_str(
-                            &serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned()),
-                        ),
-                    }
-                    text.push(',');
-                }
-                text.push_str("\"data\":");
+                // The frame around a message already in JSON, without another serde pass.
+                let mut text = json_frame_start(id, data.len() + 1);
                 text.push_str(data);
                 text.push('}');
                 return Message::Text(text.into());
@@ -470,6 +452,39 @@ fn frame_message(encoding: Encoding, id: Option<&Id>, answer: Answer) -> Message
             }
             Message::Binary(prost::Message::encode_to_vec(&frame).into())
         }
+    }
+}
+
+/// The start of a JSON data frame, `{"id":7,"data":` (or `{"data":` without id), with room for
+/// `more` bytes after it.
+fn json_frame_start(id: Option<&Id>, more: usize) -> String {
+    let mut text = String::with_capacity(32 + more);
+    text.push('{');
+    if let Some(id) = id {
+        text.push_str("\"id\":");
+        match id {
+            Id::Unsigned(n) => {
+                let _ = fmt::Write::write_fmt(&mut text, format_args!("{n}"));
+            }
+            Id::Signed(n) => {
+                let _ = fmt::Write::write_fmt(&mut text, format_args!("{n}"));
+            }
+            Id::Text(s) => {
+                text.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned()))
+            }
+        }
+        text.push(',');
+    }
+    text.push_str("\"data\":");
+    text
+}
+
+/// The frame of an answer's message: already the whole frame when the call's encoder wrote it
+/// so ([`Encoder::frame`]).
+fn data_message(encoding: Encoding, id: Option<&Id>, payload: Payload, framed: bool) -> Message {
+    match payload {
+        Payload::Json(text) if framed => Message::Text(text.into()),
+        payload => frame_message(encoding, id, Answer::Data(payload)),
     }
 }
 
@@ -519,28 +534,58 @@ fn decode<Req: ProtoMessage>(params: &Params, payload: Option<&Payload>) -> Resu
     Ok(message)
 }
 
-fn encode<Rsp: ProtoMessage>(encoding: Encoding, message: &Rsp) -> Result<Payload, Status> {
-    match encoding {
-        Encoding::Json => serde_json::to_string(message)
-            .map(Payload::Json)
-            .map_err(|error| {
-                tracing::error!(%error, "failed to encode a JSON answer");
-                Status::internal("failed to encode the response")
-            }),
-        Encoding::Proto => Ok(Payload::Proto(
-            prost::Message::encode_to_vec(message).into(),
-        )),
+/// How a call's answers are encoded.
+#[derive(Clone)]
+struct Encoder {
+    encoding: Encoding,
+    /// For a WebSocket's JSON answers: the start of their frame (`{"id":7,"data":`), so that
+    /// each answer is written as its whole frame at once (then `Payload::Json` holds the frame).
+    frame: Option<Arc<str>>,
+}
+
+impl Encoder {
+    fn encode<Rsp: ProtoMessage>(&self, message: &Rsp) -> Result<Payload, Status> {
+        let failed = |error: serde_json::Error| {
+            tracing::error!(%error, "failed to encode a JSON answer");
+            Status::internal("failed to encode the response")
+        };
+        match (self.encoding, &self.frame) {
+            (Encoding::Json, None) => serde_json::to_string(message)
+                .map(Payload::Json)
+                .map_err(failed),
+            (Encoding::Json, Some(frame)) => {
+                let mut text = Vec::with_capacity(frame.len() + 128);
+                text.extend_from_slice(frame.as_bytes());
+                serde_json::to_writer(&mut text, message).map_err(failed)?;
+                text.push(b'}');
+                String::from_utf8(text)
+                    .map(Payload::Json)
+                    .map_err(|_| Status::internal("failed to encode the response"))
+            }
+            (Encoding::Proto, _) => Ok(Payload::Proto(
+                prost::Message::encode_to_vec(message).into(),
+            )),
+        }
     }
 }
 
 /// The requests of a call: the first frame's message, then those of later frames.
 pub(crate) struct Requests {
     pub(crate) encoding: Encoding,
+    /// The start of the frame of each JSON answer; see [`Encoder::frame`].
+    pub(crate) frame: Option<Arc<str>>,
     pub(crate) first: Option<Payload>,
     pub(crate) rest: Option<mpsc::Receiver<Payload>>,
 }
 
 impl Requests {
+    fn encoder(&self) -> Encoder {
+        Encoder {
+            encoding: self.encoding,
+            frame: self.frame.clone(),
+        }
+    }
+
     fn stream<Req: ProtoMessage>(self, params: Arc<Params>) -> Streaming<Req> {
         let Requests { first, rest, .. } = self;
         let mut rest = rest;
@@ -599,11 +644,11 @@ where
         limit,
         run: Box::new(move |ctx, params, requests| {
             let (service, call) = (service.clone(), call.clone());
-            let encoding = requests.encoding;
+            let encoder = requests.encoder();
             futures_util::stream::once(async move {
                 let request = decode::<Req>(&params, requests.first.as_ref())?;
                 let response = call(service, ctx, request).await?;
-                encode(encoding, &response)
+                encoder.encode(&response)
             })
             .boxed()
         }),
@@ -630,7 +675,7 @@ where
         limit,
         run: Box::new(move |ctx, params, requests| {
             let (service, call) = (service.clone(), call.clone());
-            let encoding = requests.encoding;
+            let encoder = requests.encoder();
             futures_util::stream::once(async move {
                 let request = decode::<Req>(&params, requests.first.as_ref())?;
                 let download = call(service, ctx, request).await?;
@@ -640,7 +685,7 @@ where
                 }))
             })
             .try_flatten()
-            .map(move |chunk| encode::<FileChunk>(encoding, &chunk?))
+            .map(move |chunk| encoder.encode::<FileChunk>(&chunk?))
             .boxed()
         }),
     }
@@ -667,13 +712,13 @@ where
         limit,
         run: Box::new(move |ctx, params, requests| {
             let (service, call) = (service.clone(), call.clone());
-            let encoding = requests.encoding;
+            let encoder = requests.encoder();
             futures_util::stream::once(async move {
                 let request = decode::<Req>(&params, requests.first.as_ref())?;
                 call(service, ctx, request).await
             })
             .try_flatten()
-            .map(move |item| encode(encoding, &item?))
+            .map(move |item| encoder.encode(&item?))
             .boxed()
         }),
     }
@@ -700,10 +745,10 @@ where
         limit,
         run: Box::new(move |ctx, params, requests| {
             let (service, call) = (service.clone(), call.clone());
-            let encoding = requests.encoding;
+            let encoder = requests.encoder();
             futures_util::stream::once(async move {
                 let response = call(service, ctx, requests.stream(params)).await?;
-                encode(encoding, &response)
+                encoder.encode(&response)
             })
             .boxed()
         }),
@@ -731,12 +776,12 @@ where
         limit,
         run: Box::new(move |ctx, params, requests| {
             let (service, call) = (service.clone(), call.clone());
-            let encoding = requests.encoding;
+            let encoder = requests.encoder();
             futures_util::stream::once(
                 async move { call(service, ctx, requests.stream(params)).await },
             )
             .try_flatten()
-            .map(move |item| encode(encoding, &item?))
+            .map(move |item| encoder.encode(&item?))
             .boxed()
         }),
     }
@@ -1178,8 +1223,10 @@ impl Connection {
         } else {
             (None, None)
         };
+        let framed = frame.encoding == Encoding::Json;
         let requests = Requests {
             encoding: frame.encoding,
+            frame: framed.then(|| Arc::from(json_frame_start(key.as_ref(), 0))),
             first: frame.message,
             rest,
         };
@@ -1201,7 +1248,11 @@ impl Connection {
             .await;
             let answer = match polled {
                 Ok(Poll::Pending) => None,
-                Ok(Poll::Ready(Some(Ok(payload)))) => Some(Answer::Data(payload)),
+                Ok(Poll::Ready(Some(Ok(payload)))) => {
+                    let message = data_message(frame.encoding, key.as_ref(), payload, framed);
+                    drop((permit, live));
+                    return state.send(message).await;
+                }
                 Ok(Poll::Ready(Some(Err(status)))) => {
                     tracing::debug!(code = ?status.code(), message = status.message(), "socket call failed");
                     Some(Answer::Error(status))
@@ -1235,6 +1286,7 @@ impl Connection {
                 encoding,
                 id.as_ref(),
                 server_streaming,
+                framed,
                 done,
             )
             .await;
@@ -1283,6 +1335,7 @@ async fn answer(
     encoding: Encoding,
     id: Option<&Id>,
     server_streaming: bool,
+    framed: bool,
     mut done: Done,
 ) {
     while let Some(item) = answers.next().await {
@@ -1293,7 +1346,7 @@ async fn answer(
         while let Some(next) = item.take() {
             let (message, last) = match next {
                 Ok(payload) => (
-                    frame_message(encoding, id, Answer::Data(payload)),
+                    data_message(encoding, id, payload, framed),
                     !server_streaming,
                 ),
                 Err(status) => {
