@@ -538,9 +538,15 @@ fn decode<Req: ProtoMessage>(params: &Params, payload: Option<&Payload>) -> Resu
 #[derive(Clone)]
 struct Encoder {
     encoding: Encoding,
-    /// For a WebSocket's JSON answers: the start of their frame (`{"id":7,"data":`), so that
-    /// each answer is written as its whole frame at once (then `Payload::Json` holds the frame).
-    frame: Option<Arc<str>>,
+    /// For a WebSocket's JSON answers: the frame each is written into at once (then
+    /// `Payload::Json` holds the whole frame).
+    frame: Option<AnswerFrame>,
+}
+
+/// The frame of a WebSocket call's JSON answers: `{"id":7,"data":` + message + `}`.
+#[derive(Clone)]
+pub(crate) struct AnswerFrame {
+    id: Option<Id>,
 }
 
 impl Encoder {
@@ -554,8 +560,7 @@ impl Encoder {
                 .map(Payload::Json)
                 .map_err(failed),
             (Encoding::Json, Some(frame)) => {
-                let mut text = Vec::with_capacity(frame.len() + 128);
-                text.extend_from_slice(frame.as_bytes());
+                let mut text = json_frame_start(frame.id.as_ref(), 128).into_bytes();
                 serde_json::to_writer(&mut text, message).map_err(failed)?;
                 text.push(b'}');
                 String::from_utf8(text)
@@ -572,8 +577,8 @@ impl Encoder {
 /// The requests of a call: the first frame's message, then those of later frames.
 pub(crate) struct Requests {
     pub(crate) encoding: Encoding,
-    /// The start of the frame of each JSON answer; see [`Encoder::frame`].
-    pub(crate) frame: Option<Arc<str>>,
+    /// The frame of each JSON answer; see [`Encoder::frame`].
+    pub(crate) frame: Option<AnswerFrame>,
     pub(crate) first: Option<Payload>,
     pub(crate) rest: Option<mpsc::Receiver<Payload>>,
 }
@@ -1226,7 +1231,7 @@ impl Connection {
         let framed = frame.encoding == Encoding::Json;
         let requests = Requests {
             encoding: frame.encoding,
-            frame: framed.then(|| Arc::from(json_frame_start(key.as_ref(), 0))),
+            frame: framed.then(|| AnswerFrame { id: key.clone() }),
             first: frame.message,
             rest,
         };

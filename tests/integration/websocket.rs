@@ -648,3 +648,34 @@ async fn streams_in_progress_bound_the_calls_of_a_connection() {
     send_json(&mut ws, json!({"id": 2, "data": {"n": 40}, "end": true})).await;
     assert_eq!(next_text(&mut ws).await, r#"{"id":2,"data":{"n":42}}"#);
 }
+
+#[tokio::test]
+async fn messages_larger_than_one_read_arrive_whole() {
+    // A socket reads at most 16 KiB at a time: a message of 1 MiB takes many reads.
+    let (server, _) = lab().await;
+    let mut ws = connect(&server, "/lab/echo").await;
+    let tag = "x".repeat(1 << 20);
+    send_text(
+        &mut ws,
+        format!(r#"{{"id": 1, "data": {{"n": 21, "tag": "{tag}"}}}}"#),
+    )
+    .await;
+    // The method answers with the tag it got, then the transport.
+    let answer = next_text(&mut ws).await;
+    assert!(
+        answer == format!(r#"{{"id":1,"data":{{"n":42,"tag":"{tag}/ws"}}}}"#),
+        "a different answer of {} bytes",
+        answer.len()
+    );
+    send_proto(&mut ws, "p", 5, &tag).await;
+    let answer = next_frame(&mut ws).await;
+    assert_eq!(answer.id, "p");
+    assert_eq!(answer.error, None);
+    assert_eq!(
+        Num::decode(answer.data.expect("data")).expect("Num"),
+        Num {
+            n: 10,
+            tag: format!("{tag}/ws")
+        }
+    );
+}
