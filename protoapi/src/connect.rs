@@ -61,8 +61,25 @@ pub(crate) enum Protocol {
     Other,
 }
 
+const GRPC: &[u8] = b"application/grpc";
+
+/// Whether the content type is gRPC as clients send it (`application/grpc`, `+codec` or
+/// `;parameters` after it, any case): the hot path, told from the header's bytes without a
+/// copy. [`Protocol::of`] also knows the rarer spellings (spaces around it).
+pub(crate) fn is_plain_grpc(headers: &HeaderMap) -> bool {
+    headers.get(header::CONTENT_TYPE).is_some_and(|value| {
+        let bytes = value.as_bytes();
+        bytes.len() >= GRPC.len()
+            && bytes[..GRPC.len()].eq_ignore_ascii_case(GRPC)
+            && matches!(bytes.get(GRPC.len()), None | Some(b'+' | b';'))
+    })
+}
+
 impl Protocol {
     pub(crate) fn of(method: &Method, headers: &HeaderMap) -> Protocol {
+        if is_plain_grpc(headers) {
+            return Protocol::Grpc;
+        }
         match content_type_essence(headers).as_deref() {
             Some(t) if t.starts_with("application/grpc-web") => Protocol::GrpcWeb,
             Some(t) if t == "application/grpc" || t.starts_with("application/grpc+") => {
@@ -489,6 +506,42 @@ fn unsupported(request: &Request, accepted: &str) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_protocol_follows_the_content_type_in_any_case() {
+        let of = |method: Method, content_type: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_str(content_type).unwrap(),
+            );
+            Protocol::of(&method, &headers)
+        };
+        for grpc in [
+            "application/grpc",
+            "Application/GRPC",
+            "application/grpc+proto",
+            "application/grpc;charset=utf-8",
+            " application/grpc ",
+            "application/grpc ; x=y",
+        ] {
+            assert_eq!(of(Method::POST, grpc), Protocol::Grpc, "{grpc}");
+        }
+        for web in ["application/grpc-web", "application/grpc-web-text+proto"] {
+            assert_eq!(of(Method::POST, web), Protocol::GrpcWeb, "{web}");
+        }
+        assert_eq!(of(Method::POST, "application/grpcx"), Protocol::Other);
+        assert_eq!(of(Method::POST, "application/JSON"), Protocol::ConnectUnary);
+        assert_eq!(
+            of(Method::POST, "application/connect+proto"),
+            Protocol::ConnectStream
+        );
+        assert_eq!(of(Method::PUT, "application/json"), Protocol::Other);
+        assert_eq!(
+            Protocol::of(&Method::POST, &HeaderMap::new()),
+            Protocol::Other
+        );
+    }
 
     #[test]
     fn an_envelope_holds_exactly_its_message() {

@@ -1,5 +1,6 @@
 //! The HTTP side of generated services: JSON handlers, routes, and the JSON 404 and 405.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -466,14 +467,19 @@ async fn merge_form_body<M: ProtoMessage>(
 }
 
 /// The content type without parameters, in lowercase.
-pub(crate) fn content_type_essence(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn content_type_essence(headers: &HeaderMap) -> Option<Cow<'_, str>> {
     headers.get(header::CONTENT_TYPE).map(|value| {
-        value
+        let essence = value
             .to_str()
             .ok()
             .and_then(|v| v.split(';').next())
-            .map(|v| v.trim().to_ascii_lowercase())
-            .unwrap_or_default()
+            .map_or("", str::trim);
+        // Lower case as sent (the usual case) is borrowed, not copied.
+        if essence.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(essence.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(essence)
+        }
     })
 }
 

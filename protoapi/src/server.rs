@@ -16,7 +16,7 @@ use tokio::net::{TcpListener, ToSocketAddrs};
 use tower::ServiceExt as _;
 use tower_http::trace::TraceLayer;
 
-use crate::__private::grpc::{self, BoxGrpcService};
+use crate::__private::grpc::{self, BoxGrpcService, GrpcFuture};
 use crate::__private::rest::{Routes, not_found};
 use crate::connect::{ConnectService, Protocol};
 use crate::error::Error;
@@ -427,6 +427,11 @@ impl ServerBuilder {
     ///
     /// Fails when two services claim the same verb and path, or the same gRPC name.
     pub fn into_router(self) -> Result<Router, Error> {
+        Ok(self.build()?.0)
+    }
+
+    /// The router, and the gRPC services by name for `serve*` to call without it.
+    fn build(self) -> Result<(Router, GrpcTable), Error> {
         let config = self.http_config();
         let descriptors: Vec<_> = self
             .services
@@ -456,6 +461,7 @@ impl ServerBuilder {
             connect,
         };
         let mut names = Vec::new();
+        let mut table: Vec<(Box<str>, BoxGrpcService)> = Vec::new();
         for (service, descriptor) in grpc {
             let name = descriptor.full_name();
             let connect = self.connect.then(|| {
@@ -475,8 +481,9 @@ impl ServerBuilder {
                     .collect();
                 ConnectService::new(name.clone(), methods, self.limits.body_limit())
             });
-            let gate = gate(service.grpc_service(self.limits), connect);
-            router = router.route_service(&format!("/{name}/{{*method}}"), gate);
+            let service = service.grpc_service(self.limits);
+            table.push((name.clone().into(), service.clone()));
+            router = router.route_service(&format!("/{name}/{{*method}}"), gate(service, connect));
             names.push(name);
         }
         if self.grpc && self.reflection {
@@ -513,6 +520,7 @@ impl ServerBuilder {
                     grpc::boxed(v1alpha),
                 ),
             ] {
+                table.push((name.into(), service.clone()));
                 router = router.route_service(&format!("/{name}/{{*method}}"), gate(service, None));
             }
         }
@@ -524,18 +532,22 @@ impl ServerBuilder {
                     .now_or_never();
             }
             let service = HealthServer::new(HealthService::from_health_reporter(reporter.clone()));
-            router = router.route_service(
-                "/grpc.health.v1.Health/{*method}",
-                gate(grpc::boxed(service), None),
-            );
+            let service = grpc::boxed(service);
+            table.push(("grpc.health.v1.Health".into(), service.clone()));
+            router = router.route_service("/grpc.health.v1.Health/{*method}", gate(service, None));
         }
         if let Some(extra) = self.extra {
             router = router.merge(extra);
         }
+        // The application's layers see every request, gRPC ones too: then they all go through
+        // the router.
+        if !self.layers.is_empty() {
+            table.clear();
+        }
         for layer in self.layers {
             router = layer(router);
         }
-        Ok(router)
+        Ok((router, GrpcTable::new(table)))
     }
 
     /// Binds `addr` and serves until the process ends.
@@ -579,10 +591,12 @@ impl ServerBuilder {
                     .map(|d| d.full_name()),
             )
             .collect();
-        let app = self
-            .into_router()?
-            .fallback(not_found)
-            .layer(TraceLayer::new_for_http());
+        let (app, grpc) = self.build()?;
+        let app = app.fallback(not_found);
+        // Around the router, not in it (`Router::layer`), so that no route is boxed once more;
+        // and only while its spans would be recorded, so that a server that does not log at
+        // `debug` does not read the clock twice per request for nothing.
+        let traced = tower::Layer::layer(&TraceLayer::new_for_http(), app.clone());
         if let Ok(addr) = listener.local_addr() {
             tracing::info!("listening on {scheme}://{addr}");
         }
@@ -606,11 +620,30 @@ impl ServerBuilder {
                 () = &mut signal => break,
             };
             let _ = stream.set_nodelay(true);
-            let app = app.clone();
+            let (app, traced, grpc) = (app.clone(), traced.clone(), grpc.clone());
             let service =
                 tower::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    use futures_util::TryFutureExt as _;
+                    use futures_util::future::Either;
                     request.extensions_mut().insert(ConnectInfo(peer));
-                    app.clone().oneshot(request.map(axum::body::Body::new))
+                    let request = request.map(axum::body::Body::new);
+                    if tracing::enabled!(target: "tower_http::trace", tracing::Level::DEBUG) {
+                        return Either::Left(
+                            traced
+                                .clone()
+                                .oneshot(request)
+                                .map_ok(|response| response.map(http_body_util::Either::Left)),
+                        );
+                    }
+                    // gRPC calls skip the HTTP router; its gRPC routes would lead to the same
+                    // service.
+                    let answer = match grpc.route(&request) {
+                        Some(service) => Either::Left(service.call(request)),
+                        None => Either::Right(app.clone().oneshot(request)),
+                    };
+                    Either::Right(
+                        answer.map_ok(|response| response.map(http_body_util::Either::Right)),
+                    )
                 });
             let live = stats.connection();
             let (builder, watcher) = (builder.clone(), graceful.watcher());
@@ -660,7 +693,7 @@ impl ServerBuilder {
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves one connection, plain or TLS, until it ends or graceful shutdown closes it.
-async fn serve_connection<I, S>(
+async fn serve_connection<I, S, B>(
     builder: auto::Builder<TokioExecutor>,
     watcher: hyper_util::server::graceful::Watcher,
     io: I,
@@ -670,12 +703,14 @@ async fn serve_connection<I, S>(
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     S: tower::Service<
             hyper::Request<hyper::body::Incoming>,
-            Response = Response,
+            Response = http::Response<B>,
             Error = Infallible,
         > + Clone
         + Send
         + 'static,
     S::Future: Send + 'static,
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
 {
     let connection =
         builder.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(service));
@@ -763,10 +798,34 @@ fn route_shape(path: &str) -> String {
 
 /// Wraps a gRPC service in `tonic-web`'s translation of gRPC-Web.
 fn grpc_web_service(grpc: BoxGrpcService) -> BoxGrpcService {
-    let inner = grpc.map_request(|request: http::Request<tonic::body::Body>| {
-        request.map(axum::body::Body::new)
-    });
+    let inner =
+        tower::ServiceExt::map_request(grpc, |request: http::Request<tonic::body::Body>| {
+            request.map(axum::body::Body::new)
+        });
     grpc::boxed(tower::Layer::layer(&tonic_web::GrpcWebLayer::new(), inner))
+}
+
+/// The gRPC services by full name, sorted, for `serve*` to call a gRPC request's service without
+/// routing it through axum: the router's gRPC routes lead to the same services, so that only the
+/// cost differs (no path match, no `MatchedPath` and path-parameter extensions).
+#[derive(Clone)]
+struct GrpcTable(Arc<[(Box<str>, BoxGrpcService)]>);
+
+impl GrpcTable {
+    fn new(mut services: Vec<(Box<str>, BoxGrpcService)>) -> GrpcTable {
+        services.sort_by(|a, b| a.0.cmp(&b.0));
+        GrpcTable(services.into())
+    }
+
+    /// The service of a gRPC request (by its usual content type) to a known service name.
+    fn route(&self, request: &Request) -> Option<&BoxGrpcService> {
+        if self.0.is_empty() || !crate::connect::is_plain_grpc(request.headers()) {
+            return None;
+        }
+        let (name, _method) = request.uri().path().strip_prefix('/')?.split_once('/')?;
+        let index = self.0.binary_search_by(|(n, _)| (**n).cmp(name)).ok()?;
+        Some(&self.0[index].1)
+    }
 }
 
 /// Sends the requests at a service's path to its gRPC service, its gRPC-Web translation or its
@@ -782,7 +841,7 @@ struct GrpcGate {
 impl tower::Service<Request> for GrpcGate {
     type Response = Response;
     type Error = Infallible;
-    type Future = std::pin::Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future = GrpcFuture;
 
     fn poll_ready(
         &mut self,
@@ -794,8 +853,8 @@ impl tower::Service<Request> for GrpcGate {
     fn call(&mut self, request: Request) -> Self::Future {
         let protocol = Protocol::of(request.method(), request.headers());
         match (protocol, &self.web, &self.connect) {
-            (Protocol::Grpc, _, _) => Box::pin(self.grpc.clone().oneshot(request)),
-            (Protocol::GrpcWeb, Some(web), _) => Box::pin(web.clone().oneshot(request)),
+            (Protocol::Grpc, _, _) => self.grpc.call(request),
+            (Protocol::GrpcWeb, Some(web), _) => web.call(request),
             (Protocol::ConnectUnary | Protocol::ConnectStream, _, Some(connect)) => {
                 let connect = connect.clone();
                 Box::pin(async move { Ok(connect.call(protocol, request).await) })
