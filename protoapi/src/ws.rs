@@ -336,6 +336,14 @@ struct JsonAnswer<'a> {
     end: bool,
 }
 
+/// A JSON frame with a message: `{"id":7,"data":{...}}`.
+#[derive(Serialize)]
+struct JsonData<'a, T> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a Id>,
+    data: &'a T,
+}
+
 #[derive(Serialize)]
 struct ErrorJson<'a> {
     code: &'static str,
@@ -559,14 +567,12 @@ impl Encoder {
             (Encoding::Json, None) => serde_json::to_string(message)
                 .map(Payload::Json)
                 .map_err(failed),
-            (Encoding::Json, Some(frame)) => {
-                let mut text = json_frame_start(frame.id.as_ref(), 128).into_bytes();
-                serde_json::to_writer(&mut text, message).map_err(failed)?;
-                text.push(b'}');
-                String::from_utf8(text)
-                    .map(Payload::Json)
-                    .map_err(|_| Status::internal("failed to encode the response"))
-            }
+            (Encoding::Json, Some(frame)) => serde_json::to_string(&JsonData {
+                id: frame.id.as_ref(),
+                data: message,
+            })
+            .map(Payload::Json)
+            .map_err(failed),
             (Encoding::Proto, _) => Ok(Payload::Proto(
                 prost::Message::encode_to_vec(message).into(),
             )),
@@ -1344,8 +1350,7 @@ async fn answer(
     mut done: Done,
 ) {
     while let Some(item) = answers.next().await {
-        let mut batch = Vec::with_capacity(if server_streaming { 16 } else { 1 });
-        let mut bytes = 0;
+        let mut batch = Batch::default();
         let mut item = Some(item);
         let mut over = false;
         while let Some(next) = item.take() {
@@ -1359,16 +1364,11 @@ async fn answer(
                     (frame_message(encoding, id, Answer::Error(status)), true)
                 }
             };
-            bytes += match &message {
-                Message::Text(text) => text.len(),
-                Message::Binary(bytes) => bytes.len(),
-                _ => 0,
-            };
             batch.push(message);
             if last {
                 done.finish();
                 over = true;
-            } else if batch.len() < BATCH_FRAMES && bytes < BATCH_BYTES {
+            } else if batch.frames() < BATCH_FRAMES && batch.bytes() < BATCH_BYTES {
                 match answers.next().now_or_never() {
                     Some(Some(next)) => item = Some(next),
                     Some(None) => {
@@ -1380,11 +1380,7 @@ async fn answer(
                 }
             }
         }
-        let outgoing = match batch.len() {
-            1 => batch.pop().map(Outgoing::One),
-            _ => Some(Outgoing::Many(batch)),
-        };
-        let sent = match outgoing {
+        let sent = match batch.into_outgoing() {
             Some(outgoing) => outbox.send(outgoing).await.is_ok(),
             None => true,
         };
@@ -1520,7 +1516,84 @@ const WRITE_BATCH: usize = 64;
 /// What the writer is given: one frame, or the frames of a stream that were ready together.
 enum Outgoing {
     One(Message),
-    Many(Vec<Message>),
+    Many(Batch),
+}
+
+/// Frames of one call that were ready together: the first as it is, the rest appended to one
+/// buffer and cut into messages again as they are written. So a batch holds two or three
+/// allocations, not one per frame: dozens of frames alive at once would each miss the
+/// allocator's thread cache, allocated by the call's task and freed by the writer.
+#[derive(Default)]
+struct Batch {
+    first: Option<Message>,
+    text: String,
+    binary: Vec<u8>,
+    /// Where each appended frame ends, in `text` or in `binary`.
+    ends: Vec<FrameEnd>,
+}
+
+#[derive(Clone, Copy)]
+enum FrameEnd {
+    Text(usize),
+    Binary(usize),
+}
+
+impl Batch {
+    fn push(&mut self, message: Message) {
+        if self.first.is_none() && self.ends.is_empty() {
+            self.first = Some(message);
+            return;
+        }
+        if let Some(first) = self.first.take() {
+            // Room for a full batch of frames like the first, at once.
+            let (text, binary) = match &first {
+                Message::Text(text) => (text.len(), 0),
+                Message::Binary(bytes) => (0, bytes.len()),
+                _ => (0, 0),
+            };
+            self.text.reserve((text * BATCH_FRAMES).min(BATCH_BYTES));
+            self.binary.reserve((binary * BATCH_FRAMES).min(BATCH_BYTES));
+            self.ends.reserve(BATCH_FRAMES + 1);
+            self.append(first);
+        }
+        self.append(message);
+    }
+
+    fn append(&mut self, message: Message) {
+        match message {
+            Message::Text(text) => {
+                self.text.push_str(text.as_str());
+                self.ends.push(FrameEnd::Text(self.text.len()));
+            }
+            Message::Binary(bytes) => {
+                self.binary.extend_from_slice(&bytes);
+                self.ends.push(FrameEnd::Binary(self.binary.len()));
+            }
+            // A call's answers are data frames; the writer's own frames never come here.
+            Message::Ping(_) | Message::Pong(_) | Message::Close(_) => {}
+        }
+    }
+
+    fn frames(&self) -> usize {
+        usize::from(self.first.is_some()) + self.ends.len()
+    }
+
+    fn bytes(&self) -> usize {
+        let first = match &self.first {
+            Some(Message::Text(text)) => text.len(),
+            Some(Message::Binary(bytes)) => bytes.len(),
+            _ => 0,
+        };
+        first + self.text.len() + self.binary.len()
+    }
+
+    fn into_outgoing(self) -> Option<Outgoing> {
+        match self.first {
+            Some(first) => Some(Outgoing::One(first)),
+            None if self.ends.is_empty() => None,
+            None => Some(Outgoing::Many(self)),
+        }
+    }
 }
 
 impl From<Message> for Outgoing {
@@ -1536,14 +1609,26 @@ impl IntoIterator for Outgoing {
     fn into_iter(self) -> OutgoingIter {
         match self {
             Outgoing::One(message) => OutgoingIter::One(Some(message)),
-            Outgoing::Many(messages) => OutgoingIter::Many(messages.into_iter()),
+            Outgoing::Many(batch) => OutgoingIter::Many {
+                text: batch.text,
+                binary: Bytes::from(batch.binary),
+                ends: batch.ends.into_iter(),
+                text_start: 0,
+                binary_start: 0,
+            },
         }
     }
 }
 
 enum OutgoingIter {
     One(Option<Message>),
-    Many(std::vec::IntoIter<Message>),
+    Many {
+        text: String,
+        binary: Bytes,
+        ends: std::vec::IntoIter<FrameEnd>,
+        text_start: usize,
+        binary_start: usize,
+    },
 }
 
 impl Iterator for OutgoingIter {
@@ -1552,7 +1637,30 @@ impl Iterator for OutgoingIter {
     fn next(&mut self) -> Option<Message> {
         match self {
             OutgoingIter::One(message) => message.take(),
-            OutgoingIter::Many(messages) => messages.next(),
+            OutgoingIter::Many {
+                text,
+                binary,
+                ends,
+                text_start,
+                binary_start,
+            } => match ends.next()? {
+                // A copy of the frame's text: allocated and, once the socket has taken it,
+                // freed right away, as the allocator likes best.
+                FrameEnd::Text(end) => {
+                    let frame = text.get(*text_start..end).unwrap_or_default();
+                    *text_start = end;
+                    Some(Message::Text(frame.to_owned().into()))
+                }
+                FrameEnd::Binary(end) => {
+                    let frame = if *binary_start <= end && end <= binary.len() {
+                        binary.slice(*binary_start..end)
+                    } else {
+                        Bytes::new()
+                    };
+                    *binary_start = end;
+                    Some(Message::Binary(frame))
+                }
+            },
         }
     }
 }
