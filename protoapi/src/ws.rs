@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{FromRequestParts as _, RawPathParams, Request};
 use axum::response::{IntoResponse as _, Response};
 use bytes::Bytes;
@@ -1552,7 +1552,8 @@ impl Batch {
                 _ => (0, 0),
             };
             self.text.reserve((text * BATCH_FRAMES).min(BATCH_BYTES));
-            self.binary.reserve((binary * BATCH_FRAMES).min(BATCH_BYTES));
+            self.binary
+                .reserve((binary * BATCH_FRAMES).min(BATCH_BYTES));
             self.ends.reserve(BATCH_FRAMES + 1);
             self.append(first);
         }
@@ -1610,7 +1611,7 @@ impl IntoIterator for Outgoing {
         match self {
             Outgoing::One(message) => OutgoingIter::One(Some(message)),
             Outgoing::Many(batch) => OutgoingIter::Many {
-                text: batch.text,
+                text: Bytes::from(batch.text),
                 binary: Bytes::from(batch.binary),
                 ends: batch.ends.into_iter(),
                 text_start: 0,
@@ -1623,7 +1624,7 @@ impl IntoIterator for Outgoing {
 enum OutgoingIter {
     One(Option<Message>),
     Many {
-        text: String,
+        text: Bytes,
         binary: Bytes,
         ends: std::vec::IntoIter<FrameEnd>,
         text_start: usize,
@@ -1644,24 +1645,29 @@ impl Iterator for OutgoingIter {
                 text_start,
                 binary_start,
             } => match ends.next()? {
-                // A copy of the frame's text: allocated and, once the socket has taken it,
-                // freed right away, as the allocator likes best.
+                // A view of the frame, not a copy; each was whole UTF-8 when appended.
                 FrameEnd::Text(end) => {
-                    let frame = text.get(*text_start..end).unwrap_or_default();
+                    let frame = Utf8Bytes::try_from(slice(text, *text_start, end))
+                        .unwrap_or_else(|_| Utf8Bytes::from_static(""));
                     *text_start = end;
-                    Some(Message::Text(frame.to_owned().into()))
+                    Some(Message::Text(frame))
                 }
                 FrameEnd::Binary(end) => {
-                    let frame = if *binary_start <= end && end <= binary.len() {
-                        binary.slice(*binary_start..end)
-                    } else {
-                        Bytes::new()
-                    };
+                    let frame = slice(binary, *binary_start, end);
                     *binary_start = end;
                     Some(Message::Binary(frame))
                 }
             },
         }
+    }
+}
+
+/// `bytes[start..end]`, or nothing if that is out of range.
+fn slice(bytes: &Bytes, start: usize, end: usize) -> Bytes {
+    if start <= end && end <= bytes.len() {
+        bytes.slice(start..end)
+    } else {
+        Bytes::new()
     }
 }
 
