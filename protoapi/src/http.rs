@@ -223,7 +223,37 @@ where
         "PATCH" => MethodFilter::PATCH,
         _ => MethodFilter::POST,
     };
-    axum::routing::on(filter, handler)
+    axum::routing::on_service(
+        filter,
+        ErasedEndpoint(Arc::new(move |request| Box::pin(handler(request)))),
+    )
+}
+
+type ResponseFuture = std::pin::Pin<Box<dyn Future<Output = Response> + Send>>;
+
+/// An endpoint with its types erased: axum's handler machinery (extraction, boxing, the method
+/// router) is compiled once for this type, not once per method of every service.
+#[derive(Clone)]
+struct ErasedEndpoint(Arc<dyn Fn(Request) -> ResponseFuture + Send + Sync>);
+
+impl tower::Service<Request> for ErasedEndpoint {
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = futures_util::future::Map<
+        ResponseFuture,
+        fn(Response) -> Result<Response, std::convert::Infallible>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        (self.0)(request).map(Ok as fn(_) -> _)
+    }
 }
 
 /// What the request says about the shape of the answer.
@@ -390,19 +420,54 @@ async fn bind<Req: ProtoMessage>(
     limits: Limits,
     upload_dir: Option<&std::path::Path>,
 ) -> Result<Req, Rejection> {
+    // Only the JSON body needs the message's type: the rest is compiled once, for any message.
     let mut message = Req::default();
-    if let Some(query) = parts.uri.query() {
-        merge_pairs(&mut message, query.as_bytes(), "query parameter")?;
-    }
-    if with_body {
-        if Req::FORM {
-            merge_form_body(&mut message, &parts.headers, body, limits, upload_dir).await?;
+    let body = if with_body {
+        Some(if Req::FORM {
+            BodyKind::Form(body)
         } else {
-            check_json_content_type(&parts.headers)?;
-            let bytes = read_body(&parts.headers, body, limits.body_limit()).await?;
-            merge_json(&mut message, &bytes).map_err(Rejection::from_status)?;
-        }
+            BodyKind::Json(body)
+        })
+    } else {
+        None
+    };
+    let (json, params) = bind_text(&mut message, parts, body, limits, upload_dir).await?;
+    if let Some(bytes) = json {
+        merge_json(&mut message, &bytes).map_err(Rejection::from_status)?;
     }
+    merge_path_params(&mut message, &params)?;
+    Ok(message)
+}
+
+/// A request body, by how the message takes it.
+enum BodyKind {
+    Form(Body),
+    Json(Body),
+}
+
+/// Merges the query and a form body; reads a JSON body (for the caller to merge) and the path
+/// parameters (to merge after it).
+async fn bind_text(
+    message: &mut (dyn TextMessage + Send),
+    parts: &mut http::request::Parts,
+    body: Option<BodyKind>,
+    limits: Limits,
+    upload_dir: Option<&std::path::Path>,
+) -> Result<(Option<Bytes>, RawPathParams), Rejection> {
+    if let Some(query) = parts.uri.query() {
+        merge_pairs(message, query.as_bytes(), "query parameter")?;
+    }
+    let json = match body {
+        Some(BodyKind::Form(body)) => {
+            merge_form_body(message, &parts.headers, body, limits, upload_dir).await?;
+            None
+        }
+        Some(BodyKind::Json(body)) => {
+            check_json_content_type(&parts.headers)?;
+            Some(read_body(&parts.headers, body, limits.body_limit()).await?)
+        }
+        None => None,
+    };
     let params = RawPathParams::from_request_parts(parts, &())
         .await
         .map_err(|error| {
@@ -412,7 +477,15 @@ async fn bind<Req: ProtoMessage>(
                 error.body_text(),
             )
         })?;
-    for (name, value) in &params {
+    Ok((json, params))
+}
+
+/// Merges the path parameters of the route.
+fn merge_path_params(
+    message: &mut dyn TextMessage,
+    params: &RawPathParams,
+) -> Result<(), Rejection> {
+    for (name, value) in params {
         message.merge_text(name, value).map_err(|error| {
             Rejection::new(
                 StatusCode::BAD_REQUEST,
@@ -421,11 +494,11 @@ async fn bind<Req: ProtoMessage>(
             )
         })?;
     }
-    Ok(message)
+    Ok(())
 }
 
 /// Merges `key=value` pairs (a query string or an urlencoded form); unknown keys are ignored.
-fn merge_pairs<M: TextMessage>(message: &mut M, text: &[u8], what: &str) -> Result<(), Rejection> {
+fn merge_pairs(message: &mut dyn TextMessage, text: &[u8], what: &str) -> Result<(), Rejection> {
     for (key, value) in form_urlencoded::parse(text) {
         message.merge_text(&key, &value).map_err(|error| {
             Rejection::new(
@@ -439,8 +512,8 @@ fn merge_pairs<M: TextMessage>(message: &mut M, text: &[u8], what: &str) -> Resu
 }
 
 /// The body of a `#[form]` message: urlencoded (or absent; multipart in [`crate::multipart`]).
-async fn merge_form_body<M: ProtoMessage>(
-    message: &mut M,
+async fn merge_form_body(
+    message: &mut (dyn TextMessage + Send),
     headers: &HeaderMap,
     body: Body,
     limits: Limits,

@@ -9,16 +9,16 @@ use http::{HeaderMap, StatusCode, header};
 use tonic::Code;
 
 use crate::__private::rest::Rejection;
+use crate::codec::text::TextMessage;
 use crate::file::{File, ReceiveError};
 use crate::limits::Limits;
-use crate::message::ProtoMessage;
 
 /// The largest text part: form fields are small, files go to `#[file]` fields.
 const TEXT_PART_LIMIT: usize = 1 << 20;
 
 /// Merges a multipart body into `message`.
-pub(crate) async fn merge<M: ProtoMessage>(
-    message: &mut M,
+pub(crate) async fn merge(
+    message: &mut (dyn TextMessage + Send),
     headers: &HeaderMap,
     body: Body,
     limits: Limits,

@@ -515,13 +515,7 @@ pub(crate) struct Params {
 /// then checks its rules ([`crate::Validate`]).
 fn decode<Req: ProtoMessage>(params: &Params, payload: Option<&Payload>) -> Result<Req, Status> {
     let mut message = Req::default();
-    if let Some(query) = &params.query {
-        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
-            message.merge_text(&key, &value).map_err(|error| {
-                Status::invalid_argument(format!("invalid query parameter `{key}`: {error}"))
-            })?;
-        }
-    }
+    params.merge_query(&mut message)?;
     match payload {
         Some(Payload::Json(text)) => {
             crate::__private::rest::merge_json(&mut message, text.as_bytes())?
@@ -533,13 +527,31 @@ fn decode<Req: ProtoMessage>(params: &Params, payload: Option<&Payload>) -> Resu
         }
         None => {}
     }
-    for (name, value) in &params.path {
-        message.merge_text(name, value).map_err(|error| {
-            Status::invalid_argument(format!("invalid path parameter `{name}`: {error}"))
-        })?;
-    }
+    params.merge_path(&mut message)?;
     crate::__private::validate::check(&message)?;
     Ok(message)
+}
+
+impl Params {
+    fn merge_query(&self, message: &mut dyn crate::codec::text::TextMessage) -> Result<(), Status> {
+        if let Some(query) = &self.query {
+            for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+                message.merge_text(&key, &value).map_err(|error| {
+                    Status::invalid_argument(format!("invalid query parameter `{key}`: {error}"))
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    fn merge_path(&self, message: &mut dyn crate::codec::text::TextMessage) -> Result<(), Status> {
+        for (name, value) in &self.path {
+            message.merge_text(name, value).map_err(|error| {
+                Status::invalid_argument(format!("invalid path parameter `{name}`: {error}"))
+            })?;
+        }
+        Ok(())
+    }
 }
 
 /// How a call's answers are encoded.
