@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
-# Instructions and heap allocations per unary gRPC call, protoapi against the hand-written
-# baseline, counted by valgrind's callgrind: figures that the machine's noise does not move.
+# Instructions and heap allocations per call, protoapi against the hand-written baseline,
+# counted by valgrind's callgrind: figures that the machine's noise does not move.
 #
-#   bench/profile/callgrind.sh            # 20,000 small calls per server
-#   CALLS=5000 BODY=64k bench/profile/callgrind.sh
+#   bench/profile/callgrind.sh                 # every case, 20,000 calls each
+#   CALLS=5000 ONLY='^gRPC' bench/profile/callgrind.sh
 #
-# Each server runs under callgrind pinned to one core (one tokio worker, as in bench/run.sh);
-# h2load warms it up with 2,000 calls, the counters are zeroed, CALLS calls are made
-# (8 connections × 4 streams), and the counters are dumped. Prints one line per server:
-# instructions per call (every thread of the process) and calls to the Rust allocator per call.
+# Cases: gRPC unary (small and 64 KiB), HTTP JSON unary, GET with path + query binding,
+# urlencoded form; the loads of bench/run.sh. For each case and server: the server runs under
+# callgrind pinned to one core (one tokio worker, as in bench/run.sh); h2load (HTTP/2, or
+# HTTP/1.1 with --h1; 8 connections) warms it up with 2,000 calls, the counters are zeroed,
+# CALLS calls are made, and the counters are dumped. Prints a line per case: instructions per
+# call (every thread of the process) and calls to the Rust allocator per call, each server's,
+# and the ratio baseline / protoapi (above 1: protoapi does less).
 # Needs valgrind, h2load and a release build (`cargo build --release -p protoapi-bench --bins`).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CALLS="${CALLS:-20000}"
-BODY="${BODY:-small}"
+ONLY="${ONLY:-}"
 bin="$root/target/release"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -22,56 +25,88 @@ trap 'rm -rf "$work"' EXIT
 for tool in valgrind callgrind_control h2load; do
     command -v "$tool" >/dev/null || { echo "callgrind.sh: $tool is missing" >&2; exit 1; }
 done
-"$bin/bench_client" grpc-body "$BODY" "$work/body.grpc"
+"$bin/bench_client" grpc-body small "$work/small.grpc"
+"$bin/bench_client" grpc-body 64k "$work/64k.grpc"
+printf '%s' '{"id":42,"name":"bench","tags":["a","b"]}' >"$work/echo.json"
+printf '%s' 'name=Ann&email=ann%40example.com&age=30&subscribe=true' >"$work/form.txt"
+grpc=(-m 4 -H 'content-type: application/grpc' -H 'te: trailers')
 
-h2() {
-    h2load -t 1 -c 8 -m 4 -n "$1" -d "$work/body.grpc" -H 'content-type: application/grpc' \
-        -H 'te: trailers' "http://127.0.0.1:$2/bench.Bench/Echo" 2>&1
+# The path of a case.
+case_args() {
+    case "$1" in
+    "gRPC unary, small message") echo /bench.Bench/Echo ;;
+    "gRPC unary, 64 KiB message") echo /bench.Bench/Echo ;;
+    "HTTP JSON unary") echo /echo ;;
+    "GET with path + query binding") echo '/users/7?verbose=true&limit=3&tag=rust' ;;
+    "urlencoded form") echo /signup ;;
+    esac
+}
+# load CASE PORT COUNT: h2load's report of COUNT calls of the case.
+load() {
+    local name=$1 port=$2 count=$3 path
+    path=$(case_args "$name")
+    local args
+    case "$name" in
+    "gRPC unary, small message") args=("${grpc[@]}" -d "$work/small.grpc") ;;
+    "gRPC unary, 64 KiB message") args=("${grpc[@]}" -d "$work/64k.grpc") ;;
+    "HTTP JSON unary") args=(--h1 -d "$work/echo.json" -H 'content-type: application/json') ;;
+    "GET with path + query binding") args=(--h1) ;;
+    "urlencoded form") args=(--h1 -d "$work/form.txt" -H 'content-type: application/x-www-form-urlencoded') ;;
+    esac
+    h2load -t 1 -c 8 -n "$count" "${args[@]}" "http://127.0.0.1:$port$path" 2>&1
 }
 
+# measure SERVER PORT CASE: prints "instructions allocations" per call.
 measure() {
-    local name=$1 port=$2 out="$work/callgrind.$1"
+    local server=$1 port=$2 name=$3 out="$work/callgrind.$1"
+    rm -f "$out".*
     taskset -c 1 valgrind --tool=callgrind --callgrind-out-file="$out.%p" \
-        "$bin/$name" --addr "127.0.0.1:$port" >/dev/null 2>"$work/$name.log" &
+        "$bin/$server" --addr "127.0.0.1:$port" >/dev/null 2>"$work/$server.log" &
     local pid=$!
     for _ in $(seq 200); do
         curl -s -o /dev/null "http://127.0.0.1:$port/" && break
         sleep 0.3
     done
-    h2 2000 "$port" >/dev/null
+    load "$name" "$port" 2000 >/dev/null
     callgrind_control -z "$pid" >/dev/null 2>&1
     local result
-    result=$(h2 "$CALLS" "$port")
-    grep -q "$CALLS succeeded, 0 failed, 0 errored" <<<"$result" ||
-        { echo "callgrind.sh: h2load failed against $name: $result" >&2; kill "$pid"; exit 1; }
+    result=$(load "$name" "$port" "$CALLS")
+    if ! grep -q "$CALLS succeeded, 0 failed, 0 errored" <<<"$result" ||
+        ! grep -Eq "status codes: $CALLS 2xx" <<<"$result"; then
+        echo "callgrind.sh: h2load failed against $server ($name): $result" >&2
+        kill "$pid"
+        exit 1
+    fi
     callgrind_control -d "$pid" >/dev/null 2>&1
     sleep 1
     kill "$pid"
     wait "$pid" 2>/dev/null || true
-    python3 - "$name" "$CALLS" "$out".*.1 <<'PY'
+    python3 - "$CALLS" "$out".*.1 <<'PY'
 import re, sys
-name, calls, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-names, total, allocs = {}, 0, 0
-current_callee = None
+calls, path = int(sys.argv[1]), sys.argv[2]
+names, total, allocs, callee = {}, 0, 0, None
 for line in open(path, errors="replace"):
-    if line.startswith("summary:") or line.startswith("totals:"):
+    if line.startswith(("summary:", "totals:")):
         total = max(total, int(line.split()[1]))
-    elif line.startswith("cfn="):
-        m = re.match(r"cfn=\((\d+)\)(?: (.*))?", line.rstrip("\n"))
+    elif line.startswith(("fn=", "cfn=")):
+        m = re.match(r"c?fn=\((\d+)\)(?: (.*))?", line.rstrip("\n"))
         if m and m.group(2):
             names[m.group(1)] = m.group(2)
-        current_callee = names.get(m.group(1)) if m else None
-    elif line.startswith("fn="):
-        m = re.match(r"fn=\((\d+)\)(?: (.*))?", line.rstrip("\n"))
-        if m and m.group(2):
-            names[m.group(1)] = m.group(2)
-    elif line.startswith("calls=") and current_callee is not None:
-        if re.search(r"__rust_(alloc|realloc|alloc_zeroed)$", current_callee):
+        callee = names.get(m.group(1)) if m and line.startswith("cfn=") else None
+    elif line.startswith("calls=") and callee is not None:
+        if re.search(r"__rust_(alloc|realloc|alloc_zeroed)$", callee):
             allocs += int(line[6:].split()[0])
-        current_callee = None
-print(f"{name:16} {total / calls:10.0f} instructions/call {allocs / calls:6.1f} allocations/call")
+        callee = None
+print(f"{total / calls:.0f} {allocs / calls:.1f}")
 PY
 }
 
-measure protoapi_server 9001
-measure baseline_server 9002
+printf '%-32s %24s %24s %7s\n' case "protoapi instr / allocs" "baseline instr / allocs" ratio
+for name in "gRPC unary, small message" "gRPC unary, 64 KiB message" "HTTP JSON unary" \
+    "GET with path + query binding" "urlencoded form"; do
+    if [ -n "$ONLY" ] && ! grep -Eq -- "$ONLY" <<<"$name"; then continue; fi
+    read -r pi pa < <(measure protoapi_server 9001 "$name")
+    read -r bi ba < <(measure baseline_server 9002 "$name")
+    printf '%-32s %15s / %6s %15s / %6s %7.3f\n' "$name" "$pi" "$pa" "$bi" "$ba" \
+        "$(python3 -c "print($bi / $pi)")"
+done
