@@ -714,6 +714,68 @@ where
     }
 }
 
+/// The answers of a call that returns a stream: the call's error, or each message encoded.
+fn encoded<Fut, Rsp>(call: Fut, encoder: Encoder) -> Answers
+where
+    Fut: Future<Output = Result<Streaming<Rsp>, Status>> + Send + 'static,
+    Rsp: ProtoMessage,
+{
+    Box::pin(Encoded::Calling(Box::pin(call), encoder))
+}
+
+/// The stream of [`encoded`]: one state machine per call instead of a stack of adapters
+/// (`once`, `try_flatten`, `map`), each polled per message.
+enum Encoded<Fut, Rsp> {
+    Calling(std::pin::Pin<Box<Fut>>, Encoder),
+    Streaming(Streaming<Rsp>, Encoder),
+    Done,
+}
+
+impl<Fut, Rsp> futures_util::Stream for Encoded<Fut, Rsp>
+where
+    Fut: Future<Output = Result<Streaming<Rsp>, Status>>,
+    Rsp: ProtoMessage,
+{
+    type Item = Result<Payload, Status>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        loop {
+            match this {
+                Encoded::Calling(call, encoder) => match call.as_mut().poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Ok(stream)) => {
+                        let encoder = encoder.clone();
+                        *this = Encoded::Streaming(stream, encoder);
+                    }
+                    Poll::Ready(Err(status)) => {
+                        *this = Encoded::Done;
+                        return Poll::Ready(Some(Err(status)));
+                    }
+                },
+                Encoded::Streaming(stream, encoder) => {
+                    return match stream.poll_next_unpin(cx) {
+                        Poll::Pending => Poll::Pending,
+                        Poll::Ready(Some(Ok(message))) => {
+                            Poll::Ready(Some(encoder.encode(&message)))
+                        }
+                        Poll::Ready(Some(Err(status))) => Poll::Ready(Some(Err(status))),
+                        Poll::Ready(None) => {
+                            *this = Encoded::Done;
+                            Poll::Ready(None)
+                        }
+                    };
+                }
+                Encoded::Done => return Poll::Ready(None),
+            }
+        }
+    }
+}
+
 /// A server-streaming method: one request, a stream of responses.
 pub fn server_streaming<S, F, Req, Rsp, Fut>(
     name: &'static str,
@@ -736,13 +798,13 @@ where
         run: Box::new(move |ctx, params, requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
-            futures_util::stream::once(async move {
-                let request = decode::<Req>(&params, requests.first.as_ref())?;
-                call(service, ctx, request).await
-            })
-            .try_flatten()
-            .map(move |item| encoder.encode(&item?))
-            .boxed()
+            encoded(
+                async move {
+                    let request = decode::<Req>(&params, requests.first.as_ref())?;
+                    call(service, ctx, request).await
+                },
+                encoder,
+            )
         }),
     }
 }
@@ -800,12 +862,10 @@ where
         run: Box::new(move |ctx, params, requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
-            futures_util::stream::once(
+            encoded(
                 async move { call(service, ctx, requests.stream(params)).await },
+                encoder,
             )
-            .try_flatten()
-            .map(move |item| encoder.encode(&item?))
-            .boxed()
         }),
     }
 }
