@@ -1623,9 +1623,10 @@ impl Batch {
                 Message::Binary(bytes) => (0, bytes.len()),
                 _ => (0, 0),
             };
-            self.text.reserve((text * BATCH_FRAMES).min(BATCH_BYTES));
+            self.text
+                .reserve(text.saturating_mul(BATCH_FRAMES).min(BATCH_BYTES));
             self.binary
-                .reserve((binary * BATCH_FRAMES).min(BATCH_BYTES));
+                .reserve(binary.saturating_mul(BATCH_FRAMES).min(BATCH_BYTES));
             self.ends.reserve(BATCH_FRAMES + 1);
             self.append(first);
         }

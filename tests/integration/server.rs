@@ -66,66 +66,6 @@ async fn closing_http_leaves_grpc_open() {
     );
 }
 
-/// A `Write` into a buffer the test reads afterwards.
-#[derive(Clone, Default)]
-struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("logs").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// With `debug` logs on, every request goes through `TraceLayer` (the other way, gRPC calls skip
-/// the router): both transports answer alike, with the peer address, and each request is logged.
-#[tokio::test]
-async fn requests_are_logged_at_debug_and_answered_alike() {
-    let logs = Logs::default();
-    let writer = logs.clone();
-    use tracing_subscriber::util::SubscriberInitExt as _;
-    let _subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .set_default();
-    let server = TestServer::start(protoapi::Server::builder().add(LabServer::new(LabImpl))).await;
-
-    let answer = post_json(&server.url("/test.v1/lab/whoami"), "{}").await;
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    let who: Who = serde_json::from_str(&answer.body).expect("decode");
-    assert_eq!(
-        (who.transport.as_str(), who.peer_ip.as_str()),
-        ("http", "127.0.0.1")
-    );
-    let client = crate::api::lab_client(&server).await;
-    let who = client
-        .whoami(Request::new(Empty))
-        .await
-        .expect("whoami")
-        .into_inner();
-    assert_eq!(
-        (who.transport.as_str(), who.peer_ip.as_str()),
-        ("grpc", "127.0.0.1")
-    );
-
-    let text = String::from_utf8(logs.0.lock().expect("logs").clone()).expect("UTF-8");
-    for uri in [
-        "uri=/test.v1/lab/whoami",
-        "/test.v1.Lab/Whoami version=HTTP/2.0",
-    ] {
-        assert!(
-            text.lines()
-                .any(|line| line.contains(uri) && line.contains("finished processing request")),
-            "no log of {uri} in:\n{text}"
-        );
-    }
-}
-
 /// The whole API inside an application's own router, behind its own layer, served by axum.
 #[tokio::test]
 async fn into_router_mounts_in_an_axum_router_with_its_layers() {
