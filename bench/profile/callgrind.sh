@@ -31,27 +31,15 @@ printf '%s' '{"id":42,"name":"bench","tags":["a","b"]}' >"$work/echo.json"
 printf '%s' 'name=Ann&email=ann%40example.com&age=30&subscribe=true' >"$work/form.txt"
 grpc=(-m 4 -H 'content-type: application/grpc' -H 'te: trailers')
 
-# The path of a case.
-case_args() {
-    case "$1" in
-    "gRPC unary, small message") echo /bench.Bench/Echo ;;
-    "gRPC unary, 64 KiB message") echo /bench.Bench/Echo ;;
-    "HTTP JSON unary") echo /echo ;;
-    "GET with path + query binding") echo '/users/7?verbose=true&limit=3&tag=rust' ;;
-    "urlencoded form") echo /signup ;;
-    esac
-}
 # load CASE PORT COUNT: h2load's report of COUNT calls of the case.
 load() {
-    local name=$1 port=$2 count=$3 path
-    path=$(case_args "$name")
-    local args
+    local name=$1 port=$2 count=$3 path args
     case "$name" in
-    "gRPC unary, small message") args=("${grpc[@]}" -d "$work/small.grpc") ;;
-    "gRPC unary, 64 KiB message") args=("${grpc[@]}" -d "$work/64k.grpc") ;;
-    "HTTP JSON unary") args=(--h1 -d "$work/echo.json" -H 'content-type: application/json') ;;
-    "GET with path + query binding") args=(--h1) ;;
-    "urlencoded form") args=(--h1 -d "$work/form.txt" -H 'content-type: application/x-www-form-urlencoded') ;;
+    "gRPC unary, small message") path=/bench.Bench/Echo args=("${grpc[@]}" -d "$work/small.grpc") ;;
+    "gRPC unary, 64 KiB message") path=/bench.Bench/Echo args=("${grpc[@]}" -d "$work/64k.grpc") ;;
+    "HTTP JSON unary") path=/echo args=(--h1 -d "$work/echo.json" -H 'content-type: application/json') ;;
+    "GET with path + query binding") path='/users/7?verbose=true&limit=3&tag=rust' args=(--h1) ;;
+    "urlencoded form") path=/signup args=(--h1 -d "$work/form.txt" -H 'content-type: application/x-www-form-urlencoded') ;;
     esac
     h2load -t 1 -c 8 -n "$count" "${args[@]}" "http://127.0.0.1:$port$path" 2>&1
 }

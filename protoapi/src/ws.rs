@@ -27,7 +27,7 @@ use tokio::time::Instant;
 use tonic::{Code, Status};
 
 use crate::context::{Context, Transport};
-use crate::download::{Download, FileChunk};
+use crate::download::Download;
 use crate::message::ProtoMessage;
 use crate::path::HttpConfig;
 use crate::status::{ErrorDetail, code_name, error_details, error_response};
@@ -403,9 +403,8 @@ fn parse_binary(bytes: Bytes) -> Result<Incoming, Status> {
     })
 }
 
-/// What a call sends: a message, the end of a stream, or an error.
+/// How a call ends, besides its messages: the end of a stream, or an error.
 enum Answer {
-    Data(Payload),
     End,
     Error(Status),
 }
@@ -413,15 +412,7 @@ enum Answer {
 fn frame_message(encoding: Encoding, id: Option<&Id>, answer: Answer) -> Message {
     match encoding {
         Encoding::Json => {
-            if let Answer::Data(Payload::Json(data)) = &answer {
-                // The frame around a message already in JSON, without another serde pass.
-                let mut text = json_frame_start(id, data.len() + 1);
-                text.push_str(data);
-                text.push('}');
-                return Message::Text(text.into());
-            }
             let (error, end) = match &answer {
-                Answer::Data(_) => (None, false),
                 Answer::End => (None, true),
                 Answer::Error(status) => (
                     Some(ErrorJson {
@@ -437,62 +428,39 @@ fn frame_message(encoding: Encoding, id: Option<&Id>, answer: Answer) -> Message
             });
             Message::Text(text.into())
         }
-        Encoding::Proto => {
-            let mut frame = Frame {
-                id: match id {
-                    Some(Id::Text(s)) => s.clone(),
-                    Some(other) => other.to_string(),
-                    None => String::new(),
-                },
-                ..Frame::default()
-            };
-            match answer {
-                Answer::Data(Payload::Proto(bytes)) => frame.data = Some(bytes),
-                Answer::Data(Payload::Json(_)) => {}
-                Answer::End => frame.end = true,
-                Answer::Error(status) => {
-                    frame.error = Some(FrameError {
-                        code: error_code(&status).to_owned(),
-                        message: status.message().to_owned(),
-                        details: Bytes::copy_from_slice(status.details()),
-                    });
-                }
+        Encoding::Proto => proto_frame(id, |frame| match answer {
+            Answer::End => frame.end = true,
+            Answer::Error(status) => {
+                frame.error = Some(FrameError {
+                    code: error_code(&status).to_owned(),
+                    message: status.message().to_owned(),
+                    details: Bytes::copy_from_slice(status.details()),
+                });
             }
-            Message::Binary(prost::Message::encode_to_vec(&frame).into())
-        }
+        }),
     }
 }
 
-/// The start of a JSON data frame, `{"id":7,"data":` (or `{"data":` without id), with room for
-/// `more` bytes after it.
-fn json_frame_start(id: Option<&Id>, more: usize) -> String {
-    let mut text = String::with_capacity(32 + more);
-    text.push('{');
-    if let Some(id) = id {
-        text.push_str("\"id\":");
-        match id {
-            Id::Unsigned(n) => {
-                let _ = fmt::Write::write_fmt(&mut text, format_args!("{n}"));
-            }
-            Id::Signed(n) => {
-                let _ = fmt::Write::write_fmt(&mut text, format_args!("{n}"));
-            }
-            Id::Text(s) => {
-                text.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned()))
-            }
-        }
-        text.push(',');
-    }
-    text.push_str("\"data\":");
-    text
+/// A binary frame with the call's id, filled in by `fill`.
+fn proto_frame(id: Option<&Id>, fill: impl FnOnce(&mut Frame)) -> Message {
+    let mut frame = Frame {
+        id: match id {
+            Some(Id::Text(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        },
+        ..Frame::default()
+    };
+    fill(&mut frame);
+    Message::Binary(prost::Message::encode_to_vec(&frame).into())
 }
 
-/// The frame of an answer's message: already the whole frame when the call's encoder wrote it
-/// so ([`Encoder::frame`]).
-fn data_message(encoding: Encoding, id: Option<&Id>, payload: Payload, framed: bool) -> Message {
+/// The frame of an answer's message. A JSON one is the whole frame already: a socket call's
+/// encoder writes it so ([`Encoder::frame`]).
+fn data_message(id: Option<&Id>, payload: Payload) -> Message {
     match payload {
-        Payload::Json(text) if framed => Message::Text(text.into()),
-        payload => frame_message(encoding, id, Answer::Data(payload)),
+        Payload::Json(text) => Message::Text(text.into()),
+        Payload::Proto(bytes) => proto_frame(id, |frame| frame.data = Some(bytes)),
     }
 }
 
@@ -699,17 +667,17 @@ where
         run: Box::new(move |ctx, params, requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
-            futures_util::stream::once(async move {
-                let request = decode::<Req>(&params, requests.first.as_ref())?;
-                let download = call(service, ctx, request).await?;
-                Ok::<_, Status>(download.into_chunks().map_err(|error| {
-                    tracing::error!(%error, "failed to read a download");
-                    Status::internal("failed to read the file")
-                }))
-            })
-            .try_flatten()
-            .map(move |chunk| encoder.encode::<FileChunk>(&chunk?))
-            .boxed()
+            encoded(
+                async move {
+                    let request = decode::<Req>(&params, requests.first.as_ref())?;
+                    let download = call(service, ctx, request).await?;
+                    Ok(Streaming::new(download.into_chunks().map_err(|error| {
+                        tracing::error!(%error, "failed to read a download");
+                        Status::internal("failed to read the file")
+                    })))
+                },
+                encoder,
+            )
         }),
     }
 }
@@ -1306,10 +1274,9 @@ impl Connection {
         } else {
             (None, None)
         };
-        let framed = frame.encoding == Encoding::Json;
         let requests = Requests {
             encoding: frame.encoding,
-            frame: framed.then(|| AnswerFrame { id: key.clone() }),
+            frame: (frame.encoding == Encoding::Json).then(|| AnswerFrame { id: key.clone() }),
             first: frame.message,
             rest,
         };
@@ -1332,7 +1299,7 @@ impl Connection {
             let answer = match polled {
                 Ok(Poll::Pending) => None,
                 Ok(Poll::Ready(Some(Ok(payload)))) => {
-                    let message = data_message(frame.encoding, key.as_ref(), payload, framed);
+                    let message = data_message(key.as_ref(), payload);
                     drop((permit, live));
                     return state.send(message).await;
                 }
@@ -1369,7 +1336,6 @@ impl Connection {
                 encoding,
                 id.as_ref(),
                 server_streaming,
-                framed,
                 done,
             )
             .await;
@@ -1418,7 +1384,6 @@ async fn answer(
     encoding: Encoding,
     id: Option<&Id>,
     server_streaming: bool,
-    framed: bool,
     mut done: Done,
 ) {
     while let Some(item) = answers.next().await {
@@ -1427,10 +1392,7 @@ async fn answer(
         let mut over = false;
         while let Some(next) = item.take() {
             let (message, last) = match next {
-                Ok(payload) => (
-                    data_message(encoding, id, payload, framed),
-                    !server_streaming,
-                ),
+                Ok(payload) => (data_message(id, payload), !server_streaming),
                 Err(status) => {
                     tracing::debug!(code = ?status.code(), message = status.message(), "socket call failed");
                     (frame_message(encoding, id, Answer::Error(status)), true)
