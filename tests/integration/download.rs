@@ -198,3 +198,42 @@ async fn a_download_over_grpc_is_a_stream_of_chunks() {
         (protoapi::Code::NotFound, "no file nothing")
     );
 }
+
+/// A download as a stream of `FileChunk` messages over Connect (the runner WebSockets share):
+/// the file's chunk, then the end of the stream.
+#[tokio::test]
+async fn a_download_streams_its_chunks_over_connect() {
+    let (server, _dir) = files_server().await;
+    let response = reqwest::Client::new()
+        .post(server.url("/files.v1.Files/Fetch"))
+        .header("content-type", "application/connect+json")
+        .body(crate::support::envelope(
+            0,
+            r#"{"name":"星际穿越.txt"}"#.as_bytes(),
+        ))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status().as_u16(), 200);
+    let frames: Vec<(u8, serde_json::Value)> =
+        crate::protocols::frames(response.bytes().await.expect("body"))
+            .into_iter()
+            .map(|(flags, bytes)| (flags, serde_json::from_slice(&bytes).expect("json")))
+            .collect();
+    use base64::Engine as _;
+    assert_eq!(
+        frames,
+        [
+            (
+                0,
+                serde_json::json!({
+                    "name": "星际穿越.txt",
+                    "contentType": "text/plain; charset=utf-8",
+                    "size": CONTENT.len().to_string(),
+                    "data": base64::engine::general_purpose::STANDARD.encode(CONTENT),
+                })
+            ),
+            (2, serde_json::json!({})),
+        ]
+    );
+}

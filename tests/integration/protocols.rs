@@ -302,7 +302,7 @@ async fn descriptors_match_protoc() {
 }
 
 /// The frames of a body: (flag, payload).
-fn frames(mut body: Bytes) -> Vec<(u8, Bytes)> {
+pub(crate) fn frames(mut body: Bytes) -> Vec<(u8, Bytes)> {
     let mut out = Vec::new();
     while body.remaining() >= 5 {
         let flag = body.get_u8();
