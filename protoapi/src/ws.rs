@@ -3,7 +3,7 @@
 //! A text frame carries JSON, a binary frame a `protoapi.Frame` message; each call answers in
 //! the encoding of the frame that started it. docs/websocket.md shows every frame.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -11,11 +11,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{FromRequestParts as _, RawPathParams, Request};
 use axum::response::{IntoResponse as _, Response};
 use bytes::Bytes;
-use futures_util::stream::{BoxStream, SplitSink};
+use futures_util::stream::BoxStream;
 use futures_util::{Future, FutureExt as _, SinkExt as _, StreamExt as _, TryStreamExt as _};
 use http::{HeaderMap, StatusCode, header};
 use serde::de::{self, Deserializer, Visitor};
@@ -24,6 +24,7 @@ use serde_json::value::RawValue;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 use tonic::{Code, Status};
 
 use crate::context::{Context, Transport};
@@ -1017,8 +1018,6 @@ pub async fn upgrade_required() -> Response {
 /// read: its default, 128 KiB, costs more than the read of a small frame.
 const READ_BUFFER: usize = 16 << 10;
 
-/// How many frames may wait for the writer; call tasks wait beyond that.
-const OUTBOX: usize = 32;
 /// How many requests of one client stream may wait for the method to read them.
 const INBOX: usize = 16;
 
@@ -1056,15 +1055,13 @@ enum Stop {
 impl Connection {
     async fn run(self, socket: WebSocket) {
         let _live = self.socket.stats.websocket();
-        let (sink, mut stream) = socket.split();
-        let (outbox, queued) = mpsc::channel::<Outgoing>(OUTBOX);
         let config = self.socket.config.clone();
-        let writer = tokio::spawn(write_loop(sink, queued, config.idle_timeout));
+        let writer = Arc::new(Writer::new(socket, config.idle_timeout));
         let mut state = State {
             calls: HashMap::new(),
             tasks: JoinSet::new(),
             permits: Arc::new(Semaphore::new(config.max_in_flight)),
-            outbox: outbox.clone(),
+            writer: writer.clone(),
         };
         let tick = config.ping_interval.min(config.idle_timeout) / 2;
         let mut ticks = tokio::time::interval(tick.max(Duration::from_millis(1)));
@@ -1073,7 +1070,7 @@ impl Connection {
         let mut pinged = false;
         let stop = loop {
             tokio::select! {
-                message = stream.next() => {
+                message = std::future::poll_fn(|cx| writer.poll_read(cx)) => {
                     last_seen = Instant::now();
                     pinged = false;
                     let message = match message {
@@ -1105,6 +1102,7 @@ impl Connection {
                         break Stop::Gone;
                     }
                 }
+                () = writer.broken.cancelled() => break Stop::Gone,
                 () = self.socket.shutdown.cancelled() => break Stop::Close(1001, "server shutting down"),
                 _ = ticks.tick() => {
                     let silent = last_seen.elapsed();
@@ -1113,8 +1111,12 @@ impl Connection {
                     }
                     if silent >= config.ping_interval && !pinged {
                         pinged = true;
-                        // A full outbox means the writer is busy: no ping is needed then.
-                        let _ = state.outbox.try_send(Message::Ping(Bytes::new()).into());
+                        // A call writing now shows the client is there: no ping is needed then.
+                        if let Some(mut turn) = writer.try_turn()
+                            && !(turn.send(Message::Ping(Bytes::new())).await && turn.flush().await)
+                        {
+                            break Stop::Gone;
+                        }
                     }
                 }
             }
@@ -1122,21 +1124,18 @@ impl Connection {
         // Every call stops with the connection: their tasks are aborted, which drops the
         // methods' futures and streams.
         state.tasks.abort_all();
-        if let Stop::Close(code, reason) = stop {
-            let _ = state
-                .outbox
-                .send(
-                    Message::Close(Some(CloseFrame {
-                        code,
-                        reason: reason.into(),
-                    }))
-                    .into(),
-                )
-                .await;
-        }
         drop(state);
-        drop(outbox);
-        let _ = writer.await;
+        // The aborted calls give up the turn as their tasks are dropped.
+        if let Some(mut turn) = writer.turn().await {
+            if let Stop::Close(code, reason) = stop {
+                let frame = CloseFrame {
+                    code,
+                    reason: reason.into(),
+                };
+                let _ = turn.send(Message::Close(Some(frame))).await;
+            }
+            let _ = turn.close().await;
+        }
     }
 
     /// Handles one frame; false when the connection is gone.
@@ -1319,7 +1318,7 @@ impl Connection {
                     .await;
             }
         }
-        let outbox = state.outbox.clone();
+        let writer = state.writer.clone();
         let encoding = frame.encoding;
         let server_streaming = method.server_streaming;
         let id = key.clone();
@@ -1332,7 +1331,7 @@ impl Connection {
             let _live = live;
             answer(
                 answers,
-                outbox,
+                writer,
                 encoding,
                 id.as_ref(),
                 server_streaming,
@@ -1376,56 +1375,66 @@ fn too_large(limit: usize) -> Status {
 /// Before the last frame goes out, the call is marked finished and gives back its permit, so
 /// that a client which answers that frame with a new call (perhaps reusing the id) finds room.
 ///
-/// The messages a stream has ready at once go to the writer together (up to [`BATCH_FRAMES`]
-/// frames or about [`BATCH_BYTES`]), so that a fast stream is written in few socket writes.
+/// The messages a stream has ready at once are written in one turn (up to about
+/// [`TURN_BYTES`]) and flushed together, so that a fast stream is written in few socket writes.
 async fn answer(
     mut answers: Answers,
-    outbox: mpsc::Sender<Outgoing>,
+    writer: Arc<Writer>,
     encoding: Encoding,
     id: Option<&Id>,
     server_streaming: bool,
     mut done: Done,
 ) {
+    // Frames ready together are handed to the socket a few at a time: few enough that they
+    // are freed (once the socket has copied them) while the allocator still has them at hand.
+    let mut frames = VecDeque::with_capacity(CHUNK_FRAMES);
     while let Some(item) = answers.next().await {
-        let mut batch = Batch::default();
+        let Some(mut turn) = writer.turn().await else {
+            return;
+        };
         let mut item = Some(item);
+        let mut written = 0;
         let mut over = false;
         while let Some(next) = item.take() {
-            let (message, last) = match next {
-                Ok(payload) => (data_message(id, payload), !server_streaming),
+            let message = match next {
+                Ok(payload) => {
+                    over = !server_streaming;
+                    data_message(id, payload)
+                }
                 Err(status) => {
                     tracing::debug!(code = ?status.code(), message = status.message(), "socket call failed");
-                    (frame_message(encoding, id, Answer::Error(status)), true)
+                    over = true;
+                    frame_message(encoding, id, Answer::Error(status))
                 }
             };
-            batch.push(message);
-            if last {
-                done.finish();
-                over = true;
-            } else if batch.frames() < BATCH_FRAMES && batch.bytes() < BATCH_BYTES {
+            written += frame_len(&message);
+            frames.push_back(message);
+            if !over && written < TURN_BYTES {
                 match answers.next().now_or_never() {
                     Some(Some(next)) => item = Some(next),
                     Some(None) => {
-                        done.finish();
-                        batch.push(frame_message(encoding, id, Answer::End));
                         over = true;
+                        frames.push_back(frame_message(encoding, id, Answer::End));
                     }
                     None => {}
                 }
             }
+            if over {
+                done.finish();
+            }
+            if (item.is_none() || frames.len() >= CHUNK_FRAMES) && !turn.send_all(&mut frames).await
+            {
+                return;
+            }
         }
-        let sent = match batch.into_outgoing() {
-            Some(outgoing) => outbox.send(outgoing).await.is_ok(),
-            None => true,
-        };
-        if !sent || over {
+        if !turn.flush().await || over {
             return;
         }
     }
     done.finish();
     if server_streaming {
-        let _ = outbox
-            .send(frame_message(encoding, id, Answer::End).into())
+        writer
+            .send_one(frame_message(encoding, id, Answer::End))
             .await;
     }
 }
@@ -1447,13 +1456,13 @@ struct State {
     calls: HashMap<Option<Id>, Call>,
     tasks: JoinSet<Option<Id>>,
     permits: Arc<Semaphore>,
-    outbox: mpsc::Sender<Outgoing>,
+    writer: Arc<Writer>,
 }
 
 impl State {
-    /// Queues a frame for the writer; false when the writer is gone.
+    /// Sends a frame of the connection's own; false when the connection is broken.
     async fn send(&self, message: Message) -> bool {
-        self.outbox.send(message.into()).await.is_ok()
+        self.writer.send_one(message).await
     }
 
     /// A call's task ended: forget the call; a panic is answered with `internal`.
@@ -1507,205 +1516,157 @@ fn read_error(error: axum::Error) -> Stop {
     }
 }
 
-/// Writes queued frames, flushing when the queue is empty; gives up on a client that does not
-/// take a batch (at most [`WRITE_BATCH`] queued items, then a flush) within `timeout`.
-async fn write_loop(
-    mut sink: SplitSink<WebSocket, Message>,
-    mut queued: mpsc::Receiver<Outgoing>,
+/// The sending side of a connection, shared by its loop and its calls' tasks.
+///
+/// Whoever has frames to send takes the turn (a fair async lock), writes them straight into the
+/// socket, and flushes once it has no more ready: a stream's frames reach the socket without a
+/// queue or a task in between. The socket sits behind a plain mutex held only within one poll,
+/// so that the connection's loop reads while a call writes.
+struct Writer {
+    socket: std::sync::Mutex<WebSocket>,
+    turn: tokio::sync::Mutex<()>,
+    /// How long one turn may wait for a client that does not read.
     timeout: Duration,
-) {
-    while let Some(outgoing) = queued.recv().await {
-        // One deadline for the batch, not one per frame: a timer per frame costs a clock read.
-        let written = tokio::time::timeout(timeout, async {
-            let mut next = Some(outgoing);
-            let mut taken = 0;
-            while let Some(outgoing) = next.take() {
-                for message in outgoing {
-                    let closing = matches!(message, Message::Close(_));
-                    sink.feed(message).await?;
-                    if closing {
-                        sink.flush().await?;
-                        return Ok(true);
-                    }
-                }
-                taken += 1;
-                if taken < WRITE_BATCH {
-                    next = queued.try_recv().ok();
+    /// Cancelled once a write failed or timed out: the connection is over.
+    broken: CancellationToken,
+}
+
+impl Writer {
+    fn new(socket: WebSocket, timeout: Duration) -> Self {
+        Writer {
+            socket: std::sync::Mutex::new(socket),
+            turn: tokio::sync::Mutex::new(()),
+            timeout,
+            broken: CancellationToken::new(),
+        }
+    }
+
+    /// The socket, for one poll. A panic cannot leave it half-changed in a way that matters
+    /// more than the connection breaking, so a poisoned lock is used as it is.
+    fn socket(&self) -> std::sync::MutexGuard<'_, WebSocket> {
+        self.socket
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The next message from the client.
+    fn poll_read(
+        &self,
+        cx: &mut std::task::Context<'_>,
+    ) -> Poll<Option<Result<Message, axum::Error>>> {
+        self.socket().poll_next_unpin(cx)
+    }
+
+    /// Waits for the turn to write; `None` once the connection is broken.
+    async fn turn(&self) -> Option<Turn<'_>> {
+        let guard = self.turn.lock().await;
+        self.turn_with(guard)
+    }
+
+    /// The turn if nobody has it now.
+    fn try_turn(&self) -> Option<Turn<'_>> {
+        let guard = self.turn.try_lock().ok()?;
+        self.turn_with(guard)
+    }
+
+    fn turn_with<'a>(&'a self, guard: tokio::sync::MutexGuard<'a, ()>) -> Option<Turn<'a>> {
+        (!self.broken.is_cancelled()).then(|| Turn {
+            writer: self,
+            _guard: guard,
+            deadline: Instant::now() + self.timeout,
+            timer: None,
+        })
+    }
+
+    /// Sends one frame in a turn of its own, and flushes; false when the connection is broken.
+    async fn send_one(&self, message: Message) -> bool {
+        match self.turn().await {
+            Some(mut turn) => turn.send(message).await && turn.flush().await,
+            None => false,
+        }
+    }
+}
+
+/// The right to write for a while: frames sent in one turn go out in order, with no other's in
+/// between. A client that does not take them within the writer's timeout breaks the connection.
+struct Turn<'a> {
+    writer: &'a Writer,
+    _guard: tokio::sync::MutexGuard<'a, ()>,
+    deadline: Instant,
+    /// Armed the first time the socket is not ready.
+    timer: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Turn<'_> {
+    /// Hands a frame to the socket, which writes it out once it has gathered enough.
+    async fn send(&mut self, message: Message) -> bool {
+        self.send_all(&mut VecDeque::from([message])).await
+    }
+
+    /// Hands frames to the socket in order, taking them out of `frames`: one lock of the
+    /// socket for all of them unless it has to wait.
+    async fn send_all(&mut self, frames: &mut VecDeque<Message>) -> bool {
+        self.poll_socket(|socket, cx| {
+            while !frames.is_empty() {
+                std::task::ready!(socket.poll_ready_unpin(cx))?;
+                if let Some(message) = frames.pop_front() {
+                    socket.start_send_unpin(message)?;
                 }
             }
-            sink.flush().await.map(|()| false)
+            Poll::Ready(Ok(()))
+        })
+        .await
+    }
+
+    /// Writes out what the socket holds.
+    async fn flush(&mut self) -> bool {
+        self.poll_socket(|socket, cx| socket.poll_flush_unpin(cx))
+            .await
+    }
+
+    /// Closes the socket (a close frame if none was sent yet, then the end of the stream).
+    async fn close(&mut self) -> bool {
+        self.poll_socket(|socket, cx| socket.poll_close_unpin(cx))
+            .await
+    }
+
+    /// Polls `op` on the socket until it is done, fails, or the turn's time is up; false
+    /// (and the connection broken) unless it succeeded.
+    async fn poll_socket(
+        &mut self,
+        mut op: impl FnMut(&mut WebSocket, &mut std::task::Context<'_>) -> Poll<Result<(), axum::Error>>,
+    ) -> bool {
+        let done = std::future::poll_fn(|cx| {
+            if let Poll::Ready(result) = op(&mut self.writer.socket(), cx) {
+                return Poll::Ready(result.is_ok());
+            }
+            let deadline = self.deadline;
+            let timer = self
+                .timer
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+            match timer.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(false),
+                Poll::Pending => Poll::Pending,
+            }
         })
         .await;
-        match written {
-            Ok(Ok(false)) => {}
-            Ok(Ok(true)) | Ok(Err(_)) | Err(_) => break,
+        if !done {
+            self.writer.broken.cancel();
         }
-    }
-    let _ = tokio::time::timeout(timeout, sink.close()).await;
-}
-
-/// How many queued items the writer takes before it flushes.
-const WRITE_BATCH: usize = 64;
-
-/// What the writer is given: one frame, or the frames of a stream that were ready together.
-enum Outgoing {
-    One(Message),
-    Many(Batch),
-}
-
-/// Frames of one call that were ready together: the first as it is, the rest appended to one
-/// buffer and cut into messages again as they are written. So a batch holds two or three
-/// allocations, not one per frame: dozens of frames alive at once would each miss the
-/// allocator's thread cache, allocated by the call's task and freed by the writer.
-#[derive(Default)]
-struct Batch {
-    first: Option<Message>,
-    text: String,
-    binary: Vec<u8>,
-    /// Where each appended frame ends, in `text` or in `binary`.
-    ends: Vec<FrameEnd>,
-}
-
-#[derive(Clone, Copy)]
-enum FrameEnd {
-    Text(usize),
-    Binary(usize),
-}
-
-impl Batch {
-    fn push(&mut self, message: Message) {
-        if self.first.is_none() && self.ends.is_empty() {
-            self.first = Some(message);
-            return;
-        }
-        if let Some(first) = self.first.take() {
-            // Room for a full batch of frames like the first, at once.
-            let (text, binary) = match &first {
-                Message::Text(text) => (text.len(), 0),
-                Message::Binary(bytes) => (0, bytes.len()),
-                _ => (0, 0),
-            };
-            self.text
-                .reserve(text.saturating_mul(BATCH_FRAMES).min(BATCH_BYTES));
-            self.binary
-                .reserve(binary.saturating_mul(BATCH_FRAMES).min(BATCH_BYTES));
-            self.ends.reserve(BATCH_FRAMES + 1);
-            self.append(first);
-        }
-        self.append(message);
-    }
-
-    fn append(&mut self, message: Message) {
-        match message {
-            Message::Text(text) => {
-                self.text.push_str(text.as_str());
-                self.ends.push(FrameEnd::Text(self.text.len()));
-            }
-            Message::Binary(bytes) => {
-                self.binary.extend_from_slice(&bytes);
-                self.ends.push(FrameEnd::Binary(self.binary.len()));
-            }
-            // A call's answers are data frames; the writer's own frames never come here.
-            Message::Ping(_) | Message::Pong(_) | Message::Close(_) => {}
-        }
-    }
-
-    fn frames(&self) -> usize {
-        usize::from(self.first.is_some()) + self.ends.len()
-    }
-
-    fn bytes(&self) -> usize {
-        let first = match &self.first {
-            Some(Message::Text(text)) => text.len(),
-            Some(Message::Binary(bytes)) => bytes.len(),
-            _ => 0,
-        };
-        first + self.text.len() + self.binary.len()
-    }
-
-    fn into_outgoing(self) -> Option<Outgoing> {
-        match self.first {
-            Some(first) => Some(Outgoing::One(first)),
-            None if self.ends.is_empty() => None,
-            None => Some(Outgoing::Many(self)),
-        }
+        done
     }
 }
 
-impl From<Message> for Outgoing {
-    fn from(message: Message) -> Self {
-        Outgoing::One(message)
+/// About how many bytes of one call's frames go out in one turn before it lets others write.
+const TURN_BYTES: usize = 64 << 10;
+/// How many ready frames of a call are handed to the socket at once.
+const CHUNK_FRAMES: usize = 8;
+
+/// The length of a frame's payload.
+fn frame_len(message: &Message) -> usize {
+    match message {
+        Message::Text(text) => text.len(),
+        Message::Binary(bytes) | Message::Ping(bytes) | Message::Pong(bytes) => bytes.len(),
+        Message::Close(_) => 0,
     }
 }
-
-impl IntoIterator for Outgoing {
-    type Item = Message;
-    type IntoIter = OutgoingIter;
-
-    fn into_iter(self) -> OutgoingIter {
-        match self {
-            Outgoing::One(message) => OutgoingIter::One(Some(message)),
-            Outgoing::Many(batch) => OutgoingIter::Many {
-                text: Bytes::from(batch.text),
-                binary: Bytes::from(batch.binary),
-                ends: batch.ends.into_iter(),
-                text_start: 0,
-                binary_start: 0,
-            },
-        }
-    }
-}
-
-enum OutgoingIter {
-    One(Option<Message>),
-    Many {
-        text: Bytes,
-        binary: Bytes,
-        ends: std::vec::IntoIter<FrameEnd>,
-        text_start: usize,
-        binary_start: usize,
-    },
-}
-
-impl Iterator for OutgoingIter {
-    type Item = Message;
-
-    fn next(&mut self) -> Option<Message> {
-        match self {
-            OutgoingIter::One(message) => message.take(),
-            OutgoingIter::Many {
-                text,
-                binary,
-                ends,
-                text_start,
-                binary_start,
-            } => match ends.next()? {
-                // A view of the frame, not a copy; each was whole UTF-8 when appended.
-                FrameEnd::Text(end) => {
-                    let frame = Utf8Bytes::try_from(slice(text, *text_start, end))
-                        .unwrap_or_else(|_| Utf8Bytes::from_static(""));
-                    *text_start = end;
-                    Some(Message::Text(frame))
-                }
-                FrameEnd::Binary(end) => {
-                    let frame = slice(binary, *binary_start, end);
-                    *binary_start = end;
-                    Some(Message::Binary(frame))
-                }
-            },
-        }
-    }
-}
-
-/// `bytes[start..end]`, or nothing if that is out of range.
-fn slice(bytes: &Bytes, start: usize, end: usize) -> Bytes {
-    if start <= end && end <= bytes.len() {
-        bytes.slice(start..end)
-    } else {
-        Bytes::new()
-    }
-}
-
-/// The most frames, and about the most bytes, that one batch of a stream carries.
-const BATCH_FRAMES: usize = 64;
-const BATCH_BYTES: usize = 64 << 10;
