@@ -29,8 +29,9 @@ pub mod socket;
 #[path = "validate.rs"]
 pub mod validate;
 pub use crate::schema::{
-    Constraints, EnumDescriptor, EnumValueDescriptor, FieldDescriptor, FieldType, HttpRoute,
-    MessageDescriptor, MethodDescriptor, NamedSchema, Registry, SchemaField, ServiceDescriptor,
+    Constraints, EnumDescriptor, EnumValueDescriptor, FieldDescriptor, FieldEntry, FieldType,
+    HttpRoute, MessageDescriptor, MethodDescriptor, NamedSchema, Registry, SchemaField,
+    ServiceDescriptor,
 };
 pub use validate::Validate;
 

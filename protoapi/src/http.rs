@@ -161,60 +161,46 @@ where
     let limits = config.limits.for_method(endpoint.limit);
     let upload_dir = config.upload_dir.clone();
     let status = StatusCode::from_u16(endpoint.status).unwrap_or(StatusCode::OK);
-    let handler = move |request: Request| {
+    let (with_body, envelope) = (endpoint.body, endpoint.envelope);
+    // The per-method future holds only what needs the method's types; binding, the reply's
+    // settings and the error answers are compiled once (`bind_text`, `reply_to`, `failed`).
+    let handler = move |request: Request| -> ResponseFuture {
         let service = service.clone();
         let call = call.clone();
         let upload_dir = upload_dir.clone();
-        async move {
+        Box::pin(async move {
             let (mut parts, body) = request.into_parts();
-            let message = match bind::<Req>(
+            let mut message = Req::default();
+            let body = with_body.then(|| {
+                if Req::FORM {
+                    BodyKind::Form(body)
+                } else {
+                    BodyKind::Json(body)
+                }
+            });
+            let bound = bind_text(
+                &mut message,
                 &mut parts,
                 body,
-                endpoint.body,
                 limits,
                 upload_dir.as_deref(),
             )
-            .await
-            {
-                Ok(message) => message,
-                Err(rejection) => return rejection.into_response(endpoint.envelope),
-            };
-            if let Err(error) = crate::__private::validate::check(&message) {
-                return if endpoint.envelope {
-                    envelope_error(&error)
-                } else {
-                    status_response(&error)
-                };
+            .await;
+            if let Err(response) = bind_rest(&mut message, bound, envelope) {
+                return response;
             }
-            let to = ReplyTo {
-                conditions: if Rsp::CONDITIONAL {
-                    Conditions::from_headers(&parts.headers)
-                } else {
-                    Conditions::default()
-                },
-                event_stream: Rsp::STREAM && accepts_event_stream(&parts.headers),
-                status,
-                envelope: endpoint.envelope,
-            };
-            let ctx = Context::new(Transport::Http, parts.headers, parts.extensions);
+            let (ctx, to) = reply_to(parts, status, envelope, Rsp::CONDITIONAL, Rsp::STREAM);
             // A method that panics is answered `internal`, as on a WebSocket, instead of
             // leaving the client with a closed connection.
-            let outcome = std::panic::AssertUnwindSafe(call(service, ctx, message))
+            match std::panic::AssertUnwindSafe(call(service, ctx, message))
                 .catch_unwind()
                 .await
-                .unwrap_or_else(|_| Err(crate::status::panicked(None)));
-            match outcome {
-                Ok(reply) => reply.into_http(to).await,
-                Err(error) => {
-                    tracing::debug!(code = ?error.code(), message = error.message(), "call failed");
-                    if endpoint.envelope {
-                        envelope_error(&error)
-                    } else {
-                        status_response(&error)
-                    }
-                }
+            {
+                Ok(Ok(reply)) => reply.into_http(to).await,
+                Ok(Err(error)) => failed(&error, envelope),
+                Err(_) => failed(&crate::status::panicked(None), envelope),
             }
-        }
+        })
     };
     let filter = match endpoint.verb {
         "GET" => MethodFilter::GET,
@@ -223,10 +209,7 @@ where
         "PATCH" => MethodFilter::PATCH,
         _ => MethodFilter::POST,
     };
-    axum::routing::on_service(
-        filter,
-        ErasedEndpoint(Arc::new(move |request| Box::pin(handler(request)))),
-    )
+    axum::routing::on_service(filter, ErasedEndpoint(Arc::new(handler)))
 }
 
 type ResponseFuture = std::pin::Pin<Box<dyn Future<Output = Response> + Send>>;
@@ -297,17 +280,19 @@ pub trait HttpReply: Send + 'static {
 impl<T: ProtoMessage> HttpReply for T {
     fn into_http(self, to: ReplyTo) -> impl Future<Output = Response> + Send {
         let (status, envelope) = (to.status, to.envelope);
-        let response = if envelope {
-            json_response(
-                status,
-                &Envelope {
-                    code: 0,
-                    data: &self,
-                },
-            )
-        } else {
-            json_response(status, &self)
-        };
+        // The envelope `{"code":0,"data":...}` is written around the message's JSON, not
+        // derived: a derived wrapper would add serializer code for every message type.
+        let mut body = Vec::with_capacity(128);
+        if envelope {
+            body.extend_from_slice(br#"{"code":0,"data":"#);
+        }
+        let encoded = serde_json::to_writer(&mut body, &self).map(|()| {
+            if envelope {
+                body.push(b'}');
+            }
+            body
+        });
+        let response = json_body_response(status, encoded);
         std::future::ready(response)
     }
 }
@@ -412,31 +397,59 @@ fn ndjson<T: ProtoMessage>(stream: Streaming<T>, status: StatusCode) -> Response
     response
 }
 
-/// Builds the request message from the query, the body and the path parameters.
-async fn bind<Req: ProtoMessage>(
-    parts: &mut http::request::Parts,
-    body: Body,
-    with_body: bool,
-    limits: Limits,
-    upload_dir: Option<&std::path::Path>,
-) -> Result<Req, Rejection> {
-    // Only the JSON body needs the message's type: the rest is compiled once, for any message.
-    let mut message = Req::default();
-    let body = if with_body {
-        Some(if Req::FORM {
-            BodyKind::Form(body)
-        } else {
-            BodyKind::Json(body)
-        })
-    } else {
-        None
-    };
-    let (json, params) = bind_text(&mut message, parts, body, limits, upload_dir).await?;
+/// Ends binding a request: merges the JSON body that `bind_text` read and then the path
+/// parameters, and validates the message; the error answer otherwise.
+fn bind_rest<Req: ProtoMessage>(
+    message: &mut Req,
+    bound: Result<(Option<Bytes>, RawPathParams), Rejection>,
+    envelope: bool,
+) -> Result<(), Response> {
+    let (json, params) = bound.map_err(|rejection| rejection.into_response(envelope))?;
     if let Some(bytes) = json {
-        merge_json(&mut message, &bytes).map_err(Rejection::from_status)?;
+        merge_json(message, &bytes)
+            .map_err(|status| Rejection::from_status(status).into_response(envelope))?;
     }
-    merge_path_params(&mut message, &params)?;
-    Ok(message)
+    merge_path_params(message, &params).map_err(|rejection| rejection.into_response(envelope))?;
+    crate::__private::validate::check(message).map_err(|status| error_answer(&status, envelope))
+}
+
+/// The call's context and how to answer it.
+fn reply_to(
+    parts: http::request::Parts,
+    status: StatusCode,
+    envelope: bool,
+    conditional: bool,
+    stream: bool,
+) -> (Context, ReplyTo) {
+    let to = ReplyTo {
+        conditions: if conditional {
+            Conditions::from_headers(&parts.headers)
+        } else {
+            Conditions::default()
+        },
+        event_stream: stream && accepts_event_stream(&parts.headers),
+        status,
+        envelope,
+    };
+    (
+        Context::new(Transport::Http, parts.headers, parts.extensions),
+        to,
+    )
+}
+
+/// The answer to a call that failed.
+fn failed(error: &Status, envelope: bool) -> Response {
+    tracing::debug!(code = ?error.code(), message = error.message(), "call failed");
+    error_answer(error, envelope)
+}
+
+/// A status as the error answer of an endpoint.
+fn error_answer(error: &Status, envelope: bool) -> Response {
+    if envelope {
+        envelope_error(error)
+    } else {
+        status_response(error)
+    }
 }
 
 /// A request body, by how the message takes it.
@@ -562,13 +575,6 @@ pub(crate) fn content_type_text(headers: &HeaderMap) -> String {
         .get(header::CONTENT_TYPE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         .unwrap_or_default()
-}
-
-/// The success envelope of the Go protoapi: `{"code": 0, "data": ...}`.
-#[derive(Serialize)]
-struct Envelope<'a, T> {
-    code: i32,
-    data: &'a T,
 }
 
 /// The error envelope: `{"code": <gRPC code number>, "message": "..."}`, with the HTTP status
@@ -711,7 +717,12 @@ fn json_error(bytes: &[u8], error: &serde_json::Error) -> Status {
 
 /// A JSON response.
 pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
-    match serde_json::to_vec(value) {
+    json_body_response(status, serde_json::to_vec(value))
+}
+
+/// The response of an encoded JSON body, or of its failure.
+fn json_body_response(status: StatusCode, encoded: serde_json::Result<Vec<u8>>) -> Response {
+    match encoded {
         Ok(body) => {
             let mut response = (status, body).into_response();
             response.headers_mut().insert(

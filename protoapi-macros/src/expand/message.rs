@@ -219,25 +219,20 @@ impl Message {
             #[automatically_derived]
             impl #private::NamedSchema for #ident {
                 fn register(registry: &mut #private::Registry) -> #private::FieldType {
-                    if registry.first_visit(#proto_name) {
-                        let fields = ::std::vec![
-                            #({
-                                let (label, ty) = #schema::describe(registry);
-                                #private::FieldDescriptor {
-                                    name: #proto_names,
-                                    json_name: #json_names,
-                                    tag: #tags,
-                                    label,
-                                    ty,
-                                    doc: #field_docs,
-                                    file: #file_flags,
-                                    constraints: #constraints,
-                                }
-                            }),*
-                        ];
-                        registry.add_message(#private::MessageDescriptor { name: #proto_name, doc: #doc, form: #form, fields });
-                    }
-                    #private::FieldType::Message(#proto_name)
+                    const FIELDS: &[#private::FieldEntry] = &[
+                        #(
+                            #private::FieldEntry {
+                                name: #proto_names,
+                                json_name: #json_names,
+                                tag: #tags,
+                                doc: #field_docs,
+                                file: #file_flags,
+                                constraints: #constraints,
+                                describe: #schema::describe,
+                            }
+                        ),*
+                    ];
+                    registry.message(#proto_name, #doc, #form, FIELDS)
                 }
             }
 

@@ -146,6 +146,26 @@ pub struct FieldDescriptor {
     pub file: bool,
 }
 
+/// A field as a message's table lists it for [`Registry::message`]: its descriptor without the
+/// type, and the function that describes (and registers) the type.
+#[derive(Debug)]
+pub struct FieldEntry {
+    /// The proto name.
+    pub name: &'static str,
+    /// The lowerCamelCase JSON name.
+    pub json_name: &'static str,
+    /// The field number.
+    pub tag: u32,
+    /// The doc comment.
+    pub doc: &'static str,
+    /// Whether it is a `#[file]` field.
+    pub file: bool,
+    /// The validation rules.
+    pub constraints: Constraints,
+    /// The field's label and type, registering named types on the way.
+    pub describe: fn(&mut Registry) -> (Label, FieldType),
+}
+
 /// A message.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MessageDescriptor {
@@ -354,6 +374,43 @@ impl Registry {
     /// Adds a message.
     pub fn add_message(&mut self, message: MessageDescriptor) {
         self.messages.push(message);
+    }
+
+    /// Describes a message from its fields' entries, the first time its name is seen, and
+    /// returns how a field refers to it. A message's `register` is this call and a table:
+    /// generated once per message, the rest compiled once.
+    pub fn message(
+        &mut self,
+        name: &'static str,
+        doc: &'static str,
+        form: bool,
+        entries: &'static [FieldEntry],
+    ) -> FieldType {
+        if self.first_visit(name) {
+            let fields = entries
+                .iter()
+                .map(|entry| {
+                    let (label, ty) = (entry.describe)(self);
+                    FieldDescriptor {
+                        name: entry.name,
+                        json_name: entry.json_name,
+                        tag: entry.tag,
+                        label,
+                        ty,
+                        doc: entry.doc,
+                        constraints: entry.constraints.clone(),
+                        file: entry.file,
+                    }
+                })
+                .collect();
+            self.add_message(MessageDescriptor {
+                name,
+                doc,
+                form,
+                fields,
+            });
+        }
+        FieldType::Message(name)
     }
 
     /// Adds an enum.
