@@ -186,7 +186,7 @@ where
                 upload_dir.as_deref(),
             )
             .await;
-            if let Err(response) = bind_rest(&mut message, bound, envelope) {
+            if let Some(response) = bind_rest(&mut message, bound, envelope) {
                 return response;
             }
             let (ctx, to) = reply_to(parts, status, envelope, Rsp::CONDITIONAL, Rsp::STREAM);
@@ -398,19 +398,24 @@ fn ndjson<T: ProtoMessage>(stream: Streaming<T>, status: StatusCode) -> Response
 }
 
 /// Ends binding a request: merges the JSON body that `bind_text` read and then the path
-/// parameters, and validates the message; the error answer otherwise.
+/// parameters, and validates the message; `Some` error answer if one of these fails.
 fn bind_rest<Req: ProtoMessage>(
     message: &mut Req,
     bound: Result<(Option<Bytes>, RawPathParams), Rejection>,
     envelope: bool,
-) -> Result<(), Response> {
-    let (json, params) = bound.map_err(|rejection| rejection.into_response(envelope))?;
-    if let Some(bytes) = json {
-        merge_json(message, &bytes)
-            .map_err(|status| Rejection::from_status(status).into_response(envelope))?;
+) -> Option<Response> {
+    let merged = bound.and_then(|(json, params)| {
+        if let Some(bytes) = json {
+            merge_json(message, &bytes).map_err(Rejection::from_status)?;
+        }
+        merge_path_params(message, &params)
+    });
+    match merged {
+        Ok(()) => crate::__private::validate::check(message)
+            .err()
+            .map(|status| error_answer(&status, envelope)),
+        Err(rejection) => Some(rejection.into_response(envelope)),
     }
-    merge_path_params(message, &params).map_err(|rejection| rejection.into_response(envelope))?;
-    crate::__private::validate::check(message).map_err(|status| error_answer(&status, envelope))
 }
 
 /// The call's context and how to answer it.
