@@ -338,11 +338,23 @@ struct JsonAnswer<'a> {
 }
 
 /// A JSON frame with a message: `{"id":7,"data":{...}}`.
-#[derive(Serialize)]
 struct JsonData<'a, T> {
-    #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<&'a Id>,
     data: &'a T,
+}
+
+/// Written as a map: serde_json compiles a struct field's serializer twice (once for its
+/// `RawValue` support), and this one is compiled for every message type.
+impl<T: Serialize> Serialize for JsonData<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(id) = self.id {
+            map.serialize_entry("id", id)?;
+        }
+        map.serialize_entry("data", self.data)?;
+        map.end()
+    }
 }
 
 #[derive(Serialize)]

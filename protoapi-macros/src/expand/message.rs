@@ -93,7 +93,6 @@ impl Message {
             .map(|f| f.codec.tokens(&private))
             .collect();
         let types: Vec<_> = self.fields.iter().map(|f| &f.ty).collect();
-        let field_count = self.fields.len();
         let constraints: Vec<_> = self
             .fields
             .iter()
@@ -120,8 +119,12 @@ impl Message {
                 ) -> ::core::result::Result<(), #private::prost::DecodeError> {
                     match tag {
                         #(
-                            #tags => #wire::merge(wire_type, &mut self.#idents, buf, ctx)
-                                .map_err(|error| #private::wire::field_error(error, #proto_name, #proto_names)),
+                            #tags => match #wire::merge(wire_type, &mut self.#idents, buf, ctx) {
+                                ::core::result::Result::Ok(()) => ::core::result::Result::Ok(()),
+                                ::core::result::Result::Err(error) => ::core::result::Result::Err(
+                                    #private::wire::field_error(error, #proto_name, #proto_names),
+                                ),
+                            },
                         )*
                         _ => #private::prost::encoding::skip_field(wire_type, tag, buf, ctx),
                     }
@@ -170,11 +173,13 @@ impl Message {
                     &self,
                     serializer: __S,
                 ) -> ::core::result::Result<__S::Ok, __S::Error> {
-                    use #private::serde::ser::SerializeStruct as _;
-                    let mut state = serializer.serialize_struct(#proto_name, #field_count)?;
+                    // A map, not a struct: serde_json compiles every struct field's serializer
+                    // twice (once for its `RawValue` support), a map entry's once.
+                    use #private::serde::ser::SerializeMap as _;
+                    let mut state = serializer.serialize_map(::core::option::Option::None)?;
                     #(
                         if !#json::is_absent(&self.#idents) {
-                            state.serialize_field(
+                            state.serialize_entry(
                                 #json_names,
                                 &#private::json::Ser::<#codecs, #types>::new(&self.#idents),
                             )?;
@@ -244,12 +249,17 @@ impl Message {
                     text: &str,
                 ) -> ::core::result::Result<bool, #private::text::TextError> {
                     let (head, rest) = #private::text::split_key(key);
-                    match head {
+                    // A `match` and `?`, not a closure per field: closures are compiled one by one.
+                    let known = match head {
                         #(
-                            #text_names => #text::merge_text(&mut self.#idents, rest, text).map(|()| true),
+                            #text_names => {
+                                #text::merge_text(&mut self.#idents, rest, text)?;
+                                true
+                            }
                         )*
-                        _ => ::core::result::Result::Ok(false),
-                    }
+                        _ => false,
+                    };
+                    ::core::result::Result::Ok(known)
                 }
 
                 #merge_file

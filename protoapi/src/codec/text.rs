@@ -248,7 +248,10 @@ pub fn merge_message_text<M: TextMessage>(
 ) -> Result<(), TextError> {
     match rest {
         // An unknown sub-key is ignored, as unknown keys are.
-        Some(key) => message.merge_text(key, text).map(|_| ()),
+        Some(key) => {
+            message.merge_text(key, text)?;
+            Ok(())
+        }
         None => Err(TextError::IsAMessage),
     }
 }
