@@ -579,10 +579,15 @@ impl<M: JsonMessage> Visitor<'_> for FieldKey<M> {
         f.write_str("a field name")
     }
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<usize>, E> {
-        Ok(M::FIELDS
-            .iter()
-            .position(|(proto, json)| *json == key || *proto == key))
+        Ok(field_index(M::FIELDS, key))
     }
+}
+
+/// The index of the field named `key` (its JSON or proto name): compiled once, not per message.
+fn field_index(fields: &[(&str, &str)], key: &str) -> Option<usize> {
+    fields
+        .iter()
+        .position(|(proto, json)| *json == key || *proto == key)
 }
 
 /// Serializes an enum value by its name.
