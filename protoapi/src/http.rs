@@ -286,12 +286,15 @@ impl<T: ProtoMessage> HttpReply for T {
         if envelope {
             body.extend_from_slice(br#"{"code":0,"data":"#);
         }
-        let encoded = serde_json::to_writer(&mut body, &self).map(|()| {
-            if envelope {
-                body.push(b'}');
+        let encoded = match serde_json::to_writer(&mut body, &self) {
+            Ok(()) => {
+                if envelope {
+                    body.push(b'}');
+                }
+                Ok(body)
             }
-            body
-        });
+            Err(error) => Err(error),
+        };
         let response = json_body_response(status, encoded);
         std::future::ready(response)
     }
