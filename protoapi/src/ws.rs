@@ -1399,7 +1399,6 @@ async fn answer(
 ) {
     // Frames ready together are handed to the socket a few at a time: few enough that they
     // are freed (once the socket has copied them) while the allocator still has them at hand.
-    let mut frames = VecDeque::with_capacity(CHUNK_FRAMES);
     while let Some(item) = answers.next().await {
         let Some(mut turn) = writer.turn().await else {
             return;
@@ -1420,13 +1419,13 @@ async fn answer(
                 }
             };
             written += frame_len(&message);
-            frames.push_back(message);
+            turn.queue(message);
             if !over && written < TURN_BYTES {
                 match answers.next().now_or_never() {
                     Some(Some(next)) => item = Some(next),
                     Some(None) => {
                         over = true;
-                        frames.push_back(frame_message(encoding, id, Answer::End));
+                        turn.queue(frame_message(encoding, id, Answer::End));
                     }
                     None => {}
                 }
@@ -1434,8 +1433,7 @@ async fn answer(
             if over {
                 done.finish();
             }
-            if (item.is_none() || frames.len() >= CHUNK_FRAMES) && !turn.send_all(&mut frames).await
-            {
+            if (item.is_none() || turn.queued() >= CHUNK_FRAMES) && !turn.send_queued().await {
                 return;
             }
         }
@@ -1536,7 +1534,8 @@ fn read_error(error: axum::Error) -> Stop {
 /// so that the connection's loop reads while a call writes.
 struct Writer {
     socket: std::sync::Mutex<WebSocket>,
-    turn: tokio::sync::Mutex<()>,
+    /// The turn, with the frames its holder has queued (kept for the next turn's use).
+    turn: tokio::sync::Mutex<VecDeque<Message>>,
     /// How long one turn may wait for a client that does not read.
     timeout: Duration,
     /// Cancelled once a write failed or timed out: the connection is over.
@@ -1547,7 +1546,7 @@ impl Writer {
     fn new(socket: WebSocket, timeout: Duration) -> Self {
         Writer {
             socket: std::sync::Mutex::new(socket),
-            turn: tokio::sync::Mutex::new(()),
+            turn: tokio::sync::Mutex::new(VecDeque::with_capacity(CHUNK_FRAMES)),
             timeout,
             broken: CancellationToken::new(),
         }
@@ -1581,10 +1580,15 @@ impl Writer {
         self.turn_with(guard)
     }
 
-    fn turn_with<'a>(&'a self, guard: tokio::sync::MutexGuard<'a, ()>) -> Option<Turn<'a>> {
+    fn turn_with<'a>(
+        &'a self,
+        mut queued: tokio::sync::MutexGuard<'a, VecDeque<Message>>,
+    ) -> Option<Turn<'a>> {
+        // Frames of a turn whose task was aborted are not sent in another's.
+        queued.clear();
         (!self.broken.is_cancelled()).then(|| Turn {
             writer: self,
-            _guard: guard,
+            queued,
             deadline: Instant::now() + self.timeout,
             timer: None,
         })
@@ -1603,7 +1607,8 @@ impl Writer {
 /// between. A client that does not take them within the writer's timeout breaks the connection.
 struct Turn<'a> {
     writer: &'a Writer,
-    _guard: tokio::sync::MutexGuard<'a, ()>,
+    /// Frames waiting for [`Turn::send_queued`].
+    queued: tokio::sync::MutexGuard<'a, VecDeque<Message>>,
     deadline: Instant,
     /// Armed the first time the socket is not ready.
     timer: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
@@ -1612,22 +1617,38 @@ struct Turn<'a> {
 impl Turn<'_> {
     /// Hands a frame to the socket, which writes it out once it has gathered enough.
     async fn send(&mut self, message: Message) -> bool {
-        self.send_all(&mut VecDeque::from([message])).await
+        self.queue(message);
+        self.send_queued().await
     }
 
-    /// Hands frames to the socket in order, taking them out of `frames`: one lock of the
-    /// socket for all of them unless it has to wait.
-    async fn send_all(&mut self, frames: &mut VecDeque<Message>) -> bool {
-        self.poll_socket(|socket, cx| {
-            while !frames.is_empty() {
-                std::task::ready!(socket.poll_ready_unpin(cx))?;
-                if let Some(message) = frames.pop_front() {
-                    socket.start_send_unpin(message)?;
+    /// Queues a frame for [`Turn::send_queued`].
+    fn queue(&mut self, message: Message) {
+        self.queued.push_back(message);
+    }
+
+    /// How many frames are queued.
+    fn queued(&self) -> usize {
+        self.queued.len()
+    }
+
+    /// Hands the queued frames to the socket in order: one lock of the socket for all of them
+    /// unless it has to wait. The queue's buffer is kept for the connection's next frames.
+    async fn send_queued(&mut self) -> bool {
+        let mut frames = std::mem::take(&mut *self.queued);
+        let sent = self
+            .poll_socket(|socket, cx| {
+                while !frames.is_empty() {
+                    std::task::ready!(socket.poll_ready_unpin(cx))?;
+                    if let Some(message) = frames.pop_front() {
+                        socket.start_send_unpin(message)?;
+                    }
                 }
-            }
-            Poll::Ready(Ok(()))
-        })
-        .await
+                Poll::Ready(Ok(()))
+            })
+            .await;
+        frames.clear();
+        *self.queued = frames;
+        sent
     }
 
     /// Writes out what the socket holds.

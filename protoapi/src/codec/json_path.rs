@@ -24,12 +24,13 @@ pub fn error_path(bytes: &[u8], error: &serde_json::Error) -> String {
     let Some(offset) = offset_of(bytes, error.line(), error.column()) else {
         return String::new();
     };
-    let after_value = in_value_error(error);
+    let text = error.to_string();
+    let after_value = in_value_error(error, &text);
     // An error at the end of input has read no byte that ends a number or literal.
     let mut frames = scan(&bytes[..offset], after_value && !error.is_eof());
     let data_error = !error.is_syntax() && !error.is_eof();
-    let trailing_comma = error.to_string().starts_with("trailing comma");
-    if data_error && rejects_container(&frames, &bytes[offset..], &error.to_string()) {
+    let trailing_comma = text.starts_with("trailing comma");
+    if data_error && rejects_container(&frames, &bytes[offset..], &text) {
         // The object or array just opened is the value that was refused as a whole.
         frames.pop();
     }
@@ -103,11 +104,10 @@ fn offset_of(bytes: &[u8], line: usize, column: usize) -> Option<usize> {
 
 /// Whether an error at the end of a value was raised in that value (a wrong type, a bad escape
 /// or number) rather than by what follows it (a missing `,`, the end of input).
-fn in_value_error(error: &serde_json::Error) -> bool {
+fn in_value_error(error: &serde_json::Error, text: &str) -> bool {
     if !error.is_syntax() && !error.is_eof() {
         return true;
     }
-    let text = error.to_string();
     // ("EOF while parsing a value" comes after a `:` or `,`, or in a literal cut short: never
     // after a whole value.)
     const AFTER_VALUE: [&str; 7] = [
