@@ -207,19 +207,22 @@ impl MessageArgs {
 }
 
 /// `#[protoapi(get = "/p", post = "/p", put = "/p", delete = "/p", patch = "/p", path = "/p",
-/// name = "Rpc", status = 201, limit = "64MiB", wbsk, wbsk = "/ws")]` on a trait method.
+/// name = "Rpc", status = 201, limit = "64MiB", timeout = "5s", wbsk, wbsk = "/ws")]` on a trait
+/// method.
 pub struct MethodAttrs {
     /// `(verb, path)` in the order written; `path = ".."` is `POST`.
     pub routes: Vec<(&'static str, LitStr)>,
     pub name: Value<LitStr>,
     pub status: Value<LitInt>,
     pub limit: Value<LitStr>,
+    pub timeout: Value<LitStr>,
     pub wbsk: Value<Option<LitStr>>,
 }
 
 impl MethodAttrs {
     const KEYS: &'static [&'static str] = &[
-        "get", "post", "put", "delete", "patch", "path", "name", "status", "limit", "wbsk",
+        "get", "post", "put", "delete", "patch", "path", "name", "status", "limit", "timeout",
+        "wbsk",
     ];
     const VERBS: &'static [(&'static str, &'static str)] = &[
         ("get", "GET"),
@@ -236,6 +239,7 @@ impl MethodAttrs {
             name: Value::new("name"),
             status: Value::new("status"),
             limit: Value::new("limit"),
+            timeout: Value::new("timeout"),
             wbsk: Value::new("wbsk"),
         };
         let mut seen_verbs: Vec<&'static str> = Vec::new();
@@ -255,6 +259,8 @@ impl MethodAttrs {
                 out.status.set(cx, span, meta.value()?.parse()?);
             } else if meta.path.is_ident("limit") {
                 out.limit.set(cx, span, lit_str(meta)?);
+            } else if meta.path.is_ident("timeout") {
+                out.timeout.set(cx, span, lit_str(meta)?);
             } else if meta.path.is_ident("wbsk") {
                 let path = if meta.input.peek(syn::Token![=]) {
                     Some(lit_str(meta)?)

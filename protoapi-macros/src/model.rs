@@ -372,6 +372,8 @@ pub struct Method {
     pub status: u16,
     /// The body/message limit in bytes, when the method sets one.
     pub limit: Option<u64>,
+    /// How long the method may take, in milliseconds, when it sets a timeout.
+    pub timeout: Option<u64>,
     pub doc: String,
     /// The method's attributes other than `#[protoapi(...)]`.
     pub attrs: Vec<syn::Attribute>,
@@ -767,6 +769,17 @@ impl Method {
                         None
                     }
                 });
+        let timeout =
+            attrs
+                .timeout
+                .get()
+                .and_then(|lit| match crate::paths::parse_duration(&lit.value()) {
+                    Ok(millis) => Some(millis),
+                    Err(message) => {
+                        cx.error_spanned_by(lit, message);
+                        None
+                    }
+                });
         let arg_ident = |pat: &Pat, fallback: &str| match pat {
             Pat::Ident(p) if p.by_ref.is_none() && p.mutability.is_none() && p.subpat.is_none() => {
                 p.ident.clone()
@@ -791,6 +804,7 @@ impl Method {
             routes,
             status,
             limit,
+            timeout,
             doc: attr::doc(&method.attrs),
             attrs: attr::without_protoapi(&method.attrs),
         })

@@ -88,6 +88,37 @@ pub fn parse(path: &str) -> Result<PathPattern, String> {
     })
 }
 
+/// Parses a duration such as `500ms`, `5s`, `2m` or `1h` into milliseconds.
+pub fn parse_duration(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| {
+        format!("`{text}` is not a duration: write a number and a unit, such as `5s`")
+    })?;
+    let factor: u64 = match unit.trim() {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "" => return Err(format!("`{text}` has no unit: use ms, s, m or h")),
+        other => {
+            return Err(format!(
+                "unknown duration unit `{other}`: use ms, s, m or h"
+            ));
+        }
+    };
+    let millis = number
+        .checked_mul(factor)
+        .ok_or_else(|| format!("`{text}` is too long"))?;
+    if millis == 0 {
+        return Err("a timeout is at least one millisecond".to_owned());
+    }
+    Ok(millis)
+}
+
 /// Parses a size such as `64MiB`, `1GiB`, `512KB` or `1000` (bytes).
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let text = text.trim();
@@ -125,7 +156,31 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse, parse_size};
+    use super::{parse, parse_duration, parse_size};
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(500));
+        assert_eq!(parse_duration("5s"), Ok(5_000));
+        assert_eq!(parse_duration(" 2m "), Ok(120_000));
+        assert_eq!(parse_duration("1h"), Ok(3_600_000));
+        assert_eq!(
+            parse_duration("5"),
+            Err("`5` has no unit: use ms, s, m or h".to_owned())
+        );
+        assert_eq!(
+            parse_duration("5d"),
+            Err("unknown duration unit `d`: use ms, s, m or h".to_owned())
+        );
+        assert_eq!(
+            parse_duration("0s"),
+            Err("a timeout is at least one millisecond".to_owned())
+        );
+        assert_eq!(
+            parse_duration("s"),
+            Err("`s` is not a duration: write a number and a unit, such as `5s`".to_owned())
+        );
+    }
 
     #[test]
     fn patterns() {

@@ -41,6 +41,19 @@ pub use ::core::pin::Pin;
 pub use ::core::task::{Context as TaskContext, Poll};
 pub use ::std::sync::Arc;
 
+/// How long a call of a method whose own timeout is `method` (milliseconds) may take.
+pub fn call_timeout(ctx: &crate::Context, method: Option<u64>) -> Option<std::time::Duration> {
+    crate::limits::call_timeout(ctx, method)
+}
+
+/// Runs a call within its timeout; past it the answer is `deadline_exceeded`.
+pub fn within<T>(
+    timeout: Option<std::time::Duration>,
+    call: impl Future<Output = Result<T, crate::Status>>,
+) -> impl Future<Output = Result<T, crate::Status>> {
+    crate::limits::within(timeout, call)
+}
+
 /// A boxed, sendable future, as the generated gRPC dispatch returns.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 

@@ -476,7 +476,12 @@ async fn bind_text(
     upload_dir: Option<&std::path::Path>,
 ) -> Result<(Option<Bytes>, RawPathParams), Rejection> {
     if let Some(query) = parts.uri.query() {
-        merge_pairs(message, query.as_bytes(), "query parameter")?;
+        merge_pairs(
+            message,
+            query.as_bytes(),
+            "query parameter",
+            limits.fields_limit(),
+        )?;
     }
     let json = match body {
         Some(BodyKind::Form(body)) => {
@@ -519,7 +524,22 @@ fn merge_path_params(
 }
 
 /// Merges `key=value` pairs (a query string or an urlencoded form); unknown keys are ignored.
-fn merge_pairs(message: &mut dyn TextMessage, text: &[u8], what: &str) -> Result<(), Rejection> {
+/// More than `most` pairs are refused before any is merged.
+fn merge_pairs(
+    message: &mut dyn TextMessage,
+    text: &[u8],
+    what: &str,
+    most: usize,
+) -> Result<(), Rejection> {
+    // Pairs are separated by `&`; empty pieces are no pairs, so this counts at least as many.
+    let pairs = text.split(|&b| b == b'&').filter(|p| !p.is_empty()).count();
+    if pairs > most {
+        return Err(Rejection::new(
+            StatusCode::BAD_REQUEST,
+            Code::InvalidArgument,
+            format!("too many {what}s: {pairs}, the limit is {most}"),
+        ));
+    }
     for (key, value) in form_urlencoded::parse(text) {
         message.merge_text(&key, &value).map_err(|error| {
             Rejection::new(
@@ -544,7 +564,7 @@ async fn merge_form_body(
     match content_type_essence(headers).as_deref() {
         None | Some("application/x-www-form-urlencoded") => {
             let bytes = read_body(headers, body, limit).await?;
-            merge_pairs(message, &bytes, "form field")
+            merge_pairs(message, &bytes, "form field", limits.fields_limit())
         }
         Some("multipart/form-data") => {
             crate::multipart::merge(message, headers, body, limits, upload_dir).await

@@ -1,24 +1,83 @@
-//! [`Limits`]: how large a request may be.
+//! [`Limits`]: how large a request may be, and how long a method may take.
 
-/// Size limits that apply to every method of a server.
+use std::time::Duration;
+
+/// Limits that apply to every method of a server (a method's `limit = "..."` and
+/// `timeout = "..."` override the body limit and the timeout for that method).
 ///
-/// The default body limit is 4 MiB, the same as gRPC's default maximum message size: an HTTP
-/// request body larger than the limit is answered with 413 and the JSON error body, and a gRPC
-/// message larger than it with `resource_exhausted`.
+/// - The body limit (default 4 MiB, gRPC's default maximum message size): an HTTP request body
+///   larger than it is answered with 413 and the JSON error body, a gRPC or WebSocket message
+///   with `resource_exhausted`.
+/// - Fields (default 1,000): how many `key=value` pairs a query string or an urlencoded form,
+///   and how many text parts a multipart body may carry; more are answered with 400.
+/// - Parts (default 100): how many parts a multipart body may have in all; more: 413.
+/// - Timeout (default none): how long a method may take to answer; past it the call ends with
+///   `deadline_exceeded` (HTTP 504) and the method's future is dropped. A gRPC client's
+///   `grpc-timeout` shortens it.
 ///
 /// ```
-/// let limits = protoapi::Limits::default().body(16 << 20);
+/// use std::time::Duration;
+///
+/// let limits = protoapi::Limits::default()
+///     .body(16 << 20)
+///     .fields(200)
+///     .timeout(Duration::from_secs(10));
 /// assert_eq!(limits.body_limit(), 16 << 20);
+/// assert_eq!(limits.fields_limit(), 200);
+/// assert_eq!(limits.timeout_limit(), Some(Duration::from_secs(10)));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     body: usize,
     spool_threshold: usize,
+    fields: usize,
+    parts: usize,
+    timeout: Option<Duration>,
 }
 
 impl Limits {
     /// The default body limit: 4 MiB.
     pub const DEFAULT_BODY: usize = 4 << 20;
+
+    /// The default number of fields of a query string or form: 1,000.
+    pub const DEFAULT_FIELDS: usize = 1_000;
+
+    /// The default number of parts of a multipart body: 100.
+    pub const DEFAULT_PARTS: usize = 100;
+
+    /// Sets how many `key=value` pairs a query string or an urlencoded form, and how many text
+    /// parts a multipart body, may carry.
+    pub fn fields(mut self, count: usize) -> Self {
+        self.fields = count;
+        self
+    }
+
+    /// How many fields a query string, form or multipart body may carry.
+    pub fn fields_limit(&self) -> usize {
+        self.fields
+    }
+
+    /// Sets how many parts (fields and files) a multipart body may have.
+    pub fn parts(mut self, count: usize) -> Self {
+        self.parts = count;
+        self
+    }
+
+    /// How many parts a multipart body may have.
+    pub fn parts_limit(&self) -> usize {
+        self.parts
+    }
+
+    /// Sets how long a method may take to answer (for a stream: to return it).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// How long a method may take to answer, if there is a limit.
+    pub fn timeout_limit(&self) -> Option<Duration> {
+        self.timeout
+    }
 
     /// The default size past which an uploaded file goes to a temporary file: 1 MiB.
     pub const DEFAULT_SPOOL_THRESHOLD: usize = 1 << 20;
@@ -61,6 +120,97 @@ impl Default for Limits {
         Limits {
             body: Self::DEFAULT_BODY,
             spool_threshold: Self::DEFAULT_SPOOL_THRESHOLD,
+            fields: Self::DEFAULT_FIELDS,
+            parts: Self::DEFAULT_PARTS,
+            timeout: None,
         }
+    }
+}
+
+/// The server's default timeout, in a request's extensions (set by `serve*`, and by the router
+/// of `into_router` when [`Limits::timeout`] is set).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ServerTimeout(pub(crate) Duration);
+
+/// How long a call may take: the method's own timeout (milliseconds) or else the server's,
+/// shortened by the client's deadline (gRPC's `grpc-timeout`, Connect's
+/// `connect-timeout-ms`).
+pub(crate) fn call_timeout(ctx: &crate::Context, method: Option<u64>) -> Option<Duration> {
+    let own = method.map(Duration::from_millis).or_else(|| {
+        ctx.extension::<ServerTimeout>()
+            .map(|ServerTimeout(timeout)| *timeout)
+    });
+    let client = match ctx.transport() {
+        crate::Transport::Grpc => ctx.header("grpc-timeout").and_then(grpc_timeout),
+        crate::Transport::Connect => ctx
+            .header("connect-timeout-ms")
+            .and_then(|ms| ms.parse().ok())
+            .map(Duration::from_millis),
+        _ => None,
+    };
+    match (own, client) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// A `grpc-timeout` value: at most eight digits and a unit (`H`, `M`, `S`, `m`, `u`, `n`).
+fn grpc_timeout(value: &str) -> Option<Duration> {
+    let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
+    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n * 3600),
+        "M" => Duration::from_secs(n * 60),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
+}
+
+/// Runs a method's call within its timeout: past it, the call's future is dropped and the
+/// answer is `deadline_exceeded`.
+pub(crate) async fn within<T>(
+    timeout: Option<Duration>,
+    call: impl std::future::Future<Output = Result<T, crate::Status>>,
+) -> Result<T, crate::Status> {
+    match timeout {
+        None => call.await,
+        Some(timeout) => match tokio::time::timeout(timeout, call).await {
+            Ok(answer) => answer,
+            Err(_) => Err(crate::Status::deadline_exceeded(format!(
+                "the method did not answer within {timeout:?}"
+            ))),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::grpc_timeout;
+
+    #[test]
+    fn grpc_timeouts() {
+        assert_eq!(grpc_timeout("1H"), Some(Duration::from_secs(3600)));
+        assert_eq!(grpc_timeout("2M"), Some(Duration::from_secs(120)));
+        assert_eq!(grpc_timeout("3S"), Some(Duration::from_secs(3)));
+        assert_eq!(grpc_timeout("250m"), Some(Duration::from_millis(250)));
+        assert_eq!(grpc_timeout("7u"), Some(Duration::from_micros(7)));
+        assert_eq!(
+            grpc_timeout("99999999n"),
+            Some(Duration::from_nanos(99_999_999))
+        );
+        assert_eq!(grpc_timeout("123456789S"), None);
+        assert_eq!(grpc_timeout("S"), None);
+        assert_eq!(grpc_timeout(""), None);
+        assert_eq!(grpc_timeout("5s"), None);
+        assert_eq!(grpc_timeout("-5S"), None);
+        assert_eq!(grpc_timeout("5é"), None);
     }
 }

@@ -40,11 +40,23 @@ pub(crate) async fn merge(
         multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(limit as u64));
     let mut multipart =
         multer::Multipart::with_constraints(body.into_data_stream(), boundary, constraints);
+    let (mut parts, mut fields) = (0usize, 0usize);
     while let Some(mut field) = multipart
         .next_field()
         .await
         .map_err(|e| multipart_error(e, limit))?
     {
+        parts += 1;
+        if parts > limits.parts_limit() {
+            return Err(Rejection::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Code::ResourceExhausted,
+                format!(
+                    "the multipart body has more than {} parts",
+                    limits.parts_limit()
+                ),
+            ));
+        }
         let name = field.name().unwrap_or_default().to_owned();
         if let Some(file_name) = field.file_name() {
             let file_name = file_name.to_owned();
@@ -73,6 +85,14 @@ pub(crate) async fn merge(
             })?;
             message.merge_file(&name, file);
         } else {
+            fields += 1;
+            if fields > limits.fields_limit() {
+                return Err(Rejection::new(
+                    StatusCode::BAD_REQUEST,
+                    Code::InvalidArgument,
+                    format!("too many form fields: more than {}", limits.fields_limit()),
+                ));
+            }
             let mut text = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(e, limit))? {
                 if text.len() + chunk.len() > TEXT_PART_LIMIT {

@@ -87,6 +87,27 @@ impl Server {
             #[cfg(feature = "tls")]
             tls: None,
             openapi: OpenApiConfig::default(),
+            connections: Connections::default(),
+        }
+    }
+}
+
+/// How `serve*` bounds connections (see the [`ServerBuilder`] methods that set each).
+#[derive(Clone, Copy, Debug)]
+struct Connections {
+    max: usize,
+    header_read_timeout: Duration,
+    max_header_size: Option<usize>,
+    max_streams: u32,
+}
+
+impl Default for Connections {
+    fn default() -> Self {
+        Connections {
+            max: 10_000,
+            header_read_timeout: Duration::from_secs(30),
+            max_header_size: None,
+            max_streams: 200,
         }
     }
 }
@@ -111,6 +132,7 @@ pub struct ServerBuilder {
     #[cfg(feature = "tls")]
     tls: Option<crate::TlsConfig>,
     openapi: OpenApiConfig,
+    connections: Connections,
 }
 
 /// The path generator: the default one (whose prefixes and suffixes the builder sets) or the
@@ -338,6 +360,37 @@ impl ServerBuilder {
         self
     }
 
+    /// Sets how many connections `serve*` holds open at once (default 10,000). At the limit
+    /// the server stops accepting until one closes; waiting clients stay in the listener's
+    /// backlog.
+    pub fn max_connections(mut self, count: usize) -> Self {
+        self.connections.max = count.max(1);
+        self
+    }
+
+    /// Sets how long a client may take to send its first byte and, over HTTP/1.1, a request's
+    /// headers (default 30 s); a client that takes longer is disconnected.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.connections.header_read_timeout = timeout;
+        self
+    }
+
+    /// Sets the largest request head: HTTP/2's header list and HTTP/1.1's read buffer, which
+    /// must hold the request line and headers (at least 8 KiB). By default hyper's: 16 KiB for
+    /// HTTP/2, about 408 KiB and 100 headers for HTTP/1.1. A larger head is answered 431 over
+    /// HTTP/1.1 and refused by the HTTP/2 stream's reset.
+    pub fn max_header_size(mut self, bytes: usize) -> Self {
+        self.connections.max_header_size = Some(bytes);
+        self
+    }
+
+    /// Sets how many requests (streams) one HTTP/2 connection may have in flight (default
+    /// 200); a client that opens more has them refused.
+    pub fn max_concurrent_streams(mut self, count: u32) -> Self {
+        self.connections.max_streams = count;
+        self
+    }
+
     /// The `.proto` files of every added service served over gRPC, and `protoapi/types.proto`
     /// once when one of them uses protoapi's own messages.
     pub fn proto_files(&self) -> Vec<ProtoFile> {
@@ -427,7 +480,12 @@ impl ServerBuilder {
     ///
     /// Fails when two services claim the same verb and path, or the same gRPC name.
     pub fn into_router(self) -> Result<Router, Error> {
-        Ok(self.build()?.0)
+        let timeout = self.limits.timeout_limit();
+        let router = self.build()?.0;
+        Ok(match timeout {
+            Some(timeout) => router.layer(axum::Extension(crate::limits::ServerTimeout(timeout))),
+            None => router,
+        })
     }
 
     /// The router, and the gRPC services by name for `serve*` to call without it.
@@ -591,6 +649,11 @@ impl ServerBuilder {
                     .map(|d| d.full_name()),
             )
             .collect();
+        let connections = self.connections;
+        let timeout = self
+            .limits
+            .timeout_limit()
+            .map(crate::limits::ServerTimeout);
         let (app, grpc) = self.build()?;
         let app = app.fallback(not_found);
         // Around the router, not in it (`Router::layer`), so that no route is boxed once more;
@@ -601,12 +664,34 @@ impl ServerBuilder {
             tracing::info!("listening on {scheme}://{addr}");
         }
 
-        let builder = auto::Builder::new(TokioExecutor::new());
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(connections.header_read_timeout);
+        builder
+            .http2()
+            .max_concurrent_streams(connections.max_streams);
+        if let Some(bytes) = connections.max_header_size {
+            builder.http1().max_buf_size(bytes.max(8192));
+            builder
+                .http2()
+                .max_header_list_size(u32::try_from(bytes).unwrap_or(u32::MAX));
+        }
+        let permits = Arc::new(tokio::sync::Semaphore::new(connections.max));
         let graceful = GracefulShutdown::new();
         #[cfg(feature = "tls")]
         let acceptor = tls.map(|tls| tokio_rustls::TlsAcceptor::from(tls.config));
         let mut signal = std::pin::pin!(signal);
         loop {
+            // At the connection limit, wait for one to close before accepting another.
+            let permit = tokio::select! {
+                permit = permits.clone().acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break,
+                },
+                () = &mut signal => break,
+            };
             let (stream, peer) = tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok(accepted) => accepted,
@@ -626,6 +711,9 @@ impl ServerBuilder {
                     use futures_util::TryFutureExt as _;
                     use futures_util::future::Either;
                     request.extensions_mut().insert(ConnectInfo(peer));
+                    if let Some(timeout) = timeout {
+                        request.extensions_mut().insert(timeout);
+                    }
                     let request = request.map(axum::body::Body::new);
                     if tracing::enabled!(target: "tower_http::trace", tracing::Level::DEBUG) {
                         return Either::Left(
@@ -649,8 +737,21 @@ impl ServerBuilder {
             let (builder, watcher) = (builder.clone(), graceful.watcher());
             #[cfg(feature = "tls")]
             let acceptor = acceptor.clone();
+            let first_byte = connections.header_read_timeout;
             tokio::spawn(async move {
                 let _live = live;
+                let _permit = permit;
+                // A client that connects and sends nothing is let go after the header-read
+                // timeout (hyper's own timer starts only once it has read something).
+                let mut byte = [0u8; 1];
+                match tokio::time::timeout(first_byte, stream.peek(&mut byte)).await {
+                    Ok(Ok(n)) if n > 0 => {}
+                    Ok(_) => return,
+                    Err(_) => {
+                        tracing::debug!(%peer, "no request within the header-read timeout");
+                        return;
+                    }
+                }
                 #[cfg(feature = "tls")]
                 if let Some(acceptor) = acceptor {
                     // The handshake runs in the connection's task, bounded in time, so that a

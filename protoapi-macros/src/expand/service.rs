@@ -251,20 +251,25 @@ impl Service {
         let method = &m.ident;
         let request = &m.request_arg_ty;
         let output = &m.output;
-        let ctx_arg = if m.has_ctx {
-            quote!(ctx,)
+        let (ctx_arg, drop_ctx) = if m.has_ctx {
+            (quote!(ctx,), TokenStream::new())
         } else {
-            TokenStream::new()
+            (TokenStream::new(), quote!(::core::mem::drop(ctx);))
         };
-        let ctx_param = if m.has_ctx { quote!(ctx) } else { quote!(_ctx) };
+        let timeout = match m.timeout {
+            Some(millis) => quote!(::core::option::Option::Some(#millis)),
+            None => quote!(::core::option::Option::None),
+        };
         quote! {
             #[doc(hidden)]
             async fn #call(
                 service: #private::Arc<T>,
-                #ctx_param: #krate::Context,
+                ctx: #krate::Context,
                 request: #request,
             ) -> #output {
-                <T as #trait_ident>::#method(&service, #ctx_arg request).await
+                let timeout = #private::call_timeout(&ctx, #timeout);
+                #drop_ctx
+                #private::within(timeout, <T as #trait_ident>::#method(&service, #ctx_arg request)).await
             }
         }
     }
