@@ -15,6 +15,7 @@ mod json;
 mod openapi;
 mod proto;
 mod protocols;
+mod reliability;
 mod rest;
 mod rest_api;
 mod server;

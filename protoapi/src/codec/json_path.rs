@@ -27,10 +27,10 @@ pub fn error_path(bytes: &[u8], error: &serde_json::Error) -> String {
     let text = error.to_string();
     let after_value = in_value_error(error, &text);
     // An error at the end of input has read no byte that ends a number or literal.
-    let mut frames = scan(&bytes[..offset], after_value && !error.is_eof());
+    let (mut frames, deeper) = scan(&bytes[..offset], after_value && !error.is_eof());
     let data_error = !error.is_syntax() && !error.is_eof();
     let trailing_comma = text.starts_with("trailing comma");
-    if data_error && rejects_container(&frames, &bytes[offset..], &text) {
+    if !deeper && data_error && rejects_container(&frames, &bytes[offset..], &text) {
         // The object or array just opened is the value that was refused as a whole.
         frames.pop();
     }
@@ -63,8 +63,23 @@ pub fn error_path(bytes: &[u8], error: &serde_json::Error) -> String {
             (Kind::Object, None) => break,
         }
     }
+    if deeper || path.len() > MAX_PATH {
+        let mut end = path.len().min(MAX_PATH);
+        while !path.is_char_boundary(end) {
+            end -= 1;
+        }
+        path.truncate(end);
+        path.push('…');
+    }
     path
 }
+
+/// The deepest path a scan follows: past it, the path ends with `…`. (serde_json itself
+/// refuses more than 128 levels of known fields, but skips unknown values of any depth.)
+const MAX_DEPTH: usize = 32;
+
+/// The longest path written, in bytes (keys can be long).
+const MAX_PATH: usize = 256;
 
 /// Whether a wrong-type error names the object or array that was just opened, not an element
 /// that is about to begin: a decoder that takes any value opens it before it refuses it, while
@@ -163,10 +178,17 @@ struct Frame {
     state: State,
 }
 
-/// The objects and arrays open at the end of `bytes`, outermost first. A scan stops at the
-/// end of the top-level value, or at a byte no JSON document has there. `value_error`: the
-/// error at the end of `bytes` is a value's own (see [`in_value_error`]).
-fn scan(bytes: &[u8], value_error: bool) -> Vec<Frame> {
+/// The objects and arrays open at the end of `bytes`, outermost first, and whether the scan
+/// stopped at [`MAX_DEPTH`] with more open below. A scan stops at the end of the top-level
+/// value, or at a byte no JSON document has there. `value_error`: the error at the end of
+/// `bytes` is a value's own (see [`in_value_error`]).
+fn scan(bytes: &[u8], value_error: bool) -> (Vec<Frame>, bool) {
+    let mut deeper = false;
+    let frames = scan_to(bytes, value_error, &mut deeper);
+    (frames, deeper)
+}
+
+fn scan_to(bytes: &[u8], value_error: bool, deeper: &mut bool) -> Vec<Frame> {
     let mut frames: Vec<Frame> = Vec::new();
     let mut i = 0;
     // In a string: where it began (after the quote); in a number or literal: `None`.
@@ -227,6 +249,10 @@ fn scan(bytes: &[u8], value_error: bool) -> Vec<Frame> {
                 root_started = true;
                 if let Some(frame) = frames.last_mut() {
                     frame.state = State::InValue;
+                }
+                if frames.len() == MAX_DEPTH {
+                    *deeper = true;
+                    return frames;
                 }
                 let kind = if b == b'{' { Kind::Object } else { Kind::Array };
                 frames.push(Frame {
@@ -337,6 +363,20 @@ mod tests {
         children: Option<Vec<Inner>>,
         by_id: Option<std::collections::BTreeMap<u32, Inner>>,
         labels: Option<std::collections::BTreeMap<String, Vec<u8>>>,
+    }
+
+    #[test]
+    fn deep_and_long_paths_are_cut() {
+        // Unknown values of any depth are skipped by serde_json; the path stops at 32 levels.
+        let deep = format!("{{\"extra\":{}", "[".repeat(100_000));
+        let path = path_of::<Outer>(&deep);
+        assert_eq!(path, format!("extra{}…", "[0]".repeat(31)));
+        let long_key = format!("{{\"{}\":[1,true", "k".repeat(1_000));
+        let mut error = serde_json::from_str::<Outer>(&long_key).expect_err("invalid");
+        let path = error_path(long_key.as_bytes(), &error);
+        assert_eq!(path, format!("{}…", "k".repeat(256)));
+        error = serde_json::from_str::<Outer>("{\"n\":\"x\"}").expect_err("invalid");
+        assert_eq!(error_path(b"{\"n\":\"x\"}", &error), "n");
     }
 
     #[test]
