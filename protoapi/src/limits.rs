@@ -6,8 +6,9 @@ use std::time::Duration;
 /// `timeout = "..."` override the body limit and the timeout for that method).
 ///
 /// - The body limit (default 4 MiB, gRPC's default maximum message size): an HTTP request body
-///   larger than it is answered with 413 and the JSON error body, a gRPC or WebSocket message
-///   with `resource_exhausted`.
+///   larger than it is answered with 413 and the JSON error body, a gRPC message with
+///   `out_of_range` (tonic's code), a WebSocket message by closing with 1009 (or
+///   `resource_exhausted` when it is within the socket's limit but over its method's).
 /// - Fields (default 1,000): how many `key=value` pairs a query string or an urlencoded form,
 ///   and how many text parts a multipart body may carry; more are answered with 400.
 /// - Parts (default 100): how many parts a multipart body may have in all; more: 413.
