@@ -678,7 +678,9 @@ impl ServerBuilder {
                 .http2()
                 .max_header_list_size(u32::try_from(bytes).unwrap_or(u32::MAX));
         }
-        let permits = Arc::new(tokio::sync::Semaphore::new(connections.max));
+        let permits = Arc::new(tokio::sync::Semaphore::new(
+            connections.max.min(tokio::sync::Semaphore::MAX_PERMITS),
+        ));
         let graceful = GracefulShutdown::new();
         #[cfg(feature = "tls")]
         let acceptor = tls.map(|tls| tokio_rustls::TlsAcceptor::from(tls.config));
