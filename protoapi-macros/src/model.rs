@@ -758,28 +758,18 @@ impl Method {
             }
             None => 200,
         };
-        let limit =
-            attrs
-                .limit
-                .get()
-                .and_then(|lit| match crate::paths::parse_size(&lit.value()) {
-                    Ok(bytes) => Some(bytes),
-                    Err(message) => {
-                        cx.error_spanned_by(lit, message);
-                        None
-                    }
-                });
-        let timeout =
-            attrs
-                .timeout
-                .get()
-                .and_then(|lit| match crate::paths::parse_duration(&lit.value()) {
-                    Ok(millis) => Some(millis),
-                    Err(message) => {
-                        cx.error_spanned_by(lit, message);
-                        None
-                    }
-                });
+        // A quantity attribute's value, or its error at the literal.
+        let quantity = |value: Option<&syn::LitStr>, parse: fn(&str) -> Result<u64, String>| {
+            value.and_then(|lit| match parse(&lit.value()) {
+                Ok(n) => Some(n),
+                Err(message) => {
+                    cx.error_spanned_by(lit, message);
+                    None
+                }
+            })
+        };
+        let limit = quantity(attrs.limit.get(), crate::paths::parse_size);
+        let timeout = quantity(attrs.timeout.get(), crate::paths::parse_duration);
         let arg_ident = |pat: &Pat, fallback: &str| match pat {
             Pat::Ident(p) if p.by_ref.is_none() && p.mutability.is_none() && p.subpat.is_none() => {
                 p.ident.clone()

@@ -88,17 +88,24 @@ pub fn parse(path: &str) -> Result<PathPattern, String> {
     })
 }
 
-/// Parses a duration such as `500ms`, `5s`, `2m` or `1h` into milliseconds.
-pub fn parse_duration(text: &str) -> Result<u64, String> {
-    let text = text.trim();
+/// Splits `64MiB` into 64 and `MiB`: leading digits, then the rest trimmed; `what` and
+/// `example` name the quantity in the error when there are no digits.
+fn number_and_unit<'a>(text: &'a str, what: &str, example: &str) -> Result<(u64, &'a str), String> {
     let split = text
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().map_err(|_| {
-        format!("`{text}` is not a duration: write a number and a unit, such as `5s`")
+    let number = number.parse().map_err(|_| {
+        format!("`{text}` is not a {what}: write a number and a unit, such as `{example}`")
     })?;
-    let factor: u64 = match unit.trim() {
+    Ok((number, unit.trim()))
+}
+
+/// Parses a duration such as `500ms`, `5s`, `2m` or `1h` into milliseconds.
+pub fn parse_duration(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (number, unit) = number_and_unit(text, "duration", "5s")?;
+    let factor: u64 = match unit {
         "ms" => 1,
         "s" => 1_000,
         "m" => 60_000,
@@ -122,14 +129,8 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
 /// Parses a size such as `64MiB`, `1GiB`, `512KB` or `1000` (bytes).
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().map_err(|_| {
-        format!("`{text}` is not a size: write a number and a unit, such as `64MiB`")
-    })?;
-    let factor: u64 = match unit.trim() {
+    let (number, unit) = number_and_unit(text, "size", "64MiB")?;
+    let factor: u64 = match unit {
         "" | "B" => 1,
         "KB" => 1_000,
         "KiB" => 1 << 10,

@@ -1640,7 +1640,7 @@ async fn a_silent_client_is_let_go_after_the_header_read_timeout() {
         .await
         .expect("closed within 5 s");
     assert_eq!(read.expect("read"), 0);
-    // Half a request head: hyper's header timer ends it (with 408 or a plain close).
+    // Half a request head: hyper's header timer closes the connection without an answer.
     let mut slow = tokio::net::TcpStream::connect(server.addr)
         .await
         .expect("connect");
@@ -1652,11 +1652,7 @@ async fn a_silent_client_is_let_go_after_the_header_read_timeout() {
         .await
         .expect("closed within 5 s")
         .expect("read");
-    let text = String::from_utf8_lossy(&answer);
-    assert!(
-        text.is_empty() || text.starts_with("HTTP/1.1 408"),
-        "{text}"
-    );
+    assert_eq!(String::from_utf8_lossy(&answer), "");
     // Meanwhile a prompt client is served.
     let answer = reqwest::get(server.url("/items/2")).await.expect("answer");
     assert_eq!(answer.status().as_u16(), 200);
