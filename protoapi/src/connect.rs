@@ -129,7 +129,8 @@ impl ConnectService {
             .unwrap_or_default();
         let Some(method) = self.methods.iter().find(|m| m.method.name == name) else {
             return status_response(&Status::unimplemented(format!(
-                "unknown method `{name}` of service `{}`",
+                "unknown method `{}` of service `{}`",
+                crate::status::shown(name),
                 self.service
             )));
         };

@@ -167,7 +167,10 @@ where
 
 /// The answer to a gRPC request for a method the service does not have.
 pub async fn unimplemented(path: String) -> Result<http::Response<tonic::body::Body>, Infallible> {
-    Ok(Status::unimplemented(format!("unknown method {path}")).into_http())
+    Ok(
+        Status::unimplemented(format!("unknown method {}", crate::status::shown(&path)))
+            .into_http(),
+    )
 }
 
 /// A channel that generated clients can call: any tonic `GrpcService` whose response body

@@ -531,8 +531,7 @@ fn merge_pairs(
     what: &str,
     most: usize,
 ) -> Result<(), Rejection> {
-    // Pairs are separated by `&`; empty pieces are no pairs, so this counts at least as many.
-    let pairs = text.split(|&b| b == b'&').filter(|p| !p.is_empty()).count();
+    let pairs = count_pairs(text);
     if pairs > most {
         return Err(Rejection::new(
             StatusCode::BAD_REQUEST,
@@ -545,11 +544,17 @@ fn merge_pairs(
             Rejection::new(
                 StatusCode::BAD_REQUEST,
                 Code::InvalidArgument,
-                format!("invalid {what} `{key}`: {error}"),
+                format!("invalid {what} `{}`: {error}", crate::status::shown(&key)),
             )
         })?;
     }
     Ok(())
+}
+
+/// How many `key=value` pairs a query or form has, at most: pairs are separated by `&`, and
+/// empty pieces are no pairs.
+pub(crate) fn count_pairs(text: &[u8]) -> usize {
+    text.split(|&b| b == b'&').filter(|p| !p.is_empty()).count()
 }
 
 /// The body of a `#[form]` message: urlencoded (or absent; multipart in [`crate::multipart`]).

@@ -58,6 +58,8 @@ pub(crate) async fn merge(
             ));
         }
         let name = field.name().unwrap_or_default().to_owned();
+        // How an error names the field: never longer than a short quote.
+        let quoted = || crate::status::shown(&name);
         if let Some(file_name) = field.file_name() {
             let file_name = file_name.to_owned();
             let content_type = field
@@ -100,7 +102,8 @@ pub(crate) async fn merge(
                         StatusCode::PAYLOAD_TOO_LARGE,
                         Code::ResourceExhausted,
                         format!(
-                            "form field `{name}` is larger than the limit of {TEXT_PART_LIMIT} bytes"
+                            "form field `{}` is larger than the limit of {TEXT_PART_LIMIT} bytes",
+                            quoted()
                         ),
                     ));
                 }
@@ -110,14 +113,14 @@ pub(crate) async fn merge(
                 Rejection::new(
                     StatusCode::BAD_REQUEST,
                     Code::InvalidArgument,
-                    format!("invalid form field `{name}`: not UTF-8"),
+                    format!("invalid form field `{}`: not UTF-8", quoted()),
                 )
             })?;
             message.merge_text(&name, &text).map_err(|error| {
                 Rejection::new(
                     StatusCode::BAD_REQUEST,
                     Code::InvalidArgument,
-                    format!("invalid form field `{name}`: {error}"),
+                    format!("invalid form field `{}`: {error}", quoted()),
                 )
             })?;
         }

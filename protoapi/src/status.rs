@@ -224,6 +224,18 @@ pub(crate) fn status_response(status: &Status) -> Response {
     json_error_response(http_status(failed_code(status)), error_json(status))
 }
 
+/// How much of a request's own text (a value, a key, a field name) an error message quotes.
+pub(crate) const SHOWN_CHARS: usize = 64;
+
+/// A request's text as an error message quotes it: the first [`SHOWN_CHARS`] characters, and
+/// `…` when there were more, so that an error is never as long as the value that caused it.
+pub(crate) fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((end, _)) => std::borrow::Cow::Owned(format!("{}…", &text[..end])),
+    }
+}
+
 /// The status of a call whose method panicked, on every transport: `internal` with no more than
 /// `internal error`; the panic itself is logged (with the method, when known), never sent.
 pub(crate) fn panicked(method: Option<&str>) -> Status {
@@ -288,6 +300,15 @@ pub fn reject<B>(request: &http::Request<B>, status: &Status) -> Response {
 mod tests {
     use super::*;
     use tonic_types::{ErrorDetails, FieldViolation, StatusExt as _};
+
+    #[test]
+    fn shown_quotes_at_most_64_characters() {
+        assert_eq!(shown("short"), "short");
+        let exact = "é".repeat(SHOWN_CHARS);
+        assert_eq!(shown(&exact), exact);
+        let long = format!("{exact}x");
+        assert_eq!(shown(&long), format!("{exact}…"));
+    }
 
     #[test]
     fn a_bad_request_renders_in_the_connect_shape() {

@@ -1,6 +1,7 @@
 //! [`Streaming`]: a stream of messages in or out of a method.
 
 use std::fmt;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
@@ -90,8 +91,18 @@ impl<T> Streaming<T> {
 impl<T> Stream for Streaming<T> {
     type Item = Result<T, Status>;
 
+    /// A stream that panics ends with `internal` ("internal error"; the panic is logged, not
+    /// sent), as a method that panics does, and is not polled again.
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
+        let inner = &mut self.inner;
+        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.as_mut().poll_next(cx))) {
+            Ok(poll) => poll,
+            Err(_) => {
+                // Ended (`stream::empty` would need `T: Send`; this closure holds no `T`).
+                self.inner = Box::pin(futures_util::stream::poll_fn(|_| Poll::Ready(None)));
+                Poll::Ready(Some(Err(crate::status::panicked(None))))
+            }
+        }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -513,12 +513,34 @@ fn decode<Req: ProtoMessage>(params: &Params, payload: Option<&Payload>) -> Resu
     Ok(message)
 }
 
+/// Reads one client frame as a connection does — the envelope, then its message as a `Req` —
+/// without a connection: a text frame when `binary` is false (its bytes must be UTF-8, as
+/// the WebSocket protocol guarantees), a binary one otherwise. `Ok(None)` is a frame that only
+/// ends a stream. The fuzz target `ws_frame` drives this; it is not part of the API.
+#[doc(hidden)]
+pub fn read_frame<Req: ProtoMessage>(binary: bool, bytes: Bytes) -> Result<Option<Req>, Status> {
+    let incoming = if binary {
+        parse_binary(bytes)?
+    } else {
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| Status::invalid_argument("a text frame must be UTF-8"))?;
+        parse_text(text)?
+    };
+    match incoming.message {
+        Some(payload) => decode(&Params::default(), Some(&payload)).map(Some),
+        None => Ok(None),
+    }
+}
+
 impl Params {
     fn merge_query(&self, message: &mut dyn crate::codec::text::TextMessage) -> Result<(), Status> {
         if let Some(query) = &self.query {
             for (key, value) in form_urlencoded::parse(query.as_bytes()) {
                 message.merge_text(&key, &value).map_err(|error| {
-                    Status::invalid_argument(format!("invalid query parameter `{key}`: {error}"))
+                    Status::invalid_argument(format!(
+                        "invalid query parameter `{}`: {error}",
+                        crate::status::shown(&key)
+                    ))
                 })?;
             }
         }
@@ -860,6 +882,7 @@ pub struct Socket {
     config: WebSocketConfig,
     stats: Stats,
     body_limit: usize,
+    fields_limit: usize,
     shutdown: tokio_util::sync::CancellationToken,
 }
 
@@ -890,6 +913,7 @@ impl Socket {
             config: config.websocket.clone(),
             stats: config.stats.clone(),
             body_limit: config.limits.body_limit(),
+            fields_limit: config.limits.fields_limit(),
             shutdown: config.shutdown.clone(),
         })
     }
@@ -921,8 +945,9 @@ impl Socket {
                     .filter(|m| m.name == name)
                     .ok_or_else(|| {
                         Status::invalid_argument(format!(
-                            "this socket serves `{}`, not `{name}`",
-                            self.methods.first().map_or("", |m| m.name)
+                            "this socket serves `{}`, not `{}`",
+                            self.methods.first().map_or("", |m| m.name),
+                            crate::status::shown(name)
                         ))
                     })
             }
@@ -932,7 +957,8 @@ impl Socket {
             (true, Some(name)) => self.methods.iter().find(|m| m.name == name).ok_or_else(|| {
                 let known: Vec<&str> = self.methods.iter().map(|m| m.name).collect();
                 Status::unimplemented(format!(
-                    "unknown method `{name}`; this socket serves {}",
+                    "unknown method `{}`; this socket serves {}",
+                    crate::status::shown(name),
                     known.join(", ")
                 ))
             }),
@@ -979,8 +1005,22 @@ impl Socket {
                 );
             }
         };
+        let query = parts.uri.query();
+        if let Some(query) = query {
+            let pairs = crate::__private::rest::count_pairs(query.as_bytes());
+            if pairs > self.fields_limit {
+                return error_response(
+                    StatusCode::BAD_REQUEST,
+                    Code::InvalidArgument,
+                    &format!(
+                        "too many query parameters: {pairs}, the limit is {}",
+                        self.fields_limit
+                    ),
+                );
+            }
+        }
         let params = Arc::new(Params {
-            query: parts.uri.query().map(str::to_owned),
+            query: query.map(str::to_owned),
             path,
         });
         let max = self.max_message();

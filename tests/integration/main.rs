@@ -9,6 +9,7 @@ mod tls;
 mod context;
 mod download;
 mod examples;
+mod faults;
 mod grpc;
 mod http;
 mod json;

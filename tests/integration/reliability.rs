@@ -1722,6 +1722,24 @@ async fn limits_set_on_the_builder_apply_to_every_method() {
         answer.text().await.expect("body"),
         r#"{"code":"invalid_argument","message":"too many query parameters: 3, the limit is 2","details":[]}"#
     );
+    // A WebSocket handshake's query fills every call's request: the same limit, at the handshake.
+    let url = server
+        .url("/items/ws?a=1&b=2&c=3")
+        .replacen("http", "ws", 1);
+    match tokio_tungstenite::connect_async(url.as_str()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status().as_u16(), 400);
+            assert_eq!(
+                String::from_utf8_lossy(response.body().as_deref().unwrap_or_default()),
+                r#"{"code":"invalid_argument","message":"too many query parameters: 3, the limit is 2","details":[]}"#
+            );
+        }
+        other => panic!("the handshake was not refused: {other:?}"),
+    }
+    let url = server.url("/items/ws?a=1&b=2").replacen("http", "ws", 1);
+    tokio_tungstenite::connect_async(url.as_str())
+        .await
+        .expect("a handshake within the limit");
     let form = reqwest::multipart::Form::new()
         .text("title", "t")
         .text("title", "u");
@@ -1768,4 +1786,83 @@ async fn limits_set_on_the_builder_apply_to_every_method() {
         percent_decode(answer.headers()["grpc-message"].to_str().expect("ascii")),
         "the method did not answer within 50ms"
     );
+}
+
+/// A value, key or name that fails is quoted in the error, but no more than 64 characters of
+/// it: an error is never as long as the input that caused it (the JSON fuzz target found
+/// values echoed whole).
+#[tokio::test]
+async fn errors_quote_no_more_than_64_characters_of_the_input() {
+    let server = guard_server(protoapi::Server::builder()).await;
+    let http = reqwest::Client::new();
+    let grpc = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .expect("client");
+    let long = |c: &str| c.repeat(300);
+    let cut = |c: &str| format!("{}…", c.repeat(64));
+    let rows = [
+        (
+            post_json("/items", format!(r#"{{"count":"{}"}}"#, long("a"))),
+            400,
+            format!(
+                r#"{{"code":"invalid_argument","message":"invalid JSON at `count`: invalid value: string \"{}\", expected a 32-bit integer (a number or a string) at line 1 column 311","details":[]}}"#,
+                cut("a")
+            ),
+        ),
+        (
+            post_json("/items", format!(r#"{{"color":"{}"}}"#, long("火"))),
+            400,
+            format!(
+                r#"{{"code":"invalid_argument","message":"invalid JSON at `color`: unknown value `{}` of enum Color, expected one of UNSPECIFIED, RED, BLUE at line 1 column 911","details":[]}}"#,
+                cut("火")
+            ),
+        ),
+        (
+            get(format!("/items/1?verbose={}", long("b"))),
+            400,
+            format!(
+                r#"{{"code":"invalid_argument","message":"invalid query parameter `verbose`: `{}` is not a bool (true or false)","details":[]}}"#,
+                cut("b")
+            ),
+        ),
+        (
+            post_form(format!("name.{}=1", long("c"))),
+            400,
+            format!(
+                r#"{{"code":"invalid_argument","message":"invalid form field `name.{}…`: the field is not a message, so it has no sub-fields","details":[]}}"#,
+                "c".repeat(59)
+            ),
+        ),
+        (
+            multipart(
+                "multipart/form-data; boundary=B",
+                multipart_body("B", &[(&format!("title.{}", long("d")), None, b"x")]),
+            ),
+            400,
+            format!(
+                r#"{{"code":"invalid_argument","message":"invalid form field `title.{}…`: the field is not a message, so it has no sub-fields","details":[]}}"#,
+                "d".repeat(58)
+            ),
+        ),
+        (
+            Call::Ws(
+                "/items/ws",
+                Message::text(format!(r#"{{"id":1,"method":"{}"}}"#, long("e"))),
+            ),
+            0,
+            format!(
+                r#"{{"id":1,"error":{{"code":"invalid_argument","message":"this socket serves `Put`, not `{}`"}}}}"#,
+                cut("e")
+            ),
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (call, status, body) in rows {
+        let got = run(&server, &http, &grpc, &call).await;
+        if got != (status, body.clone()) {
+            wrong.push(format!("{got:?}\n  expected {:?}", (status, body)));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -236,7 +236,10 @@ where
                 let mut map = M::default();
                 while let Some(key) = access.next_key::<String>()? {
                     let Some(key) = KK::from_key(&key) else {
-                        return Err(de::Error::custom(format_args!("invalid map key `{key}`")));
+                        return Err(de::Error::custom(format_args!(
+                            "invalid map key `{}`",
+                            crate::status::shown(&key)
+                        )));
                     };
                     let value = access.next_value::<KindDe<VK, M::Value>>()?;
                     map.put(key, value.0);
@@ -347,7 +350,10 @@ impl<T: IntTarget> Visitor<'_> for IntVisitor<T> {
         }
         match v.parse::<f64>() {
             Ok(f) if !v.is_empty() && v.trim() == v => self.visit_f64(f),
-            _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+            _ => Err(E::invalid_value(
+                de::Unexpected::Str(&crate::status::shown(v)),
+                &self,
+            )),
         }
     }
 }
@@ -438,7 +444,10 @@ impl Visitor<'_> for FloatVisitor {
             "-Infinity" => Ok(f64::NEG_INFINITY),
             _ => match v.parse::<f64>() {
                 Ok(f) if f.is_finite() && v.trim() == v => Ok(f),
-                _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+                _ => Err(E::invalid_value(
+                    de::Unexpected::Str(&crate::status::shown(v)),
+                    &self,
+                )),
             },
         }
     }
@@ -479,7 +488,9 @@ where
                 f.write_str("base64 text (standard or URL-safe alphabet)")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<u8>, E> {
-                decode_base64(v).ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+                decode_base64(v).ok_or_else(|| {
+                    E::invalid_value(de::Unexpected::Str(&crate::status::shown(v)), &self)
+                })
             }
         }
         deserializer.deserialize_str(Base64Visitor).map(T::from)
@@ -619,7 +630,8 @@ pub fn deserialize_enum<'de, E: ProtoEnum, D: Deserializer<'de>>(
             write!(f, "a {} name or number", E::PROTO_NAME)
         }
         fn visit_str<Err: de::Error>(self, v: &str) -> Result<E, Err> {
-            E::from_name(v).ok_or_else(|| Self::unknown(format_args!("`{v}`")))
+            E::from_name(v)
+                .ok_or_else(|| Self::unknown(format_args!("`{}`", crate::status::shown(v))))
         }
         fn visit_i64<Err: de::Error>(self, v: i64) -> Result<E, Err> {
             i32::try_from(v)

@@ -13,6 +13,7 @@ use super::wire::{
     SFixed32, SFixed64, SInt32, SInt64, Singular, Str, UInt32, UInt64,
 };
 use crate::ProtoEnum;
+use crate::status::shown;
 
 /// Why a text value could not be stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,7 +134,7 @@ macro_rules! parse_kind {
                 no_rest(rest)?;
                 *value = text
                     .parse()
-                    .map_err(|_| TextError::Invalid(format!("`{text}` is not {}", $what)))?;
+                    .map_err(|_| TextError::Invalid(format!("`{}` is not {}", shown(text), $what)))?;
                 Ok(())
             }
         }
@@ -162,7 +163,9 @@ macro_rules! float_kind {
                         .parse::<$ty>()
                         .ok()
                         .filter(|v| v.is_finite())
-                        .ok_or_else(|| TextError::Invalid(format!("`{text}` is not {}", $what)))?,
+                        .ok_or_else(|| {
+                            TextError::Invalid(format!("`{}` is not {}", shown(text), $what))
+                        })?,
                 };
                 Ok(())
             }
@@ -182,7 +185,8 @@ impl TextKind<bool> for Bool {
             "false" | "0" | "off" | "" => false,
             _ => {
                 return Err(TextError::Invalid(format!(
-                    "`{text}` is not a bool (true or false)"
+                    "`{}` is not a bool (true or false)",
+                    shown(text)
                 )));
             }
         };
@@ -203,7 +207,7 @@ impl<T: From<Vec<u8>>> TextKind<T> for Bytes {
     fn merge_text(value: &mut T, rest: Option<&str>, text: &str) -> Result<(), TextError> {
         no_rest(rest)?;
         let bytes = super::json::decode_base64(text)
-            .ok_or_else(|| TextError::Invalid(format!("`{text}` is not base64")))?;
+            .ok_or_else(|| TextError::Invalid(format!("`{}` is not base64", shown(text))))?;
         *value = T::from(bytes);
         Ok(())
     }
@@ -232,7 +236,8 @@ pub fn merge_enum_text<E: ProtoEnum>(
         None => {
             let names: Vec<&str> = E::VALUES.iter().map(|(name, _)| *name).collect();
             Err(TextError::Invalid(format!(
-                "unknown value `{text}` of enum {}, expected one of {}",
+                "unknown value `{}` of enum {}, expected one of {}",
+                shown(text),
                 E::PROTO_NAME,
                 names.join(", ")
             )))
