@@ -6,13 +6,22 @@
 //! curl -s localhost:8080/tasks/2
 //! curl -s -X PUT localhost:8080/tasks/4 -d name=task4
 //! ```
+//!
+//! A web front end served from another origin calls it through CORS: `tower_http`'s
+//! `CorsLayer`, added with [`protoapi::ServerBuilder::layer`], lets the origin given with
+//! `--allow-origin` (default `http://localhost:5173`, a front-end dev server) read the answers
+//! and send `PUT` with a form, and answers browsers' preflight requests. Other origins get
+//! answers without CORS headers, which their browsers keep from the page.
 
 mod common;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::time::Duration;
 
+use axum::http::{HeaderValue, Method, header};
 use protoapi::Status;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// A task.
 #[protoapi::message]
@@ -112,11 +121,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = Store {
         tasks: Mutex::new(tasks),
     };
+    let origin = common::option("--allow-origin")
+        .unwrap_or_else(|| "http://localhost:5173".to_owned())
+        .parse::<HeaderValue>()?;
+    // A list, even of one: an answer names the origin only when the request came from it.
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list([origin]))
+        .allow_methods([Method::GET, Method::PUT])
+        .allow_headers([header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(600));
     common::run(
         protoapi::Server::builder()
             .add(TasksServer::new(store))
-            .openapi("/openapi.json"),
-        &[],
+            .openapi("/openapi.json")
+            .layer(cors),
+        &["--allow-origin"],
     )
     .await
 }

@@ -664,3 +664,113 @@ async fn greeter_upload_and_student_get_over_websocket() {
         r#"{"id":"b","error":{"code":"not_found","message":"no student 99"}}"#
     );
 }
+
+/// A download name never leaves the example's directory: every spelling of `..`, an absolute
+/// path and a NUL are answered 404, and the file beside the directory is never sent.
+#[tokio::test]
+async fn the_greeter_download_cannot_escape_its_directory() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let root = tempfile::tempdir().expect("tempdir");
+    let served = root.path().join("served");
+    std::fs::create_dir(&served).expect("mkdir");
+    std::fs::write(root.path().join("secret.txt"), "TOP SECRET").expect("write");
+    let greeter = start_with("greeter", &["--dir", served.to_str().expect("utf-8")]);
+    let addr = greeter.url.trim_start_matches("http://").to_owned();
+    let cases: &[(&str, &str)] = &[
+        ("..%2Fsecret.txt", "no file named ../secret.txt"),
+        ("%2E%2E%2Fsecret.txt", "no file named ../secret.txt"),
+        ("..%5Csecret.txt", "no file named ..\\\\secret.txt"),
+        ("%2E%2E", "no file named .."),
+        (
+            "..%2F..%2F..%2Fetc%2Fpasswd",
+            "no file named ../../../etc/passwd",
+        ),
+        ("%2Fetc%2Fpasswd", "no file named /etc/passwd"),
+        ("secret.txt%00.png", "no file named secret.txt\\u0000.png"),
+    ];
+    let mut wrong = Vec::new();
+    for (name, message) in cases {
+        // Sent as raw bytes: a client library would normalize some of these paths.
+        let mut socket = tokio::net::TcpStream::connect(&addr)
+            .await
+            .expect("connect");
+        let request =
+            format!("GET /demo/download/{name} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+        socket.write_all(request.as_bytes()).await.expect("write");
+        let mut answer = Vec::new();
+        socket.read_to_end(&mut answer).await.expect("read");
+        let answer = String::from_utf8_lossy(&answer);
+        let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+        let want_body = format!(r#"{{"code":"not_found","message":"{message}","details":[]}}"#);
+        if !answer.starts_with("HTTP/1.1 404 ")
+            || body != want_body
+            || answer.contains("TOP SECRET")
+        {
+            wrong.push(format!("{name}: {answer}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The tasks example lets its front end's origin in through CORS, and no other.
+#[tokio::test]
+async fn tasks_answers_cors_for_its_front_end_only() {
+    let tasks = start_with("tasks", &["--allow-origin", "https://app.example"]);
+    let url = |path: &str| format!("{}{path}", tasks.url);
+    let client = reqwest::Client::new();
+
+    // A browser's preflight before `PUT` with a form.
+    let answer = send(
+        client
+            .request(reqwest::Method::OPTIONS, url("/tasks/4"))
+            .header("origin", "https://app.example")
+            .header("access-control-request-method", "PUT")
+            .header("access-control-request-headers", "content-type"),
+    )
+    .await;
+    assert_eq!((answer.status, answer.body.as_str()), (200, ""));
+    let header = |name: &str| {
+        answer
+            .headers
+            .get(name)
+            .map(|v| v.to_str().expect("ascii").to_owned())
+    };
+    assert_eq!(
+        header("access-control-allow-origin").as_deref(),
+        Some("https://app.example")
+    );
+    assert_eq!(
+        header("access-control-allow-methods").as_deref(),
+        Some("GET,PUT")
+    );
+    assert_eq!(
+        header("access-control-allow-headers").as_deref(),
+        Some("content-type")
+    );
+    assert_eq!(header("access-control-max-age").as_deref(), Some("600"));
+
+    // The answer itself carries the header for the allowed origin only.
+    let answer = send(
+        client
+            .get(url("/tasks/2"))
+            .header("origin", "https://app.example"),
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        answer.headers["access-control-allow-origin"],
+        "https://app.example"
+    );
+    let answer = send(
+        client
+            .get(url("/tasks/2"))
+            .header("origin", "https://evil.example"),
+    )
+    .await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (200, r#"{"id":2,"name":"task2"}"#)
+    );
+    assert_eq!(answer.headers.get("access-control-allow-origin"), None);
+}

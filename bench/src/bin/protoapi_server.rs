@@ -1,6 +1,7 @@
 //! The benchmark API through protoapi: one trait, served on one port (gRPC, HTTP, WebSocket).
 //!
-//! `protoapi_server --addr 127.0.0.1:9001 --dir DIR` (`DIR` holds the files to download);
+//! `protoapi_server --addr 127.0.0.1:9001 --dir DIR [--uploads DIR]` (`--dir` holds the files
+//! to download; uploads larger than 1 MiB are spooled to `--uploads`, the temp directory if not given);
 //! `--print-proto` prints its `.proto` file, `--proto-out DIR` writes it with its imports (the
 //! Python gRPC server is generated from them).
 //! `baseline_server` serves the same API written by hand with tonic and axum.
@@ -192,18 +193,24 @@ impl Bench for Api {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut addr = String::from("127.0.0.1:9001");
     let mut dir = std::env::temp_dir();
+    let mut uploads = None;
     let mut args = std::env::args().skip(1);
-    let server = |dir: PathBuf| {
-        protoapi::Server::builder()
+    let server = |dir: PathBuf, uploads: Option<PathBuf>| {
+        let builder = protoapi::Server::builder()
             .limits(Limits::default())
-            .add(BenchServer::new(Api { dir }))
+            .add(BenchServer::new(Api { dir }));
+        match uploads {
+            Some(uploads) => builder.upload_dir(uploads),
+            None => builder,
+        }
     };
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--addr" => addr = args.next().ok_or("--addr needs HOST:PORT")?,
             "--dir" => dir = args.next().ok_or("--dir needs a directory")?.into(),
+            "--uploads" => uploads = Some(args.next().ok_or("--uploads needs a directory")?.into()),
             "--print-proto" => {
-                for file in server(dir.clone()).proto_files() {
+                for file in server(dir.clone(), None).proto_files() {
                     if !file.name.starts_with("protoapi/") {
                         print!("{}", file.content);
                     }
@@ -212,7 +219,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             "--proto-out" => {
                 let out = PathBuf::from(args.next().ok_or("--proto-out needs a directory")?);
-                for file in server(dir.clone()).proto_files() {
+                for file in server(dir.clone(), None).proto_files() {
                     let path = out.join(&file.name);
                     if let Some(parent) = path.parent() {
                         std::fs::create_dir_all(parent)?;
@@ -226,7 +233,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("listening on http://{}", listener.local_addr()?);
-    server(dir)
+    server(dir, uploads)
         .serve_listener(listener, async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -8,7 +8,11 @@
 //! bench_client grpc-check small|64k BASE_URL
 //! bench_client ws-echo URL [--conns N] [--secs S] [--socketio]
 //! bench_client stream grpc|ws|sse BASE_URL [--count C] [--conns N] [--secs S]
+//! bench_client soak BASE_URL --pid PID --uploads DIR [--conns N] [--secs S]
 //! ```
+//!
+//! `soak` (bench/soak.sh) is no benchmark: it runs every kind of call at once for a long time
+//! and checks the server's memory, file descriptors and temporary files ([`soak`]).
 //!
 //! Each load command prints one JSON line: `{"ops":…, "secs":…, "per_sec":…, "errors":…}`; it
 //! runs on one thread, so that pinned to one core it leaves the other to the server.
@@ -19,6 +23,8 @@ use bytes::Bytes;
 use futures_util::{SinkExt as _, StreamExt as _};
 use prost::Message as _;
 use tokio_tungstenite::tungstenite::Message;
+
+mod soak;
 
 /// `bench.EchoRequest`, as prost-build writes it.
 #[derive(Clone, PartialEq, prost::Message)]
@@ -56,6 +62,8 @@ struct Options {
     secs: f64,
     count: u32,
     socketio: bool,
+    pid: Option<u32>,
+    uploads: Option<std::path::PathBuf>,
 }
 
 fn main() -> Result<(), Error> {
@@ -65,6 +73,8 @@ fn main() -> Result<(), Error> {
         secs: 10.0,
         count: 10_000,
         socketio: false,
+        pid: None,
+        uploads: None,
     };
     let mut positional = Vec::new();
     let mut iter = args.iter();
@@ -75,6 +85,8 @@ fn main() -> Result<(), Error> {
             "--secs" => options.secs = value()?.parse()?,
             "--count" => options.count = value()?.parse()?,
             "--socketio" => options.socketio = true,
+            "--pid" => options.pid = Some(value()?.parse()?),
+            "--uploads" => options.uploads = Some(value()?.into()),
             _ => positional.push(arg.as_str()),
         }
     }
@@ -89,7 +101,8 @@ fn main() -> Result<(), Error> {
             let kind = *kind;
             runtime.block_on(run(&options, |_| stream(kind, base, &options)))
         }
-        _ => Err("usage: bench_client grpc-body small|64k FILE | ws-echo URL [--socketio] | stream grpc|ws|sse BASE_URL [--count C]  [--conns N] [--secs S]".into()),
+        ["soak", base] => runtime.block_on(soak::soak(base, &options)),
+        _ => Err("usage: bench_client grpc-body small|64k FILE | ws-echo URL [--socketio] | stream grpc|ws|sse BASE_URL [--count C]  [--conns N] [--secs S] | soak BASE_URL --pid PID --uploads DIR [--conns N] [--secs S]".into()),
     }
 }
 
