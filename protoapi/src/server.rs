@@ -360,9 +360,9 @@ impl ServerBuilder {
         self
     }
 
-    /// Sets how many connections `serve*` holds open at once (default 10,000). At the limit
-    /// the server stops accepting until one closes; waiting clients stay in the listener's
-    /// backlog.
+    /// Sets how many connections `serve*` holds open at once (default 10,000); a connection
+    /// upgraded to a WebSocket counts until the socket closes. At the limit the server stops
+    /// accepting until one closes; waiting clients stay in the listener's backlog.
     pub fn max_connections(mut self, count: usize) -> Self {
         self.connections.max = count.max(1);
         self
@@ -708,11 +708,22 @@ impl ServerBuilder {
             };
             let _ = stream.set_nodelay(true);
             let (app, traced, grpc) = (app.clone(), traced.clone(), grpc.clone());
+            let permit = Arc::new(permit);
+            let held = permit.clone();
             let service =
                 tower::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
                     use futures_util::TryFutureExt as _;
                     use futures_util::future::Either;
                     request.extensions_mut().insert(ConnectInfo(peer));
+                    // A request that may become a WebSocket carries the connection's permit:
+                    // the socket keeps its request's extensions, so the connection counts
+                    // against the limit until the socket closes (hyper's connection future
+                    // ends at the upgrade, and with it the task below).
+                    if request.headers().contains_key(http::header::UPGRADE) {
+                        request
+                            .extensions_mut()
+                            .insert(ConnectionPermit(held.clone()));
+                    }
                     if let Some(timeout) = timeout {
                         request.extensions_mut().insert(timeout);
                     }
@@ -790,6 +801,12 @@ impl ServerBuilder {
         Ok(())
     }
 }
+
+/// A connection's place under [`ServerBuilder::max_connections`], held while any clone lives.
+#[derive(Clone)]
+struct ConnectionPermit(
+    #[allow(dead_code, reason = "held, never read")] Arc<tokio::sync::OwnedSemaphorePermit>,
+);
 
 /// How long a client may take over its TLS handshake.
 #[cfg(feature = "tls")]

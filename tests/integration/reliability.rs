@@ -1698,6 +1698,43 @@ async fn the_connection_limit_holds_new_clients_until_one_leaves() {
         .expect("answered once the first left")
         .expect("task");
     assert_eq!(status, 200);
+
+    // A WebSocket holds its place too, after the upgrade, until it closes.
+    let url = server.url("/items/ws").replacen("http", "ws", 1);
+    let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
+        .await
+        .expect("handshake");
+    ws.send(Message::text(r#"{"id":1,"data":{"id":"5"}}"#))
+        .await
+        .expect("send");
+    assert_eq!(
+        ws_answer(&mut ws).await,
+        (0, r#"{"id":1,"data":{"id":"5"}}"#.to_owned())
+    );
+    let third = tokio::spawn({
+        let url = server.url("/items/3");
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .send()
+                .await
+                .expect("answer")
+                .status()
+                .as_u16()
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !third.is_finished(),
+        "answered while the WebSocket was open"
+    );
+    ws.close(None).await.expect("close");
+    drop(ws);
+    let status = tokio::time::timeout(Duration::from_secs(5), third)
+        .await
+        .expect("answered once the WebSocket closed")
+        .expect("task");
+    assert_eq!(status, 200);
 }
 
 #[tokio::test]
