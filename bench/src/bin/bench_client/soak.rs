@@ -5,11 +5,11 @@
 //!
 //! Every answer is checked; one that is not as expected is an error (the client carries on
 //! after it). Every 5 s the server's resident memory, open file descriptors and files in its
-//! upload directory are read from `/proc`. The soak passes when there was no error, memory
-//! after warm-up (the first tenth of the run, at least 30 s) stayed within 10 % of what it was
-//! at the end of warm-up, and once the clients are gone the server has no more file
-//! descriptors than before they came and no temporary file is left. It prints one JSON line.
-//! Memory is judged both ways (within 10 % above and below), while every client still runs.
+//! upload directory are read from `/proc`. The soak passes when there was no error, resident
+//! memory after warm-up (the first tenth of the run, at least 30 s) was flat — the mean of the
+//! last minute under load within 10 % of the mean of the first minute after warm-up — and
+//! once the clients are gone the server has no more file descriptors than before they came
+//! and no temporary file is left. It prints one JSON line.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -139,32 +139,34 @@ pub async fn soak(base: &str, options: &Options) -> Result<(), Error> {
     tokio::time::sleep(Duration::from_secs(3)).await;
     let after = sample(pid, &uploads, start)?;
 
+    // Memory is judged while the load is whole, from the end of warm-up until 5 s before the
+    // clients stop (they stop one by one in the last moments), by the mean of a minute's
+    // samples: at any one moment it swings with the uploads in flight (each holds up to the
+    // 1 MiB spool threshold in memory), so single samples would measure that, not a trend.
     let warm_up = (options.secs / 10.0).max(30.0);
-    let warm = samples
-        .iter()
-        .find(|s| s.secs >= warm_up)
-        .copied()
-        .ok_or("the run was shorter than its warm-up")?;
-    // Memory is judged while the load is whole: from the end of warm-up until 5 s before the
-    // clients stop (they stop one by one in the last moments).
     let full_load = options.secs - 5.0;
-    let later: Vec<&Sample> = samples
+    let loaded: Vec<&Sample> = samples
         .iter()
-        .filter(|s| s.secs >= warm.secs && s.secs <= full_load)
+        .filter(|s| s.secs >= warm_up && s.secs <= full_load)
         .collect();
-    let rss_max = later
+    let mean = |window: &[&&Sample]| {
+        window.iter().map(|s| s.rss_kib as f64).sum::<f64>() / window.len().max(1) as f64
+    };
+    let first: Vec<&&Sample> = loaded
         .iter()
-        .map(|s| s.rss_kib)
-        .max()
-        .unwrap_or(warm.rss_kib);
-    let rss_min = later
+        .filter(|s| s.secs < warm_up + 60.0)
+        .collect();
+    let last: Vec<&&Sample> = loaded
         .iter()
-        .map(|s| s.rss_kib)
-        .min()
-        .unwrap_or(warm.rss_kib);
-    let rss_end = later.last().map_or(warm.rss_kib, |s| s.rss_kib);
-    let spread = |v: u64| (v as f64 - warm.rss_kib as f64) / warm.rss_kib as f64;
-    let drift = spread(rss_max).abs().max(spread(rss_min).abs());
+        .filter(|s| s.secs > full_load - 60.0)
+        .collect();
+    if first.is_empty() || last.is_empty() {
+        return Err("the run was too short to judge memory: give it --secs 150 or more".into());
+    }
+    let (rss_first, rss_last) = (mean(&first), mean(&last));
+    let drift = (rss_last - rss_first) / rss_first;
+    let rss_max = loaded.iter().map(|s| s.rss_kib).max().unwrap_or(0);
+    let rss_min = loaded.iter().map(|s| s.rss_kib).min().unwrap_or(0);
     let ops: Vec<u64> = tally
         .ops
         .iter()
@@ -201,12 +203,12 @@ pub async fn soak(base: &str, options: &Options) -> Result<(), Error> {
             "kinds": per_kind,
             "rss_kib": {
                 "idle": before.rss_kib,
-                "after_warm_up": warm.rss_kib,
-                "min_after_warm_up": rss_min,
-                "max_after_warm_up": rss_max,
-                "end_of_load": rss_end,
-                "after_load": after.rss_kib,
+                "mean_first_minute": rss_first.round(),
+                "mean_last_minute": rss_last.round(),
                 "drift": drift,
+                "min_under_load": rss_min,
+                "max_under_load": rss_max,
+                "after_load": after.rss_kib,
             },
             "fds": {"idle": before.fds, "peak": fd_peak, "after_load": after.fds},
             "temp_files": {"peak": temp_peak, "after_load": after.temp_files},
