@@ -17,6 +17,7 @@ use tonic::Status;
 /// streams) as Server-Sent Events or newline-delimited JSON over HTTP.
 ///
 /// An item that is `Err` ends the stream with that status; the end of the stream is a success.
+/// A stream that panics ends with `internal` (`internal error`; the panic is logged, not sent).
 /// Items are produced on demand: the server polls the stream only when the client can take the
 /// next message, so a slow reader slows the producer instead of filling memory.
 ///
