@@ -149,21 +149,21 @@ pub async fn soak(base: &str, options: &Options) -> Result<(), Error> {
         .iter()
         .filter(|s| s.secs >= warm_up && s.secs <= full_load)
         .collect();
-    let mean = |window: &[&&Sample]| {
-        window.iter().map(|s| s.rss_kib as f64).sum::<f64>() / window.len().max(1) as f64
+    // The mean resident memory of the loaded samples taken in `from..=to` seconds.
+    let mean = |from: f64, to: f64| {
+        let window: Vec<f64> = loaded
+            .iter()
+            .filter(|s| (from..=to).contains(&s.secs))
+            .map(|s| s.rss_kib as f64)
+            .collect();
+        (!window.is_empty()).then(|| window.iter().sum::<f64>() / window.len() as f64)
     };
-    let first: Vec<&&Sample> = loaded
-        .iter()
-        .filter(|s| s.secs < warm_up + 60.0)
-        .collect();
-    let last: Vec<&&Sample> = loaded
-        .iter()
-        .filter(|s| s.secs > full_load - 60.0)
-        .collect();
-    if first.is_empty() || last.is_empty() {
+    let (Some(rss_first), Some(rss_last)) = (
+        mean(warm_up, warm_up + 60.0),
+        mean(full_load - 60.0, full_load),
+    ) else {
         return Err("the run was too short to judge memory: give it --secs 150 or more".into());
-    }
-    let (rss_first, rss_last) = (mean(&first), mean(&last));
+    };
     let drift = (rss_last - rss_first) / rss_first;
     let rss_max = loaded.iter().map(|s| s.rss_kib).max().unwrap_or(0);
     let rss_min = loaded.iter().map(|s| s.rss_kib).min().unwrap_or(0);
