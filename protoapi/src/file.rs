@@ -9,7 +9,8 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 use prost::DecodeError;
 use prost::encoding::{DecodeContext, WireType};
 use tempfile::TempPath;
-use tokio::io::{AsyncRead, AsyncWriteExt as _};
+use tokio::io::AsyncRead;
+use tokio::task::JoinHandle;
 
 use crate::codec::json::decode_base64;
 use crate::codec::text::{NamedText, TextError, TextMessage};
@@ -169,7 +170,7 @@ impl File {
     {
         use futures_util::StreamExt as _;
         let mut memory = BytesMut::new();
-        let mut spool: Option<(tokio::fs::File, TempPath)> = None;
+        let mut spool: Option<Spool> = None;
         let mut size: u64 = 0;
         while let Some(chunk) = chunks.next().await {
             let chunk = chunk.map_err(ReceiveError::Stream)?;
@@ -186,19 +187,20 @@ impl File {
                         .await
                         .map_err(|e| ReceiveError::Io(io::Error::other(e)))?
                         .map_err(ReceiveError::Io)?;
-                let mut file = tokio::fs::File::from_std(file);
-                file.write_all(&memory).await.map_err(ReceiveError::Io)?;
-                memory = BytesMut::new();
-                spool = Some((file, path));
+                let mut new = Spool::new(file, path);
+                new.push(std::mem::take(&mut memory).freeze())
+                    .await
+                    .map_err(ReceiveError::Io)?;
+                spool = Some(new);
             }
             match &mut spool {
-                Some((file, _)) => file.write_all(&chunk).await.map_err(ReceiveError::Io)?,
+                Some(spool) => spool.push(chunk).await.map_err(ReceiveError::Io)?,
                 None => memory.extend_from_slice(&chunk),
             }
         }
         let data = match spool {
-            Some((mut file, path)) => {
-                file.flush().await.map_err(ReceiveError::Io)?;
+            Some(spool) => {
+                let path = spool.finish().await.map_err(ReceiveError::Io)?;
                 Data::Spooled(Arc::new(Spooled { path, size }))
             }
             None => Data::Memory(memory.freeze()),
@@ -208,6 +210,92 @@ impl File {
             content_type,
             data,
         })
+    }
+}
+
+/// Bytes of a spooled upload written to its temporary file by one blocking-pool task.
+const SPOOL_BATCH: usize = 256 << 10;
+
+/// An upload's temporary file being written: chunks are gathered into batches of
+/// [`SPOOL_BATCH`] bytes, and each batch is written by one blocking-pool task while the next is
+/// received. One task per batch rather than per chunk (a few KiB from the network) keeps the
+/// blocking pool small under many concurrent uploads.
+///
+/// Dropped mid-upload, the temporary path is removed at once; a write in flight finishes into
+/// the unlinked file and closes it.
+struct Spool {
+    path: TempPath,
+    /// The file, or the task writing the previous batch, which hands the file back; `None` once
+    /// a write failed.
+    file: Option<Writer>,
+    batch: Vec<Bytes>,
+    batched: usize,
+}
+
+enum Writer {
+    Idle(std::fs::File),
+    Busy(JoinHandle<io::Result<std::fs::File>>),
+}
+
+impl Writer {
+    async fn into_file(self) -> io::Result<std::fs::File> {
+        match self {
+            Self::Idle(file) => Ok(file),
+            Self::Busy(task) => task.await.map_err(io::Error::other)?,
+        }
+    }
+}
+
+impl Spool {
+    fn new(file: std::fs::File, path: TempPath) -> Self {
+        Self {
+            path,
+            file: Some(Writer::Idle(file)),
+            batch: Vec::new(),
+            batched: 0,
+        }
+    }
+
+    /// Adds a chunk; past [`SPOOL_BATCH`] bytes, waits for the previous write and starts one of
+    /// the batch.
+    async fn push(&mut self, chunk: Bytes) -> io::Result<()> {
+        self.batched += chunk.len();
+        self.batch.push(chunk);
+        if self.batched >= SPOOL_BATCH {
+            self.write().await?;
+        }
+        Ok(())
+    }
+
+    async fn write(&mut self) -> io::Result<()> {
+        let writer = self
+            .file
+            .take()
+            .ok_or_else(|| io::Error::other("spool failed"))?;
+        let mut file = writer.into_file().await?;
+        let batch = std::mem::take(&mut self.batch);
+        self.batched = 0;
+        self.file = Some(Writer::Busy(tokio::task::spawn_blocking(move || {
+            use std::io::Write as _;
+            for chunk in &batch {
+                file.write_all(chunk)?;
+            }
+            Ok(file)
+        })));
+        Ok(())
+    }
+
+    /// Writes what is left and waits for every write; the file is then closed.
+    async fn finish(mut self) -> io::Result<TempPath> {
+        if !self.batch.is_empty() {
+            self.write().await?;
+        }
+        let writer = self
+            .file
+            .take()
+            .ok_or_else(|| io::Error::other("spool failed"))?;
+        writer.into_file().await?;
+        Ok(self.path)
     }
 }
 
@@ -544,7 +632,84 @@ impl FileField for Vec<File> {
 
 #[cfg(test)]
 mod tests {
-    use super::sanitize_file_name;
+    use super::{File, ReceiveError, sanitize_file_name};
+    use bytes::Bytes;
+
+    /// `n` chunks of `size` bytes, each byte telling its offset.
+    fn chunks(n: usize, size: usize) -> Vec<Result<Bytes, ()>> {
+        (0..n)
+            .map(|i| Ok((0..size).map(|j| ((i * size + j) % 251) as u8).collect()))
+            .collect()
+    }
+
+    fn names(dir: &std::path::Path) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .expect("read dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_spooled_upload_is_written_whole_and_in_order_across_batches() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // 700 chunks of 3,001 bytes: past a 64 KiB threshold, then eight batches and a rest.
+        let stream = futures_util::stream::iter(chunks(700, 3_001));
+        let file = File::receive(
+            "a.bin".into(),
+            String::new(),
+            stream,
+            64 << 10,
+            Some(dir.path()),
+        )
+        .await
+        .map_err(|_| "receive failed")
+        .expect("received");
+        assert!(file.is_spooled());
+        assert_eq!(file.size(), 700 * 3_001);
+        let expected: Vec<u8> = (0..700 * 3_001).map(|k| (k % 251) as u8).collect();
+        assert_eq!(
+            file.bytes().await.expect("read").as_ref(),
+            expected.as_slice()
+        );
+        assert_eq!(names(dir.path()).len(), 1);
+        drop(file);
+        assert_eq!(names(dir.path()), Vec::<String>::new());
+
+        // Under the threshold: kept in memory, no file.
+        let stream = futures_util::stream::iter(chunks(3, 1_000));
+        let file = File::receive(
+            "b.bin".into(),
+            String::new(),
+            stream,
+            64 << 10,
+            Some(dir.path()),
+        )
+        .await
+        .map_err(|_| "receive failed")
+        .expect("received");
+        assert!(!file.is_spooled());
+        assert_eq!(file.bytes().await.expect("read").len(), 3_000);
+        assert_eq!(names(dir.path()), Vec::<String>::new());
+    }
+
+    #[tokio::test]
+    async fn an_upload_that_fails_midway_leaves_no_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut items = chunks(200, 4_096);
+        items.push(Err(()));
+        let stream = futures_util::stream::iter(items);
+        let result = File::receive(
+            "c.bin".into(),
+            String::new(),
+            stream,
+            1 << 10,
+            Some(dir.path()),
+        )
+        .await;
+        assert!(matches!(result, Err(ReceiveError::Stream(()))));
+        // A batch write may still be in flight into the unlinked file; the path is gone.
+        assert_eq!(names(dir.path()), Vec::<String>::new());
+    }
 
     #[test]
     fn file_names_become_one_safe_component() {

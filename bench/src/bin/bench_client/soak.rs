@@ -6,10 +6,15 @@
 //! Every answer is checked; one that is not as expected is an error (the client carries on
 //! after it). Every 5 s the server's resident memory, open file descriptors and files in its
 //! upload directory are read from `/proc`. The soak passes when there was no error, resident
-//! memory after warm-up (the first tenth of the run, at least 30 s) was flat — the mean of the
-//! last minute under load within 10 % of the mean of the first minute after warm-up — and
-//! once the clients are gone the server has no more file descriptors than before they came
-//! and no temporary file is left. It prints one JSON line.
+//! memory after warm-up was flat — the mean of the last minute under load within 10 % of the
+//! mean of the first minute after warm-up — and once the clients are gone the server has no
+//! more file descriptors than before they came and no temporary file is left. It prints one
+//! JSON line.
+//!
+//! Warm-up ends at the later of a tenth of the run (at least 30 s) and the first sample at which
+//! the server's thread count reached its peak under load: resident memory grows with tokio's
+//! blocking pool (each new thread brings a stack and, with glibc, a malloc arena), and a pool
+//! that is still growing has not warmed up. A warm-up longer than half the run fails the soak.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -143,8 +148,13 @@ pub async fn soak(base: &str, options: &Options) -> Result<(), Error> {
     // clients stop (they stop one by one in the last moments), by the mean of a minute's
     // samples: at any one moment it swings with the uploads in flight (each holds up to the
     // 1 MiB spool threshold in memory), so single samples would measure that, not a trend.
-    let warm_up = (options.secs / 10.0).max(30.0);
     let full_load = options.secs - 5.0;
+    let under_load = || samples.iter().filter(|s| s.secs <= full_load);
+    let threads_peak = under_load().map(|s| s.threads).max().unwrap_or(0);
+    let threads_settled = under_load()
+        .find(|s| s.threads == threads_peak)
+        .map_or(0.0, |s| s.secs);
+    let warm_up = (options.secs / 10.0).max(30.0).max(threads_settled);
     let loaded: Vec<&Sample> = samples
         .iter()
         .filter(|s| s.secs >= warm_up && s.secs <= full_load)
@@ -191,8 +201,11 @@ pub async fn soak(base: &str, options: &Options) -> Result<(), Error> {
             )
         })
         .collect();
-    let passed =
-        total_errors == 0 && drift <= 0.10 && after.fds <= before.fds && after.temp_files == 0;
+    let passed = total_errors == 0
+        && warm_up <= options.secs / 2.0
+        && drift <= 0.10
+        && after.fds <= before.fds
+        && after.temp_files == 0;
     println!(
         "{}",
         serde_json::json!({
@@ -201,6 +214,8 @@ pub async fn soak(base: &str, options: &Options) -> Result<(), Error> {
             "ops": ops.iter().sum::<u64>(),
             "errors": total_errors,
             "kinds": per_kind,
+            "warm_up_secs": warm_up.round(),
+            "threads": {"idle": before.threads, "peak": threads_peak, "after_load": after.threads},
             "rss_kib": {
                 "idle": before.rss_kib,
                 "mean_first_minute": rss_first.round(),
