@@ -113,56 +113,154 @@ where
     BoxGrpcService(Arc::new(Erased(service)))
 }
 
-/// A unary call: the service, and the generated closure that calls the trait method.
-struct UnaryCall<S, F> {
-    service: Arc<S>,
-    call: F,
+/// The future of one gRPC call of a generated service.
+pub type CallFuture = std::pin::Pin<
+    Box<dyn Future<Output = Result<http::Response<tonic::body::Body>, Infallible>> + Send>,
+>;
+
+/// A unary method's reply as tonic encodes it: type-erased, so that tonic's server machinery
+/// (framing, decoding, encoding, the response body) is compiled once per service rather than
+/// once per method; only decoding the request, the call and boxing the reply are per method.
+type Reply = Box<dyn EncodeReply>;
+
+trait EncodeReply: Send + 'static {
+    fn encode_to(&self, buf: &mut tonic::codec::EncodeBuf<'_>);
 }
 
-impl<S, F, Req, Rsp, Fut> UnaryService<Req> for UnaryCall<S, F>
-where
-    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone,
-    Fut: Future<Output = Result<Rsp, Status>>,
-    Req: Validate,
-{
-    type Response = Rsp;
+impl<M: prost::Message + Send + 'static> EncodeReply for M {
+    fn encode_to(&self, buf: &mut tonic::codec::EncodeBuf<'_>) {
+        self.encode_raw(buf);
+    }
+}
+
+/// The codec of unary calls: a request is handed over as its message's bytes (a view of
+/// tonic's buffer, not a copy) and decoded by the method; a reply encodes itself.
+#[derive(Clone, Copy, Default)]
+struct ErasedCodec;
+
+impl tonic::codec::Codec for ErasedCodec {
+    type Encode = Reply;
+    type Decode = Bytes;
+    type Encoder = Self;
+    type Decoder = Self;
+
+    fn encoder(&mut self) -> Self {
+        Self
+    }
+
+    fn decoder(&mut self) -> Self {
+        Self
+    }
+}
+
+impl tonic::codec::Encoder for ErasedCodec {
+    type Item = Reply;
+    type Error = Status;
+
+    fn encode(
+        &mut self,
+        item: Reply,
+        dst: &mut tonic::codec::EncodeBuf<'_>,
+    ) -> Result<(), Status> {
+        item.encode_to(dst);
+        Ok(())
+    }
+}
+
+impl tonic::codec::Decoder for ErasedCodec {
+    type Item = Bytes;
+    type Error = Status;
+
+    fn decode(&mut self, src: &mut tonic::codec::DecodeBuf<'_>) -> Result<Option<Bytes>, Status> {
+        use bytes::Buf as _;
+        Ok(Some(src.copy_to_bytes(src.remaining())))
+    }
+}
+
+type ReplyFuture = std::pin::Pin<Box<dyn Future<Output = Result<Reply, Status>> + Send>>;
+
+/// A unary method with its message types erased: decodes the request, checks it, calls the
+/// trait method. It captures only the generated call function (zero-sized), so boxing it does
+/// not allocate.
+type UnaryMethod<S> = Box<dyn FnOnce(Arc<S>, Context, Bytes) -> ReplyFuture + Send>;
+
+/// A unary call as tonic's `Grpc::unary` serves it.
+struct UnaryCall<S> {
+    service: Arc<S>,
+    method: Option<UnaryMethod<S>>,
+}
+
+impl<S> UnaryService<Bytes> for UnaryCall<S> {
+    type Response = Reply;
     type Future = Either<
-        Ready<Result<tonic::Response<Rsp>, Status>>,
-        MapOk<Fut, fn(Rsp) -> tonic::Response<Rsp>>,
+        Ready<Result<tonic::Response<Reply>, Status>>,
+        MapOk<ReplyFuture, fn(Reply) -> tonic::Response<Reply>>,
     >;
 
-    fn call(&mut self, request: tonic::Request<Req>) -> Self::Future {
+    fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
         let (metadata, extensions, message) = request.into_parts();
-        if let Err(status) = validate::check(&message) {
-            return Either::Left(futures_util::future::ready(Err(status)));
-        }
-        let ctx = Context::new(CallTransport::Grpc, metadata.into_headers(), extensions);
+        let Some(method) = self.method.take() else {
+            // tonic calls a unary service once per request.
+            return Either::Left(futures_util::future::ready(Err(Status::internal(
+                "internal error",
+            ))));
+        };
+        let ctx = grpc_context(metadata, extensions);
         Either::Right(
-            (self.call.clone())(self.service.clone(), ctx, message)
-                .map_ok(tonic::Response::new as fn(_) -> _),
+            method(self.service.clone(), ctx, message).map_ok(tonic::Response::new as fn(_) -> _),
         )
     }
 }
 
+/// Serves one unary call of a service: compiled once per service type.
+async fn serve_unary<S: Send + Sync + 'static>(
+    service: Arc<S>,
+    limits: Limits,
+    request: http::Request<axum::body::Body>,
+    method: UnaryMethod<S>,
+) -> Result<http::Response<tonic::body::Body>, Infallible> {
+    let mut grpc = Grpc::new(ErasedCodec)
+        .max_decoding_message_size(limits.body_limit())
+        .max_encoding_message_size(usize::MAX);
+    let call = UnaryCall {
+        service,
+        method: Some(method),
+    };
+    Ok(grpc.unary(call, request).await)
+}
+
 /// Serves one unary gRPC request.
-pub async fn unary<S, F, Req, Rsp, Fut, B>(
+pub fn unary<S, F, Req, Rsp, Fut, B>(
     service: Arc<S>,
     limits: Limits,
     request: http::Request<B>,
     call: F,
-) -> Result<http::Response<tonic::body::Body>, Infallible>
+) -> CallFuture
 where
-    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone,
-    Fut: Future<Output = Result<Rsp, Status>>,
+    S: Send + Sync + 'static,
+    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Result<Rsp, Status>> + Send + 'static,
     Req: ProtoMessage,
     Rsp: ProtoMessage,
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<tonic::codegen::StdError> + Send,
 {
-    let mut grpc = Grpc::new(ProstCodec::<Rsp, Req>::default())
-        .max_decoding_message_size(limits.body_limit())
-        .max_encoding_message_size(usize::MAX);
-    Ok(grpc.unary(UnaryCall { service, call }, request).await)
+    let method: UnaryMethod<S> = Box::new(move |service, ctx, bytes| {
+        Box::pin(async move {
+            // As tonic's prost codec answers a message that does not decode.
+            let message = <Req as prost::Message>::decode(bytes)
+                .map_err(|error| Status::internal(error.to_string()))?;
+            validate::check(&message)?;
+            let reply = call(service, ctx, message).await?;
+            Ok(Box::new(reply) as Reply)
+        })
+    });
+    Box::pin(serve_unary(
+        service,
+        limits,
+        request.map(axum::body::Body::new),
+        method,
+    ))
 }
 
 /// The answer to a gRPC request for a method the service does not have.
@@ -271,25 +369,28 @@ where
 }
 
 /// Serves one download over gRPC: a server stream of `FileChunk` messages.
-pub async fn download<S, F, Req, Fut, B>(
+pub fn download<S, F, Req, Fut, B>(
     service: Arc<S>,
     limits: Limits,
     request: http::Request<B>,
     call: F,
-) -> Result<http::Response<tonic::body::Body>, Infallible>
+) -> CallFuture
 where
-    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone,
+    S: Send + Sync + 'static,
+    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone + Send + 'static,
     Fut: Future<Output = Result<Download, Status>> + Send + 'static,
     Req: ProtoMessage,
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<tonic::codegen::StdError> + Send,
 {
-    let mut grpc = Grpc::new(ProstCodec::<FileChunk, Req>::default())
-        .max_decoding_message_size(limits.body_limit())
-        .max_encoding_message_size(usize::MAX);
-    Ok(grpc
-        .server_streaming(DownloadCall { service, call }, request)
-        .await)
+    Box::pin(async move {
+        let mut grpc = Grpc::new(ProstCodec::<FileChunk, Req>::default())
+            .max_decoding_message_size(limits.body_limit())
+            .max_encoding_message_size(usize::MAX);
+        Ok(grpc
+            .server_streaming(DownloadCall { service, call }, request)
+            .await)
+    })
 }
 
 /// Calls a download method from a generated client: the answer is a stream of `FileChunk`s.
@@ -415,12 +516,12 @@ fn server_grpc<Rsp: ProtoMessage, Req: ProtoMessage>(limits: Limits) -> Grpc<Pro
 }
 
 /// Serves one server-streaming gRPC call: one request, a stream of responses.
-pub async fn server_streaming<S, F, Req, Rsp, Fut, B>(
+pub fn server_streaming<S, F, Req, Rsp, Fut, B>(
     service: Arc<S>,
     limits: Limits,
     request: http::Request<B>,
     call: F,
-) -> Result<http::Response<tonic::body::Body>, Infallible>
+) -> CallFuture
 where
     S: Send + Sync + 'static,
     F: Send + 'static,
@@ -431,18 +532,20 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<tonic::codegen::StdError> + Send,
 {
-    Ok(server_grpc::<Rsp, Req>(limits)
-        .server_streaming(StreamCall { service, call }, request)
-        .await)
+    Box::pin(async move {
+        Ok(server_grpc::<Rsp, Req>(limits)
+            .server_streaming(StreamCall { service, call }, request)
+            .await)
+    })
 }
 
 /// Serves one client-streaming gRPC call: a stream of requests, one response.
-pub async fn client_streaming<S, F, Req, Rsp, Fut, B>(
+pub fn client_streaming<S, F, Req, Rsp, Fut, B>(
     service: Arc<S>,
     limits: Limits,
     request: http::Request<B>,
     call: F,
-) -> Result<http::Response<tonic::body::Body>, Infallible>
+) -> CallFuture
 where
     S: Send + Sync + 'static,
     F: Send + 'static,
@@ -453,18 +556,20 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<tonic::codegen::StdError> + Send,
 {
-    Ok(server_grpc::<Rsp, Req>(limits)
-        .client_streaming(StreamCall { service, call }, request)
-        .await)
+    Box::pin(async move {
+        Ok(server_grpc::<Rsp, Req>(limits)
+            .client_streaming(StreamCall { service, call }, request)
+            .await)
+    })
 }
 
 /// Serves one bidirectional gRPC call: a stream of requests and a stream of responses.
-pub async fn bidi_streaming<S, F, Req, Rsp, Fut, B>(
+pub fn bidi_streaming<S, F, Req, Rsp, Fut, B>(
     service: Arc<S>,
     limits: Limits,
     request: http::Request<B>,
     call: F,
-) -> Result<http::Response<tonic::body::Body>, Infallible>
+) -> CallFuture
 where
     S: Send + Sync + 'static,
     F: Send + 'static,
@@ -475,9 +580,11 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<tonic::codegen::StdError> + Send,
 {
-    Ok(server_grpc::<Rsp, Req>(limits)
-        .streaming(StreamCall { service, call }, request)
-        .await)
+    Box::pin(async move {
+        Ok(server_grpc::<Rsp, Req>(limits)
+            .streaming(StreamCall { service, call }, request)
+            .await)
+    })
 }
 
 /// A generated client's request, named for tonic.

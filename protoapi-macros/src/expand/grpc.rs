@@ -34,7 +34,7 @@ impl Service {
                 m.request.span(),
             );
             quote! {
-                #path => ::std::boxed::Box::pin(#call),
+                #path => #call,
             }
         });
         quote! {
@@ -47,7 +47,7 @@ impl Service {
             {
                 type Response = #private::http::Response<#private::tonic::body::Body>;
                 type Error = #private::Infallible;
-                type Future = #private::BoxFuture<::core::result::Result<Self::Response, #private::Infallible>>;
+                type Future = #private::grpc::CallFuture;
 
                 fn poll_ready(
                     &mut self,
