@@ -1,4 +1,6 @@
-//! The gRPC side of generated services: one generic adapter per call shape, on tonic.
+//! The gRPC side of generated services: one adapter per call shape, on tonic. Unary calls,
+//! the common case, go through one type-erased codec ([`ErasedCodec`]), so that tonic's server
+//! machinery is compiled once per service rather than once per method.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -157,11 +159,7 @@ impl tonic::codec::Encoder for ErasedCodec {
     type Item = Reply;
     type Error = Status;
 
-    fn encode(
-        &mut self,
-        item: Reply,
-        dst: &mut tonic::codec::EncodeBuf<'_>,
-    ) -> Result<(), Status> {
+    fn encode(&mut self, item: Reply, dst: &mut tonic::codec::EncodeBuf<'_>) -> Result<(), Status> {
         item.encode_to(dst);
         Ok(())
     }
