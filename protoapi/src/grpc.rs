@@ -135,23 +135,43 @@ impl<M: prost::Message + Send + 'static> EncodeReply for M {
     }
 }
 
-/// The codec of unary calls: a request is handed over as its message's bytes (a view of
-/// tonic's buffer, not a copy) and decoded by the method; a reply encodes itself.
-#[derive(Clone, Copy, Default)]
-struct ErasedCodec;
+/// A unary method's request, decoded by tonic's one decoder into a box of the method's type.
+type Request = Box<dyn std::any::Any + Send>;
+
+/// Decodes a request message of one type, as tonic's prost codec does.
+type DecodeFn = fn(&mut tonic::codec::DecodeBuf<'_>) -> Result<Request, Status>;
+
+fn decode_request<M: ProtoMessage>(
+    buf: &mut tonic::codec::DecodeBuf<'_>,
+) -> Result<Request, Status> {
+    // As tonic's prost codec answers a message that does not decode.
+    match <M as prost::Message>::decode(buf) {
+        Ok(message) => Ok(Box::new(message)),
+        Err(error) => Err(Status::internal(error.to_string())),
+    }
+}
+
+/// The codec of unary calls: a request is decoded, as soon as tonic has its bytes, by the
+/// method's decode function into a box; a reply encodes itself. (Decoding later, from the
+/// request's bytes, would hold tonic's read buffer until then: with 64 KiB messages that
+/// turned into a page fault every third call, the allocator trimming and regrowing its heap.)
+#[derive(Clone, Copy)]
+struct ErasedCodec {
+    decode: DecodeFn,
+}
 
 impl tonic::codec::Codec for ErasedCodec {
     type Encode = Reply;
-    type Decode = Bytes;
+    type Decode = Request;
     type Encoder = Self;
     type Decoder = Self;
 
     fn encoder(&mut self) -> Self {
-        Self
+        *self
     }
 
     fn decoder(&mut self) -> Self {
-        Self
+        *self
     }
 }
 
@@ -166,21 +186,19 @@ impl tonic::codec::Encoder for ErasedCodec {
 }
 
 impl tonic::codec::Decoder for ErasedCodec {
-    type Item = Bytes;
+    type Item = Request;
     type Error = Status;
 
-    fn decode(&mut self, src: &mut tonic::codec::DecodeBuf<'_>) -> Result<Option<Bytes>, Status> {
-        use bytes::Buf as _;
-        Ok(Some(src.copy_to_bytes(src.remaining())))
+    fn decode(&mut self, src: &mut tonic::codec::DecodeBuf<'_>) -> Result<Option<Request>, Status> {
+        (self.decode)(src).map(Some)
     }
 }
 
 type ReplyFuture = std::pin::Pin<Box<dyn Future<Output = Result<Reply, Status>> + Send>>;
 
-/// A unary method with its message types erased: decodes the request, checks it, calls the
-/// trait method. It captures only the generated call function (zero-sized), so boxing it does
-/// not allocate.
-type UnaryMethod<S> = Box<dyn FnOnce(Arc<S>, Context, Bytes) -> ReplyFuture + Send>;
+/// A unary method with its message types erased: checks the request, calls the trait method.
+/// It captures only the generated call function (zero-sized), so boxing it does not allocate.
+type UnaryMethod<S> = Box<dyn FnOnce(Arc<S>, Context, Request) -> ReplyFuture + Send>;
 
 /// A unary call as tonic's `Grpc::unary` serves it.
 struct UnaryCall<S> {
@@ -188,14 +206,14 @@ struct UnaryCall<S> {
     method: Option<UnaryMethod<S>>,
 }
 
-impl<S> UnaryService<Bytes> for UnaryCall<S> {
+impl<S> UnaryService<Request> for UnaryCall<S> {
     type Response = Reply;
     type Future = Either<
         Ready<Result<tonic::Response<Reply>, Status>>,
         MapOk<ReplyFuture, fn(Reply) -> tonic::Response<Reply>>,
     >;
 
-    fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
+    fn call(&mut self, request: tonic::Request<Request>) -> Self::Future {
         let (metadata, extensions, message) = request.into_parts();
         let Some(method) = self.method.take() else {
             // tonic calls a unary service once per request.
@@ -215,9 +233,10 @@ async fn serve_unary<S: Send + Sync + 'static>(
     service: Arc<S>,
     limits: Limits,
     request: http::Request<axum::body::Body>,
+    decode: DecodeFn,
     method: UnaryMethod<S>,
 ) -> Result<http::Response<tonic::body::Body>, Infallible> {
-    let mut grpc = Grpc::new(ErasedCodec)
+    let mut grpc = Grpc::new(ErasedCodec { decode })
         .max_decoding_message_size(limits.body_limit())
         .max_encoding_message_size(usize::MAX);
     let call = UnaryCall {
@@ -243,11 +262,12 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<tonic::codegen::StdError> + Send,
 {
-    let method: UnaryMethod<S> = Box::new(move |service, ctx, bytes| {
+    let method: UnaryMethod<S> = Box::new(move |service, ctx, request: Request| {
         Box::pin(async move {
-            // As tonic's prost codec answers a message that does not decode.
-            let message = <Req as prost::Message>::decode(bytes)
-                .map_err(|error| Status::internal(error.to_string()))?;
+            // The request was decoded by `decode_request::<Req>`.
+            let message = *request
+                .downcast::<Req>()
+                .map_err(|_| Status::internal("internal error"))?;
             validate::check(&message)?;
             let reply = call(service, ctx, message).await?;
             Ok(Box::new(reply) as Reply)
@@ -257,6 +277,7 @@ where
         service,
         limits,
         request.map(axum::body::Body::new),
+        decode_request::<Req>,
         method,
     ))
 }
