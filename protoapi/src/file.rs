@@ -227,7 +227,7 @@ struct Spool {
     path: TempPath,
     /// The file, or the task writing the previous batch, which hands the file back; `None` once
     /// a write failed.
-    file: Option<Writer>,
+    writer: Option<Writer>,
     batch: Vec<Bytes>,
     batched: usize,
 }
@@ -250,7 +250,7 @@ impl Spool {
     fn new(file: std::fs::File, path: TempPath) -> Self {
         Self {
             path,
-            file: Some(Writer::Idle(file)),
+            writer: Some(Writer::Idle(file)),
             batch: Vec::new(),
             batched: 0,
         }
@@ -269,13 +269,13 @@ impl Spool {
 
     async fn write(&mut self) -> io::Result<()> {
         let writer = self
-            .file
+            .writer
             .take()
             .ok_or_else(|| io::Error::other("spool failed"))?;
         let mut file = writer.into_file().await?;
         let batch = std::mem::take(&mut self.batch);
         self.batched = 0;
-        self.file = Some(Writer::Busy(tokio::task::spawn_blocking(move || {
+        self.writer = Some(Writer::Busy(tokio::task::spawn_blocking(move || {
             use std::io::Write as _;
             for chunk in &batch {
                 file.write_all(chunk)?;
@@ -291,7 +291,7 @@ impl Spool {
             self.write().await?;
         }
         let writer = self
-            .file
+            .writer
             .take()
             .ok_or_else(|| io::Error::other("spool failed"))?;
         writer.into_file().await?;
@@ -642,6 +642,20 @@ mod tests {
             .collect()
     }
 
+    /// The bytes `chunks(n, size)` carries.
+    fn content(n: usize, size: usize) -> Vec<u8> {
+        (0..n * size).map(|k| (k % 251) as u8).collect()
+    }
+
+    /// Receives `chunks(n, size)` with a 64 KiB spool threshold into `dir`.
+    async fn receive(n: usize, size: usize, dir: &std::path::Path) -> File {
+        let stream = futures_util::stream::iter(chunks(n, size));
+        File::receive("a.bin".into(), String::new(), stream, 64 << 10, Some(dir))
+            .await
+            .map_err(|_| "receive failed")
+            .expect("received")
+    }
+
     fn names(dir: &std::path::Path) -> Vec<String> {
         std::fs::read_dir(dir)
             .expect("read dir")
@@ -653,42 +667,24 @@ mod tests {
     async fn a_spooled_upload_is_written_whole_and_in_order_across_batches() {
         let dir = tempfile::tempdir().expect("temp dir");
         // 700 chunks of 3,001 bytes: past a 64 KiB threshold, then eight batches and a rest.
-        let stream = futures_util::stream::iter(chunks(700, 3_001));
-        let file = File::receive(
-            "a.bin".into(),
-            String::new(),
-            stream,
-            64 << 10,
-            Some(dir.path()),
-        )
-        .await
-        .map_err(|_| "receive failed")
-        .expect("received");
+        let file = receive(700, 3_001, dir.path()).await;
         assert!(file.is_spooled());
         assert_eq!(file.size(), 700 * 3_001);
-        let expected: Vec<u8> = (0..700 * 3_001).map(|k| (k % 251) as u8).collect();
         assert_eq!(
             file.bytes().await.expect("read").as_ref(),
-            expected.as_slice()
+            content(700, 3_001).as_slice()
         );
         assert_eq!(names(dir.path()).len(), 1);
         drop(file);
         assert_eq!(names(dir.path()), Vec::<String>::new());
 
         // Under the threshold: kept in memory, no file.
-        let stream = futures_util::stream::iter(chunks(3, 1_000));
-        let file = File::receive(
-            "b.bin".into(),
-            String::new(),
-            stream,
-            64 << 10,
-            Some(dir.path()),
-        )
-        .await
-        .map_err(|_| "receive failed")
-        .expect("received");
+        let file = receive(3, 1_000, dir.path()).await;
         assert!(!file.is_spooled());
-        assert_eq!(file.bytes().await.expect("read").len(), 3_000);
+        assert_eq!(
+            file.bytes().await.expect("read").as_ref(),
+            content(3, 1_000).as_slice()
+        );
         assert_eq!(names(dir.path()), Vec::<String>::new());
     }
 

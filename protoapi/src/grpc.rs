@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::TryFutureExt as _;
-use futures_util::future::{Either, MapOk, Ready};
+use futures_util::future::MapOk;
 use http::uri::PathAndQuery;
 use tonic::server::{Grpc, UnaryService};
 use tonic::{GrpcMethod, Status};
@@ -198,33 +198,22 @@ type ReplyFuture = std::pin::Pin<Box<dyn Future<Output = Result<Reply, Status>> 
 
 /// A unary method with its message types erased: checks the request, calls the trait method.
 /// It captures only the generated call function (zero-sized), so boxing it does not allocate.
-type UnaryMethod<S> = Box<dyn FnOnce(Arc<S>, Context, Request) -> ReplyFuture + Send>;
+type UnaryMethod<S> = Box<dyn Fn(Arc<S>, Context, Request) -> ReplyFuture + Send>;
 
 /// A unary call as tonic's `Grpc::unary` serves it.
 struct UnaryCall<S> {
     service: Arc<S>,
-    method: Option<UnaryMethod<S>>,
+    method: UnaryMethod<S>,
 }
 
 impl<S> UnaryService<Request> for UnaryCall<S> {
     type Response = Reply;
-    type Future = Either<
-        Ready<Result<tonic::Response<Reply>, Status>>,
-        MapOk<ReplyFuture, fn(Reply) -> tonic::Response<Reply>>,
-    >;
+    type Future = MapOk<ReplyFuture, fn(Reply) -> tonic::Response<Reply>>;
 
     fn call(&mut self, request: tonic::Request<Request>) -> Self::Future {
         let (metadata, extensions, message) = request.into_parts();
-        let Some(method) = self.method.take() else {
-            // tonic calls a unary service once per request.
-            return Either::Left(futures_util::future::ready(Err(Status::internal(
-                "internal error",
-            ))));
-        };
         let ctx = grpc_context(metadata, extensions);
-        Either::Right(
-            method(self.service.clone(), ctx, message).map_ok(tonic::Response::new as fn(_) -> _),
-        )
+        (self.method)(self.service.clone(), ctx, message).map_ok(tonic::Response::new as fn(_) -> _)
     }
 }
 
@@ -239,10 +228,7 @@ async fn serve_unary<S: Send + Sync + 'static>(
     let mut grpc = Grpc::new(ErasedCodec { decode })
         .max_decoding_message_size(limits.body_limit())
         .max_encoding_message_size(usize::MAX);
-    let call = UnaryCall {
-        service,
-        method: Some(method),
-    };
+    let call = UnaryCall { service, method };
     Ok(grpc.unary(call, request).await)
 }
 
@@ -263,6 +249,7 @@ where
     B::Error: Into<tonic::codegen::StdError> + Send,
 {
     let method: UnaryMethod<S> = Box::new(move |service, ctx, request: Request| {
+        let call = call.clone();
         Box::pin(async move {
             // The request was decoded by `decode_request::<Req>`.
             let message = *request
@@ -283,11 +270,9 @@ where
 }
 
 /// The answer to a gRPC request for a method the service does not have.
-pub async fn unimplemented(path: String) -> Result<http::Response<tonic::body::Body>, Infallible> {
-    Ok(
-        Status::unimplemented(format!("unknown method {}", crate::status::shown(&path)))
-            .into_http(),
-    )
+pub fn unimplemented(path: &str) -> CallFuture {
+    let status = Status::unimplemented(format!("unknown method {}", crate::status::shown(path)));
+    Box::pin(std::future::ready(Ok(status.into_http())))
 }
 
 /// A channel that generated clients can call: any tonic `GrpcService` whose response body

@@ -59,7 +59,7 @@ impl Service {
                 fn call(&mut self, request: #private::http::Request<B>) -> Self::Future {
                     match request.uri().path() {
                         #(#arms)*
-                        path => ::std::boxed::Box::pin(#private::grpc::unimplemented(::std::string::String::from(path))),
+                        path => #private::grpc::unimplemented(path),
                     }
                 }
             }
