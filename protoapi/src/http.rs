@@ -588,11 +588,11 @@ async fn merge_form_body(
 /// The content type without parameters, in lowercase.
 pub(crate) fn content_type_essence(headers: &HeaderMap) -> Option<Cow<'_, str>> {
     headers.get(header::CONTENT_TYPE).map(|value| {
-        let essence = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.split(';').next())
-            .map_or("", str::trim);
+        let essence = value.to_str().map_or("", |value| {
+            let end = value.bytes().position(|b| b == b';');
+            // `;` is ASCII, so `end` is a character boundary.
+            value[..end.unwrap_or(value.len())].trim_ascii()
+        });
         // Lower case as sent (the usual case) is borrowed, not copied.
         if essence.bytes().any(|b| b.is_ascii_uppercase()) {
             Cow::Owned(essence.to_ascii_lowercase())
@@ -757,7 +757,10 @@ pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
 fn json_body_response(status: StatusCode, encoded: serde_json::Result<Vec<u8>>) -> Response {
     match encoded {
         Ok(body) => {
-            let mut response = (status, body).into_response();
+            // Built in place: `(status, body).into_response()` would first set
+            // `application/octet-stream` only for it to be replaced.
+            let mut response = Response::new(Body::from(body));
+            *response.status_mut() = status;
             response.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),

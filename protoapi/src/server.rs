@@ -31,6 +31,8 @@ use tonic_health::ServingStatus;
 use tonic_health::pb::health_server::HealthServer;
 use tonic_health::server::{HealthReporter, HealthService};
 
+mod timer;
+
 /// The protoapi server: every added service over gRPC and HTTP on one port.
 ///
 /// A request whose content type is `application/grpc` (or `application/grpc+...`) goes to the
@@ -368,8 +370,10 @@ impl ServerBuilder {
         self
     }
 
-    /// Sets how long a client may take to send its first byte and, over HTTP/1.1, a request's
-    /// headers (default 30 s); a client that takes longer is disconnected.
+    /// Sets how long a client may take to send its first byte and, over HTTP/1.1, each
+    /// request's headers (default 30 s); a client that takes longer is disconnected. An
+    /// HTTP/1.1 connection's clock starts when it goes idle (the previous answer is sent), so
+    /// the timeout also closes keep-alive connections left idle that long.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.connections.header_read_timeout = timeout;
         self
@@ -665,9 +669,10 @@ impl ServerBuilder {
         }
 
         let mut builder = auto::Builder::new(TokioExecutor::new());
+        // The timer that makes the header-read timeout work is set per connection
+        // (`serve_connection`).
         builder
             .http1()
-            .timer(hyper_util::rt::TokioTimer::new())
             .header_read_timeout(connections.header_read_timeout);
         builder
             .http2()
@@ -832,6 +837,8 @@ async fn serve_connection<I, S, B>(
     B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
+    let mut builder = builder;
+    builder.http1().timer(timer::ConnectionTimer::default());
     let connection =
         builder.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(service));
     if let Err(error) = watcher.watch(connection).await {

@@ -1659,6 +1659,52 @@ async fn a_silent_client_is_let_go_after_the_header_read_timeout() {
 }
 
 #[tokio::test]
+async fn each_request_on_a_connection_gets_the_whole_header_read_timeout() {
+    let server =
+        guard_server(protoapi::Server::builder().header_read_timeout(Duration::from_millis(1000)))
+            .await;
+    let mut client = tokio::net::TcpStream::connect(server.addr)
+        .await
+        .expect("connect");
+    // hyper's wait for a head starts when the connection is idle: at 0 s for the first one,
+    // sent 0.6 s in; at 0.6 s for the second one, finished 1.3 s in — past the first wait's
+    // deadline, within its own.
+    let started = tokio::time::Instant::now();
+    tokio::time::sleep_until(started + Duration::from_millis(600)).await;
+    client
+        .write_all(b"GET /items/1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("write");
+    let mut buf = vec![0u8; 4096];
+    let n = client.read(&mut buf).await.expect("read");
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+    client
+        .write_all(b"GET /items/2 HTTP/1.1\r\n")
+        .await
+        .expect("write");
+    tokio::time::sleep_until(started + Duration::from_millis(1300)).await;
+    client.write_all(b"Host: x\r\n\r\n").await.expect("write");
+    let n = tokio::time::timeout(Duration::from_secs(5), client.read(&mut buf))
+        .await
+        .expect("answered")
+        .expect("read");
+    let answer = String::from_utf8_lossy(&buf[..n]);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with(r#"{"id":"2","name":"item"}"#), "{answer}");
+    // A third head that never ends: the connection closes without an answer.
+    client
+        .write_all(b"GET /items/3 HTTP/1.1\r\n")
+        .await
+        .expect("write");
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), client.read_to_end(&mut rest))
+        .await
+        .expect("closed within 5 s")
+        .expect("read");
+    assert_eq!(String::from_utf8_lossy(&rest), "");
+}
+
+#[tokio::test]
 async fn the_connection_limit_holds_new_clients_until_one_leaves() {
     let server = guard_server(protoapi::Server::builder().max_connections(1)).await;
     let mut first = tokio::net::TcpStream::connect(server.addr)
