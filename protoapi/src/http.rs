@@ -168,34 +168,37 @@ where
         let service = service.clone();
         let call = call.clone();
         let upload_dir = upload_dir.clone();
+        let (mut parts, body) = request.into_parts();
+        // The future is boxed, and its size is copied on every request: the binding and the
+        // call are each in a block of their own, so that what one holds takes no room while
+        // the other runs.
         Box::pin(async move {
-            let (mut parts, body) = request.into_parts();
-            let mut message = Req::default();
-            let body = with_body.then(|| {
-                if Req::FORM {
-                    BodyKind::Form(body)
-                } else {
-                    BodyKind::Json(body)
+            let (called, to) = {
+                let mut message = Req::default();
+                let body = with_body.then(|| {
+                    if Req::FORM {
+                        BodyKind::Form(body)
+                    } else {
+                        BodyKind::Json(body)
+                    }
+                });
+                let bound = bind_text(
+                    &mut message,
+                    &mut parts,
+                    body,
+                    limits,
+                    upload_dir.as_deref(),
+                )
+                .await;
+                if let Some(response) = bind_rest(&mut message, bound, envelope) {
+                    return response;
                 }
-            });
-            let bound = bind_text(
-                &mut message,
-                &mut parts,
-                body,
-                limits,
-                upload_dir.as_deref(),
-            )
-            .await;
-            if let Some(response) = bind_rest(&mut message, bound, envelope) {
-                return response;
-            }
-            let (ctx, to) = reply_to(parts, status, envelope, Rsp::CONDITIONAL, Rsp::STREAM);
+                let (ctx, to) = reply_to(parts, status, envelope, Rsp::CONDITIONAL, Rsp::STREAM);
+                (call(service, ctx, message), to)
+            };
             // A method that panics is answered `internal`, as on a WebSocket, instead of
             // leaving the client with a closed connection.
-            match std::panic::AssertUnwindSafe(call(service, ctx, message))
-                .catch_unwind()
-                .await
-            {
+            match std::panic::AssertUnwindSafe(called).catch_unwind().await {
                 Ok(Ok(reply)) => reply.into_http(to).await,
                 Ok(Err(error)) => failed(&error, envelope),
                 Err(_) => failed(&crate::status::panicked(None), envelope),
@@ -571,8 +574,12 @@ async fn merge_form_body(
             let bytes = read_body(headers, body, limit).await?;
             merge_pairs(message, &bytes, "form field", limits.fields_limit())
         }
+        // Boxed: its state is large, and would otherwise be room in every request's future.
         Some("multipart/form-data") => {
-            crate::multipart::merge(message, headers, body, limits, upload_dir).await
+            Box::pin(crate::multipart::merge(
+                message, headers, body, limits, upload_dir,
+            ))
+            .await
         }
         Some(_) => Err(Rejection::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -676,6 +683,11 @@ impl Rejection {
 
 /// Accepts `application/json`, `application/*+json` or no content type; anything else is 415.
 fn check_json_content_type(headers: &HeaderMap) -> Result<(), Rejection> {
+    let content_type = headers.get(header::CONTENT_TYPE);
+    // What nearly every client sends, checked in one comparison.
+    if content_type.is_none_or(|value| value.as_bytes() == b"application/json") {
+        return Ok(());
+    }
     match content_type_essence(headers).as_deref() {
         None | Some("application/json") => Ok(()),
         Some(v) if v.starts_with("application/") && v.ends_with("+json") => Ok(()),

@@ -177,18 +177,25 @@ fn grpc_timeout(value: &str) -> Option<Duration> {
 
 /// Runs a method's call within its timeout: past it, the call's future is dropped and the
 /// answer is `deadline_exceeded`.
-pub(crate) async fn within<T>(
+pub(crate) fn within<T, F>(
     timeout: Option<Duration>,
-    call: impl std::future::Future<Output = Result<T, crate::Status>>,
-) -> Result<T, crate::Status> {
+    call: F,
+) -> impl std::future::Future<Output = Result<T, crate::Status>>
+where
+    F: std::future::Future<Output = Result<T, crate::Status>>,
+{
+    use futures_util::FutureExt as _;
+    use futures_util::future::Either;
+    // Not an `async fn`: that would hold the call twice, as its argument and as what it awaits.
     match timeout {
-        None => call.await,
-        Some(timeout) => match tokio::time::timeout(timeout, call).await {
-            Ok(answer) => answer,
-            Err(_) => Err(crate::Status::deadline_exceeded(format!(
-                "the method did not answer within {timeout:?}"
-            ))),
-        },
+        None => Either::Left(call),
+        Some(timeout) => Either::Right(tokio::time::timeout(timeout, call).map(move |answer| {
+            answer.unwrap_or_else(|_| {
+                Err(crate::Status::deadline_exceeded(format!(
+                    "the method did not answer within {timeout:?}"
+                )))
+            })
+        })),
     }
 }
 

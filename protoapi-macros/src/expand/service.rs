@@ -260,16 +260,20 @@ impl Service {
             Some(millis) => quote!(::core::option::Option::Some(#millis)),
             None => quote!(::core::option::Option::None),
         };
+        // Not an `async fn`, whose future would hold its arguments twice: as arguments, and
+        // moved into the method's future.
         quote! {
             #[doc(hidden)]
-            async fn #call(
+            fn #call(
                 service: #private::Arc<T>,
                 ctx: #krate::Context,
                 request: #request,
-            ) -> #output {
+            ) -> impl ::core::future::Future<Output = #output> {
                 let timeout = #private::call_timeout(&ctx, #timeout);
                 #drop_ctx
-                #private::within(timeout, <T as #trait_ident>::#method(&service, #ctx_arg request)).await
+                async move {
+                    #private::within(timeout, <T as #trait_ident>::#method(&service, #ctx_arg request)).await
+                }
             }
         }
     }
