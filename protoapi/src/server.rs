@@ -733,23 +733,22 @@ impl ServerBuilder {
                         request.extensions_mut().insert(timeout);
                     }
                     let request = request.map(axum::body::Body::new);
+                    // Every answer has axum's body type, which hyper's connection code is
+                    // then compiled for alone; only a traced response's body is boxed again.
                     if tracing::enabled!(target: "tower_http::trace", tracing::Level::DEBUG) {
                         return Either::Left(
                             traced
                                 .clone()
                                 .oneshot(request)
-                                .map_ok(|response| response.map(http_body_util::Either::Left)),
+                                .map_ok(|response| response.map(axum::body::Body::new)),
                         );
                     }
                     // gRPC calls skip the HTTP router; its gRPC routes would lead to the same
                     // service.
-                    let answer = match grpc.route(&request) {
+                    Either::Right(match grpc.route(&request) {
                         Some(service) => Either::Left(service.call(request)),
                         None => Either::Right(app.clone().oneshot(request)),
-                    };
-                    Either::Right(
-                        answer.map_ok(|response| response.map(http_body_util::Either::Right)),
-                    )
+                    })
                 });
             let live = stats.connection();
             let (builder, watcher) = (builder.clone(), graceful.watcher());
