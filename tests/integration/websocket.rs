@@ -315,14 +315,14 @@ async fn server_streams_end_with_end_or_error() {
     assert_eq!(next_text(&mut ws).await, r#"{"id":3,"end":true}"#);
 }
 
-/// A stream longer than one batch of frames (64) arrives whole and in order, in JSON and in
-/// binary, each frame exactly as a single answer would be.
+/// A stream of many batches of frames, and of several of the writer's 64 KiB turns, arrives
+/// whole and in order, in JSON and in binary, each frame exactly as a single answer would be.
 #[tokio::test]
 async fn long_streams_arrive_frame_by_frame_in_order() {
     let (server, _) = lab().await;
     let mut ws = connect(&server, "/lab/count").await;
-    send_json(&mut ws, json!({"id": "long", "data": {"n": 300}})).await;
-    for n in 1..=300 {
+    send_json(&mut ws, json!({"id": "long", "data": {"n": 5000}})).await;
+    for n in 1..=5000 {
         assert_eq!(
             next_text(&mut ws).await,
             format!(r#"{{"id":"long","data":{{"n":{n}}}}}"#)
@@ -330,8 +330,8 @@ async fn long_streams_arrive_frame_by_frame_in_order() {
     }
     assert_eq!(next_text(&mut ws).await, r#"{"id":"long","end":true}"#);
 
-    send_proto(&mut ws, "bin", 300, "").await;
-    for n in 1..=300 {
+    send_proto(&mut ws, "bin", 5000, "").await;
+    for n in 1..=5000 {
         let frame = next_frame(&mut ws).await;
         assert_eq!(frame.id, "bin");
         assert_eq!(
