@@ -818,7 +818,7 @@ const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves one connection, plain or TLS, until it ends or graceful shutdown closes it.
 async fn serve_connection<I, S, B>(
-    builder: auto::Builder<TokioExecutor>,
+    mut builder: auto::Builder<TokioExecutor>,
     watcher: hyper_util::server::graceful::Watcher,
     io: I,
     service: S,
@@ -836,7 +836,6 @@ async fn serve_connection<I, S, B>(
     B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
-    let mut builder = builder;
     builder.http1().timer(timer::ConnectionTimer::default());
     let connection =
         builder.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(service));

@@ -101,6 +101,18 @@ mod tests {
     use super::*;
     use hyper::rt::Timer as _;
 
+    /// Lends the timer's sleep until `after` from now, polls it once (so that tokio's wheel
+    /// holds it there) and drops the wait.
+    fn arm_and_drop(timer: &ConnectionTimer, after: Duration) {
+        let mut wait = timer.sleep(after);
+        let waker = futures_util::task::noop_waker();
+        assert!(
+            wait.as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_lent_sleep_ends_at_its_own_deadline_each_time() {
         let timer = ConnectionTimer::default();
@@ -117,12 +129,7 @@ mod tests {
     async fn a_wait_dropped_early_leaves_the_next_one_its_full_time() {
         let timer = ConnectionTimer::default();
         let start = tokio::time::Instant::now();
-        let mut first = timer.sleep(Duration::from_secs(2));
-        // Polled once, so that tokio's wheel holds it at 2 s, then dropped.
-        let waker = futures_util::task::noop_waker();
-        let pending = first.as_mut().poll(&mut Context::from_waker(&waker));
-        assert!(pending.is_pending());
-        drop(first);
+        arm_and_drop(&timer, Duration::from_secs(2));
         tokio::time::advance(Duration::from_secs(1)).await;
         timer.sleep(Duration::from_secs(10)).await;
         assert_eq!(start.elapsed(), Duration::from_secs(11));
@@ -132,11 +139,7 @@ mod tests {
     async fn a_wait_with_an_earlier_deadline_brings_the_sleep_forward() {
         let timer = ConnectionTimer::default();
         let start = tokio::time::Instant::now();
-        let mut long = timer.sleep(Duration::from_secs(30));
-        let waker = futures_util::task::noop_waker();
-        let pending = long.as_mut().poll(&mut Context::from_waker(&waker));
-        assert!(pending.is_pending());
-        drop(long);
+        arm_and_drop(&timer, Duration::from_secs(30));
         timer.sleep(Duration::from_secs(2)).await;
         assert_eq!(start.elapsed(), Duration::from_secs(2));
     }
