@@ -337,26 +337,6 @@ struct JsonAnswer<'a> {
     end: bool,
 }
 
-/// A JSON frame with a message: `{"id":7,"data":{...}}`.
-struct JsonData<'a, T> {
-    id: Option<&'a Id>,
-    data: &'a T,
-}
-
-/// Written as a map: serde_json compiles a struct field's serializer twice (once for its
-/// `RawValue` support), and this one is compiled for every message type.
-impl<T: Serialize> Serialize for JsonData<'_, T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap as _;
-        let mut map = serializer.serialize_map(None)?;
-        if let Some(id) = self.id {
-            map.serialize_entry("id", id)?;
-        }
-        map.serialize_entry("data", self.data)?;
-        map.end()
-    }
-}
-
 #[derive(Serialize)]
 struct ErrorJson<'a> {
     code: &'static str,
@@ -558,7 +538,6 @@ impl Params {
 }
 
 /// How a call's answers are encoded.
-#[derive(Clone)]
 struct Encoder {
     encoding: Encoding,
     /// For a WebSocket's JSON answers: the frame each is written into at once (then
@@ -567,9 +546,38 @@ struct Encoder {
 }
 
 /// The frame of a WebSocket call's JSON answers: `{"id":7,"data":` + message + `}`.
-#[derive(Clone)]
 pub(crate) struct AnswerFrame {
-    id: Option<Id>,
+    /// `{"id":7,"data":`, written once for all of the call's answers (without the id when
+    /// the call has none).
+    start: String,
+}
+
+impl AnswerFrame {
+    fn new(id: Option<&Id>) -> Self {
+        let mut start = String::with_capacity(32);
+        start.push('{');
+        if let Some(id) = id {
+            start.push_str("\"id\":");
+            match id {
+                Id::Unsigned(n) => start.push_str(itoa::Buffer::new().format(*n)),
+                Id::Signed(n) => start.push_str(itoa::Buffer::new().format(*n)),
+                // A string always serializes.
+                Id::Text(text) => start.push_str(&serde_json::to_string(text).unwrap_or_default()),
+            }
+            start.push(',');
+        }
+        start.push_str("\"data\":");
+        AnswerFrame { start }
+    }
+
+    /// The frame of one message: the message's JSON with the frame written around it, rather
+    /// than the frame serialized as a map, which would escape its two keys every time.
+    fn frame<T: Serialize>(&self, message: &T) -> Result<String, serde_json::Error> {
+        let mut text = serde_json::to_string(message)?;
+        text.insert_str(0, &self.start);
+        text.push('}');
+        Ok(text)
+    }
 }
 
 impl Encoder {
@@ -582,12 +590,9 @@ impl Encoder {
             (Encoding::Json, None) => serde_json::to_string(message)
                 .map(Payload::Json)
                 .map_err(failed),
-            (Encoding::Json, Some(frame)) => serde_json::to_string(&JsonData {
-                id: frame.id.as_ref(),
-                data: message,
-            })
-            .map(Payload::Json)
-            .map_err(failed),
+            (Encoding::Json, Some(frame)) => {
+                frame.frame(message).map(Payload::Json).map_err(failed)
+            }
             (Encoding::Proto, _) => Ok(Payload::Proto(
                 prost::Message::encode_to_vec(message).into(),
             )),
@@ -605,10 +610,11 @@ pub(crate) struct Requests {
 }
 
 impl Requests {
-    fn encoder(&self) -> Encoder {
+    /// The encoder of the call's answers (which takes over the frame).
+    fn encoder(&mut self) -> Encoder {
         Encoder {
             encoding: self.encoding,
-            frame: self.frame.clone(),
+            frame: self.frame.take(),
         }
     }
 
@@ -668,7 +674,7 @@ where
         client_streaming: false,
         server_streaming: false,
         limit,
-        run: Box::new(move |ctx, params, requests| {
+        run: Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
             futures_util::stream::once(async move {
@@ -699,7 +705,7 @@ where
         client_streaming: false,
         server_streaming: true,
         limit,
-        run: Box::new(move |ctx, params, requests| {
+        run: Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
             encoded(
@@ -752,7 +758,10 @@ where
                 Encoded::Calling(call, encoder) => match call.as_mut().poll(cx) {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(Ok(stream)) => {
-                        let encoder = encoder.clone();
+                        let encoder = Encoder {
+                            encoding: encoder.encoding,
+                            frame: encoder.frame.take(),
+                        };
                         *this = Encoded::Streaming(stream, encoder);
                     }
                     Poll::Ready(Err(status)) => {
@@ -798,7 +807,7 @@ where
         client_streaming: false,
         server_streaming: true,
         limit,
-        run: Box::new(move |ctx, params, requests| {
+        run: Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
             encoded(
@@ -831,7 +840,7 @@ where
         client_streaming: true,
         server_streaming: false,
         limit,
-        run: Box::new(move |ctx, params, requests| {
+        run: Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
             futures_util::stream::once(async move {
@@ -862,7 +871,7 @@ where
         client_streaming: true,
         server_streaming: true,
         limit,
-        run: Box::new(move |ctx, params, requests| {
+        run: Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
             encoded(
@@ -1327,7 +1336,7 @@ impl Connection {
         };
         let requests = Requests {
             encoding: frame.encoding,
-            frame: (frame.encoding == Encoding::Json).then(|| AnswerFrame { id: key.clone() }),
+            frame: (frame.encoding == Encoding::Json).then(|| AnswerFrame::new(key.as_ref())),
             first: frame.message,
             rest,
         };
@@ -1770,5 +1779,35 @@ fn frame_len(message: &Message) -> usize {
         Message::Text(text) => text.len(),
         Message::Binary(bytes) | Message::Ping(bytes) | Message::Pong(bytes) => bytes.len(),
         Message::Close(_) => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Note {
+        n: u32,
+    }
+
+    #[test]
+    fn answer_frames_carry_the_call_id_as_the_client_sent_it() {
+        let frame = |id: Option<Id>| {
+            AnswerFrame::new(id.as_ref())
+                .frame(&Note { n: 1 })
+                .expect("a frame")
+        };
+        assert_eq!(frame(None), r#"{"data":{"n":1}}"#);
+        assert_eq!(frame(Some(Id::Unsigned(7))), r#"{"id":7,"data":{"n":1}}"#);
+        assert_eq!(
+            frame(Some(Id::Unsigned(u64::MAX))),
+            r#"{"id":18446744073709551615,"data":{"n":1}}"#
+        );
+        assert_eq!(frame(Some(Id::Signed(-3))), r#"{"id":-3,"data":{"n":1}}"#);
+        assert_eq!(
+            frame(Some(Id::Text("a\"b\\ü\n".to_owned()))),
+            r#"{"id":"a\"b\\ü\n","data":{"n":1}}"#
+        );
     }
 }
