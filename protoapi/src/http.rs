@@ -449,12 +449,14 @@ fn reply_to(
 }
 
 /// The answer to a call that failed.
+#[cold]
 fn failed(error: &Status, envelope: bool) -> Response {
     tracing::debug!(code = ?error.code(), message = error.message(), "call failed");
     error_answer(error, envelope)
 }
 
 /// A status as the error answer of an endpoint.
+#[cold]
 fn error_answer(error: &Status, envelope: bool) -> Response {
     if envelope {
         envelope_error(error)
@@ -619,6 +621,7 @@ pub(crate) fn content_type_text(headers: &HeaderMap) -> String {
 
 /// The error envelope: `{"code": <gRPC code number>, "message": "..."}`, with the HTTP status
 /// of the code.
+#[cold]
 fn envelope_error(status: &Status) -> Response {
     #[derive(Serialize)]
     struct EnvelopeError<'a> {
@@ -648,6 +651,7 @@ pub struct Rejection {
 }
 
 impl Rejection {
+    #[cold]
     pub(crate) fn new(status: StatusCode, code: Code, message: String) -> Self {
         Rejection {
             status,
@@ -661,6 +665,7 @@ impl Rejection {
         &self.message
     }
 
+    #[cold]
     fn from_status(status: Status) -> Self {
         Rejection::new(
             http_status(status.code()),
@@ -670,6 +675,7 @@ impl Rejection {
     }
 
     /// The response: the JSON error body, or the error envelope when the service uses it.
+    #[cold]
     pub(crate) fn into_response(self, envelope: bool) -> Response {
         if envelope {
             let mut response = envelope_error(&Status::new(self.code, self.message));

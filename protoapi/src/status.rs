@@ -204,6 +204,7 @@ fn error_body(code: Code, message: &str, details: Vec<ErrorDetail>) -> String {
 }
 
 /// An HTTP error response with the JSON error body (without details).
+#[cold]
 pub(crate) fn error_response(status: StatusCode, code: Code, message: &str) -> Response {
     json_error_response(status, error_body(code, message, Vec::new()))
 }
@@ -219,6 +220,7 @@ fn json_error_response(status: StatusCode, body: String) -> Response {
 
 /// The HTTP response for a [`Status`] returned by a method or by validation: the status of its
 /// code and the JSON error body with its details.
+#[cold]
 pub(crate) fn status_response(status: &Status) -> Response {
     // A handler that returns `Err` with code `ok` still failed.
     json_error_response(http_status(failed_code(status)), error_json(status))
@@ -238,6 +240,7 @@ pub(crate) fn shown(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// The status of a call whose method panicked, on every transport: `internal` with no more than
 /// `internal error`; the panic itself is logged (with the method, when known), never sent.
+#[cold]
 pub(crate) fn panicked(method: Option<&str>) -> Status {
     match method {
         Some(method) => tracing::error!(method, "a method panicked"),
