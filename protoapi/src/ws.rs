@@ -1129,6 +1129,10 @@ impl Connection {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_seen = Instant::now();
         let mut pinged = false;
+        // Made once, not once per frame: each one made registers with its token when polled.
+        let broken = writer.broken.cancelled();
+        let shutdown = self.socket.shutdown.cancelled();
+        tokio::pin!(broken, shutdown);
         let stop = loop {
             tokio::select! {
                 message = std::future::poll_fn(|cx| writer.poll_read(cx)) => {
@@ -1163,8 +1167,8 @@ impl Connection {
                         break Stop::Gone;
                     }
                 }
-                () = writer.broken.cancelled() => break Stop::Gone,
-                () = self.socket.shutdown.cancelled() => break Stop::Close(1001, "server shutting down"),
+                () = &mut broken => break Stop::Gone,
+                () = &mut shutdown => break Stop::Close(1001, "server shutting down"),
                 _ = ticks.tick() => {
                     let silent = last_seen.elapsed();
                     if silent >= config.idle_timeout {

@@ -6,7 +6,7 @@
 //! ```text
 //! bench_client grpc-body small|64k FILE
 //! bench_client grpc-check small|64k BASE_URL
-//! bench_client ws-echo URL [--conns N] [--secs S] [--socketio]
+//! bench_client ws-echo URL [--conns N] [--secs S] [--in-flight K] [--socketio]
 //! bench_client stream grpc|ws|sse BASE_URL [--count C] [--conns N] [--secs S]
 //! bench_client soak BASE_URL --pid PID --uploads DIR [--conns N] [--secs S]
 //! ```
@@ -62,6 +62,8 @@ struct Options {
     secs: f64,
     count: u32,
     socketio: bool,
+    /// Calls in flight on each WebSocket: a new one is sent as each answer arrives.
+    in_flight: u64,
     pid: Option<u32>,
     uploads: Option<std::path::PathBuf>,
 }
@@ -73,6 +75,7 @@ fn main() -> Result<(), Error> {
         secs: 10.0,
         count: 10_000,
         socketio: false,
+        in_flight: 1,
         pid: None,
         uploads: None,
     };
@@ -85,6 +88,7 @@ fn main() -> Result<(), Error> {
             "--secs" => options.secs = value()?.parse()?,
             "--count" => options.count = value()?.parse()?,
             "--socketio" => options.socketio = true,
+            "--in-flight" => options.in_flight = value()?.parse::<u64>()?.max(1),
             "--pid" => options.pid = Some(value()?.parse()?),
             "--uploads" => options.uploads = Some(value()?.into()),
             _ => positional.push(arg.as_str()),
@@ -102,7 +106,7 @@ fn main() -> Result<(), Error> {
             runtime.block_on(run(&options, |_| stream(kind, base, &options)))
         }
         ["soak", base] => runtime.block_on(soak::soak(base, &options)),
-        _ => Err("usage: bench_client grpc-body small|64k FILE | ws-echo URL [--socketio] | stream grpc|ws|sse BASE_URL [--count C]  [--conns N] [--secs S] | soak BASE_URL --pid PID --uploads DIR [--conns N] [--secs S]".into()),
+        _ => Err("usage: bench_client grpc-body small|64k FILE | ws-echo URL [--in-flight K] [--socketio] | stream grpc|ws|sse BASE_URL [--count C]  [--conns N] [--secs S] | soak BASE_URL --pid PID --uploads DIR [--conns N] [--secs S]".into()),
     }
 }
 
@@ -207,7 +211,9 @@ fn deadline(options: &Options) -> Instant {
     Instant::now() + Duration::from_secs_f64(options.secs)
 }
 
-/// Sequential unary round trips on one WebSocket.
+/// Unary round trips on one WebSocket, `--in-flight` at a time (one by default): a new call
+/// is sent as each answer arrives, until the time is up; then the calls still out are
+/// answered. Counts the answers.
 async fn ws_echo(url: &str, options: &Options) -> Result<u64, Error> {
     let (mut socket, _) = tokio_tungstenite::connect_async(url).await?;
     if options.socketio {
@@ -216,27 +222,36 @@ async fn ws_echo(url: &str, options: &Options) -> Result<u64, Error> {
         socket.send(Message::text("40")).await?;
         expect_prefix(&mut socket, "40").await?;
     }
-    let end = deadline(options);
-    let mut done = 0u64;
-    while Instant::now() < end {
+    let call = |n: u64| {
         let frame = if options.socketio {
-            format!(r#"42{done}["echo",{{"id":42,"name":"bench","tags":["a","b"]}}]"#)
+            format!(r#"42{n}["echo",{{"id":42,"name":"bench","tags":["a","b"]}}]"#)
         } else {
-            format!(r#"{{"id":{done},"data":{{"id":42,"name":"bench","tags":["a","b"]}}}}"#)
+            format!(r#"{{"id":{n},"data":{{"id":42,"name":"bench","tags":["a","b"]}}}}"#)
         };
-        socket.send(Message::text(frame)).await?;
-        loop {
-            let text = next_text(&mut socket).await?;
-            if options.socketio && text == "2" {
-                socket.send(Message::text("3")).await?;
-                continue;
-            }
-            if !text.contains(r#""message":"hello bench""#) {
-                return Err(format!("unexpected answer: {text}").into());
-            }
-            break;
+        Message::text(frame)
+    };
+    let end = deadline(options);
+    let mut sent = 0u64;
+    while sent < options.in_flight {
+        socket.feed(call(sent)).await?;
+        sent += 1;
+    }
+    socket.flush().await?;
+    let mut done = 0u64;
+    while done < sent {
+        let text = next_text(&mut socket).await?;
+        if options.socketio && text == "2" {
+            socket.send(Message::text("3")).await?;
+            continue;
+        }
+        if !text.contains(r#""message":"hello bench""#) {
+            return Err(format!("unexpected answer: {text}").into());
         }
         done += 1;
+        if Instant::now() < end {
+            socket.send(call(sent)).await?;
+            sent += 1;
+        }
     }
     Ok(done)
 }

@@ -263,6 +263,7 @@ async fn client(
         secs: end.saturating_duration_since(Instant::now()).as_secs_f64(),
         count: TICKS,
         socketio: false,
+        in_flight: 1,
         pid: None,
         uploads: None,
     };
