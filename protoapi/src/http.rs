@@ -747,10 +747,27 @@ pub(crate) async fn read_body(
 /// third of the decoding time of a small, valid request), and a second, tracking decoder per
 /// message type would double the compiled code.
 pub fn merge_json<T: JsonMessage>(message: &mut T, bytes: &[u8]) -> Result<(), Status> {
+    merge_json_with(message, bytes, serde_json::Deserializer::from_slice(bytes))
+}
+
+/// [`merge_json`] of text already known to be UTF-8 (a WebSocket text frame): its strings are
+/// read without a check of their own.
+pub(crate) fn merge_json_text<T: JsonMessage>(message: &mut T, text: &str) -> Result<(), Status> {
+    merge_json_with(
+        message,
+        text.as_bytes(),
+        serde_json::Deserializer::from_str(text),
+    )
+}
+
+fn merge_json_with<'de, T: JsonMessage, R: serde_json::de::Read<'de>>(
+    message: &mut T,
+    bytes: &[u8],
+    mut deserializer: serde_json::Deserializer<R>,
+) -> Result<(), Status> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(());
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     crate::codec::json::merge_message(message, &mut deserializer)
         .and_then(|()| deserializer.end())
         .map_err(|error| json_error(bytes, &error))

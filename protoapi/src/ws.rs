@@ -478,9 +478,7 @@ fn decode<Req: ProtoMessage>(params: &Params, payload: Option<&Payload>) -> Resu
     let mut message = Req::default();
     params.merge_query(&mut message)?;
     match payload {
-        Some(Payload::Json(text)) => {
-            crate::__private::rest::merge_json(&mut message, text.as_bytes())?
-        }
+        Some(Payload::Json(text)) => crate::__private::rest::merge_json_text(&mut message, text)?,
         Some(Payload::Proto(bytes)) => {
             prost::Message::merge(&mut message, bytes.clone()).map_err(|error| {
                 Status::invalid_argument(format!("invalid protobuf message: {error}"))
@@ -1075,6 +1073,9 @@ pub async fn upgrade_required() -> Response {
     response
 }
 
+/// How long a connection the server closes waits for the client's close frame.
+const CLOSE_WAIT: Duration = Duration::from_secs(1);
+
 /// The most a socket reads at once. tungstenite zeroes this much of its buffer before every
 /// read: its default, 128 KiB, costs more than the read of a small frame.
 const READ_BUFFER: usize = 16 << 10;
@@ -1105,6 +1106,20 @@ struct Connection {
     extensions: Arc<http::Extensions>,
 }
 
+/// How many frames at hand the connection's loop handles before it looks at its timer, its
+/// tokens and its call tasks.
+const FRAMES_IN_A_ROW: u32 = 16;
+
+/// What woke the connection's loop.
+enum Event {
+    /// The client's next message, or the end of its stream.
+    Read(Option<Result<Message, axum::Error>>),
+    /// A call's task ended.
+    Finished(Result<(tokio::task::Id, Option<Id>), tokio::task::JoinError>),
+    /// Time to look at the client's silence.
+    Tick,
+}
+
 /// Why the reading loop stopped.
 enum Stop {
     /// The client closed, went away or broke the protocol: nothing more to send.
@@ -1133,43 +1148,74 @@ impl Connection {
         let broken = writer.broken.cancelled();
         let shutdown = self.socket.shutdown.cancelled();
         tokio::pin!(broken, shutdown);
+        // Frames handled in a row without looking at anything else.
+        let mut streak = 0;
         let stop = loop {
-            tokio::select! {
-                message = std::future::poll_fn(|cx| writer.poll_read(cx)) => {
-                    last_seen = Instant::now();
-                    pinged = false;
+            // A frame the socket has at hand is handled at once: a client sending many calls
+            // is read without polling the timer, the tokens and the call tasks between its
+            // frames. They are looked at every few frames, and whenever no frame is at hand.
+            let at_hand = if streak < FRAMES_IN_A_ROW {
+                std::future::poll_fn(|cx| Poll::Ready(writer.poll_read(cx))).await
+            } else {
+                Poll::Pending
+            };
+            let event = match at_hand {
+                Poll::Ready(message) => {
+                    streak += 1;
+                    Event::Read(message)
+                }
+                Poll::Pending => {
+                    streak = 0;
+                    tokio::select! {
+                        message = std::future::poll_fn(|cx| writer.poll_read(cx)) => Event::Read(message),
+                        Some(done) = state.tasks.join_next_with_id(), if !state.tasks.is_empty() => {
+                            Event::Finished(done)
+                        }
+                        () = &mut broken => break Stop::Gone,
+                        () = &mut shutdown => break Stop::Close(1001, "server shutting down"),
+                        _ = ticks.tick() => Event::Tick,
+                    }
+                }
+            };
+            match event {
+                Event::Read(message) => {
                     let message = match message {
                         None => break Stop::Gone,
                         Some(Ok(message)) => message,
                         Some(Err(error)) => break read_error(error),
                     };
+                    pinged = false;
                     let (encoding, incoming) = match message {
                         Message::Text(text) => (Encoding::Json, parse_text(text.as_str())),
                         Message::Binary(bytes) => (Encoding::Proto, parse_binary(bytes)),
                         Message::Close(_) => break Stop::Gone,
-                        Message::Ping(_) | Message::Pong(_) => continue,
+                        Message::Ping(_) | Message::Pong(_) => {
+                            last_seen = Instant::now();
+                            continue;
+                        }
                     };
                     let sent = match incoming {
                         Ok(frame) => self.handle(&mut state, frame).await,
                         // A frame that could not be read is answered without id.
                         Err(status) => {
-                            state.send(frame_message(encoding, None, Answer::Error(status))).await
+                            state
+                                .send(frame_message(encoding, None, Answer::Error(status)))
+                                .await
                         }
                     };
                     if !sent {
                         break Stop::Gone;
                     }
-                    // Waiting for a method to take a request is not the client's silence.
+                    // Read once the frame is handled: waiting for a method to take a request
+                    // is not the client's silence.
                     last_seen = Instant::now();
                 }
-                Some(done) = state.tasks.join_next_with_id(), if !state.tasks.is_empty() => {
+                Event::Finished(done) => {
                     if !state.finished(done).await {
                         break Stop::Gone;
                     }
                 }
-                () = &mut broken => break Stop::Gone,
-                () = &mut shutdown => break Stop::Close(1001, "server shutting down"),
-                _ = ticks.tick() => {
+                Event::Tick => {
                     let silent = last_seen.elapsed();
                     if silent >= config.idle_timeout {
                         break Stop::Close(1000, "idle timeout");
@@ -1178,7 +1224,7 @@ impl Connection {
                         pinged = true;
                         // A call writing now shows the client is there: no ping is needed then.
                         if let Some(mut turn) = writer.try_turn()
-                            && !(turn.send(Message::Ping(Bytes::new())).await && turn.flush().await)
+                            && !turn.send_flushed(Message::Ping(Bytes::new())).await
                         {
                             break Stop::Gone;
                         }
@@ -1197,7 +1243,21 @@ impl Connection {
                     code,
                     reason: reason.into(),
                 };
-                let _ = turn.send(Message::Close(Some(frame))).await;
+                if turn.send_flushed(Message::Close(Some(frame))).await {
+                    // Frames the client sent before it saw ours are read and dropped until its
+                    // own close frame: a socket closed with them unread is reset, and the reset
+                    // may destroy the close frame on its way.
+                    let drain = async {
+                        while let Some(Ok(message)) =
+                            std::future::poll_fn(|cx| writer.poll_read(cx)).await
+                        {
+                            if let Message::Close(_) = message {
+                                break;
+                            }
+                        }
+                    };
+                    let _ = tokio::time::timeout(CLOSE_WAIT, drain).await;
+                }
             }
             let _ = turn.close().await;
         }
@@ -1310,11 +1370,13 @@ impl Connection {
                 ))
                 .await;
         }
+        // A call that answers at once takes no permit: only the connection's loop takes them,
+        // so one that is free now is still free once the method has been polled.
         // Waiting for a permit is safe while every call in progress is unary: each ends without
         // another frame. A stream might need frames the wait would hold back, or never end.
-        let permit = match state.permits.clone().try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(_) if state.calls.values().any(|call| call.streaming) => {
+        let permit = match state.permits.available_permits() {
+            1.. => None,
+            0 if state.calls.values().any(|call| call.streaming) => {
                 let status = Status::resource_exhausted(format!(
                     "too many calls in progress on this connection (at most {})",
                     self.socket.config.max_in_flight
@@ -1327,8 +1389,8 @@ impl Connection {
                     ))
                     .await;
             }
-            Err(_) => match state.permits.clone().acquire_owned().await {
-                Ok(permit) => permit,
+            0 => match state.permits.clone().acquire_owned().await {
+                Ok(permit) => Some(permit),
                 Err(_) => return false,
             },
         };
@@ -1383,6 +1445,13 @@ impl Connection {
                     .await;
             }
         }
+        let permit = match permit {
+            Some(permit) => permit,
+            None => match state.permits.clone().acquire_owned().await {
+                Ok(permit) => permit,
+                Err(_) => return false,
+            },
+        };
         let writer = state.writer.clone();
         let encoding = frame.encoding;
         let server_streaming = method.server_streaming;
@@ -1552,7 +1621,12 @@ struct State {
 impl State {
     /// Sends a frame of the connection's own; false when the connection is broken.
     async fn send(&self, message: Message) -> bool {
-        self.writer.send_one(message).await
+        if self.tasks.is_empty() {
+            // No call task is left that could take the turn: the loop writes alone.
+            self.writer.send_alone(message).await
+        } else {
+            self.writer.send_one(message).await
+        }
     }
 
     /// A call's task ended: forget the call; a panic is answered with `internal`.
@@ -1618,7 +1692,10 @@ struct Writer {
     turn: tokio::sync::Mutex<VecDeque<Message>>,
     /// How long one turn may wait for a client that does not read.
     timeout: Duration,
-    /// Cancelled once a write failed or timed out: the connection is over.
+    /// Set once a write failed or timed out: the connection is over. Read before every turn;
+    /// `broken` wakes the connection's loop.
+    is_broken: std::sync::atomic::AtomicBool,
+    /// Cancelled once a write failed or timed out.
     broken: CancellationToken,
 }
 
@@ -1628,8 +1705,19 @@ impl Writer {
             socket: std::sync::Mutex::new(socket),
             turn: tokio::sync::Mutex::new(VecDeque::with_capacity(CHUNK_FRAMES)),
             timeout,
+            is_broken: std::sync::atomic::AtomicBool::new(false),
             broken: CancellationToken::new(),
         }
+    }
+
+    fn is_broken(&self) -> bool {
+        self.is_broken.load(Ordering::Acquire)
+    }
+
+    /// Marks the connection broken, and wakes its loop.
+    fn break_off(&self) {
+        self.is_broken.store(true, Ordering::Release);
+        self.broken.cancel();
     }
 
     /// The socket, for one poll. A panic cannot leave it half-changed in a way that matters
@@ -1666,10 +1754,9 @@ impl Writer {
     ) -> Option<Turn<'a>> {
         // Frames of a turn whose task was aborted are not sent in another's.
         queued.clear();
-        (!self.broken.is_cancelled()).then(|| Turn {
+        (!self.is_broken()).then(|| Turn {
             writer: self,
             queued,
-            deadline: Instant::now() + self.timeout,
             timer: None,
         })
     }
@@ -1677,9 +1764,56 @@ impl Writer {
     /// Sends one frame in a turn of its own, and flushes; false when the connection is broken.
     async fn send_one(&self, message: Message) -> bool {
         match self.turn().await {
-            Some(mut turn) => turn.send(message).await && turn.flush().await,
+            Some(mut turn) => turn.send_flushed(message).await,
             None => false,
         }
+    }
+
+    /// Sends one frame and flushes, without taking the turn: for the connection's loop while
+    /// nothing else can write. False when the connection is broken.
+    async fn send_alone(&self, message: Message) -> bool {
+        !self.is_broken() && self.poll_socket(&mut None, send_flushed(message)).await
+    }
+
+    /// Polls `op` on the socket until it is done, fails, or `timer` is up (armed with the
+    /// writer's timeout the first time the socket is not ready: the client has that long to take
+    /// what is written). False, and the connection broken, unless it succeeded.
+    async fn poll_socket(
+        &self,
+        timer: &mut Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+        mut op: impl FnMut(&mut WebSocket, &mut std::task::Context<'_>) -> Poll<Result<(), axum::Error>>,
+    ) -> bool {
+        let done = std::future::poll_fn(|cx| {
+            if let Poll::Ready(result) = op(&mut self.socket(), cx) {
+                return Poll::Ready(result.is_ok());
+            }
+            let timer = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(self.timeout)));
+            match timer.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(false),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await;
+        if !done {
+            self.break_off();
+        }
+        done
+    }
+}
+
+/// The socket operation that sends `message` and flushes.
+fn send_flushed(
+    message: Message,
+) -> impl FnMut(&mut WebSocket, &mut std::task::Context<'_>) -> Poll<Result<(), axum::Error>> {
+    let mut message = Some(message);
+    move |socket, cx| {
+        if message.is_some() {
+            std::task::ready!(socket.poll_ready_unpin(cx))?;
+            if let Some(message) = message.take() {
+                socket.start_send_unpin(message)?;
+            }
+        }
+        socket.poll_flush_unpin(cx)
     }
 }
 
@@ -1689,16 +1823,14 @@ struct Turn<'a> {
     writer: &'a Writer,
     /// Frames waiting for [`Turn::send_queued`].
     queued: tokio::sync::MutexGuard<'a, VecDeque<Message>>,
-    deadline: Instant,
-    /// Armed the first time the socket is not ready.
+    /// The turn's timer ([`Writer::poll_socket`]).
     timer: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl Turn<'_> {
-    /// Hands a frame to the socket, which writes it out once it has gathered enough.
-    async fn send(&mut self, message: Message) -> bool {
-        self.queue(message);
-        self.send_queued().await
+    /// Sends a frame and flushes.
+    async fn send_flushed(&mut self, message: Message) -> bool {
+        self.poll_socket(send_flushed(message)).await
     }
 
     /// Queues a frame for [`Turn::send_queued`].
@@ -1743,30 +1875,12 @@ impl Turn<'_> {
             .await
     }
 
-    /// Polls `op` on the socket until it is done, fails, or the turn's time is up; false
-    /// (and the connection broken) unless it succeeded.
+    /// Polls `op` on the socket ([`Writer::poll_socket`]).
     async fn poll_socket(
         &mut self,
-        mut op: impl FnMut(&mut WebSocket, &mut std::task::Context<'_>) -> Poll<Result<(), axum::Error>>,
+        op: impl FnMut(&mut WebSocket, &mut std::task::Context<'_>) -> Poll<Result<(), axum::Error>>,
     ) -> bool {
-        let done = std::future::poll_fn(|cx| {
-            if let Poll::Ready(result) = op(&mut self.writer.socket(), cx) {
-                return Poll::Ready(result.is_ok());
-            }
-            let deadline = self.deadline;
-            let timer = self
-                .timer
-                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-            match timer.as_mut().poll(cx) {
-                Poll::Ready(()) => Poll::Ready(false),
-                Poll::Pending => Poll::Pending,
-            }
-        })
-        .await;
-        if !done {
-            self.writer.broken.cancel();
-        }
-        done
+        self.writer.poll_socket(&mut self.timer, op).await
     }
 }
 

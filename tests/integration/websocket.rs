@@ -643,6 +643,66 @@ async fn shutdown_closes_websockets_with_1001() {
     shutdown.await.expect("join").expect("shutdown");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_reaches_a_client_that_never_stops_sending() {
+    let (server, _) = lab().await;
+    let (mut sink, mut stream) = connect(&server, "/lab/echo").await.split();
+    // Calls 64 at a time, without end, from another thread: the server mostly has frames at
+    // hand.
+    let sender = tokio::spawn(async move {
+        for id in 1u64.. {
+            let frame = format!(r#"{{"id":{id},"data":{{"n":1}}}}"#);
+            let sent = if id % 64 == 0 {
+                sink.send(Message::text(frame)).await
+            } else {
+                sink.feed(Message::text(frame)).await
+            };
+            if sent.is_err() {
+                break;
+            }
+        }
+    });
+    let mut server = Some(server);
+    let mut answers = 0u64;
+    let mut shutdown = None;
+    let close = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match stream.next().await {
+                Some(Ok(Message::Text(text))) => {
+                    answers += 1;
+                    assert_eq!(
+                        text.as_str(),
+                        format!(r#"{{"id":{answers},"data":{{"n":2,"tag":"ws"}}}}"#)
+                    );
+                    if answers == 1000 {
+                        shutdown = server.take().map(|server| tokio::spawn(server.shutdown()));
+                    }
+                }
+                Some(Ok(Message::Close(close))) => break close,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("the close frame within 10 s")
+    .expect("a close frame with a code");
+    assert_eq!(close.code, CloseCode::Away);
+    assert_eq!(close.reason.as_str(), "server shutting down");
+    // The server looks at its shutdown between a few frames at hand: a loop that handled every
+    // frame at hand first would answer tens of thousands more before it noticed.
+    assert!(
+        (1000..20_000).contains(&answers),
+        "{answers} answers, {} after the shutdown began",
+        answers.saturating_sub(1000)
+    );
+    shutdown
+        .expect("shutdown started")
+        .await
+        .expect("join")
+        .expect("shutdown");
+    sender.abort();
+}
+
 #[tokio::test]
 async fn streams_in_progress_bound_the_calls_of_a_connection() {
     let config = WebSocketConfig::default().max_in_flight(2);
