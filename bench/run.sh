@@ -182,6 +182,10 @@ http_query() { wrk_rps "http://127.0.0.1:$1/users/7?verbose=true&limit=3&tag=rus
 http_form() { wrk_rps "http://127.0.0.1:$1/signup" 64 signup.lua; }
 ws_echo() { client_rate ws-echo "ws://127.0.0.1:$1/echo/ws" --conns 16; }
 sio_echo() { client_rate ws-echo "ws://127.0.0.1:$1/socket.io/?EIO=4&transport=websocket" --conns 16 --socketio; }
+ws_echo_8() { client_rate ws-echo "ws://127.0.0.1:$1/echo/ws" --conns 16 --in-flight 8; }
+sio_echo_8() {
+    client_rate ws-echo "ws://127.0.0.1:$1/socket.io/?EIO=4&transport=websocket" --conns 16 --in-flight 8 --socketio
+}
 stream_grpc() { client_rate stream grpc "http://127.0.0.1:$1" --conns 4 --count 10000; }
 stream_ws() { client_rate stream ws "http://127.0.0.1:$1" --conns 4 --count 10000; }
 stream_sse() { client_rate stream sse "http://127.0.0.1:$1" --conns 4 --count 10000; }
@@ -192,6 +196,7 @@ ab "HTTP JSON unary" req/s "hand-written axum" http_json
 ab "GET with path + query binding" req/s "hand-written axum" http_query
 ab "urlencoded form" req/s "hand-written axum" http_form
 ab "WebSocket unary round trips" calls/s "hand-written axum" ws_echo
+ab "WebSocket round trips, 8 in flight per socket" calls/s "hand-written axum" ws_echo_8
 ab "server streaming, gRPC" msgs/s "hand-written tonic" stream_grpc
 ab "server streaming, WebSocket" msgs/s "hand-written axum" stream_ws
 ab "server streaming, SSE" msgs/s "hand-written axum" stream_sse
@@ -276,10 +281,14 @@ if [ "${SKIP_PYTHON:-0}" != 1 ]; then
         ab "urlencoded form, vs flask-restful" req/s "Python flask-restful (gunicorn)" http_form $PY_FLASK
         stop py-flask
     fi
-    if selected "WebSocket unary round trips, vs python-socketio"; then
+    if selected "WebSocket unary round trips, vs python-socketio" \
+        "WebSocket round trips, 8 in flight per socket, vs python-socketio"; then
         start py-sio $PY_SIO "$PY/python" bench/python/socketio_server.py --port $PY_SIO
         ab_ws_sio() { if [ "$1" = $P ]; then ws_echo "$1"; else sio_echo "$1"; fi; }
+        ab_ws_sio_8() { if [ "$1" = $P ]; then ws_echo_8 "$1"; else sio_echo_8 "$1"; fi; }
         ab "WebSocket unary round trips, vs python-socketio" calls/s "Python python-socketio (aiohttp)" ab_ws_sio $PY_SIO
+        ab "WebSocket round trips, 8 in flight per socket, vs python-socketio" calls/s \
+            "Python python-socketio (aiohttp)" ab_ws_sio_8 $PY_SIO
         stop py-sio
     fi
     stop protoapi

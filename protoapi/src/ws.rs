@@ -1138,6 +1138,7 @@ impl Connection {
             tasks: JoinSet::new(),
             permits: Arc::new(Semaphore::new(config.max_in_flight)),
             writer: writer.clone(),
+            unflushed: false,
         };
         let tick = config.ping_interval.min(config.idle_timeout) / 2;
         let mut ticks = tokio::time::interval(tick.max(Duration::from_millis(1)));
@@ -1166,6 +1167,11 @@ impl Connection {
                 }
                 Poll::Pending => {
                     streak = 0;
+                    // The answers written since the last wait go out together: pipelined
+                    // calls are answered in one socket write rather than one each.
+                    if !state.flush().await {
+                        break Stop::Gone;
+                    }
                     tokio::select! {
                         message = std::future::poll_fn(|cx| writer.poll_read(cx)) => Event::Read(message),
                         Some(done) = state.tasks.join_next_with_id(), if !state.tasks.is_empty() => {
@@ -1452,6 +1458,10 @@ impl Connection {
                 Err(_) => return false,
             },
         };
+        // The call's task writes in turns: what the loop wrote alone goes out first.
+        if !state.flush().await {
+            return false;
+        }
         let writer = state.writer.clone();
         let encoding = frame.encoding;
         let server_streaming = method.server_streaming;
@@ -1616,17 +1626,27 @@ struct State {
     tasks: JoinSet<Option<Id>>,
     permits: Arc<Semaphore>,
     writer: Arc<Writer>,
+    /// Frames the loop wrote alone since its last flush. Only while no call task is left:
+    /// the loop flushes before it starts one, and before it waits for anything.
+    unflushed: bool,
 }
 
 impl State {
     /// Sends a frame of the connection's own; false when the connection is broken.
-    async fn send(&self, message: Message) -> bool {
+    async fn send(&mut self, message: Message) -> bool {
         if self.tasks.is_empty() {
-            // No call task is left that could take the turn: the loop writes alone.
-            self.writer.send_alone(message).await
+            // No call task is left that could take the turn: the loop writes alone, and
+            // flushes once it has no more frames at hand.
+            self.unflushed = true;
+            self.writer.write_alone(message).await
         } else {
             self.writer.send_one(message).await
         }
+    }
+
+    /// Writes out the frames the loop wrote alone; false when the connection is broken.
+    async fn flush(&mut self) -> bool {
+        !std::mem::take(&mut self.unflushed) || self.writer.flush().await
     }
 
     /// A call's task ended: forget the call; a panic is answered with `internal`.
@@ -1769,10 +1789,30 @@ impl Writer {
         }
     }
 
-    /// Sends one frame and flushes, without taking the turn: for the connection's loop while
-    /// nothing else can write. False when the connection is broken.
-    async fn send_alone(&self, message: Message) -> bool {
-        !self.is_broken() && self.poll_socket(&mut None, send_flushed(message)).await
+    /// Hands a frame to the socket without taking the turn (for the connection's loop while
+    /// nothing else can write), to go out with the next flush. False when the connection is
+    /// broken.
+    async fn write_alone(&self, message: Message) -> bool {
+        let mut message = Some(message);
+        !self.is_broken()
+            && self
+                .poll_socket(&mut None, |socket, cx| {
+                    std::task::ready!(socket.poll_ready_unpin(cx))?;
+                    match message.take() {
+                        Some(message) => Poll::Ready(socket.start_send_unpin(message)),
+                        None => Poll::Ready(Ok(())),
+                    }
+                })
+                .await
+    }
+
+    /// Writes out what the socket holds. Needs no turn: a flush adds no frame between a
+    /// turn's. False when the connection is broken.
+    async fn flush(&self) -> bool {
+        !self.is_broken()
+            && self
+                .poll_socket(&mut None, |socket, cx| socket.poll_flush_unpin(cx))
+                .await
     }
 
     /// Polls `op` on the socket until it is done, fails, or `timer` is up (armed with the
