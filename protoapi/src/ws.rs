@@ -1704,8 +1704,9 @@ fn read_error(error: axum::Error) -> Stop {
 ///
 /// Whoever has frames to send takes the turn (a fair async lock), writes them straight into the
 /// socket, and flushes once it has no more ready: a stream's frames reach the socket without a
-/// queue or a task in between. The socket sits behind a plain mutex held only within one poll,
-/// so that the connection's loop reads while a call writes.
+/// queue or a task in between. While no call task is left, the connection's loop writes without
+/// the turn. The socket sits behind a plain mutex held only within one poll, so that the
+/// connection's loop reads while a call writes.
 struct Writer {
     socket: std::sync::Mutex<WebSocket>,
     /// The turn, with the frames its holder has queued (kept for the next turn's use).
@@ -1793,17 +1794,7 @@ impl Writer {
     /// nothing else can write), to go out with the next flush. False when the connection is
     /// broken.
     async fn write_alone(&self, message: Message) -> bool {
-        let mut message = Some(message);
-        !self.is_broken()
-            && self
-                .poll_socket(&mut None, |socket, cx| {
-                    std::task::ready!(socket.poll_ready_unpin(cx))?;
-                    match message.take() {
-                        Some(message) => Poll::Ready(socket.start_send_unpin(message)),
-                        None => Poll::Ready(Ok(())),
-                    }
-                })
-                .await
+        !self.is_broken() && self.poll_socket(&mut None, send(message, false)).await
     }
 
     /// Writes out what the socket holds. Needs no turn: a flush adds no frame between a
@@ -1841,9 +1832,10 @@ impl Writer {
     }
 }
 
-/// The socket operation that sends `message` and flushes.
-fn send_flushed(
+/// The socket operation that hands `message` to the socket, then flushes if `flush`.
+fn send(
     message: Message,
+    flush: bool,
 ) -> impl FnMut(&mut WebSocket, &mut std::task::Context<'_>) -> Poll<Result<(), axum::Error>> {
     let mut message = Some(message);
     move |socket, cx| {
@@ -1853,7 +1845,11 @@ fn send_flushed(
                 socket.start_send_unpin(message)?;
             }
         }
-        socket.poll_flush_unpin(cx)
+        if flush {
+            socket.poll_flush_unpin(cx)
+        } else {
+            Poll::Ready(Ok(()))
+        }
     }
 }
 
@@ -1870,7 +1866,7 @@ struct Turn<'a> {
 impl Turn<'_> {
     /// Sends a frame and flushes.
     async fn send_flushed(&mut self, message: Message) -> bool {
-        self.poll_socket(send_flushed(message)).await
+        self.poll_socket(send(message, true)).await
     }
 
     /// Queues a frame for [`Turn::send_queued`].
