@@ -686,6 +686,8 @@ async fn shutdown_reaches_a_client_that_never_stops_sending() {
     .await
     .expect("the close frame within 10 s")
     .expect("a close frame with a code");
+    // The close frame arrives, not a reset: the server reads the frames still on their way
+    // until the client's own close frame before it closes the socket.
     assert_eq!(close.code, CloseCode::Away);
     assert_eq!(close.reason.as_str(), "server shutting down");
     // The server looks at its shutdown between a few frames at hand: a loop that handled every
