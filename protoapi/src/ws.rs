@@ -579,6 +579,14 @@ impl AnswerFrame {
 }
 
 impl Encoder {
+    /// This encoder, moved out of a state that no longer encodes (which keeps an empty one).
+    fn take(&mut self) -> Encoder {
+        Encoder {
+            encoding: self.encoding,
+            frame: self.frame.take(),
+        }
+    }
+
     fn encode<Rsp: ProtoMessage>(&self, message: &Rsp) -> Result<Payload, Status> {
         let failed = |error: serde_json::Error| {
             tracing::error!(%error, "failed to encode a JSON answer");
@@ -756,11 +764,7 @@ where
                 Encoded::Calling(call, encoder) => match call.as_mut().poll(cx) {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(Ok(stream)) => {
-                        let encoder = Encoder {
-                            encoding: encoder.encoding,
-                            frame: encoder.frame.take(),
-                        };
-                        *this = Encoded::Streaming(stream, encoder);
+                        *this = Encoded::Streaming(stream, encoder.take());
                     }
                     Poll::Ready(Err(status)) => {
                         *this = Encoded::Done;
