@@ -1,9 +1,11 @@
 //! Integration tests: real servers on 127.0.0.1, called with the generated tonic client and
 //! with reqwest.
 
+#[path = "../support/mod.rs"]
+mod support;
+
 mod api;
 mod auth;
-mod support;
 mod tls;
 
 mod context;
