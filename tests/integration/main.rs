@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+#[path = "../support/lab.rs"]
 mod api;
 mod auth;
 mod tls;
@@ -20,10 +21,12 @@ mod proto;
 mod protocols;
 mod reliability;
 mod rest;
+#[path = "../support/rest.rs"]
 mod rest_api;
 mod server;
 mod status;
 mod streaming;
+#[path = "../support/streams.rs"]
 mod streams;
 mod upload;
 mod validation;
