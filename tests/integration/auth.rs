@@ -7,8 +7,8 @@ use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 
-use crate::api::auth::{Me, MeRequest, ProfileClient};
-use crate::examples::start;
+use crate::support::examples::auth::{Me, MeRequest, ProfileClient};
+use crate::support::examples::start;
 use crate::support::send;
 
 fn bearer(token: &str) -> String {

@@ -2,7 +2,7 @@
 
 use protoapi::Request;
 
-use crate::api::{Empty, Who, lab_client, lab_server};
+use crate::support::lab::{Empty, Who, lab_client, lab_server};
 use crate::support::send;
 
 #[tokio::test]

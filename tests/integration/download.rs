@@ -2,7 +2,7 @@
 
 use futures_util::StreamExt as _;
 
-use crate::rest_api::files::{FileReq, FilesClient, FilesImpl, FilesServer};
+use crate::support::files::{FileReq, FilesClient, FilesImpl, FilesServer};
 use crate::support::{TestServer, send};
 
 const CONTENT: &str = "interstellar, 星际穿越";
@@ -216,7 +216,7 @@ async fn a_download_streams_its_chunks_over_connect() {
         .expect("request");
     assert_eq!(response.status().as_u16(), 200);
     let frames: Vec<(u8, serde_json::Value)> =
-        crate::protocols::frames(response.bytes().await.expect("body"))
+        crate::support::frames(response.bytes().await.expect("body"))
             .into_iter()
             .map(|(flags, bytes)| (flags, serde_json::from_slice(&bytes).expect("json")))
             .collect();

@@ -1,70 +1,15 @@
 //! The example binaries, run as a user runs them and called by clients that only share the
 //! wire format with them.
 
-use std::io::{BufRead as _, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use futures_util::StreamExt as _;
 use protoapi::Code;
 
-use crate::api::date::{DatingClient, Eat, Feel, Movie};
-use crate::api::hello::{DownloadReq, GreeterClient, HelloRequest, UploadReq};
+use crate::support::examples::date::{DatingClient, Eat, Feel, Movie};
+use crate::support::examples::hello::{DownloadReq, GreeterClient, HelloRequest, UploadReq};
+use crate::support::examples::{Running, example, start, start_with};
 use crate::support::{post_json, send};
-
-/// `target/<profile>/examples/<name>`, which `cargo test` builds before running tests.
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target dir");
-    profile_dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
-}
-
-/// A running example, killed when dropped.
-pub struct Running {
-    child: Child,
-    pub url: String,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts an example on an ephemeral port and waits for its `listening on` line.
-pub fn start(name: &str) -> Running {
-    start_with(name, &[])
-}
-
-/// [`start`] with more arguments.
-fn start_with(name: &str, args: &[&str]) -> Running {
-    let mut child = Command::new(example(name))
-        .args(["--addr", "127.0.0.1:0"])
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("start example {name}: {e}"));
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("read stdout");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-    Running { child, url }
-}
 
 fn print_proto(name: &str) -> String {
     let output = Command::new(example(name))
@@ -504,7 +449,7 @@ async fn tasks_end_to_end() {
 }
 
 /// A WebSocket to a running example.
-async fn ws_connect(running: &Running, path: &str) -> crate::websocket::Ws {
+async fn ws_connect(running: &Running, path: &str) -> crate::support::ws::Ws {
     let url = format!("{}{path}", running.url.replacen("http://", "ws://", 1));
     let (ws, _) = tokio_tungstenite::connect_async(url)
         .await
@@ -514,8 +459,8 @@ async fn ws_connect(running: &Running, path: &str) -> crate::websocket::Ws {
 
 #[tokio::test]
 async fn chat_room_over_websocket_and_grpc() {
-    use crate::api::chat::{ChatClient, ChatEvent, ChatMessage, Kind};
-    use crate::websocket::{next_text, send_json};
+    use crate::support::examples::chat::{ChatClient, ChatEvent, ChatMessage, Kind};
+    use crate::support::ws::{next_text, send_json};
     use serde_json::json;
 
     let chat = start("chat");
@@ -624,7 +569,7 @@ async fn chat_room_over_websocket_and_grpc() {
 
 #[tokio::test]
 async fn greeter_upload_and_student_get_over_websocket() {
-    use crate::websocket::{next_text, send_json};
+    use crate::support::ws::{next_text, send_json};
     use serde_json::json;
 
     let dir = tempfile::tempdir().expect("temp dir");

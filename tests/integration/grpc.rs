@@ -2,9 +2,9 @@
 
 use protoapi::{Code, Limits};
 
-use crate::api::impostor::ImpostorClient;
-use crate::api::{Child, Empty, Everything, LabImpl, LabServer, lab_client, lab_server};
 use crate::support::TestServer;
+use crate::support::lab::impostor::ImpostorClient;
+use crate::support::lab::{Child, Empty, Everything, LabImpl, LabServer, lab_client, lab_server};
 
 #[tokio::test]
 async fn renamed_rpc_answers_with_unicode_intact() {
@@ -44,7 +44,7 @@ async fn a_message_over_the_limit_is_refused() {
         .limits(Limits::default().body(1024))
         .add(LabServer::new(LabImpl));
     let server = TestServer::start(builder).await;
-    let client = crate::api::LabClient::connect(server.url(""))
+    let client = crate::support::lab::LabClient::connect(server.url(""))
         .await
         .expect("connect");
 

@@ -2,7 +2,7 @@
 
 use protoapi::Limits;
 
-use crate::api::{LabImpl, LabServer, lab_server};
+use crate::support::lab::{LabImpl, LabServer, lab_server};
 use crate::support::{TestServer, post_json, send};
 
 #[tokio::test]

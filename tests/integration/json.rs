@@ -1,6 +1,6 @@
 //! The proto3 JSON mapping over HTTP, and the same values over gRPC.
 
-use crate::api::{Everything, Kind, lab_client, lab_server, sample, sample_json};
+use crate::support::lab::{Everything, Kind, lab_client, lab_server, sample, sample_json};
 use crate::support::post_json;
 
 #[tokio::test]

@@ -4,11 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
-#[path = "../support/lab.rs"]
-mod api;
 mod auth;
-mod tls;
-
 mod context;
 mod download;
 mod examples;
@@ -21,13 +17,10 @@ mod proto;
 mod protocols;
 mod reliability;
 mod rest;
-#[path = "../support/rest.rs"]
-mod rest_api;
 mod server;
 mod status;
 mod streaming;
-#[path = "../support/streams.rs"]
-mod streams;
+mod tls;
 mod upload;
 mod validation;
 mod websocket;

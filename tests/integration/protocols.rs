@@ -1,19 +1,19 @@
 //! gRPC reflection and health, the descriptor set, gRPC-Web and the Connect protocol.
 
-use bytes::{Buf as _, Bytes};
+use bytes::Bytes;
 use futures_util::StreamExt as _;
 use prost::Message as _;
 use protoapi::{Channel, Code, Server};
 use serde_json::json;
 
-use crate::api::{LabImpl, LabServer};
-use crate::streams::{Lab, Num, StreamsServer};
-use crate::support::{TestServer, envelope, send};
+use crate::support::lab::{LabImpl, LabServer};
+use crate::support::streams::{Num, StreamsImpl, StreamsServer, streams_server};
+use crate::support::{TestServer, envelope, frames, send};
 
 async fn servers() -> TestServer {
     TestServer::start(
         Server::builder()
-            .add(StreamsServer::new(Lab::default()))
+            .add(StreamsServer::new(StreamsImpl::default()))
             .add(LabServer::new(LabImpl)),
     )
     .await
@@ -189,7 +189,7 @@ mod reflection {
     async fn can_be_switched_off_with_health() {
         let server = TestServer::start(
             Server::builder()
-                .add(StreamsServer::new(Lab::default()))
+                .add(StreamsServer::new(StreamsImpl::default()))
                 .reflection(false)
                 .health(false),
         )
@@ -239,7 +239,7 @@ mod health {
 
     #[tokio::test]
     async fn serves_the_server_and_every_service() {
-        let builder = Server::builder().add(StreamsServer::new(Lab::default()));
+        let builder = Server::builder().add(StreamsServer::new(StreamsImpl::default()));
         let reporter = builder.health_reporter().expect("health is on by default");
         let server = TestServer::start(builder).await;
         let mut client = HealthClient::new(channel(&server).await);
@@ -268,7 +268,7 @@ mod health {
 #[tokio::test]
 async fn descriptors_match_protoc() {
     let builder = Server::builder()
-        .add(StreamsServer::new(Lab::default()))
+        .add(StreamsServer::new(StreamsImpl::default()))
         .add(LabServer::new(LabImpl));
     let dir = tempfile::tempdir().expect("tempdir");
     let mut names = Vec::new();
@@ -299,18 +299,6 @@ async fn descriptors_match_protoc() {
     for (ours, theirs) in actual.iter().zip(&expected) {
         assert_eq!(ours, theirs, "{}", ours.name());
     }
-}
-
-/// The frames of a body: (flag, payload).
-pub(crate) fn frames(mut body: Bytes) -> Vec<(u8, Bytes)> {
-    let mut out = Vec::new();
-    while body.remaining() >= 5 {
-        let flag = body.get_u8();
-        let len = body.get_u32() as usize;
-        out.push((flag, body.split_to(len)));
-    }
-    assert!(body.is_empty(), "trailing bytes");
-    out
 }
 
 async fn post(
@@ -620,9 +608,7 @@ mod connect {
 
     #[tokio::test]
     async fn a_stream_ends_at_its_deadline() {
-        let lab = Lab::default();
-        let server =
-            TestServer::start(Server::builder().add(StreamsServer::new(lab.clone()))).await;
+        let (server, lab) = streams_server(Server::builder()).await;
         let frames = stream(
             &server,
             "/lab.streams.Streams/Forever",

@@ -1,6 +1,6 @@
 //! Verbs, path and query binding, forms, status, limits, base paths, envelopes, path generators.
 
-use crate::rest_api::{
+use crate::support::rest::{
     InternalClient, InternalImpl, InternalServer, Item, ItemsImpl, ItemsServer, LegacyImpl,
     LegacyServer,
 };
@@ -313,8 +313,8 @@ async fn generated_paths_take_prefixes_and_suffixes() {
 async fn routes_that_differ_only_in_parameter_names_are_refused() {
     let error = protoapi::Server::builder()
         .add(ItemsServer::new(ItemsImpl))
-        .add(crate::rest_api::clash::ClashServer::new(
-            crate::rest_api::clash::ClashImpl,
+        .add(crate::support::clash::ClashServer::new(
+            crate::support::clash::ClashImpl,
         ))
         .into_router()
         .expect_err("conflict");

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use protoapi::{Code, Request};
 
-use crate::api::{Child, Empty, LabImpl, LabServer, Tag, Who};
+use crate::support::lab::{Child, Empty, LabImpl, LabServer, Tag, Who};
 use crate::support::{TestServer, post_json, send};
 
 #[tokio::test]
@@ -15,7 +15,7 @@ async fn closing_grpc_leaves_http_open() {
             .add(LabServer::new(LabImpl)),
     )
     .await;
-    let client = crate::api::lab_client(&server).await;
+    let client = crate::support::lab::lab_client(&server).await;
     let status = client
         .say(Child::default())
         .await
@@ -48,7 +48,7 @@ async fn closing_http_leaves_grpc_open() {
         r#"{"code":"not_found","message":"no route for POST /custom/greet","details":[]}"#
     );
 
-    let client = crate::api::lab_client(&server).await;
+    let client = crate::support::lab::lab_client(&server).await;
     let reply = client
         .say(Child {
             name: "a".into(),
@@ -104,7 +104,7 @@ async fn into_router_mounts_in_an_axum_router_with_its_layers() {
         ("set by a layer", "http", "127.0.0.1")
     );
 
-    let client = crate::api::LabClient::connect(format!("http://{addr}"))
+    let client = crate::support::lab::LabClient::connect(format!("http://{addr}"))
         .await
         .expect("connect");
     let who = client
@@ -151,8 +151,8 @@ async fn two_services_claiming_one_route_are_refused() {
 
     let error = protoapi::Server::builder()
         .add(LabServer::new(LabImpl))
-        .add(crate::api::clash::ClashServer::new(
-            crate::api::clash::ClashImpl,
+        .add(crate::support::clash::ClashServer::new(
+            crate::support::clash::ClashImpl,
         ))
         .into_router()
         .expect_err("conflict");
@@ -257,10 +257,10 @@ async fn two_services_share_a_path() {
         "conflicting routes: WEBSOCKET /shared/note is claimed by shared.writer.Writer/Write and shared.talker.Talker (socket)"
     );
     // The GET of one service and the WebSocket of the other.
-    let mut ws = crate::websocket::connect(&server, "/shared/note").await;
-    crate::websocket::send_text(&mut ws, r#"{"data": {"text": "c"}}"#).await;
+    let mut ws = crate::support::ws::connect(&server, "/shared/note").await;
+    crate::support::ws::send_text(&mut ws, r#"{"data": {"text": "c"}}"#).await;
     assert_eq!(
-        crate::websocket::next_text(&mut ws).await,
+        crate::support::ws::next_text(&mut ws).await,
         r#"{"data":{"text":"wrote c"}}"#
     );
 }

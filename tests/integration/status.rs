@@ -2,7 +2,7 @@
 
 use protoapi::Code;
 
-use crate::api::{FailRequest, lab_client, lab_server};
+use crate::support::lab::{FailRequest, lab_client, lab_server};
 use crate::support::post_json;
 
 const TABLE: &[(Code, u16, &str)] = &[

@@ -6,11 +6,12 @@ use std::time::Duration;
 use futures_util::StreamExt as _;
 use protoapi::{Code, Server};
 
-use crate::streams::{Lab, Num, StreamsClient, StreamsServer};
+use crate::support::streams::{Num, StreamsClient, streams_server};
+use crate::support::ws::{connect, next_text, send_json};
 use crate::support::{TestServer, send};
 
 async fn lab() -> (TestServer, StreamsClient) {
-    let server = TestServer::start(Server::builder().add(StreamsServer::new(Lab::default()))).await;
+    let (server, _) = streams_server(Server::builder()).await;
     let client = StreamsClient::connect(server.url(""))
         .await
         .expect("connect");
@@ -169,8 +170,7 @@ async fn stalls(produced: &AtomicUsize) -> usize {
 
 #[tokio::test]
 async fn slow_readers_hold_back_streams_on_every_transport() {
-    let lab = Lab::default();
-    let server = TestServer::start(Server::builder().add(StreamsServer::new(lab.clone()))).await;
+    let (server, lab) = streams_server(Server::builder()).await;
     let fast = Num {
         n: 0,
         tag: "fast".into(),
@@ -208,14 +208,14 @@ async fn slow_readers_hold_back_streams_on_every_transport() {
     drop(stream);
 
     // WebSocket: read one frame, then nothing.
-    let mut ws = crate::websocket::connect(&server, "/lab/forever").await;
+    let mut ws = connect(&server, "/lab/forever").await;
     let before = lab.produced.load(Ordering::SeqCst);
-    crate::websocket::send_json(
+    send_json(
         &mut ws,
         serde_json::json!({"id": 1, "data": {"tag": "fast"}}),
     )
     .await;
-    crate::websocket::next_text(&mut ws).await;
+    next_text(&mut ws).await;
     let held = stalls(&lab.produced).await - before;
     assert!(
         held < 20_000,

@@ -3,7 +3,7 @@
 use protoapi::{Server, TlsConfig};
 use serde_json::json;
 
-use crate::streams::{Lab, Num, StreamsClient, StreamsServer};
+use crate::support::streams::{Num, StreamsClient, StreamsImpl, StreamsServer};
 use crate::support::{TestServer, send};
 
 /// A self-signed certificate for `localhost`: (certificate PEM, key PEM).
@@ -17,7 +17,7 @@ async fn tls_server(cert: &str, key: &str) -> TestServer {
     let tls = TlsConfig::from_pem(cert.as_bytes(), key.as_bytes()).expect("TLS configuration");
     TestServer::start(
         Server::builder()
-            .add(StreamsServer::new(Lab::default()))
+            .add(StreamsServer::new(StreamsImpl::default()))
             .tls(tls),
     )
     .await

@@ -3,7 +3,7 @@
 use protoapi::File;
 use reqwest::multipart::{Form, Part};
 
-use crate::rest_api::uploads::{UploadReq, UploadRsp, UploadsClient, UploadsImpl, UploadsServer};
+use crate::support::uploads::{UploadReq, UploadRsp, UploadsClient, UploadsImpl, UploadsServer};
 use crate::support::{TestServer, send};
 
 async fn upload_server(dir: &std::path::Path) -> TestServer {

@@ -9,8 +9,8 @@ use protoapi::{Code, Status, Streaming, Validate as _};
 use serde_json::json;
 use tonic_types::StatusExt as _;
 
+use crate::support::ws::{connect, next_json, send_json};
 use crate::support::{TestServer, envelope, post_json, send};
-use crate::websocket::{connect, next_json, send_json};
 
 #[protoapi::message]
 pub struct Address {

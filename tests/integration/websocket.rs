@@ -10,63 +10,11 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use crate::streams::{Lab, Num, StreamsServer};
+use crate::support::streams::{Num, StreamsImpl, streams_server};
+use crate::support::ws::{
+    Ws, connect, next, next_frame, next_json, next_text, send_json, send_text,
+};
 use crate::support::{TestServer, send};
-
-pub type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-pub async fn connect(server: &TestServer, path: &str) -> Ws {
-    let url = format!("ws://{}{path}", server.addr);
-    let (ws, response) = tokio_tungstenite::connect_async(url)
-        .await
-        .expect("WebSocket handshake");
-    assert_eq!(response.status().as_u16(), 101);
-    ws
-}
-
-pub async fn send_text(ws: &mut Ws, text: impl Into<String>) {
-    ws.send(Message::text(text.into())).await.expect("send");
-}
-
-pub async fn send_json(ws: &mut Ws, value: Value) {
-    send_text(ws, value.to_string()).await;
-}
-
-/// The next message other than a ping or pong.
-pub async fn next(ws: &mut Ws) -> Message {
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("a frame within 10 s")
-            .expect("the connection is open")
-            .expect("a valid frame");
-        if !matches!(message, Message::Ping(_) | Message::Pong(_)) {
-            return message;
-        }
-    }
-}
-
-pub async fn next_json(ws: &mut Ws) -> Value {
-    match next(ws).await {
-        Message::Text(text) => serde_json::from_str(text.as_str()).expect("JSON frame"),
-        other => panic!("expected a text frame, got {other:?}"),
-    }
-}
-
-pub async fn next_text(ws: &mut Ws) -> String {
-    match next(ws).await {
-        Message::Text(text) => text.as_str().to_owned(),
-        other => panic!("expected a text frame, got {other:?}"),
-    }
-}
-
-async fn next_frame(ws: &mut Ws) -> Frame {
-    match next(ws).await {
-        Message::Binary(bytes) => Frame::decode(bytes).expect("a protoapi.Frame"),
-        other => panic!("expected a binary frame, got {other:?}"),
-    }
-}
 
 /// Sends a binary frame calling with `Num { n, tag }`.
 async fn send_proto(ws: &mut Ws, id: &str, n: i32, tag: &str) {
@@ -80,14 +28,8 @@ async fn send_proto(ws: &mut Ws, id: &str, n: i32, tag: &str) {
         .expect("send");
 }
 
-async fn lab() -> (TestServer, Lab) {
-    lab_with(Server::builder()).await
-}
-
-async fn lab_with(builder: protoapi::ServerBuilder) -> (TestServer, Lab) {
-    let lab = Lab::default();
-    let server = TestServer::start(builder.add(StreamsServer::new(lab.clone()))).await;
-    (server, lab)
+async fn lab() -> (TestServer, StreamsImpl) {
+    streams_server(Server::builder()).await
 }
 
 #[tokio::test]
@@ -454,7 +396,7 @@ async fn the_service_socket_reaches_every_method() {
 #[tokio::test]
 async fn an_oversized_message_closes_with_1009() {
     let (server, _) =
-        lab_with(Server::builder().limits(protoapi::Limits::default().body(1024))).await;
+        streams_server(Server::builder().limits(protoapi::Limits::default().body(1024))).await;
     let mut ws = connect(&server, "/lab/echo").await;
     let big = format!(r#"{{"data": {{"tag": "{}"}}}}"#, "x".repeat(2048));
     send_text(&mut ws, big).await;
@@ -506,7 +448,7 @@ async fn a_message_over_its_method_limit_fails_the_call() {
 async fn a_vanished_client_leaves_nothing_behind() {
     let builder = Server::builder();
     let stats = builder.stats();
-    let (server, lab) = lab_with(builder).await;
+    let (server, lab) = streams_server(builder).await;
     for _ in 0..3 {
         let mut ws = connect(&server, "/lab/forever").await;
         send_json(&mut ws, json!({"id": 1, "data": {}})).await;
@@ -549,7 +491,7 @@ async fn idle_connections_are_pinged_and_closed() {
     let config = WebSocketConfig::default()
         .ping_interval(Duration::from_millis(100))
         .idle_timeout(Duration::from_millis(400));
-    let (server, _) = lab_with(Server::builder().websocket(config)).await;
+    let (server, _) = streams_server(Server::builder().websocket(config)).await;
     // A client that reads answers the pings and stays.
     let mut ws = connect(&server, "/lab/echo").await;
     let mut pings = 0;
@@ -612,7 +554,7 @@ async fn origins_are_checked() {
         .expect("the server's own origin");
 
     let config = WebSocketConfig::default().allow_origins(["https://app.example.com"]);
-    let (server, _) = lab_with(Server::builder().websocket(config)).await;
+    let (server, _) = streams_server(Server::builder().websocket(config)).await;
     let mut request = format!("ws://{}/lab/echo", server.addr)
         .into_client_request()
         .expect("request");
@@ -708,7 +650,7 @@ async fn shutdown_reaches_a_client_that_never_stops_sending() {
 #[tokio::test]
 async fn streams_in_progress_bound_the_calls_of_a_connection() {
     let config = WebSocketConfig::default().max_in_flight(2);
-    let (server, _) = lab_with(Server::builder().websocket(config)).await;
+    let (server, _) = streams_server(Server::builder().websocket(config)).await;
     let mut ws = connect(&server, "/lab/socket").await;
     for id in [1, 2] {
         send_json(

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use bytes::Bytes;
 use prost::Message as _;
 
-use crate::api::{Child, Everything, Kind, sample};
+use crate::support::lab::{Child, Everything, Kind, sample};
 
 #[derive(Clone, PartialEq, prost::Message)]
 struct ChildP {

@@ -1,8 +1,11 @@
-//! The services under test.
+//! `Lab`: every supported field type, every status code, what a method sees of its request,
+//! and a renamed rpc at a custom path; `sample()`, a value of every field type.
 
 use std::collections::{BTreeMap, HashMap};
 
 use protoapi::{Bytes, Code, Context, Status, Transport};
+
+use super::server::TestServer;
 
 /// A proto enum with a renamed value and a gap.
 #[protoapi::message]
@@ -133,96 +136,6 @@ impl Lab for LabImpl {
     }
 }
 
-/// The greeter example's API, declared again here: a client of it calls the example binary.
-pub mod hello {
-    use protoapi::Status;
-
-    #[protoapi::message]
-    pub struct HelloRequest {
-        pub name: String,
-    }
-
-    #[protoapi::message]
-    pub struct HelloReply {
-        pub message: String,
-    }
-
-    #[protoapi::message]
-    #[form]
-    pub struct UploadReq {
-        #[file]
-        pub test_file: protoapi::File,
-    }
-
-    #[protoapi::message]
-    pub struct UploadRsp {
-        pub status: String,
-    }
-
-    #[protoapi::message]
-    pub struct DownloadReq {
-        pub name: String,
-    }
-
-    #[protoapi::service(package = "hello")]
-    pub trait Greeter {
-        async fn say_hello(&self, req: HelloRequest) -> Result<HelloReply, Status>;
-        #[protoapi(path = "/demo/upload")]
-        async fn upload(&self, req: UploadReq) -> Result<UploadRsp, Status>;
-        #[protoapi(get = "/demo/download/:name")]
-        async fn download(&self, req: DownloadReq) -> Result<protoapi::Download, Status>;
-    }
-}
-
-/// The auth example's API, declared again here.
-pub mod auth {
-    use protoapi::{Context, Status};
-
-    #[protoapi::message]
-    pub struct MeRequest {}
-
-    #[protoapi::message]
-    pub struct Me {
-        pub name: String,
-        pub admin: bool,
-        pub transport: String,
-    }
-
-    #[protoapi::service(package = "auth")]
-    pub trait Profile {
-        #[protoapi(get = "/me", wbsk = "/me/ws")]
-        async fn me(&self, ctx: Context, req: MeRequest) -> Result<Me, Status>;
-        #[protoapi(get = "/admin")]
-        async fn admin(&self, ctx: Context, req: MeRequest) -> Result<Me, Status>;
-    }
-}
-
-/// The dating example's API, declared again here.
-pub mod date {
-    use protoapi::Status;
-
-    #[protoapi::message]
-    pub struct Eat {
-        pub food: String,
-    }
-
-    #[protoapi::message]
-    pub struct Movie {
-        pub film: String,
-    }
-
-    #[protoapi::message]
-    pub struct Feel {
-        pub feeling: bool,
-    }
-
-    #[protoapi::service(package = "date")]
-    pub trait Dating {
-        async fn eating(&self, req: Eat) -> Result<Feel, Status>;
-        async fn watch_movie(&self, req: Movie) -> Result<Feel, Status>;
-    }
-}
-
 /// A service at the same name as `Lab` with a method `Lab` lacks: its client calls a method the
 /// server does not have.
 pub mod impostor {
@@ -317,66 +230,11 @@ pub fn sample_json() -> serde_json::Value {
 }
 
 /// A server with `Lab` under the default settings.
-pub async fn lab_server() -> crate::support::TestServer {
-    crate::support::TestServer::start(protoapi::Server::builder().add(LabServer::new(LabImpl)))
-        .await
+pub async fn lab_server() -> TestServer {
+    TestServer::start(protoapi::Server::builder().add(LabServer::new(LabImpl))).await
 }
 
 /// A connected client of `Lab`.
-pub async fn lab_client(server: &crate::support::TestServer) -> LabClient {
+pub async fn lab_client(server: &TestServer) -> LabClient {
     LabClient::connect(server.url("")).await.expect("connect")
-}
-
-/// A second service whose HTTP route is `Lab`'s.
-pub mod clash {
-    use super::Child;
-    use protoapi::Status;
-
-    #[protoapi::service(package = "other")]
-    pub trait Clash {
-        #[protoapi(path = "/custom/greet")]
-        async fn greet(&self, req: Child) -> Result<Child, Status>;
-    }
-
-    pub struct ClashImpl;
-
-    impl Clash for ClashImpl {
-        async fn greet(&self, req: Child) -> Result<Child, Status> {
-            Ok(req)
-        }
-    }
-}
-
-/// The chat example's API, declared again here.
-pub mod chat {
-    use protoapi::{Status, Streaming};
-
-    #[protoapi::message]
-    pub struct ChatMessage {
-        pub user: String,
-        pub text: String,
-    }
-
-    #[protoapi::message]
-    pub enum Kind {
-        Unspecified = 0,
-        Message = 1,
-        Joined = 2,
-        Left = 3,
-    }
-
-    #[protoapi::message]
-    pub struct ChatEvent {
-        pub kind: Kind,
-        pub user: String,
-        pub text: String,
-    }
-
-    #[protoapi::service(package = "chat")]
-    pub trait Chat {
-        async fn chat(
-            &self,
-            messages: Streaming<ChatMessage>,
-        ) -> Result<Streaming<ChatEvent>, Status>;
-    }
 }

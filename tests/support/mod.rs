@@ -6,8 +6,16 @@
 
 #![allow(dead_code)]
 
+pub mod clash;
+pub mod examples;
+pub mod files;
+pub mod lab;
+pub mod rest;
 pub mod server;
+pub mod streams;
+pub mod uploads;
+pub mod ws;
 
 // Not every binary uses every helper.
 #[allow(unused_imports)]
-pub use server::{TestServer, envelope, post_json, send};
+pub use server::{TestServer, envelope, frames, post_json, send};

@@ -2,6 +2,8 @@
 
 use std::net::SocketAddr;
 
+use bytes::{Buf as _, Bytes};
+
 use protoapi::ServerBuilder;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -104,4 +106,16 @@ pub fn envelope(flags: u8, message: &[u8]) -> bytes::Bytes {
     out.extend_from_slice(&u32::try_from(message.len()).expect("small").to_be_bytes());
     out.extend_from_slice(message);
     out.into()
+}
+
+/// The length-prefixed messages of a body (gRPC-Web frames, Connect envelopes): (flags, message).
+pub fn frames(mut body: Bytes) -> Vec<(u8, Bytes)> {
+    let mut out = Vec::new();
+    while body.remaining() >= 5 {
+        let flag = body.get_u8();
+        let len = body.get_u32() as usize;
+        out.push((flag, body.split_to(len)));
+    }
+    assert!(body.is_empty(), "trailing bytes");
+    out
 }

@@ -5,6 +5,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use protoapi::{Context, Status, Streaming, Transport};
 
+use super::server::TestServer;
+
 #[protoapi::message]
 pub struct Num {
     pub n: i32,
@@ -38,7 +40,7 @@ pub trait Streams {
 
 /// The service, with a count of `forever` streams that are alive.
 #[derive(Clone, Default)]
-pub struct Lab {
+pub struct StreamsImpl {
     pub live_streams: Arc<AtomicUsize>,
     pub produced: Arc<AtomicUsize>,
 }
@@ -52,7 +54,7 @@ impl Drop for LiveStream {
     }
 }
 
-impl Streams for Lab {
+impl Streams for StreamsImpl {
     async fn echo(&self, ctx: Context, req: Num) -> Result<Num, Status> {
         if req.n < 0 {
             return Err(Status::invalid_argument("n must not be negative"));
@@ -133,4 +135,11 @@ impl Streams for Lab {
         });
         Ok(Streaming::new(stream))
     }
+}
+
+/// A server with `Streams` added to `builder`, and the service, to read its counts.
+pub async fn streams_server(builder: protoapi::ServerBuilder) -> (TestServer, StreamsImpl) {
+    let service = StreamsImpl::default();
+    let server = TestServer::start(builder.add(StreamsServer::new(service.clone()))).await;
+    (server, service)
 }

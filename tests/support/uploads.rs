@@ -1,0 +1,59 @@
+//! Uploads: one file, several files, and text fields next to them.
+
+use protoapi::{File, Status};
+
+#[protoapi::message]
+#[form]
+pub struct UploadReq {
+    #[file]
+    pub test_file: File,
+    #[file]
+    pub more: Vec<File>,
+    pub note: String,
+    pub count: u32,
+}
+
+/// What the server received.
+#[protoapi::message]
+pub struct UploadRsp {
+    pub names: Vec<String>,
+    pub safe_names: Vec<String>,
+    pub types: Vec<String>,
+    pub sizes: Vec<u64>,
+    pub spooled: Vec<bool>,
+    pub first_bytes: Vec<u8>,
+    pub note: String,
+    pub count: u32,
+}
+
+#[protoapi::service(package = "files")]
+pub trait Uploads {
+    #[protoapi(path = "/upload", limit = "8MiB")]
+    async fn upload(&self, req: UploadReq) -> Result<UploadRsp, Status>;
+}
+
+pub struct UploadsImpl;
+
+impl Uploads for UploadsImpl {
+    async fn upload(&self, req: UploadReq) -> Result<UploadRsp, Status> {
+        let mut rsp = UploadRsp {
+            note: req.note,
+            count: req.count,
+            ..UploadRsp::default()
+        };
+        let first = req
+            .test_file
+            .bytes()
+            .await
+            .map_err(|e| Status::internal(e.to_string()))?;
+        rsp.first_bytes = first[..first.len().min(16)].to_vec();
+        for file in std::iter::once(&req.test_file).chain(&req.more) {
+            rsp.names.push(file.name().to_owned());
+            rsp.safe_names.push(file.safe_name());
+            rsp.types.push(file.content_type().to_owned());
+            rsp.sizes.push(file.size());
+            rsp.spooled.push(file.is_spooled());
+        }
+        Ok(rsp)
+    }
+}
