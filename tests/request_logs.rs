@@ -2,41 +2,11 @@
 //! router): both transports are logged and answered alike. Its own test binary, so that its
 //! global subscriber is the process's only one.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 
-use protoapi::{Context, Status, Transport};
-
-#[protoapi::message]
-pub struct Empty {}
-
-#[protoapi::message]
-pub struct Seen {
-    pub transport: String,
-    pub peer_ip: String,
-}
-
-#[protoapi::service(package = "logs")]
-pub trait Peers {
-    async fn who(&self, ctx: Context, req: Empty) -> Result<Seen, Status>;
-}
-
-struct PeersImpl;
-
-impl Peers for PeersImpl {
-    async fn who(&self, ctx: Context, _req: Empty) -> Result<Seen, Status> {
-        Ok(Seen {
-            transport: match ctx.transport() {
-                Transport::Grpc => "grpc".into(),
-                Transport::Http => "http".into(),
-                other => format!("{other:?}"),
-            },
-            peer_ip: ctx
-                .peer_addr()
-                .map(|a| a.ip().to_string())
-                .unwrap_or_default(),
-        })
-    }
-}
+use support::lab::{Empty, lab_client, lab_server};
 
 /// A `Write` into a buffer the test reads afterwards.
 #[derive(Clone, Default)]
@@ -66,18 +36,10 @@ async fn requests_are_logged_at_debug_and_answered_alike() {
     )
     .expect("the only subscriber");
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let server = tokio::spawn(
-        protoapi::Server::builder()
-            .add(PeersServer::new(PeersImpl))
-            .serve_listener(listener, std::future::pending()),
-    );
+    let server = lab_server().await;
 
     let answer = reqwest::Client::new()
-        .post(format!("http://{addr}/logs/peers/who"))
+        .post(server.url("/test.v1/lab/whoami"))
         .header("content-type", "application/json")
         .body("{}")
         .send()
@@ -89,11 +51,9 @@ async fn requests_are_logged_at_debug_and_answered_alike() {
         r#"{"transport":"http","peerIp":"127.0.0.1"}"#
     );
 
-    let client = PeersClient::connect(format!("http://{addr}"))
-        .await
-        .expect("connect");
+    let client = lab_client(&server).await;
     let seen = client
-        .who(protoapi::Request::new(Empty {}))
+        .whoami(protoapi::Request::new(Empty))
         .await
         .expect("gRPC call")
         .into_inner();
@@ -103,12 +63,14 @@ async fn requests_are_logged_at_debug_and_answered_alike() {
     );
 
     let text = String::from_utf8(logs.0.lock().expect("logs").clone()).expect("UTF-8");
-    for uri in ["uri=/logs/peers/who", "/logs.Peers/Who version=HTTP/2.0"] {
+    for uri in [
+        "uri=/test.v1/lab/whoami",
+        "/test.v1.Lab/Whoami version=HTTP/2.0",
+    ] {
         assert!(
             text.lines()
                 .any(|line| line.contains(uri) && line.contains("finished processing request")),
             "no log of {uri} in:\n{text}"
         );
     }
-    server.abort();
 }

@@ -2,40 +2,14 @@
 //! temporary file behind, also when the client goes away halfway. Its own test binary, so that
 //! the process's resident memory is this test's alone.
 
+mod support;
+
 use std::time::Duration;
 
 use bytes::Bytes;
-use protoapi::{File, Status};
 
-#[protoapi::message]
-#[form]
-pub struct UploadReq {
-    #[file]
-    pub test_file: File,
-}
-
-#[protoapi::message]
-pub struct UploadRsp {
-    pub size: u64,
-    pub spooled: bool,
-}
-
-#[protoapi::service(package = "big")]
-pub trait Big {
-    #[protoapi(path = "/upload", limit = "1GiB")]
-    async fn upload(&self, req: UploadReq) -> Result<UploadRsp, Status>;
-}
-
-struct BigImpl;
-
-impl Big for BigImpl {
-    async fn upload(&self, req: UploadReq) -> Result<UploadRsp, Status> {
-        Ok(UploadRsp {
-            size: req.test_file.size(),
-            spooled: req.test_file.is_spooled(),
-        })
-    }
-}
+use support::TestServer;
+use support::uploads::{LargeUploadsImpl, LargeUploadsServer};
 
 const BOUNDARY: &str = "protoapi-test-boundary";
 const CHUNK: usize = 64 << 10;
@@ -82,14 +56,13 @@ fn leftovers(dir: &std::path::Path) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_200_mib_upload_streams_to_disk_and_leaves_nothing_behind() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}/upload", listener.local_addr().expect("addr"));
-    let server = protoapi::Server::builder()
-        .upload_dir(dir.path())
-        .add(BigServer::new(BigImpl));
-    tokio::spawn(server.serve_listener(listener, std::future::pending()));
+    let server = TestServer::start(
+        protoapi::Server::builder()
+            .upload_dir(dir.path())
+            .add(LargeUploadsServer::new(LargeUploadsImpl)),
+    )
+    .await;
+    let url = server.url("/upload");
     let client = reqwest::Client::new();
     let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
 

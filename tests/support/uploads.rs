@@ -1,4 +1,6 @@
-//! Uploads: one file, several files, and text fields next to them.
+//! Uploads. `Uploads` tells what it received: one file, several files, and text fields next to
+//! them, up to 8 MiB. `LargeUploads` takes up to 1 GiB and never reads the file, so that what a
+//! test measures of the server's memory is the server's own.
 
 use protoapi::{File, Status};
 
@@ -55,5 +57,35 @@ impl Uploads for UploadsImpl {
             rsp.spooled.push(file.is_spooled());
         }
         Ok(rsp)
+    }
+}
+
+#[protoapi::message]
+#[form]
+pub struct LargeUploadReq {
+    #[file]
+    pub test_file: File,
+}
+
+#[protoapi::message]
+pub struct LargeUploadRsp {
+    pub size: u64,
+    pub spooled: bool,
+}
+
+#[protoapi::service(package = "big")]
+pub trait LargeUploads {
+    #[protoapi(path = "/upload", limit = "1GiB")]
+    async fn upload(&self, req: LargeUploadReq) -> Result<LargeUploadRsp, Status>;
+}
+
+pub struct LargeUploadsImpl;
+
+impl LargeUploads for LargeUploadsImpl {
+    async fn upload(&self, req: LargeUploadReq) -> Result<LargeUploadRsp, Status> {
+        Ok(LargeUploadRsp {
+            size: req.test_file.size(),
+            spooled: req.test_file.is_spooled(),
+        })
     }
 }
