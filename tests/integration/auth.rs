@@ -1,15 +1,14 @@
 //! The auth example: one tower layer refuses unauthenticated requests on every transport and
 //! hands the user to methods through `Context`.
 
-use futures_util::{SinkExt as _, StreamExt as _};
 use protoapi::Code;
 use serde_json::json;
-use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 
 use crate::support::examples::auth::{Me, MeRequest, ProfileClient};
 use crate::support::examples::start;
 use crate::support::send;
+use crate::support::ws::{next_json, send_text};
 
 fn bearer(token: &str) -> String {
     format!("Bearer {token}")
@@ -153,18 +152,9 @@ async fn a_websocket_handshake_needs_the_token_and_its_calls_see_the_user() {
     let (mut ws, _) = tokio_tungstenite::connect_async(request)
         .await
         .expect("handshake");
-    ws.send(Message::text(r#"{"id": 1, "data": {}}"#))
-        .await
-        .expect("send");
-    let answer = loop {
-        match ws.next().await.expect("a frame").expect("no error") {
-            Message::Text(text) => break text,
-            Message::Ping(_) | Message::Pong(_) => continue,
-            other => panic!("unexpected {other:?}"),
-        }
-    };
+    send_text(&mut ws, r#"{"id": 1, "data": {}}"#).await;
     assert_eq!(
-        serde_json::from_str::<serde_json::Value>(&answer).expect("json"),
+        next_json(&mut ws).await,
         json!({"id": 1, "data": {"name": "bob", "transport": "websocket"}})
     );
 }

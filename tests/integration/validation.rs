@@ -2,14 +2,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use futures_util::StreamExt as _;
 use prost::Message as _;
 use protoapi::schema::Constraints;
 use protoapi::{Code, Status, Streaming, Validate as _};
 use serde_json::json;
 use tonic_types::StatusExt as _;
 
-use crate::support::ws::{connect, next_json, send_json};
+use crate::support::ws::{connect, next_frame, next_json, send_json};
 use crate::support::{TestServer, envelope, post_json, send};
 
 #[protoapi::message]
@@ -638,13 +637,7 @@ async fn binary_websocket_errors_carry_the_rpc_status() {
     ws.send(Message::binary(frame.encode_to_vec()))
         .await
         .expect("send");
-    let answer = loop {
-        match ws.next().await.expect("open").expect("frame") {
-            Message::Binary(bytes) => break protoapi::Frame::decode(bytes).expect("a Frame"),
-            Message::Ping(_) | Message::Pong(_) => {}
-            other => panic!("expected a binary frame, got {other:?}"),
-        }
-    };
+    let answer = next_frame(&mut ws).await;
     let error = answer.error.expect("an error");
     assert_eq!(error.code, "invalid_argument");
     assert_eq!(
