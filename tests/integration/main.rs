@@ -1,5 +1,6 @@
 //! Integration tests: real servers on 127.0.0.1, called with the generated tonic client and
-//! with reqwest.
+//! with reqwest. The services and helpers they share are in `tests/support/`; long expected
+//! texts and tables are in `data/`, beside the tests that read them.
 
 #[path = "../support/mod.rs"]
 mod support;

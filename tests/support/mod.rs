@@ -1,5 +1,10 @@
-//! What the test binaries of the root package share: the server starter and the client helpers,
-//! and one definition of each service that more than one test calls.
+//! What the test binaries of the root package share: the server starter and the client helpers
+//! (`server`, `ws`), the example binaries and their APIs (`examples`), and one definition of
+//! each service the tests share: `Lab` (field types, status codes, what a method sees),
+//! `Streams` (every call shape), `Items` and its neighbours (routes and binding), `Uploads`,
+//! `Files` (downloads) and `Clash` (route conflicts). A service made for the cases of one test
+//! file stays beside it: reliability's `Guard`, faults' `Faults`, openapi's `Library`,
+//! validation's `Registry`, server's shared-path services.
 //!
 //! `tests/integration/main.rs` declares it with `#[path = "../support/mod.rs"] mod support;`,
 //! the other binaries (`tests/*.rs`) with `mod support;`. Each binary uses a part of it.

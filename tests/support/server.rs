@@ -3,7 +3,6 @@
 use std::net::SocketAddr;
 
 use bytes::{Buf as _, Bytes};
-
 use protoapi::ServerBuilder;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -100,7 +99,7 @@ pub async fn post_json(url: &str, body: &str) -> Answer {
 
 /// A length-prefixed message, as gRPC frames and Connect envelopes are: a flags byte, the length
 /// as four big-endian bytes, the message.
-pub fn envelope(flags: u8, message: &[u8]) -> bytes::Bytes {
+pub fn envelope(flags: u8, message: &[u8]) -> Bytes {
     let mut out = Vec::with_capacity(message.len() + 5);
     out.push(flags);
     out.extend_from_slice(&u32::try_from(message.len()).expect("small").to_be_bytes());
