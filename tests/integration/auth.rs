@@ -8,7 +8,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use crate::support::examples::auth::{Me, MeRequest, ProfileClient};
 use crate::support::examples::start;
 use crate::support::send;
-use crate::support::ws::{next_json, send_text};
+use crate::support::websocket::{next_json, send_text};
 
 fn bearer(token: &str) -> String {
     format!("Bearer {token}")

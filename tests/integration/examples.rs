@@ -419,7 +419,7 @@ async fn tasks_end_to_end() {
 }
 
 /// A WebSocket to a running example.
-async fn ws_connect(running: &Running, path: &str) -> crate::support::ws::Ws {
+async fn ws_connect(running: &Running, path: &str) -> crate::support::websocket::Ws {
     let url = format!("{}{path}", running.url.replacen("http://", "ws://", 1));
     let (ws, _) = tokio_tungstenite::connect_async(url)
         .await
@@ -430,7 +430,7 @@ async fn ws_connect(running: &Running, path: &str) -> crate::support::ws::Ws {
 #[tokio::test]
 async fn chat_room_over_websocket_and_grpc() {
     use crate::support::examples::chat::{ChatClient, ChatEvent, ChatMessage, Kind};
-    use crate::support::ws::{next_text, send_json};
+    use crate::support::websocket::{next_text, send_json};
     use serde_json::json;
 
     let chat = start("chat");
@@ -539,7 +539,7 @@ async fn chat_room_over_websocket_and_grpc() {
 
 #[tokio::test]
 async fn greeter_upload_and_student_get_over_websocket() {
-    use crate::support::ws::{next_text, send_json};
+    use crate::support::websocket::{next_text, send_json};
     use serde_json::json;
 
     let dir = tempfile::tempdir().expect("temp dir");

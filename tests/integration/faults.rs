@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::TestServer;
-use crate::support::ws::{connect, next_json};
+use crate::support::websocket::{connect, next_json};
 
 pub mod api {
     use std::sync::Arc;

@@ -257,10 +257,10 @@ async fn two_services_share_a_path() {
         "conflicting routes: WEBSOCKET /shared/note is claimed by shared.writer.Writer/Write and shared.talker.Talker (socket)"
     );
     // The GET of one service and the WebSocket of the other.
-    let mut ws = crate::support::ws::connect(&server, "/shared/note").await;
-    crate::support::ws::send_text(&mut ws, r#"{"data": {"text": "c"}}"#).await;
+    let mut ws = crate::support::websocket::connect(&server, "/shared/note").await;
+    crate::support::websocket::send_text(&mut ws, r#"{"data": {"text": "c"}}"#).await;
     assert_eq!(
-        crate::support::ws::next_text(&mut ws).await,
+        crate::support::websocket::next_text(&mut ws).await,
         r#"{"data":{"text":"wrote c"}}"#
     );
 }

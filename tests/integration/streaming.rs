@@ -7,7 +7,7 @@ use futures_util::StreamExt as _;
 use protoapi::{Code, Server};
 
 use crate::support::streams::{Num, StreamsClient, streams_server};
-use crate::support::ws::{connect, next_text, send_json};
+use crate::support::websocket::{connect, next_text, send_json};
 use crate::support::{TestServer, send};
 
 async fn lab() -> (TestServer, StreamsClient) {

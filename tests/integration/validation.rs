@@ -8,7 +8,7 @@ use protoapi::{Code, Status, Streaming, Validate as _};
 use serde_json::json;
 use tonic_types::StatusExt as _;
 
-use crate::support::ws::{connect, next_frame, next_json, send_json};
+use crate::support::websocket::{connect, next_frame, next_json, send_json};
 use crate::support::{TestServer, envelope, post_json, send};
 
 #[protoapi::message]

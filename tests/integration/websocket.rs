@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::support::streams::{Num, StreamsImpl, streams_server};
-use crate::support::ws::{
+use crate::support::websocket::{
     Ws, connect, next, next_frame, next_json, next_text, send_json, send_text,
 };
 use crate::support::{TestServer, send};

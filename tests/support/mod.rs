@@ -19,7 +19,7 @@ pub mod rest;
 pub mod server;
 pub mod streams;
 pub mod uploads;
-pub mod ws;
+pub mod websocket;
 
 // Not every binary uses every helper.
 #[allow(unused_imports)]
