@@ -1,5 +1,5 @@
 //! What the test binaries of the root package share: the server starter and the client helpers
-//! (`server`, `ws`), the example binaries and their APIs (`examples`), and one definition of
+//! (`server`, `websocket`), the example binaries and their APIs (`examples`), and one definition of
 //! each service the tests share: `Lab` (field types, status codes, what a method sees),
 //! `Streams` (every call shape), `Items` and its neighbours (routes and binding), `Uploads`,
 //! `Files` (downloads) and `Clash` (route conflicts). A service made for the cases of one test
