@@ -15,6 +15,9 @@ mod method;
 mod stats;
 mod writer;
 
+#[cfg(test)]
+mod testing;
+
 pub use config::WebSocketConfig;
 pub use frame::{Frame, FrameError};
 pub use stats::Stats;

@@ -233,3 +233,135 @@ impl Turn<'_> {
         self.writer.poll_socket(&mut self.timer, op).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::websocket::testing::{connected, next_text, texts};
+
+    fn text(s: &str) -> Message {
+        Message::Text(s.into())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_frame_sent_in_its_own_turn_is_flushed() {
+        let (websocket, mut client) = connected(64 << 10).await;
+        let writer = Writer::new(websocket, Duration::from_secs(5));
+        assert!(writer.send_one(text("one")).await);
+        assert_eq!(next_text(&mut client).await.as_deref(), Some("one"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn frames_written_alone_wait_for_the_flush() {
+        let (websocket, mut client) = connected(64 << 10).await;
+        let writer = Writer::new(websocket, Duration::from_secs(5));
+        assert!(writer.write_alone(text("a")).await);
+        assert!(writer.write_alone(text("b")).await);
+        assert_eq!(next_text(&mut client).await, None, "not flushed yet");
+        assert!(writer.flush().await);
+        assert_eq!(texts(&mut client, 2).await, ["a", "b"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_frames_of_one_turn_are_not_interleaved_with_another_turns() {
+        let (websocket, mut client) = connected(64 << 10).await;
+        let writer = Arc::new(Writer::new(websocket, Duration::from_secs(5)));
+        // Hold the turn while both calls line up for it, in order.
+        let held = writer.turn().await.expect("a turn");
+        let mut tasks = Vec::new();
+        for call in ["a", "b"] {
+            let writer = writer.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut turn = writer.turn().await.expect("a turn");
+                for n in 0..3 {
+                    assert!(turn.send_flushed(text(&format!("{call}{n}"))).await);
+                    // Others run meanwhile, but cannot write.
+                    tokio::task::yield_now().await;
+                }
+            }));
+            tokio::task::yield_now().await;
+        }
+        assert!(writer.try_turn().is_none(), "the turn is held");
+        drop(held);
+        for task in tasks {
+            task.await.expect("the call's task");
+        }
+        assert_eq!(
+            texts(&mut client, 6).await,
+            ["a0", "a1", "a2", "b0", "b1", "b2"]
+        );
+        assert!(writer.try_turn().is_some(), "the turn is free again");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn queued_frames_go_out_in_order_and_a_dropped_turn_s_are_forgotten() {
+        let (websocket, mut client) = connected(64 << 10).await;
+        let writer = Writer::new(websocket, Duration::from_secs(5));
+        {
+            // A turn whose task is aborted before it sends what it queued.
+            let mut turn = writer.turn().await.expect("a turn");
+            turn.queue(text("lost"));
+            assert_eq!(turn.queued(), 1);
+        }
+        let mut turn = writer.turn().await.expect("a turn");
+        assert_eq!(turn.queued(), 0);
+        for n in 0..(CHUNK_FRAMES + 2) {
+            turn.queue(text(&n.to_string()));
+        }
+        assert!(turn.send_queued().await);
+        assert_eq!(turn.queued(), 0);
+        assert!(turn.flush().await);
+        drop(turn);
+        let expected: Vec<String> = (0..(CHUNK_FRAMES + 2)).map(|n| n.to_string()).collect();
+        assert_eq!(texts(&mut client, CHUNK_FRAMES + 2).await, expected);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_does_not_read_breaks_the_connection() {
+        // A pipe that holds less than one frame, and a client that never reads.
+        let (websocket, _client) = connected(1024).await;
+        let writer = Writer::new(websocket, Duration::from_secs(5));
+        let broken = writer.broken.clone();
+        assert!(!writer.is_broken());
+        let started = tokio::time::Instant::now();
+        assert!(
+            !writer
+                .send_one(Message::Binary(vec![7; 64 << 10].into()))
+                .await
+        );
+        assert!(
+            started.elapsed() >= Duration::from_secs(5),
+            "the client had its timeout"
+        );
+        assert!(writer.is_broken());
+        assert!(broken.is_cancelled(), "the connection's loop is woken");
+        // Nothing is written on a broken connection, and nobody waits for it.
+        assert!(writer.turn().await.is_none());
+        assert!(writer.try_turn().is_none());
+        assert!(!writer.send_one(text("late")).await);
+        assert!(!writer.write_alone(text("late")).await);
+        assert!(!writer.flush().await);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_client_within_the_timeout_gets_every_frame() {
+        let (websocket, mut client) = connected(1024).await;
+        let writer = Arc::new(Writer::new(websocket, Duration::from_secs(5)));
+        let sender = {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                writer
+                    .send_one(Message::Binary(vec![7; 16 << 10].into()))
+                    .await
+            })
+        };
+        // The client starts reading after 4 of its 5 seconds.
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let frame = client.next().await.expect("a frame").expect("a frame");
+        assert_eq!(frame.into_data().len(), 16 << 10);
+        assert!(sender.await.expect("the sender"));
+        assert!(!writer.is_broken());
+    }
+}
