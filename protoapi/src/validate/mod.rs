@@ -5,9 +5,9 @@
 //! a message that breaks a rule with `invalid_argument` (see [`Violations`]). The rules
 //! themselves, which generated code calls, are in [`rules`].
 
-use std::fmt::{self, Display};
-
 pub mod rules;
+
+use std::fmt::{self, Display};
 
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt as _};

@@ -137,5 +137,5 @@ pub(super) const FRAMES_IN_A_ROW: u32 = 16;
 pub(super) const TURN_BYTES: usize = 64 << 10;
 
 /// How many ready frames of a call are handed to the socket at once: few, so that each is freed
-/// while the allocator still has it at hand (BENCHMARKS.md, *Why the code is shaped this way*).
+/// while the allocator still has it at hand (BENCHMARKS.md, *Why the WebSocket code is ...*).
 pub(super) const CHUNK_FRAMES: usize = 4;
