@@ -296,7 +296,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn queued_frames_go_out_in_order_and_a_dropped_turn_s_are_forgotten() {
+    async fn queued_frames_go_out_in_order_and_a_dropped_turns_never_do() {
         let (websocket, mut client) = connected(64 << 10).await;
         let writer = Writer::new(websocket, Duration::from_secs(5));
         {
