@@ -12,7 +12,7 @@ seconds="${1:-600}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(json form query path multipart ws_frame)
+    targets=(json form query path multipart websocket_frame)
 fi
 
 command -v cargo-fuzz > /dev/null || cargo install cargo-fuzz --locked

@@ -24,16 +24,14 @@ pub use crate::codec::wire::{
 pub mod grpc;
 #[path = "http.rs"]
 pub mod rest;
-#[path = "ws.rs"]
-pub mod socket;
-#[path = "validate.rs"]
-pub mod validate;
 pub use crate::schema::{
     Constraints, EnumDescriptor, EnumValueDescriptor, FieldDescriptor, FieldEntry, FieldType,
     HttpRoute, MessageDescriptor, MethodDescriptor, NamedSchema, Registry, SchemaField,
     ServiceDescriptor,
 };
-pub use validate::Validate;
+pub use crate::validate::Validate;
+pub use crate::validate::rules as validate;
+pub use crate::websocket::generated as websocket;
 
 pub use ::core::convert::Infallible;
 pub use ::core::future::Future;

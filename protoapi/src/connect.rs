@@ -26,9 +26,11 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use serde_json::value::RawValue;
 
 use crate::__private::rest::{content_type_essence, content_type_text, read_body};
-use crate::__private::socket::{Answers, Encoding, Params, Payload, Requests, SocketMethod};
 use crate::context::{Context, Transport};
 use crate::status::{Code, Status, error_json, error_response, status_response};
+use crate::websocket::{
+    Answers, Encoding, Params, Payload, Requests, WebSocketMethod as SocketMethod,
+};
 
 /// The envelope flag of a compressed message.
 const COMPRESSED: u8 = 0b01;

@@ -14,12 +14,12 @@ use tonic::server::{Grpc, UnaryService};
 use tonic::{GrpcMethod, Status};
 use tonic_prost::ProstCodec;
 
-use crate::__private::validate::{self, Validate};
 use crate::context::{Context, Transport as CallTransport};
 use crate::download::{Download, FileChunk};
 use crate::limits::Limits;
 use crate::message::ProtoMessage;
 use crate::streaming::Streaming;
+use crate::validate::{self, Validate};
 
 /// The future of a call to a [`BoxGrpcService`].
 pub type GrpcFuture = std::pin::Pin<

@@ -18,7 +18,6 @@ use tonic::{Code, Status};
 
 use axum::extract::{FromRequestParts as _, RawPathParams};
 
-use crate::__private::socket::Socket;
 use crate::codec::json::JsonMessage;
 use crate::codec::text::TextMessage;
 use crate::context::{Context, Transport};
@@ -28,6 +27,7 @@ use crate::message::ProtoMessage;
 use crate::path::HttpConfig;
 use crate::status::{error_response, http_status, status_response};
 use crate::streaming::Streaming;
+use crate::websocket::WebSocketEndpoint as Socket;
 
 /// The HTTP routes of one service, grouped by path so that a wrong verb gets a 405 that lists
 /// the right ones.
@@ -91,7 +91,7 @@ impl Routes {
         {
             if socket.is_some() && !verbs.contains(&"GET") {
                 verbs.push("GET");
-                method_router = method_router.get(crate::__private::socket::upgrade_required);
+                method_router = method_router.get(crate::websocket::upgrade_required);
             }
             let mut allow: Vec<&str> = Vec::new();
             for verb in verbs {
@@ -111,7 +111,7 @@ impl Routes {
                     move |request: Request, next: axum::middleware::Next| {
                         let socket = socket.clone();
                         async move {
-                            if crate::__private::socket::is_upgrade(&request) {
+                            if crate::websocket::is_upgrade(&request) {
                                 socket.upgrade(request).await
                             } else {
                                 next.run(request).await
@@ -417,7 +417,7 @@ fn bind_rest<Req: ProtoMessage>(
         merge_path_params(message, &params)
     });
     match merged {
-        Ok(()) => crate::__private::validate::check(message)
+        Ok(()) => crate::validate::check(message)
             .err()
             .map(|status| error_answer(&status, envelope)),
         Err(rejection) => Some(rejection.into_response(envelope)),

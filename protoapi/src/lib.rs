@@ -66,6 +66,8 @@ mod status;
 mod streaming;
 #[cfg(feature = "tls")]
 mod tls;
+mod validate;
+mod websocket;
 
 #[doc(hidden)]
 pub mod __private;
@@ -104,8 +106,6 @@ pub use protoapi_macros::message;
 /// See the crate documentation and `docs/attributes.md`.
 pub use protoapi_macros::service;
 
-pub use __private::socket::{Frame, FrameError, Stats, WebSocketConfig};
-pub use __private::validate::{FieldViolation, MAX_VIOLATIONS, Validate, Violations};
 pub use context::{Context, Transport};
 pub use download::{Download, FileChunk};
 pub use error::Error;
@@ -128,3 +128,5 @@ pub use tonic::transport::Channel;
 pub use tonic::{IntoRequest, Request, Response};
 pub use tonic_health::ServingStatus;
 pub use tonic_health::server::HealthReporter;
+pub use validate::{FieldViolation, MAX_VIOLATIONS, Validate, Violations};
+pub use websocket::{Frame, FrameError, Stats, WebSocketConfig};

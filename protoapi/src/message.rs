@@ -3,10 +3,10 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::__private::validate::Validate;
 use crate::codec::json::JsonMessage;
 use crate::codec::text::TextMessage;
 use crate::schema::NamedSchema;
+use crate::validate::Validate;
 
 /// A message usable in a protoapi service: a prost message with the proto3 JSON mapping and a
 /// schema. Implemented by `#[protoapi::message]` on a struct; not meant to be implemented by hand.

@@ -20,7 +20,7 @@ impl Service {
             None => quote!(::core::option::Option::None),
         };
         super::respan(
-            quote!(#private::socket::#adapter(
+            quote!(#private::websocket::#adapter(
                 #rpc,
                 #limit,
                 ::core::clone::Clone::clone(&self.inner),
@@ -86,21 +86,21 @@ impl Service {
                 let path = self.wbsk_path_expr(m, wbsk);
                 let method = self.socket_method(m);
                 routes.push(quote! {
-                    routes.add_socket(&#path, #private::socket::Socket::method(config, #method));
+                    routes.add_socket(&#path, #private::websocket::WebSocketEndpoint::method(config, #method));
                 });
             }
         }
         if let Some((path, _)) = &self.socket {
             let methods = self.methods.iter().map(|m| self.socket_method(m));
             routes.push(quote! {
-                routes.add_socket(#path, #private::socket::Socket::service(config, ::std::vec![#(#methods),*]));
+                routes.add_socket(#path, #private::websocket::WebSocketEndpoint::service(config, ::std::vec![#(#methods),*]));
             });
         }
         let rpc_methods = self.methods.iter().map(|m| self.socket_method(m));
         quote! {
             impl<T: #trait_ident> #server<T> {
                 #[doc(hidden)]
-                fn __protoapi_rpc_methods(&self) -> ::std::vec::Vec<#private::socket::SocketMethod> {
+                fn __protoapi_rpc_methods(&self) -> ::std::vec::Vec<#private::websocket::WebSocketMethod> {
                     ::std::vec![#(#rpc_methods),*]
                 }
 

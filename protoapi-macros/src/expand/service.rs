@@ -234,7 +234,7 @@ impl Service {
                     self.__protoapi_http_routes(config, routes)
                 }
 
-                fn rpc_methods(&self) -> ::std::vec::Vec<#private::socket::SocketMethod> {
+                fn rpc_methods(&self) -> ::std::vec::Vec<#private::websocket::WebSocketMethod> {
                     self.__protoapi_rpc_methods()
                 }
             }

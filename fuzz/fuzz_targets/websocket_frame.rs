@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use protoapi::__private::socket::read_frame;
+use protoapi::__private::websocket::read_frame;
 use protoapi_fuzz::Everything;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,0 +1,538 @@
+//! The loop of one connection: it reads the client's frames, starts their calls (answering at
+//! once those that can), reaps the calls' tasks, pings a silent client and closes.
+
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::task::Poll;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use bytes::Bytes;
+use futures_util::StreamExt as _;
+use http::HeaderMap;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tonic::Status;
+
+use super::call::{Done, answer};
+use super::config::{CLOSE_WAIT, FRAMES_IN_A_ROW, INBOX};
+use super::endpoint::WebSocketEndpoint;
+use super::frame::{
+    Answer, AnswerFrame, Encoding, Id, Incoming, Payload, data_message, frame_message,
+    parse_binary, parse_text,
+};
+use super::method::{Params, Requests};
+use super::writer::Writer;
+use crate::context::{Context, Transport};
+
+/// A call in progress on a connection.
+struct Call {
+    /// Where later requests go, while the client stream is open.
+    input: Option<mpsc::Sender<Payload>>,
+    encoding: Encoding,
+    method: &'static str,
+    /// A stream in either direction: it may need more frames, or never end by itself.
+    streaming: bool,
+    /// The largest request message.
+    limit: usize,
+    /// Set by the call's task before its last frame.
+    finished: Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::Id,
+    abort: tokio::task::AbortHandle,
+}
+
+/// One upgraded connection: its endpoint, and what every call on it shares.
+pub(super) struct Connection {
+    pub(super) endpoint: Arc<WebSocketEndpoint>,
+    pub(super) params: Arc<Params>,
+    pub(super) headers: Arc<HeaderMap>,
+    pub(super) extensions: Arc<http::Extensions>,
+}
+
+/// What woke the connection's loop.
+enum Event {
+    /// The client's next message, or the end of its stream.
+    Read(Option<Result<Message, axum::Error>>),
+    /// A call's task ended.
+    Finished(Result<(tokio::task::Id, Option<Id>), tokio::task::JoinError>),
+    /// Time to look at the client's silence.
+    Tick,
+}
+
+/// Why the reading loop stopped.
+enum Stop {
+    /// The client closed, went away or broke the protocol: nothing more to send.
+    Gone,
+    /// The server closes with this code and reason.
+    Close(u16, &'static str),
+}
+
+impl Connection {
+    /// Reads the client's frames and starts their calls until either side ends the
+    /// connection; then stops every call and closes.
+    pub(super) async fn run(self, websocket: WebSocket) {
+        let _live = self.endpoint.stats.websocket();
+        let config = self.endpoint.config.clone();
+        let writer = Arc::new(Writer::new(websocket, config.idle_timeout));
+        let mut state = State {
+            calls: HashMap::new(),
+            tasks: JoinSet::new(),
+            permits: Arc::new(Semaphore::new(config.max_in_flight)),
+            writer: writer.clone(),
+            unflushed: false,
+        };
+        let tick = config.ping_interval.min(config.idle_timeout) / 2;
+        let mut ticks = tokio::time::interval(tick.max(Duration::from_millis(1)));
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_seen = Instant::now();
+        let mut pinged = false;
+        // Made once, not once per frame: each one made registers with its token when polled.
+        let broken = writer.broken.cancelled();
+        let shutdown = self.endpoint.shutdown.cancelled();
+        tokio::pin!(broken, shutdown);
+        // Frames handled in a row without looking at anything else.
+        let mut streak = 0;
+        let stop = loop {
+            // A frame the socket has at hand is handled at once: a client sending many calls
+            // is read without polling the timer, the tokens and the call tasks between its
+            // frames. They are looked at every few frames, and whenever no frame is at hand.
+            let at_hand = if streak < FRAMES_IN_A_ROW {
+                std::future::poll_fn(|cx| Poll::Ready(writer.poll_read(cx))).await
+            } else {
+                Poll::Pending
+            };
+            let event = match at_hand {
+                Poll::Ready(message) => {
+                    streak += 1;
+                    Event::Read(message)
+                }
+                Poll::Pending => {
+                    streak = 0;
+                    // The answers written since the last wait go out together: pipelined
+                    // calls are answered in one socket write rather than one each.
+                    if !state.flush().await {
+                        break Stop::Gone;
+                    }
+                    tokio::select! {
+                        message = std::future::poll_fn(|cx| writer.poll_read(cx)) => Event::Read(message),
+                        Some(done) = state.tasks.join_next_with_id(), if !state.tasks.is_empty() => {
+                            Event::Finished(done)
+                        }
+                        () = &mut broken => break Stop::Gone,
+                        () = &mut shutdown => break Stop::Close(1001, "server shutting down"),
+                        _ = ticks.tick() => Event::Tick,
+                    }
+                }
+            };
+            match event {
+                Event::Read(message) => {
+                    let message = match message {
+                        None => break Stop::Gone,
+                        Some(Ok(message)) => message,
+                        Some(Err(error)) => break read_error(error),
+                    };
+                    pinged = false;
+                    let (encoding, incoming) = match message {
+                        Message::Text(text) => (Encoding::Json, parse_text(text.as_str())),
+                        Message::Binary(bytes) => (Encoding::Proto, parse_binary(bytes)),
+                        Message::Close(_) => break Stop::Gone,
+                        Message::Ping(_) | Message::Pong(_) => {
+                            last_seen = Instant::now();
+                            continue;
+                        }
+                    };
+                    let sent = match incoming {
+                        Ok(frame) => self.handle(&mut state, frame).await,
+                        // A frame that could not be read is answered without id.
+                        Err(status) => {
+                            state
+                                .send(frame_message(encoding, None, Answer::Error(status)))
+                                .await
+                        }
+                    };
+                    if !sent {
+                        break Stop::Gone;
+                    }
+                    // Read once the frame is handled: waiting for a method to take a request
+                    // is not the client's silence.
+                    last_seen = Instant::now();
+                }
+                Event::Finished(done) => {
+                    if !state.finished(done).await {
+                        break Stop::Gone;
+                    }
+                }
+                Event::Tick => {
+                    let silent = last_seen.elapsed();
+                    if silent >= config.idle_timeout {
+                        break Stop::Close(1000, "idle timeout");
+                    }
+                    if silent >= config.ping_interval && !pinged {
+                        pinged = true;
+                        // A call writing now shows the client is there: no ping is needed then.
+                        if let Some(mut turn) = writer.try_turn()
+                            && !turn.send_flushed(Message::Ping(Bytes::new())).await
+                        {
+                            break Stop::Gone;
+                        }
+                    }
+                }
+            }
+        };
+        // Every call stops with the connection: their tasks are aborted, which drops the
+        // methods' futures and streams.
+        state.tasks.abort_all();
+        drop(state);
+        // The aborted calls give up the turn as their tasks are dropped.
+        if let Some(mut turn) = writer.turn().await {
+            if let Stop::Close(code, reason) = stop {
+                let frame = CloseFrame {
+                    code,
+                    reason: reason.into(),
+                };
+                if turn.send_flushed(Message::Close(Some(frame))).await {
+                    // Frames the client sent before it saw ours are read and dropped until its
+                    // own close frame: a socket closed with them unread is reset, and the reset
+                    // may destroy the close frame on its way.
+                    let drain = async {
+                        while let Some(Ok(message)) =
+                            std::future::poll_fn(|cx| writer.poll_read(cx)).await
+                        {
+                            if let Message::Close(_) = message {
+                                break;
+                            }
+                        }
+                    };
+                    let _ = tokio::time::timeout(CLOSE_WAIT, drain).await;
+                }
+            }
+            let _ = turn.close().await;
+        }
+    }
+
+    /// Handles one frame; false when the connection is gone.
+    async fn handle(&self, state: &mut State, frame: Incoming) -> bool {
+        let key = frame.id.clone();
+        // A call that sent its last frame is over, even if its task has not been reaped yet.
+        state
+            .calls
+            .retain(|_, call| !call.finished.load(Ordering::Acquire));
+        if let Some(call) = state.calls.get_mut(&key) {
+            if frame.encoding != call.encoding
+                || frame.method.as_deref().is_some_and(|m| m != call.method)
+            {
+                let status = in_progress(key.as_ref());
+                return state
+                    .send(frame_message(
+                        frame.encoding,
+                        key.as_ref(),
+                        Answer::Error(status),
+                    ))
+                    .await;
+            }
+            match &call.input {
+                Some(input) => {
+                    if let Some(payload) = &frame.message
+                        && payload.len() > call.limit
+                    {
+                        // The request is lost, so the call fails.
+                        let status = too_large(call.limit);
+                        call.abort.abort();
+                        state.calls.remove(&key);
+                        return state
+                            .send(frame_message(
+                                frame.encoding,
+                                key.as_ref(),
+                                Answer::Error(status),
+                            ))
+                            .await;
+                    }
+                    if let Some(payload) = frame.message {
+                        // The method may have stopped reading: then the message is dropped.
+                        let _ = input.send(payload).await;
+                    }
+                    if frame.end
+                        && let Some(call) = state.calls.get_mut(&key)
+                    {
+                        call.input = None;
+                    }
+                    return true;
+                }
+                None if frame.end && frame.message.is_none() => {
+                    // `end` on a call whose requests are all sent cancels it.
+                    let encoding = call.encoding;
+                    call.abort.abort();
+                    state.calls.remove(&key);
+                    return state
+                        .send(frame_message(
+                            encoding,
+                            key.as_ref(),
+                            Answer::Error(Status::cancelled("canceled by the client")),
+                        ))
+                        .await;
+                }
+                None => {
+                    let status = in_progress(key.as_ref());
+                    return state
+                        .send(frame_message(
+                            frame.encoding,
+                            key.as_ref(),
+                            Answer::Error(status),
+                        ))
+                        .await;
+                }
+            }
+        }
+
+        let method = match self.endpoint.find(frame.method.as_deref()) {
+            Ok(method) => method,
+            Err(status) => {
+                if frame.end && frame.message.is_none() {
+                    // A late cancel of a call that already ended.
+                    return true;
+                }
+                return state
+                    .send(frame_message(
+                        frame.encoding,
+                        key.as_ref(),
+                        Answer::Error(status),
+                    ))
+                    .await;
+            }
+        };
+        if frame.end && frame.message.is_none() && !method.client_streaming {
+            // A late cancel of a call that already ended.
+            return true;
+        }
+        let limit = self.endpoint.limit(method);
+        if let Some(payload) = &frame.message
+            && payload.len() > limit
+        {
+            let status = too_large(limit);
+            return state
+                .send(frame_message(
+                    frame.encoding,
+                    key.as_ref(),
+                    Answer::Error(status),
+                ))
+                .await;
+        }
+        // A call that answers at once takes no permit: only the connection's loop takes them,
+        // so one that is free now is still free once the method has been polled.
+        // Waiting for a permit is safe while every call in progress is unary: each ends without
+        // another frame. A stream might need frames the wait would hold back, or never end.
+        let permit = match state.permits.available_permits() {
+            1.. => None,
+            0 if state.calls.values().any(|call| call.streaming) => {
+                let status = Status::resource_exhausted(format!(
+                    "too many calls in progress on this connection (at most {})",
+                    self.endpoint.config.max_in_flight
+                ));
+                return state
+                    .send(frame_message(
+                        frame.encoding,
+                        key.as_ref(),
+                        Answer::Error(status),
+                    ))
+                    .await;
+            }
+            0 => match state.permits.clone().acquire_owned().await {
+                Ok(permit) => Some(permit),
+                Err(_) => return false,
+            },
+        };
+        let (input, rest) = if method.client_streaming {
+            let (sender, receiver) = mpsc::channel(INBOX);
+            ((!frame.end).then_some(sender), Some(receiver))
+        } else {
+            (None, None)
+        };
+        let requests = Requests {
+            encoding: frame.encoding,
+            frame: (frame.encoding == Encoding::Json).then(|| AnswerFrame::new(key.as_ref())),
+            first: frame.message,
+            rest,
+        };
+        let ctx = Context::shared(
+            Transport::WebSocket,
+            self.headers.clone(),
+            self.extensions.clone(),
+        );
+        let live = self.endpoint.stats.websocket_call();
+        let mut answers = (method.run)(ctx, self.params.clone(), requests);
+        if !method.client_streaming && !method.server_streaming {
+            // Most unary methods answer at once: then the answer goes out from here, without
+            // a task of its own. One that has to wait goes on in its task below.
+            let polled = std::future::poll_fn(|cx| {
+                Poll::Ready(std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    answers.poll_next_unpin(cx)
+                })))
+            })
+            .await;
+            let answer = match polled {
+                Ok(Poll::Pending) => None,
+                Ok(Poll::Ready(Some(Ok(payload)))) => {
+                    let message = data_message(key.as_ref(), payload);
+                    drop((permit, live));
+                    return state.send(message).await;
+                }
+                Ok(Poll::Ready(Some(Err(status)))) => {
+                    tracing::debug!(code = ?status.code(), message = status.message(), "websocket call failed");
+                    Some(Answer::Error(status))
+                }
+                Ok(Poll::Ready(None)) => {
+                    Some(Answer::Error(Status::internal("the method gave no answer")))
+                }
+                Err(_) => Some(Answer::Error(crate::status::panicked(Some(method.name)))),
+            };
+            if let Some(answer) = answer {
+                drop((permit, live));
+                return state
+                    .send(frame_message(frame.encoding, key.as_ref(), answer))
+                    .await;
+            }
+        }
+        let permit = match permit {
+            Some(permit) => permit,
+            None => match state.permits.clone().acquire_owned().await {
+                Ok(permit) => permit,
+                Err(_) => return false,
+            },
+        };
+        // The call's task writes in turns: what the loop wrote alone goes out first.
+        if !state.flush().await {
+            return false;
+        }
+        let writer = state.writer.clone();
+        let encoding = frame.encoding;
+        let server_streaming = method.server_streaming;
+        let id = key.clone();
+        let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = Done {
+            permit: Some(permit),
+            finished: finished.clone(),
+        };
+        let abort = state.tasks.spawn(async move {
+            let _live = live;
+            answer(
+                answers,
+                writer,
+                encoding,
+                id.as_ref(),
+                server_streaming,
+                done,
+            )
+            .await;
+            id
+        });
+        state.calls.insert(
+            key,
+            Call {
+                input,
+                encoding,
+                method: method.name,
+                streaming: method.client_streaming || method.server_streaming,
+                finished,
+                limit,
+                task: abort.id(),
+                abort,
+            },
+        );
+        true
+    }
+}
+
+fn in_progress(id: Option<&Id>) -> Status {
+    Status::already_exists(format!(
+        "call {} is in progress",
+        id.map_or_else(|| "without id".to_owned(), Id::to_string)
+    ))
+}
+
+fn too_large(limit: usize) -> Status {
+    Status::resource_exhausted(format!(
+        "the message is larger than the limit of {limit} bytes"
+    ))
+}
+
+struct State {
+    calls: HashMap<Option<Id>, Call>,
+    tasks: JoinSet<Option<Id>>,
+    permits: Arc<Semaphore>,
+    writer: Arc<Writer>,
+    /// Frames the loop wrote alone since its last flush. Only while no call task is left:
+    /// the loop flushes before it starts one, and before it waits for anything.
+    unflushed: bool,
+}
+
+impl State {
+    /// Sends a frame of the connection's own; false when the connection is broken.
+    async fn send(&mut self, message: Message) -> bool {
+        if self.tasks.is_empty() {
+            // No call task is left that could take the turn: the loop writes alone, and
+            // flushes once it has no more frames at hand.
+            self.unflushed = true;
+            self.writer.write_alone(message).await
+        } else {
+            self.writer.send_one(message).await
+        }
+    }
+
+    /// Writes out the frames the loop wrote alone; false when the connection is broken.
+    async fn flush(&mut self) -> bool {
+        !std::mem::take(&mut self.unflushed) || self.writer.flush().await
+    }
+
+    /// A call's task ended: forget the call; a panic is answered with `internal`.
+    async fn finished(
+        &mut self,
+        done: Result<(tokio::task::Id, Option<Id>), tokio::task::JoinError>,
+    ) -> bool {
+        match done {
+            Ok((task, key)) => {
+                if self.calls.get(&key).is_some_and(|call| call.task == task) {
+                    self.calls.remove(&key);
+                }
+                true
+            }
+            Err(error) => {
+                let task = error.id();
+                let key = self
+                    .calls
+                    .iter()
+                    .find(|(_, call)| call.task == task)
+                    .map(|(key, _)| key.clone());
+                let Some(key) = key else {
+                    return true;
+                };
+                let Some(call) = self.calls.remove(&key) else {
+                    return true;
+                };
+                if !error.is_panic() {
+                    return true;
+                }
+                self.send(frame_message(
+                    call.encoding,
+                    key.as_ref(),
+                    Answer::Error(crate::status::panicked(Some(call.method))),
+                ))
+                .await
+            }
+        }
+    }
+}
+
+/// What a failed read means: a message over the limit is closed with 1009, anything else ends
+/// the connection.
+fn read_error(error: axum::Error) -> Stop {
+    let inner = error.into_inner();
+    match inner.downcast_ref::<tungstenite::Error>() {
+        Some(tungstenite::Error::Capacity(_)) => Stop::Close(1009, "message too big"),
+        Some(tungstenite::Error::Utf8(_)) => Stop::Close(1007, "invalid UTF-8 in a text message"),
+        Some(tungstenite::Error::Protocol(_)) => Stop::Close(1002, "protocol error"),
+        _ => Stop::Gone,
+    }
+}

@@ -1,0 +1,353 @@
+//! The frames of a WebSocket call: reading the client's (a JSON text frame or a binary
+//! `protoapi.Frame`) and writing the server's answers in the encoding the call started with.
+
+use std::fmt;
+
+use axum::extract::ws::Message;
+use bytes::Bytes;
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use tonic::{Code, Status};
+
+use crate::status::{ErrorDetail, code_name, error_details};
+
+/// The binary twin of a JSON frame: `protoapi.Frame`, sent in a binary WebSocket message.
+///
+/// A frame that neither ends a stream nor carries an error carries a message in `data`; a
+/// client may leave `data` out for a message whose fields are all at their defaults.
+#[protoapi_macros::message(crate = "crate", name = "protoapi.Frame")]
+pub struct Frame {
+    /// The call's id, chosen by the client; empty for none.
+    pub id: String,
+    /// On a service socket, the rpc a call's first frame starts, such as `GetStudent`.
+    pub method: String,
+    /// The request or response message, protobuf-encoded.
+    pub data: Option<Bytes>,
+    /// Ends a client stream (client to server), or a server stream that succeeded (server to
+    /// client). A client that sends `end` for a call whose requests are all sent cancels it.
+    pub end: bool,
+    /// The call failed (server to client only).
+    pub error: Option<FrameError>,
+}
+
+/// The error of a failed call: `protoapi.Error`, as in the JSON error body.
+#[protoapi_macros::message(crate = "crate", name = "protoapi.Error")]
+pub struct FrameError {
+    /// The status code's name in snake case, such as `not_found`.
+    pub code: String,
+    /// What went wrong.
+    pub message: String,
+    /// The error's details: a `google.rpc.Status` in protobuf, as gRPC sends it in
+    /// `grpc-status-details-bin` (for a request that breaks a validation rule, its details hold
+    /// a `google.rpc.BadRequest`); empty when the error has none.
+    pub details: Bytes,
+}
+
+/// The encoding of a frame, and of every answer to the call it starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Encoding {
+    /// A text frame holding JSON.
+    Json,
+    /// A binary frame holding a `protoapi.Frame`.
+    Proto,
+}
+
+/// One message of a call, still encoded.
+#[derive(Debug)]
+pub enum Payload {
+    /// The JSON of a message.
+    Json(String),
+    /// The protobuf encoding of a message.
+    Proto(Bytes),
+}
+
+impl Payload {
+    /// The encoding of a message whose fields are all at their defaults.
+    fn empty(encoding: Encoding) -> Self {
+        match encoding {
+            Encoding::Json => Payload::Json("{}".to_owned()),
+            Encoding::Proto => Payload::Proto(Bytes::new()),
+        }
+    }
+
+    /// The length of the encoded message.
+    pub(super) fn len(&self) -> usize {
+        match self {
+            Payload::Json(text) => text.len(),
+            Payload::Proto(bytes) => bytes.len(),
+        }
+    }
+}
+
+/// The id of a call: a number or a string, echoed as the client sent it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
+pub(super) enum Id {
+    Unsigned(u64),
+    Signed(i64),
+    Text(String),
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Id::Unsigned(n) => write!(f, "{n}"),
+            Id::Signed(n) => write!(f, "{n}"),
+            Id::Text(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct IdVisitor;
+        impl Visitor<'_> for IdVisitor {
+            type Value = Id;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer or a string")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Id, E> {
+                Ok(Id::Unsigned(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Id, E> {
+                Ok(u64::try_from(v).map_or(Id::Signed(v), Id::Unsigned))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Id, E> {
+                Ok(Id::Text(v.to_owned()))
+            }
+        }
+        deserializer.deserialize_any(IdVisitor)
+    }
+}
+
+/// A JSON frame from the client.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonFrame<'a> {
+    #[serde(default)]
+    id: Option<Id>,
+    #[serde(default, borrow)]
+    method: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    data: Option<&'a RawValue>,
+    #[serde(default)]
+    end: bool,
+}
+
+/// A JSON frame to the client.
+#[derive(Serialize)]
+struct JsonAnswer<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a Id>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorJson<'a>>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    end: bool,
+}
+
+#[derive(Serialize)]
+struct ErrorJson<'a> {
+    code: &'static str,
+    message: &'a str,
+    /// As in the HTTP error body; left out when the error has none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    details: Vec<ErrorDetail>,
+}
+
+/// A frame from the client, whichever its encoding.
+pub(super) struct Incoming {
+    pub(super) encoding: Encoding,
+    pub(super) id: Option<Id>,
+    pub(super) method: Option<String>,
+    /// The message it carries: present unless the frame only ends a stream.
+    pub(super) message: Option<Payload>,
+    pub(super) end: bool,
+}
+
+/// Reads a text frame: a JSON envelope around the message.
+pub(super) fn parse_text(text: &str) -> Result<Incoming, Status> {
+    let frame: JsonFrame<'_> = serde_json::from_str(text)
+        .map_err(|error| Status::invalid_argument(format!("invalid frame: {error}")))?;
+    let message = match frame.data {
+        Some(raw) => Some(Payload::Json(raw.get().to_owned())),
+        None if !frame.end => Some(Payload::empty(Encoding::Json)),
+        None => None,
+    };
+    Ok(Incoming {
+        encoding: Encoding::Json,
+        id: frame.id,
+        method: frame.method.map(|m| m.into_owned()),
+        message,
+        end: frame.end,
+    })
+}
+
+/// Reads a binary frame: a `protoapi.Frame`.
+pub(super) fn parse_binary(bytes: Bytes) -> Result<Incoming, Status> {
+    let frame = <Frame as prost::Message>::decode(bytes).map_err(|error| {
+        Status::invalid_argument(format!("invalid frame: not a protoapi.Frame: {error}"))
+    })?;
+    if frame.error.is_some() {
+        return Err(Status::invalid_argument(
+            "invalid frame: a client does not send errors",
+        ));
+    }
+    let message = match frame.data {
+        Some(bytes) => Some(Payload::Proto(bytes)),
+        None if !frame.end => Some(Payload::empty(Encoding::Proto)),
+        None => None,
+    };
+    Ok(Incoming {
+        encoding: Encoding::Proto,
+        id: (!frame.id.is_empty()).then_some(Id::Text(frame.id)),
+        method: (!frame.method.is_empty()).then_some(frame.method),
+        message,
+        end: frame.end,
+    })
+}
+
+/// How a call ends, besides its messages: the end of a stream, or an error.
+pub(super) enum Answer {
+    End,
+    Error(Status),
+}
+
+/// The frame that ends a call, or reports its error, in the call's encoding.
+pub(super) fn frame_message(encoding: Encoding, id: Option<&Id>, answer: Answer) -> Message {
+    match encoding {
+        Encoding::Json => {
+            let (error, end) = match &answer {
+                Answer::End => (None, true),
+                Answer::Error(status) => (
+                    Some(ErrorJson {
+                        code: error_code(status),
+                        message: status.message(),
+                        details: error_details(status),
+                    }),
+                    false,
+                ),
+            };
+            let text = serde_json::to_string(&JsonAnswer { id, error, end }).unwrap_or_else(|_| {
+                r#"{"error":{"code":"internal","message":"failed to encode a frame"}}"#.to_owned()
+            });
+            Message::Text(text.into())
+        }
+        Encoding::Proto => proto_frame(id, |frame| match answer {
+            Answer::End => frame.end = true,
+            Answer::Error(status) => {
+                frame.error = Some(FrameError {
+                    code: error_code(&status).to_owned(),
+                    message: status.message().to_owned(),
+                    details: Bytes::copy_from_slice(status.details()),
+                });
+            }
+        }),
+    }
+}
+
+/// A binary frame with the call's id, filled in by `fill`.
+fn proto_frame(id: Option<&Id>, fill: impl FnOnce(&mut Frame)) -> Message {
+    let mut frame = Frame {
+        id: match id {
+            Some(Id::Text(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        },
+        ..Frame::default()
+    };
+    fill(&mut frame);
+    Message::Binary(prost::Message::encode_to_vec(&frame).into())
+}
+
+/// The frame of an answer's message. A JSON one is the whole frame already: a WebSocket call's
+/// encoder writes it so ([`AnswerFrame`]).
+pub(super) fn data_message(id: Option<&Id>, payload: Payload) -> Message {
+    match payload {
+        Payload::Json(text) => Message::Text(text.into()),
+        Payload::Proto(bytes) => proto_frame(id, |frame| frame.data = Some(bytes)),
+    }
+}
+
+/// A failed call's code; a method that fails with `ok` still failed.
+fn error_code(status: &Status) -> &'static str {
+    match status.code() {
+        Code::Ok => code_name(Code::Unknown),
+        code => code_name(code),
+    }
+}
+
+/// The frame of a WebSocket call's JSON answers: `{"id":7,"data":` + message + `}`.
+pub(crate) struct AnswerFrame {
+    /// `{"id":7,"data":`, written once for all of the call's answers (without the id when
+    /// the call has none).
+    start: String,
+}
+
+impl AnswerFrame {
+    /// The frame of the answers of the call `id`.
+    pub(super) fn new(id: Option<&Id>) -> Self {
+        let mut start = String::with_capacity(32);
+        start.push('{');
+        if let Some(id) = id {
+            start.push_str("\"id\":");
+            match id {
+                Id::Unsigned(n) => start.push_str(itoa::Buffer::new().format(*n)),
+                Id::Signed(n) => start.push_str(itoa::Buffer::new().format(*n)),
+                // A string always serializes.
+                Id::Text(text) => start.push_str(&serde_json::to_string(text).unwrap_or_default()),
+            }
+            start.push(',');
+        }
+        start.push_str("\"data\":");
+        AnswerFrame { start }
+    }
+
+    /// The frame of one message: the message's JSON with the frame written around it, rather
+    /// than the frame serialized as a map, which would escape its two keys every time.
+    pub(super) fn frame<T: Serialize>(&self, message: &T) -> Result<String, serde_json::Error> {
+        let mut text = serde_json::to_string(message)?;
+        text.insert_str(0, &self.start);
+        text.push('}');
+        Ok(text)
+    }
+}
+
+/// The length of a frame's payload.
+pub(super) fn frame_len(message: &Message) -> usize {
+    match message {
+        Message::Text(text) => text.len(),
+        Message::Binary(bytes) | Message::Ping(bytes) | Message::Pong(bytes) => bytes.len(),
+        Message::Close(_) => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Note {
+        n: u32,
+    }
+
+    #[test]
+    fn answer_frames_carry_the_call_id_as_the_client_sent_it() {
+        let frame = |id: Option<Id>| {
+            AnswerFrame::new(id.as_ref())
+                .frame(&Note { n: 1 })
+                .expect("a frame")
+        };
+        assert_eq!(frame(None), r#"{"data":{"n":1}}"#);
+        assert_eq!(frame(Some(Id::Unsigned(7))), r#"{"id":7,"data":{"n":1}}"#);
+        assert_eq!(
+            frame(Some(Id::Unsigned(u64::MAX))),
+            r#"{"id":18446744073709551615,"data":{"n":1}}"#
+        );
+        assert_eq!(frame(Some(Id::Signed(-3))), r#"{"id":-3,"data":{"n":1}}"#);
+        assert_eq!(
+            frame(Some(Id::Text("a\"b\\ü\n".to_owned()))),
+            r#"{"id":"a\"b\\ü\n","data":{"n":1}}"#
+        );
+    }
+}
