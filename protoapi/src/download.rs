@@ -561,6 +561,11 @@ pub(crate) fn content_disposition(name: &str) -> String {
     format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
 
+/// Registers the messages of a download's answer and returns the streamed message's name.
+pub fn register_download(registry: &mut crate::schema::Registry) -> &'static str {
+    crate::message::register_message::<FileChunk>(registry)
+}
+
 #[cfg(test)]
 mod tests {
     use super::{RangeRequest, content_disposition, parse_range};

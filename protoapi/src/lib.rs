@@ -55,6 +55,7 @@ mod context;
 mod download;
 mod error;
 mod file;
+mod grpc;
 mod limits;
 mod message;
 mod multipart;

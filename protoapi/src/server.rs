@@ -16,10 +16,10 @@ use tokio::net::{TcpListener, ToSocketAddrs};
 use tower::ServiceExt as _;
 use tower_http::trace::TraceLayer;
 
-use crate::__private::grpc::{self, BoxGrpcService, GrpcFuture};
 use crate::__private::rest::{Routes, not_found};
 use crate::connect::{ConnectService, Protocol};
 use crate::error::Error;
+use crate::grpc::{self, BoxGrpcService, GrpcFuture};
 use crate::limits::Limits;
 use crate::path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
 use crate::schema::{HttpRoute, OpenApiConfig, OpenApiInfo, ProtoFile, ServiceDescriptor};
@@ -518,7 +518,7 @@ impl ServerBuilder {
         let mut router = routes.into_router();
         let grpc_web = self.grpc_web;
         let gate = |grpc: BoxGrpcService, connect: Option<Arc<ConnectService>>| GrpcGate {
-            web: grpc_web.then(|| grpc_web_service(grpc.clone())),
+            web: grpc_web.then(|| grpc::grpc_web_service(grpc.clone())),
             grpc,
             connect,
         };
@@ -921,15 +921,6 @@ fn route_shape(path: &str) -> String {
         .join("/")
 }
 
-/// Wraps a gRPC service in `tonic-web`'s translation of gRPC-Web.
-fn grpc_web_service(grpc: BoxGrpcService) -> BoxGrpcService {
-    let inner =
-        tower::ServiceExt::map_request(grpc, |request: http::Request<tonic::body::Body>| {
-            request.map(axum::body::Body::new)
-        });
-    grpc::boxed(tower::Layer::layer(&tonic_web::GrpcWebLayer::new(), inner))
-}
-
 /// The gRPC services by full name, sorted, for `serve*` to call a gRPC request's service without
 /// routing it through axum: the router's gRPC routes lead to the same services, so that only the
 /// cost differs (no path match, no `MatchedPath` and path-parameter extensions).
@@ -944,7 +935,7 @@ impl GrpcTable {
 
     /// The service of a gRPC request (by its usual content type) to a known service name.
     fn route(&self, request: &Request) -> Option<&BoxGrpcService> {
-        if self.0.is_empty() || !crate::connect::is_plain_grpc(request.headers()) {
+        if self.0.is_empty() || !grpc::is_grpc(request.headers()) {
             return None;
         }
         let (name, _method) = request.uri().path().strip_prefix('/')?.split_once('/')?;

@@ -277,23 +277,8 @@ pub(crate) fn panicked(method: Option<&str>) -> Status {
 pub fn reject<B>(request: &http::Request<B>, status: &Status) -> Response {
     use crate::connect::Protocol;
     match Protocol::of(request.method(), request.headers()) {
-        Protocol::Grpc => status.clone().into_http::<axum::body::Body>(),
-        Protocol::GrpcWeb => {
-            let mut response = status.clone().into_http::<axum::body::Body>();
-            let text = request
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .is_some_and(|value| value.as_bytes().starts_with(b"application/grpc-web-text"));
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(if text {
-                    "application/grpc-web-text+proto"
-                } else {
-                    "application/grpc-web+proto"
-                }),
-            );
-            response
-        }
+        Protocol::Grpc => crate::grpc::render(status),
+        Protocol::GrpcWeb => crate::grpc::render_web(request.headers(), status),
         Protocol::ConnectStream => crate::connect::stream_error_for(request.headers(), status),
         Protocol::ConnectUnary | Protocol::Other => status_response(status),
     }
