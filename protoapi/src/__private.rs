@@ -7,7 +7,6 @@ pub use ::prost;
 pub use ::serde;
 pub use ::tonic;
 
-pub use crate::download::Conditions;
 pub use crate::file::FileField;
 pub use crate::limits::Limits;
 pub use crate::path::HttpConfig;
@@ -21,8 +20,7 @@ pub use crate::codec::wire::{
     WireField,
 };
 pub use crate::grpc::codegen as grpc;
-#[path = "http.rs"]
-pub mod rest;
+pub use crate::http::codegen as rest;
 #[path = "ws.rs"]
 pub mod socket;
 #[path = "validate.rs"]

@@ -25,9 +25,9 @@ use futures_util::{FutureExt as _, StreamExt as _};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use serde_json::value::RawValue;
 
-use crate::__private::rest::{content_type_essence, content_type_text, read_body};
 use crate::__private::socket::{Answers, Encoding, Params, Payload, Requests, SocketMethod};
 use crate::context::{Context, Transport};
+use crate::http::{content_type_essence, content_type_text, read_body};
 use crate::status::{Code, Status, error_json, error_response, status_response};
 
 /// The envelope flag of a compressed message.

@@ -16,10 +16,10 @@ use tokio::net::{TcpListener, ToSocketAddrs};
 use tower::ServiceExt as _;
 use tower_http::trace::TraceLayer;
 
-use crate::__private::rest::{Routes, not_found};
 use crate::connect::{ConnectService, Protocol};
 use crate::error::Error;
 use crate::grpc::{self, BoxGrpcService, GrpcFuture};
+use crate::http::Routes;
 use crate::limits::Limits;
 use crate::path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
 use crate::schema::{HttpRoute, OpenApiConfig, OpenApiInfo, ProtoFile, ServiceDescriptor};
@@ -978,4 +978,21 @@ impl tower::Service<Request> for GrpcGate {
             _ => Box::pin(async move { Ok(not_found(request).await) }),
         }
     }
+}
+
+/// The answer to a request for a path that no route serves: a gRPC `unimplemented` status for
+/// gRPC clients, a JSON 404 for everyone else.
+pub(crate) async fn not_found(request: Request) -> Response {
+    if grpc::is_grpc(request.headers()) {
+        let status = crate::status::Status::unimplemented(format!(
+            "unknown service or method {}",
+            request.uri().path()
+        ));
+        return grpc::render(&status);
+    }
+    crate::status::error_response(
+        http::StatusCode::NOT_FOUND,
+        crate::status::Code::NotFound,
+        &format!("no route for {} {}", request.method(), request.uri().path()),
+    )
 }

@@ -478,7 +478,7 @@ fn decode<Req: ProtoMessage>(params: &Params, payload: Option<&Payload>) -> Resu
     let mut message = Req::default();
     params.merge_query(&mut message)?;
     match payload {
-        Some(Payload::Json(text)) => crate::__private::rest::merge_json_text(&mut message, text)?,
+        Some(Payload::Json(text)) => crate::http::merge_json_text(&mut message, text)?,
         Some(Payload::Proto(bytes)) => {
             prost::Message::merge(&mut message, bytes.clone()).map_err(|error| {
                 Status::invalid_argument(format!("invalid protobuf message: {error}"))
@@ -1018,7 +1018,7 @@ impl Socket {
         };
         let query = parts.uri.query();
         if let Some(query) = query {
-            let pairs = crate::__private::rest::count_pairs(query.as_bytes());
+            let pairs = crate::http::count_pairs(query.as_bytes());
             if pairs > self.fields_limit {
                 return error_response(
                     StatusCode::BAD_REQUEST,

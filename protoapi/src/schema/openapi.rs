@@ -1042,7 +1042,7 @@ impl OpenApiConfig {
     pub(crate) fn add_route(
         &self,
         services: &[ServiceDescriptor],
-        routes: &mut crate::__private::rest::Routes,
+        routes: &mut crate::http::Routes,
     ) -> Result<(), crate::Error> {
         let Some(path) = &self.path else {
             return Ok(());

@@ -1,0 +1,123 @@
+//! [`Routes`]: the HTTP routes of every service, by path, with the JSON 405 for a wrong verb.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::response::Response;
+use axum::routing::MethodRouter;
+use http::{HeaderValue, Method, StatusCode, header};
+use tonic::Code;
+
+use crate::__private::socket::Socket;
+use crate::status::error_response;
+
+/// The HTTP routes of one service, grouped by path so that a wrong verb gets a 405 that lists
+/// the right ones.
+#[derive(Default)]
+pub struct Routes {
+    paths: Vec<PathRoutes>,
+}
+
+/// Everything served at one path.
+struct PathRoutes {
+    path: String,
+    verbs: Vec<&'static str>,
+    router: MethodRouter,
+    socket: Option<Arc<Socket>>,
+}
+
+impl Routes {
+    /// No routes yet.
+    pub fn new() -> Self {
+        Routes::default()
+    }
+
+    /// Adds the handler of `verb` at `path` (axum syntax: `/students/{sno}`).
+    pub fn add(&mut self, verb: &'static str, path: &str, handler: MethodRouter) {
+        let at = self.at(path);
+        at.verbs.push(verb);
+        at.router = std::mem::take(&mut at.router).merge(handler);
+    }
+
+    /// Serves a WebSocket at `path`: a GET with `Upgrade: websocket` goes to the socket, any
+    /// other request to the path's other routes.
+    pub fn add_socket(&mut self, path: &str, socket: Arc<Socket>) {
+        self.at(path).socket = Some(socket);
+    }
+
+    fn at(&mut self, path: &str) -> &mut PathRoutes {
+        let index = match self.paths.iter().position(|p| p.path == path) {
+            Some(index) => index,
+            None => {
+                self.paths.push(PathRoutes {
+                    path: path.to_owned(),
+                    verbs: Vec::new(),
+                    router: MethodRouter::new(),
+                    socket: None,
+                });
+                self.paths.len() - 1
+            }
+        };
+        &mut self.paths[index]
+    }
+
+    /// The axum router; a known path with another verb answers 405 with `Allow`.
+    pub fn into_router(self) -> Router {
+        let mut router = Router::new();
+        for PathRoutes {
+            path,
+            mut verbs,
+            router: mut method_router,
+            socket,
+        } in self.paths
+        {
+            if socket.is_some() && !verbs.contains(&"GET") {
+                verbs.push("GET");
+                method_router = method_router.get(crate::__private::socket::upgrade_required);
+            }
+            let mut allow: Vec<&str> = Vec::new();
+            for verb in verbs {
+                allow.push(verb);
+                if verb == "GET" {
+                    allow.push("HEAD");
+                }
+            }
+            let allow = allow.join(", ");
+            let fallback = move |request: Request| {
+                let allow = allow.clone();
+                async move { method_not_allowed(request.method(), request.uri().path(), &allow) }
+            };
+            let mut method_router = method_router.fallback(fallback);
+            if let Some(socket) = socket {
+                method_router = method_router.layer(axum::middleware::from_fn(
+                    move |request: Request, next: axum::middleware::Next| {
+                        let socket = socket.clone();
+                        async move {
+                            if crate::__private::socket::is_upgrade(&request) {
+                                socket.upgrade(request).await
+                            } else {
+                                next.run(request).await
+                            }
+                        }
+                    },
+                ));
+            }
+            router = router.route(&path, method_router);
+        }
+        router
+    }
+}
+
+/// 405 with `Allow` and the JSON error body.
+pub(super) fn method_not_allowed(method: &Method, path: &str, allow: &str) -> Response {
+    let mut response = error_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        Code::Unimplemented,
+        &format!("method {method} is not allowed on {path}; allowed: {allow}"),
+    );
+    if let Ok(value) = HeaderValue::from_str(allow) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
+}
