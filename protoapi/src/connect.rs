@@ -28,7 +28,9 @@ use serde_json::value::RawValue;
 use crate::__private::socket::{Answers, Encoding, Params, Payload, Requests, SocketMethod};
 use crate::context::{Context, Transport};
 use crate::http::{content_type_essence, content_type_text, read_body};
-use crate::status::{Code, Status, error_json, error_response, status_response};
+use crate::http::{error_response, render};
+use crate::server::Protocol;
+use crate::status::{Code, Status, error_json};
 
 /// The envelope flag of a compressed message.
 const COMPRESSED: u8 = 0b01;
@@ -46,57 +48,6 @@ struct ConnectMethod {
     method: SocketMethod,
     /// Whether `GET` may call it.
     no_side_effects: bool,
-}
-
-/// The protocol of a request at a gRPC path, from its method and content type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Protocol {
-    Grpc,
-    GrpcWeb,
-    /// A Connect unary call (`POST application/json|proto`, or `GET`).
-    ConnectUnary,
-    /// A Connect streaming call (`POST application/connect+json|proto`).
-    ConnectStream,
-    /// Anything else.
-    Other,
-}
-
-const GRPC: &[u8] = b"application/grpc";
-
-/// Whether the content type is gRPC as clients send it (`application/grpc`, `+codec` or
-/// `;parameters` after it, any case): the hot path, told from the header's bytes without a
-/// copy. [`Protocol::of`] also knows the rarer spellings (spaces around it).
-pub(crate) fn is_plain_grpc(headers: &HeaderMap) -> bool {
-    headers.get(header::CONTENT_TYPE).is_some_and(|value| {
-        let bytes = value.as_bytes();
-        bytes.len() >= GRPC.len()
-            && bytes[..GRPC.len()].eq_ignore_ascii_case(GRPC)
-            && matches!(bytes.get(GRPC.len()), None | Some(b'+' | b';'))
-    })
-}
-
-impl Protocol {
-    pub(crate) fn of(method: &Method, headers: &HeaderMap) -> Protocol {
-        if is_plain_grpc(headers) {
-            return Protocol::Grpc;
-        }
-        match content_type_essence(headers).as_deref() {
-            Some(t) if t.starts_with("application/grpc-web") => Protocol::GrpcWeb,
-            Some(t) if t == "application/grpc" || t.starts_with("application/grpc+") => {
-                Protocol::Grpc
-            }
-            _ if method == Method::GET => Protocol::ConnectUnary,
-            Some("application/json" | "application/proto") if method == Method::POST => {
-                Protocol::ConnectUnary
-            }
-            Some("application/connect+json" | "application/connect+proto")
-                if method == Method::POST =>
-            {
-                Protocol::ConnectStream
-            }
-            _ => Protocol::Other,
-        }
-    }
 }
 
 impl ConnectService {
@@ -128,7 +79,7 @@ impl ConnectService {
             .and_then(|path| path.strip_prefix('/'))
             .unwrap_or_default();
         let Some(method) = self.methods.iter().find(|m| m.method.name == name) else {
-            return status_response(&Status::unimplemented(format!(
+            return render(&Status::unimplemented(format!(
                 "unknown method `{}` of service `{}`",
                 crate::status::shown(name),
                 self.service
@@ -143,7 +94,7 @@ impl ConnectService {
             ));
             return match protocol {
                 Protocol::ConnectStream => stream_error(Encoding::Json, &status),
-                _ => status_response(&status),
+                _ => render(&status),
             };
         }
         match (protocol, streaming) {
@@ -170,7 +121,7 @@ impl ConnectService {
         let (parts, body) = request.into_parts();
         let parsed = if parts.method == Method::GET {
             if !method.no_side_effects {
-                let mut response = status_response(&Status::invalid_argument(format!(
+                let mut response = render(&Status::invalid_argument(format!(
                     "`{}` is not marked side-effect free: call it with POST",
                     method.method.name
                 )));
@@ -184,7 +135,7 @@ impl ConnectService {
         } else {
             match check_headers(&parts.headers, "content-encoding") {
                 Ok(()) => {}
-                Err(status) => return status_response(&status),
+                Err(status) => return render(&status),
             }
             let encoding = if content_type_is(&parts.headers, "application/proto") {
                 Encoding::Proto
@@ -198,11 +149,11 @@ impl ConnectService {
         };
         let (encoding, payload) = match parsed {
             Ok(parsed) => parsed,
-            Err(status) => return status_response(&status),
+            Err(status) => return render(&status),
         };
         let timeout = match timeout(&parts.headers) {
             Ok(timeout) => timeout,
-            Err(status) => return status_response(&status),
+            Err(status) => return render(&status),
         };
         let ctx = Context::new(Transport::Connect, parts.headers, parts.extensions);
         let requests = Requests {
@@ -231,8 +182,8 @@ impl ConnectService {
                 )
                     .into_response()
             }
-            Some(Err(status)) => status_response(&status),
-            None => status_response(&Status::internal("the method gave no answer")),
+            Some(Err(status)) => render(&status),
+            None => render(&Status::internal("the method gave no answer")),
         }
     }
 

@@ -29,9 +29,10 @@ use tonic::{Code, Status};
 
 use crate::context::{Context, Transport};
 use crate::download::Download;
+use crate::http::error_response;
 use crate::message::ProtoMessage;
 use crate::path::HttpConfig;
-use crate::status::{ErrorDetail, code_name, error_details, error_response};
+use crate::status::{ErrorDetail, code_name, error_details};
 use crate::streaming::Streaming;
 
 /// The binary twin of a JSON frame: `protoapi.Frame`, sent in a binary WebSocket message.

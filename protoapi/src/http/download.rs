@@ -103,7 +103,7 @@ impl Download {
                             headers.insert(header::CONTENT_RANGE, value);
                         }
                         headers.remove(header::CONTENT_TYPE);
-                        let mut response = crate::status::error_response(
+                        let mut response = super::response::error_response(
                             StatusCode::RANGE_NOT_SATISFIABLE,
                             tonic::Code::OutOfRange,
                             &format!("the range is outside the file's {size} bytes"),
@@ -135,7 +135,7 @@ fn respond(
 
 fn read_failed(error: io::Error) -> axum::response::Response {
     tracing::error!(%error, "failed to read a download");
-    crate::status::error_response(
+    super::response::error_response(
         http::StatusCode::INTERNAL_SERVER_ERROR,
         tonic::Code::Internal,
         "failed to read the file",

@@ -14,13 +14,13 @@ use tonic::Status;
 
 use super::body::{BodyKind, bind_text, merge_json, merge_path_params};
 use super::download::Conditions;
+use super::response::render;
 use super::response::{Rejection, envelope_error, json_body_response};
 use super::stream::accepts_event_stream;
 use crate::context::{Context, Transport};
 use crate::download::Download;
 use crate::message::ProtoMessage;
 use crate::path::HttpConfig;
-use crate::status::status_response;
 
 /// What the macro decided about one HTTP route of a method.
 #[derive(Clone, Copy, Debug)]
@@ -250,6 +250,6 @@ fn error_answer(error: &Status, envelope: bool) -> Response {
     if envelope {
         envelope_error(error)
     } else {
-        status_response(error)
+        render(error)
     }
 }

@@ -20,6 +20,7 @@ mod stream;
 pub(crate) use body::{
     content_type_essence, content_type_text, count_pairs, merge_json_text, read_body,
 };
+pub(crate) use response::{error_response, render};
 pub(crate) use routes::Routes;
 
 /// What generated code calls on the HTTP side.

@@ -2,12 +2,12 @@
 //! its method runs.
 
 use axum::body::Body;
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 use tonic::{Code, Status};
 
-use crate::status::{error_response, http_status};
+use crate::status::{error_json, failed_code, http_status};
 
 /// The error envelope: `{"code": <gRPC code number>, "message": "..."}`, with the HTTP status
 /// of the code.
@@ -108,4 +108,27 @@ pub(super) fn json_body_response(
             )
         }
     }
+}
+
+/// An HTTP error response with the JSON error body (without details).
+#[cold]
+pub(crate) fn error_response(status: StatusCode, code: Code, message: &str) -> Response {
+    json_error_response(status, crate::status::error_body(code, message, Vec::new()))
+}
+
+fn json_error_response(status: StatusCode, body: String) -> Response {
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// A [`Status`] as an HTTP answer, for a [`Status`] returned by a method or by validation: the status of its
+/// code and the JSON error body with its details.
+#[cold]
+pub(crate) fn render(status: &Status) -> Response {
+    // A handler that returns `Err` with code `ok` still failed.
+    json_error_response(http_status(failed_code(status)), error_json(status))
 }

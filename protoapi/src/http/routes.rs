@@ -9,8 +9,8 @@ use axum::routing::MethodRouter;
 use http::{HeaderValue, Method, StatusCode, header};
 use tonic::Code;
 
+use super::response::error_response;
 use crate::__private::socket::Socket;
-use crate::status::error_response;
 
 /// The HTTP routes of one service, grouped by path so that a wrong verb gets a 405 that lists
 /// the right ones.

@@ -1,0 +1,369 @@
+//! Which transport takes a request: gRPC, gRPC-Web, Connect or HTTP, by path and content
+//! type; the router the builder makes of every service; the answers to requests no route takes.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::response::Response;
+use futures_util::FutureExt as _;
+use http::{HeaderMap, Method};
+use tonic_health::ServingStatus;
+use tonic_health::pb::health_server::HealthServer;
+use tonic_health::server::HealthService;
+
+use super::ServerBuilder;
+use crate::connect::ConnectService;
+use crate::error::Error;
+use crate::grpc::{self, BoxGrpcService, GrpcFuture};
+use crate::http::{Routes, content_type_essence};
+use crate::schema::{HttpRoute, ServiceDescriptor};
+use crate::status::Status;
+
+impl ServerBuilder {
+    /// The router, and the gRPC services by name for `serve*` to call without it.
+    pub(super) fn build(self) -> Result<(Router, GrpcTable), Error> {
+        let config = self.http_config();
+        let descriptors: Vec<_> = self
+            .services
+            .iter()
+            .map(|s| s.descriptor_with(&config))
+            .collect();
+        check_conflicts(&descriptors)?;
+        // One set of routes for every service, so that two services may serve one path with
+        // different verbs (or a GET and a WebSocket) and share its 405.
+        let mut routes = Routes::new();
+        let mut grpc = Vec::new();
+        for (service, descriptor) in self.services.iter().zip(&descriptors) {
+            if self.http && descriptor.http {
+                service.http_routes(&config, &mut routes);
+            }
+            if self.grpc && descriptor.grpc {
+                grpc.push((service, descriptor));
+            }
+        }
+        self.openapi
+            .add_route(&self.http_descriptors(&config), &mut routes)?;
+        let mut router = routes.into_router();
+        let grpc_web = self.grpc_web;
+        let gate = |grpc: BoxGrpcService, connect: Option<Arc<ConnectService>>| GrpcGate {
+            web: grpc_web.then(|| grpc::grpc_web_service(grpc.clone())),
+            grpc,
+            connect,
+        };
+        let mut names = Vec::new();
+        let mut table: Vec<(Box<str>, BoxGrpcService)> = Vec::new();
+        for (service, descriptor) in grpc {
+            let name = descriptor.full_name();
+            let connect = self.connect.then(|| {
+                let no_side_effects = |rpc: &str| {
+                    descriptor
+                        .methods
+                        .iter()
+                        .any(|m| m.name == rpc && m.no_side_effects())
+                };
+                let methods = service
+                    .rpc_methods()
+                    .into_iter()
+                    .map(|m| {
+                        let get = no_side_effects(m.name);
+                        (m, get)
+                    })
+                    .collect();
+                ConnectService::new(name.clone(), methods, self.limits.body_limit())
+            });
+            let service = service.grpc_service(self.limits);
+            table.push((name.clone().into(), service.clone()));
+            router = router.route_service(&format!("/{name}/{{*method}}"), gate(service, connect));
+            names.push(name);
+        }
+        if self.grpc && self.reflection {
+            let set = self.file_descriptor_set();
+            let health = self.health.is_some();
+            // Each version lists both reflection services, as both are served.
+            let configure = || {
+                let builder = tonic_reflection::server::Builder::configure()
+                    .register_file_descriptor_set(set.clone())
+                    .include_reflection_service(false)
+                    .register_encoded_file_descriptor_set(
+                        tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
+                    )
+                    .register_encoded_file_descriptor_set(
+                        tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+                    );
+                if health {
+                    builder
+                        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+                } else {
+                    builder
+                }
+            };
+            let v1 = configure()
+                .build_v1()
+                .map_err(|error| Error::descriptor(error.to_string()))?;
+            let v1alpha = configure()
+                .build_v1alpha()
+                .map_err(|error| Error::descriptor(error.to_string()))?;
+            for (name, service) in [
+                ("grpc.reflection.v1.ServerReflection", grpc::boxed(v1)),
+                (
+                    "grpc.reflection.v1alpha.ServerReflection",
+                    grpc::boxed(v1alpha),
+                ),
+            ] {
+                table.push((name.into(), service.clone()));
+                router = router.route_service(&format!("/{name}/{{*method}}"), gate(service, None));
+            }
+        }
+        if let Some(reporter) = self.health.as_ref().filter(|_| self.grpc) {
+            for name in std::iter::once(String::new()).chain(names) {
+                // A fresh reporter's lock is free: the update completes at once.
+                let _ = reporter
+                    .set_service_status(&name, ServingStatus::Serving)
+                    .now_or_never();
+            }
+            let service = HealthServer::new(HealthService::from_health_reporter(reporter.clone()));
+            let service = grpc::boxed(service);
+            table.push(("grpc.health.v1.Health".into(), service.clone()));
+            router = router.route_service("/grpc.health.v1.Health/{*method}", gate(service, None));
+        }
+        if let Some(extra) = self.extra {
+            router = router.merge(extra);
+        }
+        // The application's layers see every request, gRPC ones too: then they all go through
+        // the router.
+        if !self.layers.is_empty() {
+            table.clear();
+        }
+        for layer in self.layers {
+            router = layer(router);
+        }
+        Ok((router, GrpcTable::new(table)))
+    }
+}
+
+/// Refuses two services with one gRPC name, two routes with one verb and path, and two routes
+/// that axum could not tell apart (`/a/{x}` and `/a/{y}`).
+pub(super) fn check_conflicts(descriptors: &[ServiceDescriptor]) -> Result<(), Error> {
+    let mut routes: Vec<(&'static str, String, String, String)> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for descriptor in descriptors {
+        let name = descriptor.full_name();
+        if names.contains(&name) {
+            return Err(Error::route_conflict(format!(
+                "gRPC service {name} is added twice"
+            )));
+        }
+        // A WebSocket shares its path with any route but another WebSocket's: it claims the
+        // pseudo-verb `WEBSOCKET`.
+        let socket = descriptor.socket.map(|path| {
+            (
+                format!("{name} (socket)"),
+                vec![HttpRoute {
+                    method: "WEBSOCKET",
+                    path: path.to_owned(),
+                }],
+            )
+        });
+        let methods = descriptor.methods.iter().map(|method| {
+            let mut routes = method.http.clone();
+            if let Some(path) = &method.websocket {
+                routes.push(HttpRoute {
+                    method: "WEBSOCKET",
+                    path: path.clone(),
+                });
+            }
+            (format!("{name}/{}", method.name), routes)
+        });
+        for (owner, method_routes) in methods.chain(socket) {
+            for route in method_routes {
+                let shape = route_shape(&route.path);
+                for (verb, path, other_shape, other) in &routes {
+                    if *other_shape != shape {
+                        continue;
+                    }
+                    if *path != route.path {
+                        return Err(Error::route_conflict(format!(
+                            "{} of {owner} and {path} of {other} differ only in parameter names",
+                            route.path
+                        )));
+                    }
+                    if *verb == route.method {
+                        return Err(Error::route_conflict(format!(
+                            "{} {} is claimed by {other} and {owner}",
+                            route.method, route.path
+                        )));
+                    }
+                }
+                routes.push((route.method, route.path, shape, owner.clone()));
+            }
+        }
+        names.push(name);
+    }
+    Ok(())
+}
+
+/// A path with every parameter replaced by `{}` (`{*}` for the rest).
+fn route_shape(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.starts_with("{*") {
+                "{*}"
+            } else if segment.starts_with('{') {
+                "{}"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The gRPC services by full name, sorted, for `serve*` to call a gRPC request's service without
+/// routing it through axum: the router's gRPC routes lead to the same services, so that only the
+/// cost differs (no path match, no `MatchedPath` and path-parameter extensions).
+#[derive(Clone)]
+pub(super) struct GrpcTable(Arc<[(Box<str>, BoxGrpcService)]>);
+
+impl GrpcTable {
+    fn new(mut services: Vec<(Box<str>, BoxGrpcService)>) -> GrpcTable {
+        services.sort_by(|a, b| a.0.cmp(&b.0));
+        GrpcTable(services.into())
+    }
+
+    /// The service of a gRPC request (by its usual content type) to a known service name.
+    pub(super) fn route(&self, request: &Request) -> Option<&BoxGrpcService> {
+        if self.0.is_empty() || !grpc::is_grpc(request.headers()) {
+            return None;
+        }
+        let (name, _method) = request.uri().path().strip_prefix('/')?.split_once('/')?;
+        let index = self.0.binary_search_by(|(n, _)| (**n).cmp(name)).ok()?;
+        Some(&self.0[index].1)
+    }
+}
+
+/// Sends the requests at a service's path to its gRPC service, its gRPC-Web translation or its
+/// Connect side, by content type; answers any other request there as the HTTP side would
+/// answer an unknown path.
+#[derive(Clone)]
+struct GrpcGate {
+    grpc: BoxGrpcService,
+    web: Option<BoxGrpcService>,
+    connect: Option<Arc<ConnectService>>,
+}
+
+impl tower::Service<Request> for GrpcGate {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = GrpcFuture;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let protocol = Protocol::of(request.method(), request.headers());
+        match (protocol, &self.web, &self.connect) {
+            (Protocol::Grpc, _, _) => self.grpc.call(request),
+            (Protocol::GrpcWeb, Some(web), _) => web.call(request),
+            (Protocol::ConnectUnary | Protocol::ConnectStream, _, Some(connect)) => {
+                let connect = connect.clone();
+                Box::pin(async move { Ok(connect.call(protocol, request).await) })
+            }
+            _ => Box::pin(async move { Ok(not_found(request).await) }),
+        }
+    }
+}
+
+/// The answer to a request for a path that no route serves: a gRPC `unimplemented` status for
+/// gRPC clients, a JSON 404 for everyone else.
+pub(crate) async fn not_found(request: Request) -> Response {
+    if grpc::is_grpc(request.headers()) {
+        let status = crate::status::Status::unimplemented(format!(
+            "unknown service or method {}",
+            request.uri().path()
+        ));
+        return grpc::render(&status);
+    }
+    crate::http::error_response(
+        http::StatusCode::NOT_FOUND,
+        crate::status::Code::NotFound,
+        &format!("no route for {} {}", request.method(), request.uri().path()),
+    )
+}
+
+/// The protocol of a request at a gRPC path, from its method and content type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Protocol {
+    Grpc,
+    GrpcWeb,
+    /// A Connect unary call (`POST application/json|proto`, or `GET`).
+    ConnectUnary,
+    /// A Connect streaming call (`POST application/connect+json|proto`).
+    ConnectStream,
+    /// Anything else.
+    Other,
+}
+
+impl Protocol {
+    /// The protocol of a request, from its method and content type.
+    pub(crate) fn of(method: &Method, headers: &HeaderMap) -> Protocol {
+        if grpc::is_grpc(headers) {
+            return Protocol::Grpc;
+        }
+        match content_type_essence(headers).as_deref() {
+            Some(t) if t.starts_with("application/grpc-web") => Protocol::GrpcWeb,
+            Some(t) if t == "application/grpc" || t.starts_with("application/grpc+") => {
+                Protocol::Grpc
+            }
+            _ if method == Method::GET => Protocol::ConnectUnary,
+            Some("application/json" | "application/proto") if method == Method::POST => {
+                Protocol::ConnectUnary
+            }
+            Some("application/connect+json" | "application/connect+proto")
+                if method == Method::POST =>
+            {
+                Protocol::ConnectStream
+            }
+            _ => Protocol::Other,
+        }
+    }
+}
+
+/// The answer that refuses a request before any method runs, in the request's own protocol: a
+/// tower layer (authentication, rate limits) returns it instead of calling the service.
+///
+/// - gRPC: `200` with the status in `grpc-status` / `grpc-message` headers (trailers-only);
+/// - gRPC-Web: the same, with the gRPC-Web content type the client sent;
+/// - Connect streaming (`application/connect+json|proto`): `200` and the end-of-stream envelope
+///   with the error;
+/// - anything else (HTTP, Connect unary, a WebSocket handshake): the HTTP status of the code
+///   ([`http_status`]) and the JSON error body.
+///
+/// ```
+/// use protoapi::{Code, Status};
+///
+/// let request = http::Request::get("/me").body(()).unwrap();
+/// let response = protoapi::reject(&request, &Status::unauthenticated("no token"));
+/// assert_eq!(response.status(), 401);
+///
+/// let request = http::Request::post("/auth.Profile/Me")
+///     .header("content-type", "application/grpc")
+///     .body(())
+///     .unwrap();
+/// let response = protoapi::reject(&request, &Status::unauthenticated("no token"));
+/// assert_eq!(response.status(), 200);
+/// assert_eq!(response.headers()["grpc-status"], "16");
+/// ```
+pub fn reject<B>(request: &http::Request<B>, status: &Status) -> Response {
+    match Protocol::of(request.method(), request.headers()) {
+        Protocol::Grpc => crate::grpc::render(status),
+        Protocol::GrpcWeb => crate::grpc::render_web(request.headers(), status),
+        Protocol::ConnectStream => crate::connect::stream_error_for(request.headers(), status),
+        Protocol::ConnectUnary | Protocol::Other => crate::http::render(status),
+    }
+}
