@@ -18,8 +18,6 @@ pub use router::reject;
 #[cfg(feature = "tls")]
 pub use tls::TlsConfig;
 
-pub(crate) use router::Protocol;
-
 /// The protoapi server: every added service over gRPC and HTTP on one port.
 ///
 /// A request whose content type is `application/grpc` (or `application/grpc+...`) goes to the

@@ -14,7 +14,7 @@ use tonic_health::pb::health_server::HealthServer;
 use tonic_health::server::HealthService;
 
 use super::ServerBuilder;
-use crate::connect::ConnectService;
+use crate::connect::{CallKind, ConnectService};
 use crate::error::Error;
 use crate::grpc::{self, BoxGrpcService, GrpcFuture};
 use crate::http::{Routes, content_type_essence};
@@ -272,7 +272,12 @@ impl tower::Service<Request> for GrpcGate {
             (Protocol::GrpcWeb, Some(web), _) => web.call(request),
             (Protocol::ConnectUnary | Protocol::ConnectStream, _, Some(connect)) => {
                 let connect = connect.clone();
-                Box::pin(async move { Ok(connect.call(protocol, request).await) })
+                let kind = if protocol == Protocol::ConnectStream {
+                    CallKind::Stream
+                } else {
+                    CallKind::Unary
+                };
+                Box::pin(async move { Ok(connect.call(kind, request).await) })
             }
             _ => Box::pin(async move { Ok(not_found(request).await) }),
         }
@@ -363,7 +368,49 @@ pub fn reject<B>(request: &http::Request<B>, status: &Status) -> Response {
     match Protocol::of(request.method(), request.headers()) {
         Protocol::Grpc => crate::grpc::render(status),
         Protocol::GrpcWeb => crate::grpc::render_web(request.headers(), status),
-        Protocol::ConnectStream => crate::connect::stream_error_for(request.headers(), status),
+        Protocol::ConnectStream => crate::connect::render_stream(request.headers(), status),
         Protocol::ConnectUnary | Protocol::Other => crate::http::render(status),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::{HeaderValue, header};
+
+    #[test]
+    fn the_protocol_follows_the_content_type_in_any_case() {
+        let of = |method: Method, content_type: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_str(content_type).unwrap(),
+            );
+            Protocol::of(&method, &headers)
+        };
+        for grpc in [
+            "application/grpc",
+            "Application/GRPC",
+            "application/grpc+proto",
+            "application/grpc;charset=utf-8",
+            " application/grpc ",
+            "application/grpc ; x=y",
+        ] {
+            assert_eq!(of(Method::POST, grpc), Protocol::Grpc, "{grpc}");
+        }
+        for web in ["application/grpc-web", "application/grpc-web-text+proto"] {
+            assert_eq!(of(Method::POST, web), Protocol::GrpcWeb, "{web}");
+        }
+        assert_eq!(of(Method::POST, "application/grpcx"), Protocol::Other);
+        assert_eq!(of(Method::POST, "application/JSON"), Protocol::ConnectUnary);
+        assert_eq!(
+            of(Method::POST, "application/connect+proto"),
+            Protocol::ConnectStream
+        );
+        assert_eq!(of(Method::PUT, "application/json"), Protocol::Other);
+        assert_eq!(
+            Protocol::of(&Method::POST, &HeaderMap::new()),
+            Protocol::Other
+        );
     }
 }
