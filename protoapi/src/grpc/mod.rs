@@ -32,16 +32,25 @@ pub mod codegen {
 
 const GRPC: &[u8] = b"application/grpc";
 
-/// Whether a request is gRPC: its content type is `application/grpc`, followed by nothing,
-/// `+codec` or `;parameters`, in any case (`application/GRPC+proto` is gRPC). gRPC-Web
-/// (`application/grpc-web`) is not. Told from the header's bytes, without a copy.
+/// Whether a request is gRPC: its content type is `application/grpc`, alone or followed by
+/// `+codec` or `;parameters`, in any case (`application/GRPC+proto` is gRPC), spaces around it
+/// allowed. gRPC-Web (`application/grpc-web`) is not. Told from the header's bytes, without a
+/// copy: the router asks it of every request.
 pub(crate) fn is_grpc(headers: &HeaderMap) -> bool {
-    headers.get(header::CONTENT_TYPE).is_some_and(|value| {
-        let bytes = value.as_bytes();
-        bytes.len() >= GRPC.len()
-            && bytes[..GRPC.len()].eq_ignore_ascii_case(GRPC)
-            && matches!(bytes.get(GRPC.len()), None | Some(b'+' | b';'))
-    })
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return false;
+    };
+    let bytes = value.as_bytes().trim_ascii_start();
+    if bytes.len() < GRPC.len() || !bytes[..GRPC.len()].eq_ignore_ascii_case(GRPC) {
+        return false;
+    }
+    match bytes[GRPC.len()..] {
+        [] | [b'+' | b';', ..] => true,
+        [space, ..] if space.is_ascii_whitespace() => {
+            matches!(bytes[GRPC.len()..].trim_ascii_start(), [] | [b';', ..])
+        }
+        _ => false,
+    }
 }
 
 /// A status as a gRPC answer: `200` with `grpc-status` and `grpc-message` (trailers-only).
@@ -85,12 +94,15 @@ mod tests {
             "application/GRPC+proto",
             "Application/Grpc;charset=utf-8",
             "application/grpc+json",
+            " application/grpc ",
+            "application/grpc ; x=y",
         ] {
             assert!(is_grpc(&headers(grpc)), "{grpc}");
         }
         for other in [
             "application/grpc-web",
             "application/grpcx",
+            "application/grpc +proto",
             "application/json",
             "",
         ] {

@@ -322,9 +322,6 @@ impl Protocol {
         }
         match content_type_essence(headers).as_deref() {
             Some(t) if t.starts_with("application/grpc-web") => Protocol::GrpcWeb,
-            Some(t) if t == "application/grpc" || t.starts_with("application/grpc+") => {
-                Protocol::Grpc
-            }
             _ if method == Method::GET => Protocol::ConnectUnary,
             Some("application/json" | "application/proto") if method == Method::POST => {
                 Protocol::ConnectUnary
