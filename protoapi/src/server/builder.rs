@@ -35,7 +35,7 @@ impl Server {
             reflection: true,
             health: Some(HealthReporter::new()),
             grpc_web: true,
-            connect: true,
+            connect_protocol: true,
             #[cfg(feature = "tls")]
             tls: None,
             openapi: OpenApiConfig::default(),
@@ -80,7 +80,7 @@ pub struct ServerBuilder {
     pub(super) reflection: bool,
     pub(super) health: Option<HealthReporter>,
     pub(super) grpc_web: bool,
-    pub(super) connect: bool,
+    pub(super) connect_protocol: bool,
     #[cfg(feature = "tls")]
     pub(super) tls: Option<crate::TlsConfig>,
     pub(super) openapi: OpenApiConfig,
@@ -231,9 +231,21 @@ impl ServerBuilder {
     /// Answers the Connect protocol at the gRPC paths for unary and server-streaming methods
     /// (default `true`): `POST` with `application/json` or `application/proto`, `GET` for
     /// methods with a `GET` route, and `application/connect+json|proto` streams.
-    pub fn connect(mut self, on: bool) -> Self {
-        self.connect = on;
+    ///
+    /// ```
+    /// // gRPC and gRPC-Web only at the gRPC paths.
+    /// let builder = protoapi::Server::builder().connect_protocol(false);
+    /// # drop(builder);
+    /// ```
+    pub fn connect_protocol(mut self, on: bool) -> Self {
+        self.connect_protocol = on;
         self
+    }
+
+    /// The former name of [`Self::connect_protocol`].
+    #[deprecated(note = "renamed to connect_protocol")]
+    pub fn connect(self, on: bool) -> Self {
+        self.connect_protocol(on)
     }
 
     /// The descriptors of [`Self::proto_files`] as a `FileDescriptorSet`, protoapi's own file

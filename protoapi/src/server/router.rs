@@ -56,7 +56,7 @@ impl ServerBuilder {
         let mut table: Vec<(Box<str>, BoxGrpcService)> = Vec::new();
         for (service, descriptor) in grpc {
             let name = descriptor.full_name();
-            let connect = self.connect.then(|| {
+            let connect = self.connect_protocol.then(|| {
                 let no_side_effects = |rpc: &str| {
                     descriptor
                         .methods
