@@ -28,7 +28,7 @@ pub mod validate;
 pub use crate::schema::{
     Constraints, EnumDescriptor, EnumValueDescriptor, FieldDescriptor, FieldEntry, FieldType,
     HttpRoute, MessageDescriptor, MethodDescriptor, NamedSchema, Registry, SchemaField,
-    ServiceDescriptor,
+    ServiceDescriptor, Verb,
 };
 pub use validate::Validate;
 

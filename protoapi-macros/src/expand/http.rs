@@ -47,7 +47,7 @@ impl Service {
                 None => quote!(::core::option::Option::None),
             };
             for route in &m.routes {
-                let verb = route.verb;
+                let verb = super::service::verb_tokens(&private, route.verb);
                 let body = route.has_body();
                 let path = self.route_path_expr(m, route);
                 // Every path parameter names a field of the request: a missing one is an error

@@ -21,12 +21,13 @@ use crate::context::{Context, Transport};
 use crate::download::Download;
 use crate::message::ProtoMessage;
 use crate::path::HttpConfig;
+use crate::schema::Verb;
 
 /// What the macro decided about one HTTP route of a method.
 #[derive(Clone, Copy, Debug)]
 pub struct Endpoint {
-    /// The verb: `GET`, `POST`, `PUT`, `DELETE` or `PATCH`.
-    pub verb: &'static str,
+    /// The verb.
+    pub verb: Verb,
     /// Whether the verb carries a body (POST, PUT, PATCH); GET and DELETE take their whole
     /// request from the path and the query.
     pub body: bool,
@@ -101,14 +102,21 @@ where
             }
         })
     };
-    let filter = match endpoint.verb {
-        "GET" => MethodFilter::GET,
-        "PUT" => MethodFilter::PUT,
-        "DELETE" => MethodFilter::DELETE,
-        "PATCH" => MethodFilter::PATCH,
-        _ => MethodFilter::POST,
-    };
-    axum::routing::on_service(filter, ErasedEndpoint(Arc::new(handler)))
+    axum::routing::on_service(
+        method_filter(endpoint.verb),
+        ErasedEndpoint(Arc::new(handler)),
+    )
+}
+
+/// The axum filter of a verb.
+fn method_filter(verb: Verb) -> MethodFilter {
+    match verb {
+        Verb::Get => MethodFilter::GET,
+        Verb::Post => MethodFilter::POST,
+        Verb::Put => MethodFilter::PUT,
+        Verb::Delete => MethodFilter::DELETE,
+        Verb::Patch => MethodFilter::PATCH,
+    }
 }
 
 type ResponseFuture = std::pin::Pin<Box<dyn Future<Output = Response> + Send>>;

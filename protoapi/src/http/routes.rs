@@ -11,6 +11,7 @@ use tonic::Code;
 
 use super::response::error_response;
 use crate::__private::socket::Socket;
+use crate::schema::Verb;
 
 /// The HTTP routes of one service, grouped by path so that a wrong verb gets a 405 that lists
 /// the right ones.
@@ -22,7 +23,7 @@ pub struct Routes {
 /// Everything served at one path.
 struct PathRoutes {
     path: String,
-    verbs: Vec<&'static str>,
+    verbs: Vec<Verb>,
     router: MethodRouter,
     socket: Option<Arc<Socket>>,
 }
@@ -34,7 +35,7 @@ impl Routes {
     }
 
     /// Adds the handler of `verb` at `path` (axum syntax: `/students/{sno}`).
-    pub fn add(&mut self, verb: &'static str, path: &str, handler: MethodRouter) {
+    pub fn add(&mut self, verb: Verb, path: &str, handler: MethodRouter) {
         let at = self.at(path);
         at.verbs.push(verb);
         at.router = std::mem::take(&mut at.router).merge(handler);
@@ -72,14 +73,14 @@ impl Routes {
             socket,
         } in self.paths
         {
-            if socket.is_some() && !verbs.contains(&"GET") {
-                verbs.push("GET");
+            if socket.is_some() && !verbs.contains(&Verb::Get) {
+                verbs.push(Verb::Get);
                 method_router = method_router.get(crate::__private::socket::upgrade_required);
             }
             let mut allow: Vec<&str> = Vec::new();
             for verb in verbs {
-                allow.push(verb);
-                if verb == "GET" {
+                allow.push(verb.as_str());
+                if verb == Verb::Get {
                     allow.push("HEAD");
                 }
             }

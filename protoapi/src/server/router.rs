@@ -18,7 +18,7 @@ use crate::connect::{CallKind, ConnectService};
 use crate::error::Error;
 use crate::grpc::{self, BoxGrpcService, GrpcFuture};
 use crate::http::{Routes, content_type_essence};
-use crate::schema::{HttpRoute, ServiceDescriptor};
+use crate::schema::{ServiceDescriptor, Verb};
 use crate::status::Status;
 
 impl ServerBuilder {
@@ -146,7 +146,7 @@ impl ServerBuilder {
 /// Refuses two services with one gRPC name, two routes with one verb and path, and two routes
 /// that axum could not tell apart (`/a/{x}` and `/a/{y}`).
 pub(super) fn check_conflicts(descriptors: &[ServiceDescriptor]) -> Result<(), Error> {
-    let mut routes: Vec<(&'static str, String, String, String)> = Vec::new();
+    let mut routes: Vec<(Claim, String, String, String)> = Vec::new();
     let mut names: Vec<String> = Vec::new();
     for descriptor in descriptors {
         let name = descriptor.full_name();
@@ -155,53 +155,64 @@ pub(super) fn check_conflicts(descriptors: &[ServiceDescriptor]) -> Result<(), E
                 "gRPC service {name} is added twice"
             )));
         }
-        // A WebSocket shares its path with any route but another WebSocket's: it claims the
-        // pseudo-verb `WEBSOCKET`.
         let socket = descriptor.socket.map(|path| {
             (
                 format!("{name} (socket)"),
-                vec![HttpRoute {
-                    method: "WEBSOCKET",
-                    path: path.to_owned(),
-                }],
+                vec![(Claim::WebSocket, path.to_owned())],
             )
         });
         let methods = descriptor.methods.iter().map(|method| {
-            let mut routes = method.http.clone();
+            let mut routes: Vec<(Claim, String)> = method
+                .http
+                .iter()
+                .map(|route| (Claim::Verb(route.method), route.path.clone()))
+                .collect();
             if let Some(path) = &method.websocket {
-                routes.push(HttpRoute {
-                    method: "WEBSOCKET",
-                    path: path.clone(),
-                });
+                routes.push((Claim::WebSocket, path.clone()));
             }
             (format!("{name}/{}", method.name), routes)
         });
         for (owner, method_routes) in methods.chain(socket) {
-            for route in method_routes {
-                let shape = route_shape(&route.path);
-                for (verb, path, other_shape, other) in &routes {
+            for (claim, route_path) in method_routes {
+                let shape = route_shape(&route_path);
+                for (other_claim, path, other_shape, other) in &routes {
                     if *other_shape != shape {
                         continue;
                     }
-                    if *path != route.path {
+                    if *path != route_path {
                         return Err(Error::route_conflict(format!(
-                            "{} of {owner} and {path} of {other} differ only in parameter names",
-                            route.path
+                            "{route_path} of {owner} and {path} of {other} differ only in parameter names"
                         )));
                     }
-                    if *verb == route.method {
+                    if *other_claim == claim {
                         return Err(Error::route_conflict(format!(
-                            "{} {} is claimed by {other} and {owner}",
-                            route.method, route.path
+                            "{claim} {route_path} is claimed by {other} and {owner}"
                         )));
                     }
                 }
-                routes.push((route.method, route.path, shape, owner.clone()));
+                routes.push((claim, route_path, shape, owner.clone()));
             }
         }
         names.push(name);
     }
     Ok(())
+}
+
+/// What a route claims at its path: a verb, or the WebSocket, which shares its path with any
+/// route but another WebSocket's.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Claim {
+    Verb(Verb),
+    WebSocket,
+}
+
+impl std::fmt::Display for Claim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Claim::Verb(verb) => verb.fmt(f),
+            Claim::WebSocket => f.write_str("WEBSOCKET"),
+        }
+    }
 }
 
 /// A path with every parameter replaced by `{}` (`{*}` for the rest).

@@ -63,7 +63,7 @@ pub fn openapi_document(services: &[ServiceDescriptor], info: &OpenApiInfo) -> V
                 paths
                     .entry(path)
                     .or_default()
-                    .insert(route.method.to_ascii_lowercase(), operation);
+                    .insert(route.method.as_str().to_ascii_lowercase(), operation);
             }
             if let Some(path) = &method.websocket {
                 websockets.push((path.clone(), service.full_name(), vec![method.name]));

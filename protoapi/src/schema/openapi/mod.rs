@@ -120,7 +120,7 @@ impl OpenApiConfig {
                 if method
                     .http
                     .iter()
-                    .any(|r| r.method == "GET" && r.path == *path)
+                    .any(|r| r.method == super::Verb::Get && r.path == *path)
                 {
                     return Err(crate::Error::route_conflict(format!(
                         "GET {path} is claimed by {}/{} and the OpenAPI document",
@@ -150,7 +150,7 @@ impl OpenApiConfig {
                 )
             }
         };
-        routes.add("GET", path, axum::routing::get(handler));
+        routes.add(super::Verb::Get, path, axum::routing::get(handler));
         Ok(())
     }
 }

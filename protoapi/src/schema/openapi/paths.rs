@@ -19,11 +19,11 @@ impl Scope<'_> {
     ) -> (String, Value) {
         let (path, params) = openapi_path(&route.path);
         let input = self.message(method.input);
-        let body = matches!(route.method, "POST" | "PUT" | "PATCH");
+        let body = route.method.has_body();
         let mut operation = Map::new();
         let mut id = format!("{}.{}", self.service.full_name(), method.name);
         if method.http.len() > 1 {
-            id = format!("{id}_{}", route.method.to_ascii_lowercase());
+            id = format!("{id}_{}", route.method.as_str().to_ascii_lowercase());
         }
         operation.insert("operationId".into(), id.into());
         operation.insert("tags".into(), json!([self.service.full_name()]));

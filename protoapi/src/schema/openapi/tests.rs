@@ -8,7 +8,7 @@ use crate::schema::{
     Constraints, EnumDescriptor, FieldDescriptor, FieldType, Label, MessageDescriptor,
     MethodDescriptor, ScalarType, ServiceDescriptor,
 };
-use crate::schema::{EnumValueDescriptor, HttpRoute};
+use crate::schema::{EnumValueDescriptor, HttpRoute, Verb};
 
 fn field(
     name: &'static str,
@@ -36,7 +36,7 @@ fn method(
     name: &'static str,
     input: &'static str,
     output: &'static str,
-    routes: &[(&'static str, &str)],
+    routes: &[(Verb, &str)],
 ) -> MethodDescriptor {
     MethodDescriptor {
         name,
@@ -48,9 +48,9 @@ fn method(
         server_streaming: false,
         http: routes
             .iter()
-            .map(|(method, path)| HttpRoute {
+            .map(|&(method, path)| HttpRoute {
                 method,
-                path: (*path).to_owned(),
+                path: path.to_owned(),
             })
             .collect(),
         websocket: None,
@@ -240,7 +240,7 @@ fn messages_follow_the_proto3_json_mapping_with_their_constraints() {
             "Put",
             "Item",
             "Item",
-            &[("PUT", "/items/{item_id}")],
+            &[(Verb::Put, "/items/{item_id}")],
         )],
         vec![item(), filter()],
     ));
@@ -306,7 +306,10 @@ fn routes_bind_path_and_query_parameters() {
         "Get",
         "Item",
         "Item",
-        &[("GET", "/items/{item_id}"), ("DELETE", "/items/{item_id}")],
+        &[
+            (Verb::Get, "/items/{item_id}"),
+            (Verb::Delete, "/items/{item_id}"),
+        ],
     );
     get.doc = "One item.\n\nBy its id.";
     get.websocket = Some("/items/ws".to_owned());
@@ -379,7 +382,7 @@ fn rest_parameters_span_segments() {
         "Fetch",
         "Filter",
         FILE_MESSAGE,
-        &[("GET", "/files/{*field}")],
+        &[(Verb::Get, "/files/{*field}")],
     );
     fetch.download = true;
     fetch.server_streaming = true;
@@ -426,7 +429,7 @@ fn rest_parameters_span_segments() {
 
 #[test]
 fn forms_take_urlencoded_and_multipart_bodies_with_file_parts() {
-    let mut put = method("Send", "Upload", "Filter", &[("POST", "/upload")]);
+    let mut put = method("Send", "Upload", "Filter", &[(Verb::Post, "/upload")]);
     put.status = 201;
     let doc = document(service(vec![put], vec![upload(), filter()]));
     let operation = &doc["paths"]["/upload"]["post"];
@@ -473,11 +476,11 @@ fn forms_take_urlencoded_and_multipart_bodies_with_file_parts() {
 
 #[test]
 fn json_bodies_streams_and_envelopes() {
-    let mut watch = method("Watch", "Filter", "Filter", &[("POST", "/watch")]);
+    let mut watch = method("Watch", "Filter", "Filter", &[(Verb::Post, "/watch")]);
     watch.server_streaming = true;
     let mut svc = service(
         vec![
-            method("Echo", "Filter", "Filter", &[("POST", "/echo")]),
+            method("Echo", "Filter", "Filter", &[(Verb::Post, "/echo")]),
             watch,
         ],
         vec![filter()],
@@ -515,7 +518,7 @@ fn json_bodies_streams_and_envelopes() {
             .is_some()
     );
 
-    let mut fetch = method("Fetch", "Filter", FILE_MESSAGE, &[("GET", "/file")]);
+    let mut fetch = method("Fetch", "Filter", FILE_MESSAGE, &[(Verb::Get, "/file")]);
     fetch.download = true;
     let mut svc = service(vec![fetch], vec![filter()]);
     svc.envelope = true;
@@ -534,11 +537,11 @@ fn json_bodies_streams_and_envelopes() {
 #[test]
 fn types_of_one_name_from_different_packages_get_their_package() {
     let a = service(
-        vec![method("Get", "Filter", "Filter", &[("GET", "/a")])],
+        vec![method("Get", "Filter", "Filter", &[(Verb::Get, "/a")])],
         vec![filter()],
     );
     let mut b = service(
-        vec![method("Get", "Filter", "Filter", &[("GET", "/b")])],
+        vec![method("Get", "Filter", "Filter", &[(Verb::Get, "/b")])],
         vec![message(
             "Filter",
             vec![scalar("other", "other", ScalarType::Bool)],
@@ -546,7 +549,7 @@ fn types_of_one_name_from_different_packages_get_their_package() {
     );
     b.package = "other";
     let same = service(
-        vec![method("Get", "Filter", "Filter", &[("GET", "/c")])],
+        vec![method("Get", "Filter", "Filter", &[(Verb::Get, "/c")])],
         vec![filter()],
     );
     let doc = openapi_document(&[a, b, same], &OpenApiInfo::new("Lab", "1"));
