@@ -48,10 +48,8 @@ fn decode_request<M: ProtoMessage>(
     }
 }
 
-/// The codec of unary calls: a request is decoded, as soon as tonic has its bytes, by the
-/// method's decode function into a box; a reply encodes itself. (Decoding later, from the
-/// request's bytes, would hold tonic's read buffer until then: with 64 KiB messages that
-/// turned into a page fault every third call, the allocator trimming and regrowing its heap.)
+/// The codec of unary calls: the method's decode function boxes a request as soon as tonic has
+/// its bytes, so that tonic's read buffer is not held until the call; a reply encodes itself.
 #[derive(Clone, Copy)]
 struct ErasedCodec {
     decode: DecodeFn,

@@ -68,9 +68,8 @@ impl ServerBuilder {
             .map(crate::limits::ServerTimeout);
         let (app, grpc) = self.build()?;
         let app = app.fallback(not_found);
-        // Around the router, not in it (`Router::layer`), so that no route is boxed once more;
-        // and only while its spans would be recorded, so that a server that does not log at
-        // `debug` does not read the clock twice per request for nothing.
+        // Around the router, so that no route is boxed again; used only while `debug` spans are
+        // recorded, since it reads the clock twice per request.
         let traced = tower::Layer::layer(&TraceLayer::new_for_http(), app.clone());
         if let Ok(addr) = listener.local_addr() {
             tracing::info!("listening on {scheme}://{addr}");
@@ -128,10 +127,8 @@ impl ServerBuilder {
                     use futures_util::TryFutureExt as _;
                     use futures_util::future::Either;
                     request.extensions_mut().insert(ConnectInfo(peer));
-                    // A request that may become a WebSocket carries the connection's permit:
-                    // the socket keeps its request's extensions, so the connection counts
-                    // against the limit until the socket closes (hyper's connection future
-                    // ends at the upgrade, and with it the task below).
+                    // A possible WebSocket keeps the connection's permit in its extensions, so
+                    // that it counts until the socket closes (the task below ends at the upgrade).
                     if request.headers().contains_key(http::header::UPGRADE) {
                         request
                             .extensions_mut()
