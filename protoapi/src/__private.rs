@@ -41,3 +41,4 @@ pub use ::std::sync::Arc;
 pub use crate::download::register_download;
 pub use crate::limits::{call_timeout, within};
 pub use crate::message::{assert_message, register_message};
+pub use crate::server::not_found;

@@ -1,11 +1,11 @@
 //! gRPC, on tonic: the type-erased service the server routes to, one adapter per call shape,
 //! the generated clients' calls, gRPC-Web, and how a [`Status`] is answered in gRPC.
 //!
-//! - [`service`]: [`BoxGrpcService`], what a generated service becomes for the router;
-//! - [`unary`]: unary calls through one type-erased codec;
-//! - [`streaming`]: downloads and the three streaming shapes;
-//! - [`client`]: what generated clients call;
-//! - [`web`]: gRPC-Web.
+//! - `service`: [`BoxGrpcService`], what a generated service becomes for the router;
+//! - `unary`: unary calls through one type-erased codec;
+//! - `streaming`: downloads and the three streaming shapes;
+//! - `client`: what generated clients call;
+//! - `web`: gRPC-Web.
 
 use axum::body::Body;
 use axum::response::Response;

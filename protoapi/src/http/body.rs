@@ -224,7 +224,7 @@ pub(crate) async fn read_body(
 /// the field (as a path such as `items[2].name`) and the reason.
 ///
 /// The path is found only for a body that failed, from where the decoder stopped
-/// ([`crate::codec::json_path`]), so that a valid body is decoded without tracking it.
+/// (`codec::json_path`), so that a valid body is decoded without tracking it.
 pub fn merge_json<T: JsonMessage>(message: &mut T, bytes: &[u8]) -> Result<(), Status> {
     merge_json_with(message, bytes, serde_json::Deserializer::from_slice(bytes))
 }

@@ -160,7 +160,7 @@ pub struct ReplyTo {
 }
 
 /// What a method answers over HTTP: a message as JSON, a [`Download`] streamed, or a
-/// [`Streaming`] as Server-Sent Events or newline-delimited JSON.
+/// [`Streaming`](crate::Streaming) as Server-Sent Events or newline-delimited JSON.
 pub trait HttpReply: Send + 'static {
     /// Whether the answer depends on conditional and range headers of the request.
     const CONDITIONAL: bool = false;

@@ -1,13 +1,13 @@
 //! HTTP, on axum: the routes of every service, the handler of one route, request bodies
 //! (JSON, forms, multipart), downloads and server streams (SSE, NDJSON).
 //!
-//! - [`routes`]: [`Routes`], by path, with the JSON 405 for a wrong verb;
-//! - [`endpoint`]: one route's handler and what a method answers ([`HttpReply`]);
-//! - [`body`]: the query, the body and the path parameters bound into the request message;
-//! - [`multipart`]: `multipart/form-data` bodies and their files;
-//! - [`download`]: a [`crate::Download`] answered with ranges and validators;
-//! - [`stream`]: server streams as Server-Sent Events or newline-delimited JSON;
-//! - [`response`]: JSON answers, the error envelope, [`Rejection`].
+//! - `routes`: [`Routes`], by path, with the JSON 405 for a wrong verb;
+//! - `endpoint`: one route's handler and what a method answers (`HttpReply`);
+//! - `body`: the query, the body and the path parameters bound into the request message;
+//! - `multipart`: `multipart/form-data` bodies and their files;
+//! - `download`: a [`crate::Download`] answered with ranges and validators;
+//! - `stream`: server streams as Server-Sent Events or newline-delimited JSON;
+//! - `response`: JSON answers, the error envelope, `Rejection`.
 
 mod body;
 mod download;

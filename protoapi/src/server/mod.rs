@@ -1,10 +1,10 @@
 //! [`Server`]: one port for gRPC (h2c), HTTP/1.1 and HTTP/2.
 //!
-//! - [`builder`]: [`ServerBuilder`], the configuration;
-//! - [`router`]: which transport takes a request, and the router of every service;
-//! - [`accept`]: the accept loop and how one connection is served;
-//! - [`timer`]: hyper's header-read timer, one per connection;
-//! - `tls`: [`TlsConfig`] (feature `tls`).
+//! - `builder`: [`ServerBuilder`], the configuration;
+//! - `router`: which transport takes a request, and the router of every service;
+//! - `accept`: the accept loop and how one connection is served;
+//! - `timer`: hyper's header-read timer, one per connection;
+//! - `tls`: `TlsConfig` (feature `tls`).
 
 mod accept;
 mod builder;
@@ -14,7 +14,7 @@ mod timer;
 mod tls;
 
 pub use builder::ServerBuilder;
-pub use router::reject;
+pub use router::{not_found, reject};
 #[cfg(feature = "tls")]
 pub use tls::TlsConfig;
 

@@ -297,7 +297,7 @@ impl tower::Service<Request> for GrpcGate {
 
 /// The answer to a request for a path that no route serves: a gRPC `unimplemented` status for
 /// gRPC clients, a JSON 404 for everyone else.
-pub(crate) async fn not_found(request: Request) -> Response {
+pub async fn not_found(request: Request) -> Response {
     if grpc::is_grpc(request.headers()) {
         let status = crate::status::Status::unimplemented(format!(
             "unknown service or method {}",
@@ -355,7 +355,7 @@ impl Protocol {
 /// - Connect streaming (`application/connect+json|proto`): `200` and the end-of-stream envelope
 ///   with the error;
 /// - anything else (HTTP, Connect unary, a WebSocket handshake): the HTTP status of the code
-///   ([`http_status`]) and the JSON error body.
+///   ([`http_status`](crate::http_status)) and the JSON error body.
 ///
 /// ```
 /// use protoapi::{Code, Status};
