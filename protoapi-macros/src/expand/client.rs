@@ -90,7 +90,7 @@ impl Service {
                 }
             }
 
-            impl<T: #private::grpc::client::Transport> #client<T> {
+            impl<T: #private::grpc::client::ClientTransport> #client<T> {
                 /// A client over any tonic transport (a `Channel`, or one wrapped in layers).
                 pub fn new(inner: T) -> Self {
                     Self { inner: #private::tonic::client::Grpc::new(inner) }

@@ -11,7 +11,7 @@ use crate::streaming::Streaming;
 
 /// A channel that generated clients can call: any tonic `GrpcService` whose response body
 /// yields `Bytes`. `tonic::transport::Channel` is one.
-pub trait Transport:
+pub trait ClientTransport:
     tonic::client::GrpcService<tonic::body::Body, ResponseBody = Self::Body> + Clone + Send + 'static
 {
     /// The response body type.
@@ -20,7 +20,7 @@ pub trait Transport:
     type BodyError: Into<tonic::codegen::StdError> + Send;
 }
 
-impl<T, B> Transport for T
+impl<T, B> ClientTransport for T
 where
     T: tonic::client::GrpcService<tonic::body::Body, ResponseBody = B> + Clone + Send + 'static,
     B: http_body::Body<Data = Bytes> + Send + 'static,
@@ -31,7 +31,7 @@ where
 }
 
 /// A clone of the client, once its channel is ready for a call.
-async fn ready<T: Transport>(
+async fn ready<T: ClientTransport>(
     grpc: &tonic::client::Grpc<T>,
 ) -> Result<tonic::client::Grpc<T>, Status> {
     let mut grpc = grpc.clone();
@@ -62,7 +62,7 @@ pub async fn unary<T, Req, Rsp>(
     method: &'static str,
 ) -> Result<tonic::Response<Rsp>, Status>
 where
-    T: Transport,
+    T: ClientTransport,
     Req: ProtoMessage,
     Rsp: ProtoMessage,
 {
@@ -87,7 +87,7 @@ pub async fn download<T, Req>(
     method: &'static str,
 ) -> Result<tonic::Response<tonic::Streaming<FileChunk>>, Status>
 where
-    T: Transport,
+    T: ClientTransport,
     Req: ProtoMessage,
 {
     let mut grpc = ready(grpc).await?;
@@ -111,7 +111,7 @@ pub async fn server_streaming<T, Req, Rsp>(
     method: &'static str,
 ) -> Result<tonic::Response<Streaming<Rsp>>, Status>
 where
-    T: Transport,
+    T: ClientTransport,
     Req: ProtoMessage,
     Rsp: ProtoMessage,
 {
@@ -135,7 +135,7 @@ pub async fn client_streaming<T, Req, Rsp, St>(
     method: &'static str,
 ) -> Result<tonic::Response<Rsp>, Status>
 where
-    T: Transport,
+    T: ClientTransport,
     Req: ProtoMessage,
     Rsp: ProtoMessage,
     St: futures_util::Stream<Item = Req> + Send + 'static,
@@ -158,7 +158,7 @@ pub async fn bidi_streaming<T, Req, Rsp, St>(
     method: &'static str,
 ) -> Result<tonic::Response<Streaming<Rsp>>, Status>
 where
-    T: Transport,
+    T: ClientTransport,
     Req: ProtoMessage,
     Rsp: ProtoMessage,
     St: futures_util::Stream<Item = Req> + Send + 'static,
