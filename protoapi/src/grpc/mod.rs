@@ -1,11 +1,13 @@
 //! gRPC, on tonic: the type-erased service the server routes to, one adapter per call shape,
-//! the generated clients' calls, gRPC-Web, and how a [`Status`] is answered in gRPC.
+//! the generated clients' calls, gRPC-Web, reflection and health, and how a [`Status`] is
+//! answered in gRPC.
 //!
 //! - `service`: [`BoxGrpcService`], what a generated service becomes for the router;
 //! - `unary`: unary calls through one type-erased codec;
 //! - `streaming`: downloads and the three streaming shapes;
 //! - `client`: what generated clients call;
-//! - `web`: gRPC-Web.
+//! - `web`: gRPC-Web;
+//! - `reflection`, `health`: the reflection (v1, v1alpha) and health services.
 
 use axum::body::Body;
 use axum::response::Response;
@@ -14,12 +16,16 @@ use http::{HeaderMap, HeaderValue, header};
 use crate::status::Status;
 
 pub mod client;
+mod health;
+mod reflection;
 mod service;
 mod streaming;
 mod unary;
 mod web;
 
-pub(crate) use service::{BoxGrpcService, GrpcFuture, boxed};
+pub(crate) use health::{HEALTH_SERVICE, health_service};
+pub(crate) use reflection::reflection_services;
+pub(crate) use service::{BoxGrpcService, GrpcFuture};
 pub(crate) use web::grpc_web_service;
 
 /// What generated code calls on the gRPC side.

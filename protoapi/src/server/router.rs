@@ -7,11 +7,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::Request;
 use axum::response::Response;
-use futures_util::FutureExt as _;
 use http::{HeaderMap, Method};
-use tonic_health::ServingStatus;
-use tonic_health::pb::health_server::HealthServer;
-use tonic_health::server::HealthService;
 
 use super::ServerBuilder;
 use crate::connect::{CallKind, ConnectService};
@@ -79,54 +75,18 @@ impl ServerBuilder {
             names.push(name);
         }
         if self.grpc && self.reflection {
-            let set = self.file_descriptor_set();
-            let health = self.health.is_some();
-            // Each version lists both reflection services, as both are served.
-            let configure = || {
-                let builder = tonic_reflection::server::Builder::configure()
-                    .register_file_descriptor_set(set.clone())
-                    .include_reflection_service(false)
-                    .register_encoded_file_descriptor_set(
-                        tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
-                    )
-                    .register_encoded_file_descriptor_set(
-                        tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
-                    );
-                if health {
-                    builder
-                        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-                } else {
-                    builder
-                }
-            };
-            let v1 = configure()
-                .build_v1()
-                .map_err(|error| Error::descriptor(error.to_string()))?;
-            let v1alpha = configure()
-                .build_v1alpha()
-                .map_err(|error| Error::descriptor(error.to_string()))?;
-            for (name, service) in [
-                ("grpc.reflection.v1.ServerReflection", grpc::boxed(v1)),
-                (
-                    "grpc.reflection.v1alpha.ServerReflection",
-                    grpc::boxed(v1alpha),
-                ),
-            ] {
+            let services =
+                grpc::reflection_services(self.file_descriptor_set(), self.health.is_some())?;
+            for (name, service) in services {
                 table.push((name.into(), service.clone()));
                 router = router.route_service(&format!("/{name}/{{*method}}"), gate(service, None));
             }
         }
         if let Some(reporter) = self.health.as_ref().filter(|_| self.grpc) {
-            for name in std::iter::once(String::new()).chain(names) {
-                // A fresh reporter's lock is free: the update completes at once.
-                let _ = reporter
-                    .set_service_status(&name, ServingStatus::Serving)
-                    .now_or_never();
-            }
-            let service = HealthServer::new(HealthService::from_health_reporter(reporter.clone()));
-            let service = grpc::boxed(service);
-            table.push(("grpc.health.v1.Health".into(), service.clone()));
-            router = router.route_service("/grpc.health.v1.Health/{*method}", gate(service, None));
+            let name = grpc::HEALTH_SERVICE;
+            let service = grpc::health_service(reporter, names);
+            table.push((name.into(), service.clone()));
+            router = router.route_service(&format!("/{name}/{{*method}}"), gate(service, None));
         }
         if let Some(extra) = self.extra {
             router = router.merge(extra);
