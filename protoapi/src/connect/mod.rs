@@ -12,6 +12,9 @@
 //! Each call runs through the same type-erased method as a WebSocket call ([`SocketMethod`]), so
 //! decoding, validation and encoding are those of every other transport. Compression is not
 //! supported: a compressed request gets `unimplemented`.
+//!
+//! - `unary`: unary calls, `POST` and `GET`;
+//! - `stream`: server streams and their envelopes, and a [`Status`] as a stream's end.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,8 +27,7 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::value::RawValue;
 
 use crate::__private::socket::{Answers, Encoding, Payload, SocketMethod};
-use crate::http::{content_type_essence, content_type_text};
-use crate::http::{error_response, render};
+use crate::http::{content_type_essence, content_type_text, error_response, render};
 use crate::status::{Code, Status};
 
 mod stream;
