@@ -454,3 +454,16 @@ impl ServerBuilder {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Server;
+
+    #[test]
+    #[allow(deprecated, reason = "checks the old name")]
+    fn connect_is_the_old_name_of_connect_protocol() {
+        assert!(Server::builder().connect_protocol);
+        assert!(!Server::builder().connect_protocol(false).connect_protocol);
+        assert!(!Server::builder().connect(false).connect_protocol);
+    }
+}
