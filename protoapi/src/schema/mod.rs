@@ -8,7 +8,6 @@ mod descriptor;
 mod openapi;
 mod proto;
 
-pub(crate) use openapi::OpenApiConfig;
 pub use openapi::{ENVELOPE_ERROR_SCHEMA, ERROR_SCHEMA, OpenApiInfo, openapi_document};
 
 use crate::codec::ProtoMap;

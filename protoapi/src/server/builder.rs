@@ -10,10 +10,11 @@ use tokio_util::sync::CancellationToken;
 use tonic_health::server::HealthReporter;
 
 use super::Server;
+use super::openapi::OpenApiConfig;
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
-use crate::schema::{OpenApiConfig, OpenApiInfo, ProtoFile, ServiceDescriptor};
+use crate::schema::{OpenApiInfo, ProtoFile, ServiceDescriptor};
 use crate::service::ProtoService;
 use crate::{Stats, WebSocketConfig};
 

@@ -3,11 +3,13 @@
 //! - `builder`: [`ServerBuilder`], the configuration;
 //! - `router`: which transport takes a request, and the router of every service;
 //! - `accept`: the accept loop and how one connection is served;
+//! - `openapi`: the OpenAPI document at its path;
 //! - `timer`: hyper's header-read timer, one per connection;
 //! - `tls`: `TlsConfig` (feature `tls`).
 
 mod accept;
 mod builder;
+mod openapi;
 mod router;
 mod timer;
 #[cfg(feature = "tls")]
