@@ -21,11 +21,11 @@ pub(crate) use body::{
     content_type_essence, content_type_text, count_pairs, merge_json_text, read_body,
 };
 pub(crate) use response::{error_response, render};
-pub(crate) use routes::Routes;
+pub(crate) use routes::{BoxResponse, Routes, SocketEndpoint};
 
 /// What generated code calls on the HTTP side (and the decoder benchmark: `merge_json`).
 pub mod codegen {
     pub use super::body::merge_json;
     pub use super::endpoint::{Endpoint, HttpReply, ReplyTo, endpoint};
-    pub use super::routes::Routes;
+    pub use super::routes::{Routes, SocketEndpoint};
 }

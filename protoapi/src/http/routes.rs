@@ -10,7 +10,6 @@ use http::{HeaderValue, Method, StatusCode, header};
 use tonic::Code;
 
 use super::response::error_response;
-use crate::__private::socket::Socket;
 use crate::schema::Verb;
 
 /// The HTTP routes of one service, grouped by path so that a wrong verb gets a 405 that lists
@@ -20,12 +19,26 @@ pub struct Routes {
     paths: Vec<PathRoutes>,
 }
 
+/// A WebSocket endpoint as the routes serve it, so that the routes need not know the
+/// WebSocket transport: the server gives its sockets this face.
+pub trait SocketEndpoint: Send + Sync + 'static {
+    /// Whether a request is a WebSocket handshake.
+    fn is_handshake(&self, request: &Request) -> bool;
+    /// Answers a handshake: the upgrade, or why it is refused.
+    fn upgrade(self: Arc<Self>, request: Request) -> BoxResponse;
+    /// Answers a GET at the socket's path that is no handshake.
+    fn upgrade_required(&self) -> BoxResponse;
+}
+
+/// The future of an answer.
+pub type BoxResponse = std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>;
+
 /// Everything served at one path.
 struct PathRoutes {
     path: String,
     verbs: Vec<Verb>,
     router: MethodRouter,
-    socket: Option<Arc<Socket>>,
+    socket: Option<Arc<dyn SocketEndpoint>>,
 }
 
 impl Routes {
@@ -43,7 +56,7 @@ impl Routes {
 
     /// Serves a WebSocket at `path`: a GET with `Upgrade: websocket` goes to the socket, any
     /// other request to the path's other routes.
-    pub fn add_socket(&mut self, path: &str, socket: Arc<Socket>) {
+    pub fn add_socket(&mut self, path: &str, socket: Arc<dyn SocketEndpoint>) {
         self.at(path).socket = Some(socket);
     }
 
@@ -73,9 +86,10 @@ impl Routes {
             socket,
         } in self.paths
         {
-            if socket.is_some() && !verbs.contains(&Verb::Get) {
+            if let Some(socket) = socket.as_ref().filter(|_| !verbs.contains(&Verb::Get)) {
                 verbs.push(Verb::Get);
-                method_router = method_router.get(crate::__private::socket::upgrade_required);
+                let socket = socket.clone();
+                method_router = method_router.get(move || socket.upgrade_required());
             }
             let mut allow: Vec<&str> = Vec::new();
             for verb in verbs {
@@ -95,7 +109,7 @@ impl Routes {
                     move |request: Request, next: axum::middleware::Next| {
                         let socket = socket.clone();
                         async move {
-                            if crate::__private::socket::is_upgrade(&request) {
+                            if socket.is_handshake(&request) {
                                 socket.upgrade(request).await
                             } else {
                                 next.run(request).await

@@ -10,10 +10,11 @@ use axum::response::Response;
 use http::{HeaderMap, Method};
 
 use super::ServerBuilder;
+use crate::__private::socket::{self, Socket};
 use crate::connect::{CallKind, ConnectService};
 use crate::error::Error;
 use crate::grpc::{self, BoxGrpcService, GrpcFuture};
-use crate::http::{Routes, content_type_essence};
+use crate::http::{BoxResponse, Routes, SocketEndpoint, content_type_essence};
 use crate::schema::{ServiceDescriptor, Verb};
 use crate::status::Status;
 
@@ -270,6 +271,21 @@ pub async fn not_found(request: Request) -> Response {
         crate::status::Code::NotFound,
         &format!("no route for {} {}", request.method(), request.uri().path()),
     )
+}
+
+/// A WebSocket at an HTTP path: the routes hand it the handshakes.
+impl SocketEndpoint for Socket {
+    fn is_handshake(&self, request: &Request) -> bool {
+        socket::is_upgrade(request)
+    }
+
+    fn upgrade(self: Arc<Self>, request: Request) -> BoxResponse {
+        Box::pin(Socket::upgrade(self, request))
+    }
+
+    fn upgrade_required(&self) -> BoxResponse {
+        Box::pin(socket::upgrade_required())
+    }
 }
 
 /// The protocol of a request at a gRPC path, from its method and content type.

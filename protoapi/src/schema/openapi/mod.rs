@@ -11,8 +11,6 @@
 //! `x-protoapi-websockets` of the document, and an operation whose method also has one names
 //! it in `x-protoapi-websocket`.
 
-use serde_json::Value;
-
 use super::ServiceDescriptor;
 
 mod document;

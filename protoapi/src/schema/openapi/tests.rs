@@ -1,14 +1,13 @@
 //! The OpenAPI document of small services, checked against the expected JSON.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::schemas::number;
 use super::*;
 use crate::schema::{
-    Constraints, EnumDescriptor, FieldDescriptor, FieldType, Label, MessageDescriptor,
-    MethodDescriptor, ScalarType, ServiceDescriptor,
+    Constraints, EnumDescriptor, EnumValueDescriptor, FieldDescriptor, FieldType, HttpRoute, Label,
+    MessageDescriptor, MethodDescriptor, ScalarType, ServiceDescriptor, Verb,
 };
-use crate::schema::{EnumValueDescriptor, HttpRoute, Verb};
 
 fn field(
     name: &'static str,
