@@ -9,7 +9,7 @@
 //!   without that tracking (`__private::json::merge_message` straight on serde_json);
 //! - `form/signup` (an urlencoded body) and `query/search` (a query string): protoapi's loop of
 //!   `form_urlencoded::parse` and `TextMessage::merge_text` (`merge_pairs` in
-//!   `protoapi/src/http.rs`, copied here since it is private) against `serde_urlencoded`, as
+//!   `protoapi/src/http/body.rs`, copied here since it is private) against `serde_urlencoded`, as
 //!   axum's `Form` and `Query` decode;
 //! - `path/user`: `merge_text` of each decoded path parameter against a serde `MapDeserializer`
 //!   over the same pairs whose values parse themselves from text, as axum's `Path` does.

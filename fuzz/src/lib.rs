@@ -161,7 +161,7 @@ pub fn harness() -> &'static Harness {
             .into_router()
             .expect("the fuzz service's router")
             // What `serve` adds: `into_router` leaves the fallback to the application.
-            .fallback(protoapi::__private::rest::not_found);
+            .fallback(protoapi::__private::not_found);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

@@ -7,7 +7,6 @@ pub use ::prost;
 pub use ::serde;
 pub use ::tonic;
 
-pub use crate::download::Conditions;
 pub use crate::file::FileField;
 pub use crate::limits::Limits;
 pub use crate::path::HttpConfig;
@@ -20,18 +19,16 @@ pub use crate::codec::wire::{
     Optional, Repeated, SFixed32, SFixed64, SInt32, SInt64, Singular, Str, UInt32, UInt64,
     WireField,
 };
-#[path = "grpc.rs"]
-pub mod grpc;
-#[path = "http.rs"]
-pub mod rest;
+pub use crate::grpc::codegen as grpc;
+pub use crate::http::codegen as rest;
 pub use crate::schema::{
     Constraints, EnumDescriptor, EnumValueDescriptor, FieldDescriptor, FieldEntry, FieldType,
     HttpRoute, MessageDescriptor, MethodDescriptor, NamedSchema, Registry, SchemaField,
-    ServiceDescriptor,
+    ServiceDescriptor, Verb,
 };
 pub use crate::validate::Validate;
 pub use crate::validate::rules as validate;
-pub use crate::websocket::generated as websocket;
+pub use crate::websocket::codegen as websocket;
 
 pub use ::core::convert::Infallible;
 pub use ::core::future::Future;
@@ -39,33 +36,7 @@ pub use ::core::pin::Pin;
 pub use ::core::task::{Context as TaskContext, Poll};
 pub use ::std::sync::Arc;
 
-/// How long a call of a method whose own timeout is `method` (milliseconds) may take.
-pub fn call_timeout(ctx: &crate::Context, method: Option<u64>) -> Option<std::time::Duration> {
-    crate::limits::call_timeout(ctx, method)
-}
-
-/// Runs a call within its timeout; past it the answer is `deadline_exceeded`.
-pub fn within<T>(
-    timeout: Option<std::time::Duration>,
-    call: impl Future<Output = Result<T, crate::Status>>,
-) -> impl Future<Output = Result<T, crate::Status>> {
-    crate::limits::within(timeout, call)
-}
-
-/// A boxed, sendable future, as the generated gRPC dispatch returns.
-pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
-
-/// Generated code asserts with this that a request or response type is a message, so that the
-/// error points at the type in the user's method signature.
-pub const fn assert_message<T: crate::ProtoMessage>() {}
-
-/// Registers the messages of a download's answer and returns the streamed message's name.
-pub fn register_download(registry: &mut Registry) -> &'static str {
-    register_message::<crate::FileChunk>(registry)
-}
-
-/// Registers a request or response message in a service's schema and returns its name.
-pub fn register_message<T: crate::ProtoMessage>(registry: &mut Registry) -> &'static str {
-    T::register(registry);
-    T::PROTO_NAME
-}
+pub use crate::download::register_download;
+pub use crate::limits::{call_timeout, within};
+pub use crate::message::{assert_message, register_message};
+pub use crate::server::not_found;

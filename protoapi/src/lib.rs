@@ -55,17 +55,16 @@ mod context;
 mod download;
 mod error;
 mod file;
+mod grpc;
+mod http;
 mod limits;
 mod message;
-mod multipart;
 mod path;
 pub mod schema;
 mod server;
 mod service;
 mod status;
 mod streaming;
-#[cfg(feature = "tls")]
-mod tls;
 mod validate;
 mod websocket;
 
@@ -113,12 +112,12 @@ pub use file::{File, sanitize_file_name as safe_file_name};
 pub use limits::Limits;
 pub use message::{ProtoEnum, ProtoMessage};
 pub use path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
-pub use server::{Server, ServerBuilder};
-pub use service::ProtoService;
-pub use status::{Code, Status, code_name, http_status, reject};
-pub use streaming::Streaming;
 #[cfg(feature = "tls")]
-pub use tls::TlsConfig;
+pub use server::TlsConfig;
+pub use server::{Server, ServerBuilder, reject};
+pub use service::ProtoService;
+pub use status::{Code, Status, code_name, http_status};
+pub use streaming::Streaming;
 /// The rustls version protoapi serves TLS with, for [`TlsConfig::from_rustls`].
 #[cfg(feature = "tls")]
 pub use tokio_rustls::rustls;

@@ -136,7 +136,7 @@ pub(crate) struct ServerTimeout(pub(crate) Duration);
 /// How long a call may take: the method's own timeout (milliseconds) or else the server's,
 /// shortened by the client's deadline (gRPC's `grpc-timeout`, Connect's
 /// `connect-timeout-ms`).
-pub(crate) fn call_timeout(ctx: &crate::Context, method: Option<u64>) -> Option<Duration> {
+pub fn call_timeout(ctx: &crate::Context, method: Option<u64>) -> Option<Duration> {
     let own = method.map(Duration::from_millis).or_else(|| {
         ctx.extension::<ServerTimeout>()
             .map(|ServerTimeout(timeout)| *timeout)
@@ -177,7 +177,7 @@ fn grpc_timeout(value: &str) -> Option<Duration> {
 
 /// Runs a method's call within its timeout: past it, the call's future is dropped and the
 /// answer is `deadline_exceeded`.
-pub(crate) fn within<T, F>(
+pub fn within<T, F>(
     timeout: Option<Duration>,
     call: F,
 ) -> impl std::future::Future<Output = Result<T, crate::Status>>

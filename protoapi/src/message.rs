@@ -88,3 +88,13 @@ pub trait ProtoEnum: Copy + Default + Send + Sync + 'static {
             .map_or("", |(name, _)| name)
     }
 }
+
+/// Generated code asserts with this that a request or response type is a message, so that the
+/// error points at the type in the user's method signature.
+pub const fn assert_message<T: ProtoMessage>() {}
+
+/// Registers a request or response message in a service's schema and returns its name.
+pub fn register_message<T: ProtoMessage>(registry: &mut crate::schema::Registry) -> &'static str {
+    T::register(registry);
+    T::PROTO_NAME
+}

@@ -1,7 +1,7 @@
 //! [`ProtoService`]: what `#[protoapi::service]` generates for the server to serve.
 
-use crate::__private::grpc::BoxGrpcService;
-use crate::__private::rest::Routes;
+use crate::grpc::BoxGrpcService;
+use crate::http::Routes;
 use crate::limits::Limits;
 use crate::path::HttpConfig;
 use crate::schema::ServiceDescriptor;

@@ -1,7 +1,7 @@
-//! [`Status`] and its HTTP face: the status code table and the JSON error body.
+//! [`Status`] and what every transport renders of it: the HTTP status of each code and the
+//! JSON error body. How a transport answers with them is the transport's own (`render`).
 
-use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, StatusCode, header};
+use http::StatusCode;
 use serde::Serialize;
 
 pub use tonic::{Code, Status};
@@ -180,7 +180,7 @@ fn debug_json(type_name: &str, bytes: &[u8]) -> Option<serde_json::Value> {
 }
 
 /// The code a failed call answers with: `unknown` when it failed with `ok`.
-fn failed_code(status: &Status) -> Code {
+pub(crate) fn failed_code(status: &Status) -> Code {
     if status.code() == Code::Ok {
         Code::Unknown
     } else {
@@ -194,36 +194,14 @@ pub(crate) fn error_json(status: &Status) -> String {
     error_body(failed_code(status), status.message(), error_details(status))
 }
 
-fn error_body(code: Code, message: &str, details: Vec<ErrorDetail>) -> String {
+/// The JSON error body of `code` and `message` with `details`.
+pub(crate) fn error_body(code: Code, message: &str, details: Vec<ErrorDetail>) -> String {
     serde_json::to_string(&ErrorBody {
         code: code_name(code),
         message,
         details,
     })
     .unwrap_or_else(|_| r#"{"code":"internal","message":"","details":[]}"#.to_owned())
-}
-
-/// An HTTP error response with the JSON error body (without details).
-#[cold]
-pub(crate) fn error_response(status: StatusCode, code: Code, message: &str) -> Response {
-    json_error_response(status, error_body(code, message, Vec::new()))
-}
-
-fn json_error_response(status: StatusCode, body: String) -> Response {
-    let mut response = (status, body).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-}
-
-/// The HTTP response for a [`Status`] returned by a method or by validation: the status of its
-/// code and the JSON error body with its details.
-#[cold]
-pub(crate) fn status_response(status: &Status) -> Response {
-    // A handler that returns `Err` with code `ok` still failed.
-    json_error_response(http_status(failed_code(status)), error_json(status))
 }
 
 /// How much of a request's own text (a value, a key, a field name) an error message quotes.
@@ -247,56 +225,6 @@ pub(crate) fn panicked(method: Option<&str>) -> Status {
         None => tracing::error!("a method panicked"),
     }
     Status::internal("internal error")
-}
-
-/// The answer that refuses a request before any method runs, in the request's own protocol: a
-/// tower layer (authentication, rate limits) returns it instead of calling the service.
-///
-/// - gRPC: `200` with the status in `grpc-status` / `grpc-message` headers (trailers-only);
-/// - gRPC-Web: the same, with the gRPC-Web content type the client sent;
-/// - Connect streaming (`application/connect+json|proto`): `200` and the end-of-stream envelope
-///   with the error;
-/// - anything else (HTTP, Connect unary, a WebSocket handshake): the HTTP status of the code
-///   ([`http_status`]) and the JSON error body.
-///
-/// ```
-/// use protoapi::{Code, Status};
-///
-/// let request = http::Request::get("/me").body(()).unwrap();
-/// let response = protoapi::reject(&request, &Status::unauthenticated("no token"));
-/// assert_eq!(response.status(), 401);
-///
-/// let request = http::Request::post("/auth.Profile/Me")
-///     .header("content-type", "application/grpc")
-///     .body(())
-///     .unwrap();
-/// let response = protoapi::reject(&request, &Status::unauthenticated("no token"));
-/// assert_eq!(response.status(), 200);
-/// assert_eq!(response.headers()["grpc-status"], "16");
-/// ```
-pub fn reject<B>(request: &http::Request<B>, status: &Status) -> Response {
-    use crate::connect::Protocol;
-    match Protocol::of(request.method(), request.headers()) {
-        Protocol::Grpc => status.clone().into_http::<axum::body::Body>(),
-        Protocol::GrpcWeb => {
-            let mut response = status.clone().into_http::<axum::body::Body>();
-            let text = request
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .is_some_and(|value| value.as_bytes().starts_with(b"application/grpc-web-text"));
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(if text {
-                    "application/grpc-web-text+proto"
-                } else {
-                    "application/grpc-web+proto"
-                }),
-            );
-            response
-        }
-        Protocol::ConnectStream => crate::connect::stream_error_for(request.headers(), status),
-        Protocol::ConnectUnary | Protocol::Other => status_response(status),
-    }
 }
 
 #[cfg(test)]

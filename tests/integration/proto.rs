@@ -21,7 +21,7 @@ fn the_descriptor_lists_methods_and_routes() {
             (
                 m.name,
                 m.rust_name,
-                m.http[0].method,
+                m.http[0].method.as_str(),
                 m.http[0].path.clone(),
             )
         })

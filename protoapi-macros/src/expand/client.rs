@@ -26,11 +26,11 @@ impl Service {
             // Spanned at the request type, so that a type that is no message is reported there.
             let (adapter, answer) = if m.download {
                 (
-                    quote!(client_download),
+                    quote!(download),
                     quote!(#private::tonic::Streaming<#krate::FileChunk>),
                 )
             } else {
-                let adapter = quote::format_ident!("client_{}", m.adapter());
+                let adapter = m.adapter();
                 let answer = if m.server_streaming {
                     quote!(#krate::Streaming<#response>)
                 } else {
@@ -51,7 +51,7 @@ impl Service {
             };
             let call = super::respan(
                 quote! {
-                    #private::grpc::#adapter(
+                    #private::grpc::client::#adapter(
                         &self.inner,
                         #into_request,
                         #path,
@@ -90,7 +90,7 @@ impl Service {
                 }
             }
 
-            impl<T: #private::grpc::Transport> #client<T> {
+            impl<T: #private::grpc::client::ClientTransport> #client<T> {
                 /// A client over any tonic transport (a `Channel`, or one wrapped in layers).
                 pub fn new(inner: T) -> Self {
                     Self { inner: #private::tonic::client::Grpc::new(inner) }

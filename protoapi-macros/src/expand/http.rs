@@ -47,7 +47,7 @@ impl Service {
                 None => quote!(::core::option::Option::None),
             };
             for route in &m.routes {
-                let verb = route.verb;
+                let verb = super::service::verb_tokens(&private, route.verb);
                 let body = route.has_body();
                 let path = self.route_path_expr(m, route);
                 // Every path parameter names a field of the request: a missing one is an error
@@ -86,14 +86,14 @@ impl Service {
                 let path = self.wbsk_path_expr(m, wbsk);
                 let method = self.socket_method(m);
                 routes.push(quote! {
-                    routes.add_socket(&#path, #private::websocket::WebSocketEndpoint::method(config, #method));
+                    routes.add_websocket(&#path, #private::websocket::WebSocketEndpoint::method(config, #method));
                 });
             }
         }
         if let Some((path, _)) = &self.socket {
             let methods = self.methods.iter().map(|m| self.socket_method(m));
             routes.push(quote! {
-                routes.add_socket(#path, #private::websocket::WebSocketEndpoint::service(config, ::std::vec![#(#methods),*]));
+                routes.add_websocket(#path, #private::websocket::WebSocketEndpoint::service(config, ::std::vec![#(#methods),*]));
             });
         }
         let rpc_methods = self.methods.iter().map(|m| self.socket_method(m));

@@ -304,7 +304,7 @@ impl Service {
         m.routes
             .iter()
             .map(|route| {
-                let verb = route.verb;
+                let verb = verb_tokens(&private, route.verb);
                 let path = self.route_path_expr(m, route);
                 quote!(#private::HttpRoute { method: #verb, path: #path })
             })
@@ -360,4 +360,19 @@ impl Method {
 
 pub fn call_ident(m: &Method) -> syn::Ident {
     format_ident!("__protoapi_call_{}", m.ident)
+}
+
+/// The runtime's `Verb` variant of a verb of the grammar (which admits only these five).
+pub fn verb_tokens(private: &TokenStream, verb: &str) -> TokenStream {
+    match verb {
+        "GET" => quote!(#private::Verb::Get),
+        "POST" => quote!(#private::Verb::Post),
+        "PUT" => quote!(#private::Verb::Put),
+        "DELETE" => quote!(#private::Verb::Delete),
+        "PATCH" => quote!(#private::Verb::Patch),
+        other => {
+            let message = format!("unknown HTTP verb `{other}`");
+            quote!(::core::compile_error!(#message))
+        }
+    }
 }

@@ -8,7 +8,6 @@ mod descriptor;
 mod openapi;
 mod proto;
 
-pub(crate) use openapi::OpenApiConfig;
 pub use openapi::{ENVELOPE_ERROR_SCHEMA, ERROR_SCHEMA, OpenApiInfo, openapi_document};
 
 use crate::codec::ProtoMap;
@@ -201,11 +200,59 @@ pub struct EnumDescriptor {
     pub values: Vec<EnumValueDescriptor>,
 }
 
+/// The HTTP verb of a route: one of the five that `#[protoapi(get = .., post = .., put = ..,
+/// delete = .., patch = ..)]` names.
+///
+/// ```
+/// use protoapi::schema::Verb;
+/// assert_eq!(Verb::Get.as_str(), "GET");
+/// assert!(Verb::Patch.has_body() && !Verb::Delete.has_body());
+/// assert_eq!(Verb::Put.to_string(), "PUT");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Verb {
+    /// `GET`: the request comes from the path and the query.
+    Get,
+    /// `POST`, the default verb.
+    Post,
+    /// `PUT`.
+    Put,
+    /// `DELETE`: the request comes from the path and the query.
+    Delete,
+    /// `PATCH`.
+    Patch,
+}
+
+impl Verb {
+    /// The verb as HTTP spells it: `GET`, `POST`, `PUT`, `DELETE` or `PATCH`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Verb::Get => "GET",
+            Verb::Post => "POST",
+            Verb::Put => "PUT",
+            Verb::Delete => "DELETE",
+            Verb::Patch => "PATCH",
+        }
+    }
+
+    /// Whether requests of this verb carry a body (POST, PUT, PATCH); GET and DELETE take their
+    /// whole request from the path and the query.
+    pub const fn has_body(self) -> bool {
+        matches!(self, Verb::Post | Verb::Put | Verb::Patch)
+    }
+}
+
+impl std::fmt::Display for Verb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An HTTP route of a method.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpRoute {
-    /// The HTTP method, such as `POST`.
-    pub method: &'static str,
+    /// The HTTP verb.
+    pub method: Verb,
     /// The path, parameters in braces: `/students/{sno}`, `/files/{*path}`.
     pub path: String,
 }
@@ -268,7 +315,7 @@ impl MethodDescriptor {
     /// it is when it has a `GET` route, since GET is safe in HTTP. Connect clients may then
     /// call it with GET.
     pub fn no_side_effects(&self) -> bool {
-        !self.client_streaming && self.http.iter().any(|route| route.method == "GET")
+        !self.client_streaming && self.http.iter().any(|route| route.method == Verb::Get)
     }
 }
 

@@ -1,14 +1,11 @@
 //! hyper's HTTP/1.1 header-read timer, one per connection.
 //!
-//! hyper asks its timer for a new sleep each time it starts waiting for a request head, and
-//! drops it once the head is in: with hyper-util's `TokioTimer` that is a fresh tokio timer
-//! entry per request, put into tokio's timer wheel on its first poll and taken out again when
-//! dropped (about 1,000 instructions a request, 3 % of a small JSON call). A connection waits
-//! for one head at a time, so [`ConnectionTimer`] keeps one tokio
-//! [`Sleep`](tokio::time::Sleep) per connection and lends it to each wait in turn. The sleep
-//! keeps the deadline it had while the waits' deadlines are later: when it goes off, the wait
-//! then lent it checks its own deadline and, if that is still to come, moves the sleep there.
-//! So the wheel is touched about once per timeout period per connection, not once per request.
+//! hyper asks its timer for a sleep each time it waits for a request head. A connection waits
+//! for one head at a time, so [`ConnectionTimer`] keeps one tokio [`Sleep`](tokio::time::Sleep)
+//! per connection and lends it to each wait in turn. The sleep keeps its deadline while the
+//! waits' deadlines are later: when it goes off, the wait then lent it moves it to its own
+//! deadline if that is still to come. So tokio's timer wheel is touched about once per timeout
+//! period per connection, not once per request (BENCHMARKS.md, *What was changed*).
 
 use std::future::Future;
 use std::pin::Pin;

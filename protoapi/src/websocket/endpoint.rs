@@ -15,8 +15,8 @@ use super::config::{READ_BUFFER, WebSocketConfig};
 use super::connection::Connection;
 use super::method::{Params, WebSocketMethod};
 use super::stats::Stats;
+use crate::http::error_response;
 use crate::path::HttpConfig;
-use crate::status::error_response;
 
 /// A WebSocket endpoint: one method at its path, or every method of a service (frames name
 /// the method).
@@ -158,7 +158,7 @@ impl WebSocketEndpoint {
         };
         let query = parts.uri.query();
         if let Some(query) = query {
-            let pairs = crate::__private::rest::count_pairs(query.as_bytes());
+            let pairs = crate::http::count_pairs(query.as_bytes());
             if pairs > self.fields_limit {
                 return error_response(
                     StatusCode::BAD_REQUEST,

@@ -30,7 +30,7 @@ fn decode<Req: ProtoMessage>(params: &Params, payload: Option<&Payload>) -> Resu
     let mut message = Req::default();
     params.merge_query(&mut message)?;
     match payload {
-        Some(Payload::Json(text)) => crate::__private::rest::merge_json_text(&mut message, text)?,
+        Some(Payload::Json(text)) => crate::http::merge_json_text(&mut message, text)?,
         Some(Payload::Proto(bytes)) => {
             prost::Message::merge(&mut message, bytes.clone()).map_err(|error| {
                 Status::invalid_argument(format!("invalid protobuf message: {error}"))

@@ -30,13 +30,13 @@ pub use config::WebSocketConfig;
 pub use frame::{Frame, FrameError};
 pub use stats::Stats;
 
+pub(crate) use codegen::{WebSocketEndpoint, WebSocketMethod};
 pub(crate) use endpoint::{is_upgrade, upgrade_required};
 pub(crate) use frame::{Encoding, Payload};
-pub(crate) use generated::{WebSocketEndpoint, WebSocketMethod};
 pub(crate) use method::{Answers, Params, Requests};
 
 /// What generated code names, re-exported as `__private::websocket`.
-pub mod generated {
+pub mod codegen {
     pub use super::endpoint::WebSocketEndpoint;
     pub use super::method::{
         WebSocketMethod, bidi_streaming, client_streaming, download, read_frame, server_streaming,

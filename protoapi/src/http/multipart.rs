@@ -8,7 +8,7 @@ use axum::body::Body;
 use http::{HeaderMap, StatusCode, header};
 use tonic::Code;
 
-use crate::__private::rest::Rejection;
+use super::response::Rejection;
 use crate::codec::text::TextMessage;
 use crate::file::{File, ReceiveError};
 use crate::limits::Limits;

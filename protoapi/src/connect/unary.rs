@@ -1,0 +1,166 @@
+//! Connect unary calls: `POST` with `application/json|proto`, and `GET` for methods marked
+//! side-effect free.
+
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::response::{IntoResponse as _, Response};
+use base64::Engine as _;
+use bytes::Bytes;
+use http::{HeaderValue, Method, StatusCode, header};
+
+use crate::context::{Context, Transport};
+use crate::http::read_body;
+use crate::http::render;
+use crate::status::Status;
+use crate::websocket::{Encoding, Params, Payload, Requests};
+
+use super::{
+    ConnectMethod, ConnectService, check_headers, content_type_is, next, payload, payload_bytes,
+    timeout,
+};
+
+impl ConnectService {
+    pub(super) async fn unary(&self, method: &ConnectMethod, request: Request) -> Response {
+        let (parts, body) = request.into_parts();
+        let parsed = if parts.method == Method::GET {
+            if !method.no_side_effects {
+                let mut response = render(&Status::invalid_argument(format!(
+                    "`{}` is not marked side-effect free: call it with POST",
+                    method.method.name
+                )));
+                *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+                response
+                    .headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static("POST"));
+                return response;
+            }
+            get_message(parts.uri.query().unwrap_or_default())
+        } else {
+            match check_headers(&parts.headers, "content-encoding") {
+                Ok(()) => {}
+                Err(status) => return render(&status),
+            }
+            let encoding = if content_type_is(&parts.headers, "application/proto") {
+                Encoding::Proto
+            } else {
+                Encoding::Json
+            };
+            match read_body(&parts.headers, body, self.limit(&method.method)).await {
+                Ok(bytes) => payload(encoding, bytes),
+                Err(rejection) => return rejection.into_response(false),
+            }
+        };
+        let (encoding, payload) = match parsed {
+            Ok(parsed) => parsed,
+            Err(status) => return render(&status),
+        };
+        let timeout = match timeout(&parts.headers) {
+            Ok(timeout) => timeout,
+            Err(status) => return render(&status),
+        };
+        let ctx = Context::new(Transport::Connect, parts.headers, parts.extensions);
+        let requests = Requests {
+            encoding,
+            frame: None,
+            first: Some(payload),
+            rest: None,
+        };
+        let mut answers = (method.method.run)(ctx, Arc::new(Params::default()), requests);
+        let answer = match timeout {
+            Some(limit) => match tokio::time::timeout(limit, next(&mut answers)).await {
+                Ok(answer) => answer,
+                Err(_) => Some(Err(Status::deadline_exceeded("the call's deadline passed"))),
+            },
+            None => next(&mut answers).await,
+        };
+        match answer {
+            Some(Ok(payload)) => {
+                let content_type = match payload {
+                    Payload::Json(_) => "application/json",
+                    Payload::Proto(_) => "application/proto",
+                };
+                (
+                    [(header::CONTENT_TYPE, content_type)],
+                    payload_bytes(payload),
+                )
+                    .into_response()
+            }
+            Some(Err(status)) => render(&status),
+            None => render(&Status::internal("the method gave no answer")),
+        }
+    }
+}
+
+/// The message of a `GET` call, from its query.
+fn get_message(query: &str) -> Result<(Encoding, Payload), Status> {
+    let mut encoding = None;
+    let mut message = None;
+    let mut base64 = false;
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match &*key {
+            "encoding" => encoding = Some(value.into_owned()),
+            "message" => message = Some(value.into_owned()),
+            "base64" => base64 = value == "1",
+            "compression" if value != "identity" => {
+                return Err(Status::unimplemented(format!(
+                    "unsupported compression `{value}`: this server reads only identity"
+                )));
+            }
+            "connect" if value != "v1" => {
+                return Err(Status::invalid_argument(
+                    "unsupported connect version: this server speaks v1",
+                ));
+            }
+            _ => {}
+        }
+    }
+    let encoding = match encoding.as_deref() {
+        Some("json") => Encoding::Json,
+        Some("proto") => Encoding::Proto,
+        Some(other) => {
+            return Err(Status::invalid_argument(format!(
+                "unsupported encoding `{other}`: use json or proto"
+            )));
+        }
+        None => {
+            return Err(Status::invalid_argument(
+                "a GET call names its `encoding` (json or proto) in the query",
+            ));
+        }
+    };
+    let message = message.unwrap_or_default();
+    let bytes = if base64 {
+        let trimmed = message.trim_end_matches('=');
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(trimmed)
+            .map_err(|error| {
+                Status::invalid_argument(format!("invalid base64 in `message`: {error}"))
+            })?
+    } else {
+        message.into_bytes()
+    };
+    payload(encoding, Bytes::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_reads_base64_with_or_without_padding() {
+        // `{"n":1}` in URL-safe base64, padded.
+        let (encoding, payload) =
+            get_message("encoding=json&base64=1&message=eyJuIjoxfQ%3D%3D&connect=v1")
+                .unwrap_or_else(|status| panic!("{status:?}"));
+        assert_eq!(encoding, Encoding::Json);
+        assert_eq!(payload_bytes(payload), Bytes::from_static(b"{\"n\":1}"));
+        let error = get_message("message=%7B%7D")
+            .err()
+            .map(|s| s.message().to_owned());
+        assert_eq!(
+            error.as_deref(),
+            Some("a GET call names its `encoding` (json or proto) in the query")
+        );
+    }
+}

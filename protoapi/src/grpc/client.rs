@@ -1,0 +1,175 @@
+//! What generated clients call: one function per call shape, on tonic's client.
+
+use bytes::Bytes;
+use http::uri::PathAndQuery;
+use tonic::{GrpcMethod, Status};
+use tonic_prost::ProstCodec;
+
+use crate::download::FileChunk;
+use crate::message::ProtoMessage;
+use crate::streaming::Streaming;
+
+/// A channel that generated clients can call: any tonic `GrpcService` whose response body
+/// yields `Bytes`. `tonic::transport::Channel` is one.
+pub trait ClientTransport:
+    tonic::client::GrpcService<tonic::body::Body, ResponseBody = Self::Body> + Clone + Send + 'static
+{
+    /// The response body type.
+    type Body: http_body::Body<Data = Bytes, Error = Self::BodyError> + Send + 'static;
+    /// The response body's error type.
+    type BodyError: Into<tonic::codegen::StdError> + Send;
+}
+
+impl<T, B> ClientTransport for T
+where
+    T: tonic::client::GrpcService<tonic::body::Body, ResponseBody = B> + Clone + Send + 'static,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<tonic::codegen::StdError> + Send,
+{
+    type Body = B;
+    type BodyError = B::Error;
+}
+
+/// A clone of the client, once its channel is ready for a call.
+async fn ready<T: ClientTransport>(
+    grpc: &tonic::client::Grpc<T>,
+) -> Result<tonic::client::Grpc<T>, Status> {
+    let mut grpc = grpc.clone();
+    grpc.ready().await.map_err(|error| {
+        Status::unavailable(format!("the channel is not ready: {}", error.into()))
+    })?;
+    Ok(grpc)
+}
+
+/// A generated client's request, named for tonic.
+fn with_method<T>(
+    mut request: tonic::Request<T>,
+    service: &'static str,
+    method: &'static str,
+) -> tonic::Request<T> {
+    request
+        .extensions_mut()
+        .insert(GrpcMethod::new(service, method));
+    request
+}
+
+/// Sends one unary call from a generated client.
+pub async fn unary<T, Req, Rsp>(
+    grpc: &tonic::client::Grpc<T>,
+    mut request: tonic::Request<Req>,
+    path: &'static str,
+    service: &'static str,
+    method: &'static str,
+) -> Result<tonic::Response<Rsp>, Status>
+where
+    T: ClientTransport,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
+{
+    let mut grpc = ready(grpc).await?;
+    request
+        .extensions_mut()
+        .insert(GrpcMethod::new(service, method));
+    grpc.unary(
+        request,
+        PathAndQuery::from_static(path),
+        ProstCodec::<Req, Rsp>::default(),
+    )
+    .await
+}
+
+/// Calls a download method from a generated client: the answer is a stream of `FileChunk`s.
+pub async fn download<T, Req>(
+    grpc: &tonic::client::Grpc<T>,
+    mut request: tonic::Request<Req>,
+    path: &'static str,
+    service: &'static str,
+    method: &'static str,
+) -> Result<tonic::Response<tonic::Streaming<FileChunk>>, Status>
+where
+    T: ClientTransport,
+    Req: ProtoMessage,
+{
+    let mut grpc = ready(grpc).await?;
+    request
+        .extensions_mut()
+        .insert(GrpcMethod::new(service, method));
+    grpc.server_streaming(
+        request,
+        PathAndQuery::from_static(path),
+        ProstCodec::<Req, FileChunk>::default(),
+    )
+    .await
+}
+
+/// Calls a server-streaming method from a generated client.
+pub async fn server_streaming<T, Req, Rsp>(
+    grpc: &tonic::client::Grpc<T>,
+    request: tonic::Request<Req>,
+    path: &'static str,
+    service: &'static str,
+    method: &'static str,
+) -> Result<tonic::Response<Streaming<Rsp>>, Status>
+where
+    T: ClientTransport,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
+{
+    let mut grpc = ready(grpc).await?;
+    let response = grpc
+        .server_streaming(
+            with_method(request, service, method),
+            PathAndQuery::from_static(path),
+            ProstCodec::<Req, Rsp>::default(),
+        )
+        .await?;
+    Ok(response.map(Streaming::from))
+}
+
+/// Calls a client-streaming method from a generated client.
+pub async fn client_streaming<T, Req, Rsp, St>(
+    grpc: &tonic::client::Grpc<T>,
+    request: tonic::Request<St>,
+    path: &'static str,
+    service: &'static str,
+    method: &'static str,
+) -> Result<tonic::Response<Rsp>, Status>
+where
+    T: ClientTransport,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
+    St: futures_util::Stream<Item = Req> + Send + 'static,
+{
+    let mut grpc = ready(grpc).await?;
+    grpc.client_streaming(
+        with_method(request, service, method),
+        PathAndQuery::from_static(path),
+        ProstCodec::<Req, Rsp>::default(),
+    )
+    .await
+}
+
+/// Calls a bidirectional method from a generated client.
+pub async fn bidi_streaming<T, Req, Rsp, St>(
+    grpc: &tonic::client::Grpc<T>,
+    request: tonic::Request<St>,
+    path: &'static str,
+    service: &'static str,
+    method: &'static str,
+) -> Result<tonic::Response<Streaming<Rsp>>, Status>
+where
+    T: ClientTransport,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
+    St: futures_util::Stream<Item = Req> + Send + 'static,
+{
+    let mut grpc = ready(grpc).await?;
+    let response = grpc
+        .streaming(
+            with_method(request, service, method),
+            PathAndQuery::from_static(path),
+            ProstCodec::<Req, Rsp>::default(),
+        )
+        .await?;
+    Ok(response.map(Streaming::from))
+}

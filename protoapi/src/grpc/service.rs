@@ -1,0 +1,123 @@
+//! [`BoxGrpcService`]: a generated (or any tonic) gRPC service, type-erased for the router.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tonic::Status;
+
+use crate::context::{Context, Transport as CallTransport};
+
+/// The future of a call to a [`BoxGrpcService`].
+pub type GrpcFuture = std::pin::Pin<
+    Box<dyn Future<Output = Result<http::Response<axum::body::Body>, Infallible>> + Send>,
+>;
+
+/// The gRPC service of one protoapi service, type-erased, as the server routes to it.
+///
+/// Cloning it is a reference count, and a call costs one boxed future: the server clones its
+/// gRPC services for every request, and a boxed tower service (`BoxCloneSyncService`) would
+/// allocate a copy of each layer every time.
+#[derive(Clone)]
+pub struct BoxGrpcService(Arc<dyn ErasedGrpc>);
+
+trait ErasedGrpc: Send + Sync + 'static {
+    fn call(&self, request: http::Request<axum::body::Body>) -> GrpcFuture;
+}
+
+struct Erased<S>(S);
+
+impl<S, B> ErasedGrpc for Erased<S>
+where
+    S: tower::Service<
+            http::Request<axum::body::Body>,
+            Response = http::Response<B>,
+            Error = Infallible,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    fn call(&self, request: http::Request<axum::body::Body>) -> GrpcFuture {
+        use futures_util::FutureExt as _;
+        use tower::ServiceExt as _;
+        let service = self.0.clone();
+        Box::pin(async move {
+            // A method that panics (in `call` or in its future) answers `internal` with no
+            // detail, and the connection goes on.
+            let response = match std::panic::AssertUnwindSafe(service.oneshot(request))
+                .catch_unwind()
+                .await
+            {
+                Ok(Ok(response)) => response.map(axum::body::Body::new),
+                Err(_) => crate::status::panicked(None).into_http::<axum::body::Body>(),
+            };
+            Ok(response)
+        })
+    }
+}
+
+impl BoxGrpcService {
+    /// Serves one request.
+    pub(crate) fn call(&self, request: http::Request<axum::body::Body>) -> GrpcFuture {
+        self.0.call(request)
+    }
+}
+
+impl tower::Service<http::Request<axum::body::Body>> for BoxGrpcService {
+    type Response = http::Response<axum::body::Body>;
+    type Error = Infallible;
+    type Future = GrpcFuture;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<axum::body::Body>) -> GrpcFuture {
+        self.0.call(request)
+    }
+}
+
+/// Erases a generated (or any tonic) gRPC service for the router.
+pub fn boxed<S, B>(service: S) -> BoxGrpcService
+where
+    S: tower::Service<
+            http::Request<axum::body::Body>,
+            Response = http::Response<B>,
+            Error = Infallible,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    BoxGrpcService(Arc::new(Erased(service)))
+}
+
+/// The future of one gRPC call of a generated service.
+pub type CallFuture = std::pin::Pin<
+    Box<dyn Future<Output = Result<http::Response<tonic::body::Body>, Infallible>> + Send>,
+>;
+
+/// The answer to a gRPC request for a method the service does not have.
+pub fn unimplemented(path: &str) -> CallFuture {
+    let status = Status::unimplemented(format!("unknown method {}", crate::status::shown(path)));
+    Box::pin(std::future::ready(Ok(status.into_http())))
+}
+
+/// The context of a gRPC call, from its metadata.
+pub(super) fn grpc_context(
+    metadata: tonic::metadata::MetadataMap,
+    extensions: http::Extensions,
+) -> Context {
+    Context::new(CallTransport::Grpc, metadata.into_headers(), extensions)
+}

@@ -1,0 +1,263 @@
+//! Request bodies and binding: the query, urlencoded forms, JSON, the path parameters.
+
+use std::borrow::Cow;
+
+use axum::body::Body;
+use axum::extract::{FromRequestParts as _, RawPathParams};
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode, header};
+use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use tonic::{Code, Status};
+
+use super::response::Rejection;
+use crate::codec::json::JsonMessage;
+use crate::codec::text::TextMessage;
+use crate::limits::Limits;
+
+/// A request body, by how the message takes it.
+pub(super) enum BodyKind {
+    Form(Body),
+    Json(Body),
+}
+
+/// Merges the query and a form body; reads a JSON body (for the caller to merge) and the path
+/// parameters (to merge after it).
+pub(super) async fn bind_text(
+    message: &mut (dyn TextMessage + Send),
+    parts: &mut http::request::Parts,
+    body: Option<BodyKind>,
+    limits: Limits,
+    upload_dir: Option<&std::path::Path>,
+) -> Result<(Option<Bytes>, RawPathParams), Rejection> {
+    if let Some(query) = parts.uri.query() {
+        merge_pairs(
+            message,
+            query.as_bytes(),
+            "query parameter",
+            limits.fields_limit(),
+        )?;
+    }
+    let json = match body {
+        Some(BodyKind::Form(body)) => {
+            merge_form_body(message, &parts.headers, body, limits, upload_dir).await?;
+            None
+        }
+        Some(BodyKind::Json(body)) => {
+            check_json_content_type(&parts.headers)?;
+            Some(read_body(&parts.headers, body, limits.body_limit()).await?)
+        }
+        None => None,
+    };
+    let params = RawPathParams::from_request_parts(parts, &())
+        .await
+        .map_err(|error| {
+            Rejection::new(
+                StatusCode::BAD_REQUEST,
+                Code::InvalidArgument,
+                error.body_text(),
+            )
+        })?;
+    Ok((json, params))
+}
+
+/// Merges the path parameters of the route.
+pub(super) fn merge_path_params(
+    message: &mut dyn TextMessage,
+    params: &RawPathParams,
+) -> Result<(), Rejection> {
+    for (name, value) in params {
+        message.merge_text(name, value).map_err(|error| {
+            Rejection::new(
+                StatusCode::BAD_REQUEST,
+                Code::InvalidArgument,
+                format!("invalid path parameter `{name}`: {error}"),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Merges `key=value` pairs (a query string or an urlencoded form); unknown keys are ignored.
+/// More than `most` pairs are refused before any is merged.
+fn merge_pairs(
+    message: &mut dyn TextMessage,
+    text: &[u8],
+    what: &str,
+    most: usize,
+) -> Result<(), Rejection> {
+    let pairs = count_pairs(text);
+    if pairs > most {
+        return Err(Rejection::new(
+            StatusCode::BAD_REQUEST,
+            Code::InvalidArgument,
+            format!("too many {what}s: {pairs}, the limit is {most}"),
+        ));
+    }
+    for (key, value) in form_urlencoded::parse(text) {
+        message.merge_text(&key, &value).map_err(|error| {
+            Rejection::new(
+                StatusCode::BAD_REQUEST,
+                Code::InvalidArgument,
+                format!("invalid {what} `{}`: {error}", crate::status::shown(&key)),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// How many `key=value` pairs a query or form has, at most: pairs are separated by `&`, and
+/// empty pieces are no pairs.
+pub(crate) fn count_pairs(text: &[u8]) -> usize {
+    text.split(|&b| b == b'&').filter(|p| !p.is_empty()).count()
+}
+
+/// The body of a `#[form]` message: urlencoded (or absent; multipart in [`super::multipart`]).
+async fn merge_form_body(
+    message: &mut (dyn TextMessage + Send),
+    headers: &HeaderMap,
+    body: Body,
+    limits: Limits,
+    upload_dir: Option<&std::path::Path>,
+) -> Result<(), Rejection> {
+    let limit = limits.body_limit();
+    match content_type_essence(headers).as_deref() {
+        None | Some("application/x-www-form-urlencoded") => {
+            let bytes = read_body(headers, body, limit).await?;
+            merge_pairs(message, &bytes, "form field", limits.fields_limit())
+        }
+        // Boxed: its state is large, and would otherwise be room in every request's future.
+        Some("multipart/form-data") => {
+            Box::pin(super::multipart::merge(
+                message, headers, body, limits, upload_dir,
+            ))
+            .await
+        }
+        Some(_) => Err(Rejection::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Code::InvalidArgument,
+            format!(
+                "unsupported content type `{}`: this method accepts application/x-www-form-urlencoded or multipart/form-data",
+                content_type_text(headers)
+            ),
+        )),
+    }
+}
+
+/// The content type without parameters, in lowercase.
+pub(crate) fn content_type_essence(headers: &HeaderMap) -> Option<Cow<'_, str>> {
+    headers.get(header::CONTENT_TYPE).map(|value| {
+        let essence = value.to_str().map_or("", |value| {
+            let end = value.bytes().position(|b| b == b';');
+            // `;` is ASCII, so `end` is a character boundary.
+            value[..end.unwrap_or(value.len())].trim_ascii()
+        });
+        // Lower case as sent (the usual case) is borrowed, not copied.
+        if essence.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(essence.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(essence)
+        }
+    })
+}
+
+/// The content type as sent, for error messages.
+pub(crate) fn content_type_text(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default()
+}
+
+/// Accepts `application/json`, `application/*+json` or no content type; anything else is 415.
+fn check_json_content_type(headers: &HeaderMap) -> Result<(), Rejection> {
+    let content_type = headers.get(header::CONTENT_TYPE);
+    // What nearly every client sends, checked in one comparison.
+    if content_type.is_none_or(|value| value.as_bytes() == b"application/json") {
+        return Ok(());
+    }
+    match content_type_essence(headers).as_deref() {
+        None | Some("application/json") => Ok(()),
+        Some(v) if v.starts_with("application/") && v.ends_with("+json") => Ok(()),
+        Some(_) => Err(Rejection::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Code::InvalidArgument,
+            format!(
+                "unsupported content type `{}`: this method accepts application/json",
+                content_type_text(headers)
+            ),
+        )),
+    }
+}
+
+/// Reads a whole body of at most `limit` bytes; past it, 413 with the JSON error body.
+pub(crate) async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Bytes, Rejection> {
+    let too_large = || {
+        Rejection::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Code::ResourceExhausted,
+            format!("request body is larger than the limit of {limit} bytes"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(too_large());
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<LengthLimitError>() => Err(too_large()),
+        Err(error) => Err(Rejection::new(
+            StatusCode::BAD_REQUEST,
+            Code::InvalidArgument,
+            format!("failed to read the request body: {error}"),
+        )),
+    }
+}
+
+/// Merges a JSON request body into `message`; an empty body leaves it as it is. A failure names
+/// the field (as a path such as `items[2].name`) and the reason.
+///
+/// The path is found only for a body that failed, from where the decoder stopped
+/// (`codec::json_path`), so that a valid body is decoded without tracking it.
+pub fn merge_json<T: JsonMessage>(message: &mut T, bytes: &[u8]) -> Result<(), Status> {
+    merge_json_with(message, bytes, serde_json::Deserializer::from_slice(bytes))
+}
+
+/// [`merge_json`] of text already known to be UTF-8 (a WebSocket text frame): its strings are
+/// read without a check of their own.
+pub(crate) fn merge_json_text<T: JsonMessage>(message: &mut T, text: &str) -> Result<(), Status> {
+    merge_json_with(
+        message,
+        text.as_bytes(),
+        serde_json::Deserializer::from_str(text),
+    )
+}
+
+fn merge_json_with<'de, T: JsonMessage, R: serde_json::de::Read<'de>>(
+    message: &mut T,
+    bytes: &[u8],
+    mut deserializer: serde_json::Deserializer<R>,
+) -> Result<(), Status> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    crate::codec::json::merge_message(message, &mut deserializer)
+        .and_then(|()| deserializer.end())
+        .map_err(|error| json_error(bytes, &error))
+}
+
+/// The error of a JSON body that failed to decode, with the path of the field it failed at.
+fn json_error(bytes: &[u8], error: &serde_json::Error) -> Status {
+    let path = crate::codec::json_path::error_path(bytes, error);
+    if path.is_empty() {
+        Status::invalid_argument(format!("invalid JSON: {error}"))
+    } else {
+        Status::invalid_argument(format!("invalid JSON at `{path}`: {error}"))
+    }
+}

@@ -1,0 +1,263 @@
+//! [`endpoint`]: one route's handler, type-erased: binds the request, calls the method,
+//! answers with [`HttpReply`].
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::extract::{RawPathParams, Request};
+use axum::response::Response;
+use axum::routing::{MethodFilter, MethodRouter};
+use bytes::Bytes;
+use futures_util::FutureExt as _;
+use http::StatusCode;
+use tonic::Status;
+
+use super::body::{BodyKind, bind_text, merge_json, merge_path_params};
+use super::download::Conditions;
+use super::response::render;
+use super::response::{Rejection, envelope_error, json_body_response};
+use super::stream::accepts_event_stream;
+use crate::context::{Context, Transport};
+use crate::download::Download;
+use crate::message::ProtoMessage;
+use crate::path::HttpConfig;
+use crate::schema::Verb;
+
+/// What the macro decided about one HTTP route of a method.
+#[derive(Clone, Copy, Debug)]
+pub struct Endpoint {
+    /// The verb.
+    pub verb: Verb,
+    /// Whether the verb carries a body (POST, PUT, PATCH); GET and DELETE take their whole
+    /// request from the path and the query.
+    pub body: bool,
+    /// The success status.
+    pub status: u16,
+    /// The method's own body limit, if it sets one.
+    pub limit: Option<u64>,
+    /// Answers in the `{"code": 0, "data": ...}` envelope.
+    pub envelope: bool,
+}
+
+/// The handler of one route: binds the request from the query, the body and the path (in
+/// that order, so that the path wins over the body and the body over the query), calls the
+/// method and answers.
+pub fn endpoint<S, F, Req, Rsp, Fut>(
+    service: Arc<S>,
+    config: &HttpConfig,
+    endpoint: Endpoint,
+    call: F,
+) -> MethodRouter
+where
+    S: Send + Sync + 'static,
+    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Rsp, Status>> + Send,
+    Req: ProtoMessage,
+    Rsp: HttpReply,
+{
+    let limits = config.limits.for_method(endpoint.limit);
+    let upload_dir = config.upload_dir.clone();
+    let status = StatusCode::from_u16(endpoint.status).unwrap_or(StatusCode::OK);
+    let (with_body, envelope) = (endpoint.body, endpoint.envelope);
+    // The per-method future holds only what needs the method's types; binding, the reply's
+    // settings and the error answers are compiled once (`bind_text`, `reply_to`, `failed`).
+    let handler = move |request: Request| -> ResponseFuture {
+        let service = service.clone();
+        let call = call.clone();
+        let upload_dir = upload_dir.clone();
+        let (mut parts, body) = request.into_parts();
+        // The future is boxed, and its size is copied on every request: the binding and the
+        // call are each in a block of their own, so that what one holds takes no room while
+        // the other runs.
+        Box::pin(async move {
+            let (called, to) = {
+                let mut message = Req::default();
+                let body = with_body.then(|| {
+                    if Req::FORM {
+                        BodyKind::Form(body)
+                    } else {
+                        BodyKind::Json(body)
+                    }
+                });
+                let bound = bind_text(
+                    &mut message,
+                    &mut parts,
+                    body,
+                    limits,
+                    upload_dir.as_deref(),
+                )
+                .await;
+                if let Some(response) = bind_rest(&mut message, bound, envelope) {
+                    return response;
+                }
+                let (ctx, to) = reply_to(parts, status, envelope, Rsp::CONDITIONAL, Rsp::STREAM);
+                (call(service, ctx, message), to)
+            };
+            // A method that panics is answered `internal`, as on a WebSocket, instead of
+            // leaving the client with a closed connection.
+            match std::panic::AssertUnwindSafe(called).catch_unwind().await {
+                Ok(Ok(reply)) => reply.into_http(to).await,
+                Ok(Err(error)) => failed(&error, envelope),
+                Err(_) => failed(&crate::status::panicked(None), envelope),
+            }
+        })
+    };
+    axum::routing::on_service(
+        method_filter(endpoint.verb),
+        ErasedEndpoint(Arc::new(handler)),
+    )
+}
+
+/// The axum filter of a verb.
+fn method_filter(verb: Verb) -> MethodFilter {
+    match verb {
+        Verb::Get => MethodFilter::GET,
+        Verb::Post => MethodFilter::POST,
+        Verb::Put => MethodFilter::PUT,
+        Verb::Delete => MethodFilter::DELETE,
+        Verb::Patch => MethodFilter::PATCH,
+    }
+}
+
+type ResponseFuture = std::pin::Pin<Box<dyn Future<Output = Response> + Send>>;
+
+/// An endpoint with its types erased: axum's handler machinery (extraction, boxing, the method
+/// router) is compiled once for this type, not once per method of every service.
+#[derive(Clone)]
+struct ErasedEndpoint(Arc<dyn Fn(Request) -> ResponseFuture + Send + Sync>);
+
+impl tower::Service<Request> for ErasedEndpoint {
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = futures_util::future::Map<
+        ResponseFuture,
+        fn(Response) -> Result<Response, std::convert::Infallible>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        (self.0)(request).map(Ok as fn(_) -> _)
+    }
+}
+
+/// What the request says about the shape of the answer.
+#[derive(Debug)]
+pub struct ReplyTo {
+    /// Conditional and range headers (downloads).
+    pub(super) conditions: Conditions,
+    /// The client asked for `text/event-stream` (streams).
+    pub(super) event_stream: bool,
+    /// The success status.
+    pub(super) status: StatusCode,
+    /// Answers in the `{"code": 0, "data": ...}` envelope.
+    envelope: bool,
+}
+
+/// What a method answers over HTTP: a message as JSON, a [`Download`] streamed, or a
+/// [`Streaming`](crate::Streaming) as Server-Sent Events or newline-delimited JSON.
+pub trait HttpReply: Send + 'static {
+    /// Whether the answer depends on conditional and range headers of the request.
+    const CONDITIONAL: bool = false;
+    /// Whether the answer is a stream of messages.
+    const STREAM: bool = false;
+    /// The response.
+    fn into_http(self, to: ReplyTo) -> impl Future<Output = Response> + Send;
+}
+
+impl<T: ProtoMessage> HttpReply for T {
+    fn into_http(self, to: ReplyTo) -> impl Future<Output = Response> + Send {
+        let (status, envelope) = (to.status, to.envelope);
+        // The envelope `{"code":0,"data":...}` is written around the message's JSON, not
+        // derived: a derived wrapper would add serializer code for every message type.
+        let mut body = Vec::with_capacity(128);
+        if envelope {
+            body.extend_from_slice(br#"{"code":0,"data":"#);
+        }
+        let encoded = match serde_json::to_writer(&mut body, &self) {
+            Ok(()) => {
+                if envelope {
+                    body.push(b'}');
+                }
+                Ok(body)
+            }
+            Err(error) => Err(error),
+        };
+        let response = json_body_response(status, encoded);
+        std::future::ready(response)
+    }
+}
+
+impl HttpReply for Download {
+    const CONDITIONAL: bool = true;
+    fn into_http(self, to: ReplyTo) -> impl Future<Output = Response> + Send {
+        self.into_response(to.conditions, to.status)
+    }
+}
+
+/// Ends binding a request: merges the JSON body that `bind_text` read and then the path
+/// parameters, and validates the message; `Some` error answer if one of these fails.
+fn bind_rest<Req: ProtoMessage>(
+    message: &mut Req,
+    bound: Result<(Option<Bytes>, RawPathParams), Rejection>,
+    envelope: bool,
+) -> Option<Response> {
+    let merged = bound.and_then(|(json, params)| {
+        if let Some(bytes) = json {
+            merge_json(message, &bytes).map_err(Rejection::from_status)?;
+        }
+        merge_path_params(message, &params)
+    });
+    match merged {
+        Ok(()) => crate::validate::check(message)
+            .err()
+            .map(|status| error_answer(&status, envelope)),
+        Err(rejection) => Some(rejection.into_response(envelope)),
+    }
+}
+
+/// The call's context and how to answer it.
+fn reply_to(
+    parts: http::request::Parts,
+    status: StatusCode,
+    envelope: bool,
+    conditional: bool,
+    stream: bool,
+) -> (Context, ReplyTo) {
+    let to = ReplyTo {
+        conditions: if conditional {
+            Conditions::from_headers(&parts.headers)
+        } else {
+            Conditions::default()
+        },
+        event_stream: stream && accepts_event_stream(&parts.headers),
+        status,
+        envelope,
+    };
+    (
+        Context::new(Transport::Http, parts.headers, parts.extensions),
+        to,
+    )
+}
+
+/// The answer to a call that failed.
+#[cold]
+fn failed(error: &Status, envelope: bool) -> Response {
+    tracing::debug!(code = ?error.code(), message = error.message(), "call failed");
+    error_answer(error, envelope)
+}
+
+/// A status as the error answer of an endpoint.
+#[cold]
+fn error_answer(error: &Status, envelope: bool) -> Response {
+    if envelope {
+        envelope_error(error)
+    } else {
+        render(error)
+    }
+}

@@ -1,0 +1,31 @@
+//! HTTP, on axum: the routes of every service, the handler of one route, request bodies
+//! (JSON, forms, multipart), downloads and server streams (SSE, NDJSON).
+//!
+//! - `routes`: [`Routes`], by path, with the JSON 405 for a wrong verb;
+//! - `endpoint`: one route's handler and what a method answers (`HttpReply`);
+//! - `body`: the query, the body and the path parameters bound into the request message;
+//! - `multipart`: `multipart/form-data` bodies and their files;
+//! - `download`: a [`crate::Download`] answered with ranges and validators;
+//! - `stream`: server streams as Server-Sent Events or newline-delimited JSON;
+//! - `response`: JSON answers, the error envelope, `Rejection`.
+
+mod body;
+mod download;
+mod endpoint;
+mod multipart;
+mod response;
+mod routes;
+mod stream;
+
+pub(crate) use body::{
+    content_type_essence, content_type_text, count_pairs, merge_json_text, read_body,
+};
+pub(crate) use response::{error_response, render};
+pub(crate) use routes::{BoxResponse, Routes, WebSocketRoute};
+
+/// What generated code calls on the HTTP side (and the decoder benchmark: `merge_json`).
+pub mod codegen {
+    pub use super::body::merge_json;
+    pub use super::endpoint::{Endpoint, HttpReply, ReplyTo, endpoint};
+    pub use super::routes::{Routes, WebSocketRoute};
+}

@@ -1,0 +1,120 @@
+//! Server streams over HTTP: Server-Sent Events or newline-delimited JSON.
+
+use std::future::Future;
+
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use serde::Serialize;
+use tonic::Status;
+
+use super::endpoint::{HttpReply, ReplyTo};
+use crate::message::ProtoMessage;
+use crate::status::error_json;
+use crate::streaming::Streaming;
+
+/// Whether `Accept` lists `text/event-stream`.
+pub(super) fn accepts_event_stream(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/event-stream"))
+        })
+}
+
+/// A server stream over HTTP: Server-Sent Events when the client accepts
+/// `text/event-stream`, newline-delimited JSON otherwise. The stream is read only as fast as
+/// the client reads the body.
+impl<T: ProtoMessage> HttpReply for Streaming<T> {
+    const STREAM: bool = true;
+    fn into_http(self, to: ReplyTo) -> impl Future<Output = Response> + Send {
+        let response = if to.event_stream {
+            event_stream(self, to.status)
+        } else {
+            ndjson(self, to.status)
+        };
+        std::future::ready(response)
+    }
+}
+
+/// One step of a stream that ends after its first error.
+enum Step<T> {
+    Item(T),
+    Failed(Status),
+    Done,
+}
+
+/// The stream's items, then `Done`; nothing after the first error.
+fn steps<T: Send + 'static>(
+    stream: Streaming<T>,
+) -> impl futures_util::Stream<Item = Step<T>> + Send {
+    use futures_util::StreamExt as _;
+    futures_util::stream::unfold(Some(stream), |state| async move {
+        let mut stream = state?;
+        match stream.next().await {
+            Some(Ok(item)) => Some((Step::Item(item), Some(stream))),
+            Some(Err(status)) => Some((Step::Failed(status), None)),
+            None => Some((Step::Done, None)),
+        }
+    })
+}
+
+fn item_json<T: Serialize>(item: &T) -> Result<String, Status> {
+    serde_json::to_string(item).map_err(|error| {
+        tracing::error!(%error, "failed to encode a JSON stream item");
+        Status::internal("failed to encode the response")
+    })
+}
+
+/// Server-Sent Events: each message in a `data:` line; an `error` event with the error body,
+/// or an `end` event when the stream succeeded.
+fn event_stream<T: ProtoMessage>(stream: Streaming<T>, status: StatusCode) -> Response {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use futures_util::StreamExt as _;
+    let events = steps(stream).map(|step| {
+        let event = match step {
+            Step::Item(item) => match item_json(&item) {
+                Ok(json) => Event::default().data(json),
+                Err(status) => Event::default().event("error").data(error_json(&status)),
+            },
+            Step::Failed(status) => Event::default().event("error").data(error_json(&status)),
+            Step::Done => Event::default().event("end").data("{}"),
+        };
+        Ok::<_, std::convert::Infallible>(event)
+    });
+    let mut response = Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response();
+    *response.status_mut() = status;
+    response
+}
+
+/// Newline-delimited JSON: `{"result": ...}` for each message, `{"error": {...}}` when the
+/// stream fails; the body ends when the stream succeeded.
+fn ndjson<T: ProtoMessage>(stream: Streaming<T>, status: StatusCode) -> Response {
+    use futures_util::StreamExt as _;
+    let lines = steps(stream).filter_map(|step| {
+        let line = match step {
+            Step::Item(item) => Some(match item_json(&item) {
+                Ok(json) => format!("{{\"result\":{json}}}\n"),
+                Err(status) => format!("{{\"error\":{}}}\n", error_json(&status)),
+            }),
+            Step::Failed(status) => Some(format!("{{\"error\":{}}}\n", error_json(&status))),
+            Step::Done => None,
+        };
+        std::future::ready(line.map(|l| Ok::<_, std::convert::Infallible>(Bytes::from(l))))
+    });
+    let mut response = Response::new(Body::from_stream(lines));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-ndjson"),
+    );
+    response
+}

@@ -1,0 +1,250 @@
+//! The accept loop: connections, their limits and timeouts, TLS, graceful shutdown.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::{TcpListener, ToSocketAddrs};
+use tonic_health::ServingStatus;
+use tower::ServiceExt as _;
+use tower_http::trace::TraceLayer;
+
+use super::router::not_found;
+use super::{ServerBuilder, timer};
+use crate::error::Error;
+
+impl ServerBuilder {
+    /// Binds `addr` and serves until the process ends.
+    pub async fn serve(self, addr: impl ToSocketAddrs) -> Result<(), Error> {
+        self.serve_with_shutdown(addr, std::future::pending()).await
+    }
+
+    /// Binds `addr` and serves until `signal` completes, then stops accepting, lets open
+    /// connections finish their requests, and returns.
+    pub async fn serve_with_shutdown(
+        self,
+        addr: impl ToSocketAddrs,
+        signal: impl Future<Output = ()> + Send,
+    ) -> Result<(), Error> {
+        let listener = TcpListener::bind(addr).await?;
+        self.serve_listener(listener, signal).await
+    }
+
+    /// Serves on a listener the caller bound (for example to port 0, to learn the port) until
+    /// `signal` completes, then shuts down gracefully as [`Self::serve_with_shutdown`] does.
+    pub async fn serve_listener(
+        self,
+        listener: TcpListener,
+        signal: impl Future<Output = ()> + Send,
+    ) -> Result<(), Error> {
+        let stats = self.stats.clone();
+        let shutdown = self.shutdown.clone();
+        let health = self.health.clone();
+        #[cfg(feature = "tls")]
+        let tls = self.tls.clone();
+        #[cfg(feature = "tls")]
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        #[cfg(not(feature = "tls"))]
+        let scheme = "http";
+        let health_names: Vec<String> = std::iter::once(String::new())
+            .chain(
+                self.services
+                    .iter()
+                    .map(|s| s.descriptor())
+                    .filter(|d| d.grpc)
+                    .map(|d| d.full_name()),
+            )
+            .collect();
+        let connections = self.connections;
+        let timeout = self
+            .limits
+            .timeout_limit()
+            .map(crate::limits::ServerTimeout);
+        let (app, grpc) = self.build()?;
+        let app = app.fallback(not_found);
+        // Around the router, so that no route is boxed again; used only while `debug` spans are
+        // recorded, since it reads the clock twice per request.
+        let traced = tower::Layer::layer(&TraceLayer::new_for_http(), app.clone());
+        if let Ok(addr) = listener.local_addr() {
+            tracing::info!("listening on {scheme}://{addr}");
+        }
+
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        // The timer that makes the header-read timeout work is set per connection
+        // (`serve_connection`).
+        builder
+            .http1()
+            .header_read_timeout(connections.header_read_timeout);
+        builder
+            .http2()
+            .max_concurrent_streams(connections.max_streams);
+        if let Some(bytes) = connections.max_header_size {
+            builder.http1().max_buf_size(bytes.max(8192));
+            builder
+                .http2()
+                .max_header_list_size(u32::try_from(bytes).unwrap_or(u32::MAX));
+        }
+        let permits = Arc::new(tokio::sync::Semaphore::new(
+            connections.max.min(tokio::sync::Semaphore::MAX_PERMITS),
+        ));
+        let graceful = GracefulShutdown::new();
+        #[cfg(feature = "tls")]
+        let acceptor = tls.map(|tls| tokio_rustls::TlsAcceptor::from(tls.config));
+        let mut signal = std::pin::pin!(signal);
+        loop {
+            // At the connection limit, wait for one to close before accepting another.
+            let permit = tokio::select! {
+                permit = permits.clone().acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break,
+                },
+                () = &mut signal => break,
+            };
+            let (stream, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(error) => {
+                        // Running out of file descriptors and the like: wait, then go on.
+                        tracing::warn!(%error, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut signal => break,
+            };
+            let _ = stream.set_nodelay(true);
+            let (app, traced, grpc) = (app.clone(), traced.clone(), grpc.clone());
+            let permit = Arc::new(permit);
+            let held = permit.clone();
+            let service =
+                tower::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    use futures_util::TryFutureExt as _;
+                    use futures_util::future::Either;
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    // A possible WebSocket keeps the connection's permit in its extensions, so
+                    // that it counts until the socket closes (the task below ends at the upgrade).
+                    if request.headers().contains_key(http::header::UPGRADE) {
+                        request
+                            .extensions_mut()
+                            .insert(ConnectionPermit(held.clone()));
+                    }
+                    if let Some(timeout) = timeout {
+                        request.extensions_mut().insert(timeout);
+                    }
+                    let request = request.map(axum::body::Body::new);
+                    // Every answer has axum's body type, which hyper's connection code is
+                    // then compiled for alone; only a traced response's body is boxed again.
+                    if tracing::enabled!(target: "tower_http::trace", tracing::Level::DEBUG) {
+                        return Either::Left(
+                            traced
+                                .clone()
+                                .oneshot(request)
+                                .map_ok(|response| response.map(axum::body::Body::new)),
+                        );
+                    }
+                    // gRPC calls skip the HTTP router; its gRPC routes would lead to the same
+                    // service.
+                    Either::Right(match grpc.route(&request) {
+                        Some(service) => Either::Left(service.call(request)),
+                        None => Either::Right(app.clone().oneshot(request)),
+                    })
+                });
+            let live = stats.connection();
+            let (builder, watcher) = (builder.clone(), graceful.watcher());
+            #[cfg(feature = "tls")]
+            let acceptor = acceptor.clone();
+            let first_byte = connections.header_read_timeout;
+            tokio::spawn(async move {
+                let _live = live;
+                let _permit = permit;
+                // A client that connects and sends nothing is let go after the header-read
+                // timeout (hyper's own timer starts only once it has read something).
+                let mut byte = [0u8; 1];
+                match tokio::time::timeout(first_byte, stream.peek(&mut byte)).await {
+                    Ok(Ok(n)) if n > 0 => {}
+                    Ok(_) => return,
+                    Err(_) => {
+                        tracing::debug!(%peer, "no request within the header-read timeout");
+                        return;
+                    }
+                }
+                #[cfg(feature = "tls")]
+                if let Some(acceptor) = acceptor {
+                    // The handshake runs in the connection's task, bounded in time, so that a
+                    // slow client holds up no one else.
+                    match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
+                    {
+                        Ok(Ok(stream)) => {
+                            serve_connection(builder, watcher, stream, service, peer).await
+                        }
+                        Ok(Err(error)) => tracing::debug!(%peer, %error, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
+                    return;
+                }
+                serve_connection(builder, watcher, stream, service, peer).await;
+            });
+        }
+        drop(listener);
+        tracing::info!("shutting down: waiting for open connections");
+        // WebSockets are no longer HTTP connections: they close themselves with 1001.
+        shutdown.cancel();
+        if let Some(reporter) = &health {
+            for name in health_names {
+                reporter
+                    .set_service_status(name, ServingStatus::NotServing)
+                    .await;
+            }
+        }
+        graceful.shutdown().await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while stats.websockets() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        Ok(())
+    }
+}
+
+/// A connection's place under [`ServerBuilder::max_connections`], held while any clone lives.
+#[derive(Clone)]
+struct ConnectionPermit(
+    #[allow(dead_code, reason = "held, never read")] Arc<tokio::sync::OwnedSemaphorePermit>,
+);
+
+/// How long a client may take over its TLS handshake.
+#[cfg(feature = "tls")]
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves one connection, plain or TLS, until it ends or graceful shutdown closes it.
+async fn serve_connection<I, S, B>(
+    mut builder: auto::Builder<TokioExecutor>,
+    watcher: hyper_util::server::graceful::Watcher,
+    io: I,
+    service: S,
+    peer: std::net::SocketAddr,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    S: tower::Service<
+            hyper::Request<hyper::body::Incoming>,
+            Response = http::Response<B>,
+            Error = Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    builder.http1().timer(timer::ConnectionTimer::default());
+    let connection =
+        builder.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(service));
+    if let Err(error) = watcher.watch(connection).await {
+        tracing::debug!(%peer, error = %error, "connection ended with an error");
+    }
+}
