@@ -136,14 +136,14 @@ pub(crate) struct ServerTimeout(pub(crate) Duration);
 /// How long a call may take: the method's own timeout (milliseconds) or else the server's,
 /// shortened by the client's deadline (gRPC's `grpc-timeout`, Connect's
 /// `connect-timeout-ms`).
-pub fn call_timeout(ctx: &crate::Context, method: Option<u64>) -> Option<Duration> {
+pub fn call_timeout(ctx: &crate::context::Context, method: Option<u64>) -> Option<Duration> {
     let own = method.map(Duration::from_millis).or_else(|| {
         ctx.extension::<ServerTimeout>()
             .map(|ServerTimeout(timeout)| *timeout)
     });
     let client = match ctx.transport() {
-        crate::Transport::Grpc => ctx.header("grpc-timeout").and_then(grpc_timeout),
-        crate::Transport::Connect => ctx
+        crate::context::Transport::Grpc => ctx.header("grpc-timeout").and_then(grpc_timeout),
+        crate::context::Transport::Connect => ctx
             .header("connect-timeout-ms")
             .and_then(|ms| ms.parse().ok())
             .map(Duration::from_millis),
@@ -180,9 +180,9 @@ fn grpc_timeout(value: &str) -> Option<Duration> {
 pub fn within<T, F>(
     timeout: Option<Duration>,
     call: F,
-) -> impl std::future::Future<Output = Result<T, crate::Status>>
+) -> impl std::future::Future<Output = Result<T, crate::status::Status>>
 where
-    F: std::future::Future<Output = Result<T, crate::Status>>,
+    F: std::future::Future<Output = Result<T, crate::status::Status>>,
 {
     use futures_util::FutureExt as _;
     use futures_util::future::Either;
@@ -191,7 +191,7 @@ where
         None => Either::Left(call),
         Some(timeout) => Either::Right(tokio::time::timeout(timeout, call).map(move |answer| {
             answer.unwrap_or_else(|_| {
-                Err(crate::Status::deadline_exceeded(format!(
+                Err(crate::status::Status::deadline_exceeded(format!(
                     "the method did not answer within {timeout:?}"
                 )))
             })

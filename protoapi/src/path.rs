@@ -111,9 +111,9 @@ pub struct HttpConfig {
     /// Where uploads are spooled; the system's temporary directory when `None`.
     pub upload_dir: Option<Arc<std::path::Path>>,
     /// Settings of the WebSocket endpoints.
-    pub websocket: crate::WebSocketConfig,
+    pub websocket: crate::websocket::WebSocketConfig,
     /// The live counts the WebSocket endpoints update.
-    pub stats: crate::Stats,
+    pub stats: crate::websocket::Stats,
     /// Cancelled when the server shuts down: WebSockets then close with 1001.
     pub(crate) shutdown: tokio_util::sync::CancellationToken,
 }
@@ -124,8 +124,8 @@ impl Default for HttpConfig {
             limits: Limits::default(),
             paths: Arc::new(DefaultPathGenerator::default()),
             upload_dir: None,
-            websocket: crate::WebSocketConfig::default(),
-            stats: crate::Stats::default(),
+            websocket: crate::websocket::WebSocketConfig::default(),
+            stats: crate::websocket::Stats::default(),
             shutdown: tokio_util::sync::CancellationToken::new(),
         }
     }

@@ -12,7 +12,7 @@ use super::wire::{
     Bool, Bytes, Double, Fixed32, Fixed64, Float, Int32, Int64, Map, Named, Optional, Repeated,
     SFixed32, SFixed64, SInt32, SInt64, Singular, Str, UInt32, UInt64,
 };
-use crate::ProtoEnum;
+use crate::message::ProtoEnum;
 use crate::status::shown;
 
 /// Why a text value could not be stored.
@@ -65,7 +65,7 @@ pub trait TextMessage {
 
     /// Stores an uploaded file in the `#[file]` field called `name`; `false` when there is none
     /// (the file is dropped, and with it its temporary file).
-    fn merge_file(&mut self, name: &str, file: crate::File) -> bool {
+    fn merge_file(&mut self, name: &str, file: crate::file::File) -> bool {
         let _ = (name, file);
         false
     }

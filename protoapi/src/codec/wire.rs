@@ -74,7 +74,7 @@ pub trait NamedType: Default + Sized {
     /// See [`Kind::merge_value`].
     fn merge_value(&mut self, buf: &mut impl Buf, ctx: DecodeContext) -> Result<(), DecodeError>;
     /// Messages: checks the message's rules ([`crate::Validate`]). Enums have none.
-    fn validate_named(&self, violations: &mut crate::Violations) {
+    fn validate_named(&self, violations: &mut crate::validate::Violations) {
         let _ = violations;
     }
 }
@@ -333,7 +333,7 @@ pub fn message_merge_value<M: prost::Message>(
 
 /// [`NamedType::merge_value`] of an enum: a varint that must name a declared value.
 #[inline]
-pub fn enum_merge_value<E: crate::ProtoEnum>(
+pub fn enum_merge_value<E: crate::message::ProtoEnum>(
     value: &mut E,
     buf: &mut impl Buf,
 ) -> Result<(), DecodeError> {

@@ -232,8 +232,8 @@ impl NamedSchema for File {
 }
 
 /// An uploaded file has no rules of its own.
-impl crate::Validate for File {}
+impl crate::validate::Validate for File {}
 
-impl crate::ProtoMessage for File {
+impl crate::message::ProtoMessage for File {
     const PROTO_NAME: &'static str = "protoapi.File";
 }

@@ -77,9 +77,9 @@ pub(super) fn render_builtins() -> String {
 pub(super) fn builtin_messages() -> Vec<MessageDescriptor> {
     use super::NamedSchema as _;
     let mut registry = super::Registry::new();
-    crate::File::register(&mut registry);
-    crate::FileChunk::register(&mut registry);
-    crate::Frame::register(&mut registry);
+    crate::file::File::register(&mut registry);
+    crate::download::FileChunk::register(&mut registry);
+    crate::websocket::Frame::register(&mut registry);
     registry.finish().0
 }
 

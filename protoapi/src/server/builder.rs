@@ -16,7 +16,7 @@ use crate::limits::Limits;
 use crate::path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
 use crate::schema::{OpenApiInfo, ProtoFile, ServiceDescriptor};
 use crate::service::ProtoService;
-use crate::{Stats, WebSocketConfig};
+use crate::websocket::{Stats, WebSocketConfig};
 
 impl Server {
     /// A builder with no services, both transports open and the default [`Limits`].
@@ -83,7 +83,7 @@ pub struct ServerBuilder {
     pub(super) grpc_web: bool,
     pub(super) connect_protocol: bool,
     #[cfg(feature = "tls")]
-    pub(super) tls: Option<crate::TlsConfig>,
+    pub(super) tls: Option<super::TlsConfig>,
     pub(super) openapi: OpenApiConfig,
     pub(super) connections: Connections,
 }
@@ -192,7 +192,7 @@ impl ServerBuilder {
     /// WebSockets on the one port, HTTP/2 or HTTP/1.1 by ALPN. Handshakes that take longer than
     /// 10 s are dropped.
     #[cfg(feature = "tls")]
-    pub fn tls(mut self, config: crate::TlsConfig) -> Self {
+    pub fn tls(mut self, config: super::TlsConfig) -> Self {
         self.tls = Some(config);
         self
     }

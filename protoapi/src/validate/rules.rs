@@ -192,7 +192,7 @@ pub fn custom<E: Display>(violations: &mut Violations, result: Result<(), E>) {
 }
 
 /// Checks the rules of a message value (a nested message field); enums have none.
-pub fn nested<T: crate::__private::NamedType>(violations: &mut Violations, value: &T) {
+pub fn nested<T: crate::codec::wire::NamedType>(violations: &mut Violations, value: &T) {
     value.validate_named(violations);
 }
 
