@@ -45,6 +45,8 @@ pub struct Field {
     pub file: Option<FileShape>,
     /// `#[validate(...)]`: the field's rules.
     pub rules: Rules,
+    /// The message or enum type the field holds (itself, or its element or map value).
+    pub named: Option<Type>,
 }
 
 /// The type of a `#[file]` field.
@@ -185,6 +187,7 @@ impl Message {
                         Some(lit) => (lit.value(), lit.span()),
                         None => (ident_text, ident.span()),
                     };
+                    let named = types::named_value(&field.ty, &codec);
                     fields.push(Field {
                         json_name: proto_name.to_lower_camel_case(),
                         proto_name,
@@ -197,6 +200,7 @@ impl Message {
                         doc: attr::doc(&field.attrs),
                         file,
                         rules,
+                        named,
                     });
                 }
             }

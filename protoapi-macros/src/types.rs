@@ -164,6 +164,20 @@ pub fn classify(ty: &Type, encoding: Option<&str>) -> Result<Codec, String> {
     }
 }
 
+/// The message or enum type a field holds, when its values are one: the field's type, its
+/// `Option` or `Vec` element, or its map value.
+pub fn named_value(ty: &Type, codec: &Codec) -> Option<Type> {
+    let args = || last_segment(ty).map(|(_, args)| args).unwrap_or_default();
+    match codec {
+        Codec::Singular(Kind::Named) => Some(ty.clone()),
+        Codec::Optional(Kind::Named) | Codec::Repeated(Kind::Named) => {
+            args().first().map(|t| (*t).clone())
+        }
+        Codec::Map(_, Kind::Named) => args().get(1).map(|t| (*t).clone()),
+        _ => None,
+    }
+}
+
 fn unsupported_inner(ty: &Type) -> String {
     format!(
         "`{}` is not supported there",

@@ -13,6 +13,7 @@ impl Service {
         let vis = &self.item.vis;
         let client = self.client_ident();
         let full_name = self.full_name();
+        let bounds = self.message_bounds();
         let client_doc = format!(
             "A gRPC client of `{full_name}`: `{client}::connect(\"http://127.0.0.1:8080\").await?`."
         );
@@ -105,7 +106,9 @@ impl Service {
                 pub fn into_inner(self) -> #private::tonic::client::Grpc<T> {
                     self.inner
                 }
+            }
 
+            impl<T: #private::grpc::Transport> #client<T> #bounds {
                 #(#methods)*
             }
         }

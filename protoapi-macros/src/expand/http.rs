@@ -97,8 +97,9 @@ impl Service {
             });
         }
         let rpc_methods = self.methods.iter().map(|m| self.socket_method(m));
+        let bounds = self.message_bounds();
         quote! {
-            impl<T: #trait_ident> #server<T> {
+            impl<T: #trait_ident> #server<T> #bounds {
                 #[doc(hidden)]
                 fn __protoapi_rpc_methods(&self) -> ::std::vec::Vec<#private::socket::SocketMethod> {
                     ::std::vec![#(#rpc_methods),*]

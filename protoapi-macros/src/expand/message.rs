@@ -19,7 +19,9 @@ impl Message {
         let private = quote!(#krate::__private);
         let item = &self.item;
         let ident = &item.ident;
-        let derive = derives(&item.attrs, &["Clone", "PartialEq", "Debug", "Default"]);
+        let bounds = self.field_bounds();
+        let derive = self.std_impls();
+        let field_of = self.field_of_impls();
         let proto_name = &self.proto_name;
         let doc = &self.doc;
 
@@ -104,8 +106,13 @@ impl Message {
             #derive
             #item
 
+            #field_of
+
             #[automatically_derived]
-            impl #private::prost::Message for #ident {
+            impl #private::NamedValue for #ident #bounds {}
+
+            #[automatically_derived]
+            impl #private::prost::Message for #ident #bounds {
                 fn encode_raw(&self, buf: &mut impl #private::bytes::BufMut) {
                     #( #wire::encode(#tags, &self.#idents, buf); )*
                 }
@@ -140,7 +147,7 @@ impl Message {
             }
 
             #[automatically_derived]
-            impl #private::NamedType for #ident {
+            impl #private::NamedType for #ident #bounds {
                 const WIRE_TYPE: #private::prost::encoding::WireType =
                     #private::prost::encoding::WireType::LengthDelimited;
                 const PACKABLE: bool = false;
@@ -168,7 +175,7 @@ impl Message {
             #validate
 
             #[automatically_derived]
-            impl #private::serde::Serialize for #ident {
+            impl #private::serde::Serialize for #ident #bounds {
                 fn serialize<__S: #private::serde::Serializer>(
                     &self,
                     serializer: __S,
@@ -190,7 +197,7 @@ impl Message {
             }
 
             #[automatically_derived]
-            impl<'de> #private::serde::Deserialize<'de> for #ident {
+            impl<'de> #private::serde::Deserialize<'de> for #ident #bounds {
                 fn deserialize<__D: #private::serde::Deserializer<'de>>(
                     deserializer: __D,
                 ) -> ::core::result::Result<Self, __D::Error> {
@@ -199,7 +206,7 @@ impl Message {
             }
 
             #[automatically_derived]
-            impl #private::JsonMessage for #ident {
+            impl #private::JsonMessage for #ident #bounds {
                 const NAME: &'static str = #proto_name;
                 const FIELDS: &'static [(&'static str, &'static str)] = &[ #( (#proto_names, #json_names) ),* ];
                 fn merge_json_field<'de, __A: #private::serde::de::MapAccess<'de>>(
@@ -222,9 +229,10 @@ impl Message {
             }
 
             #[automatically_derived]
-            impl #private::NamedSchema for #ident {
+            impl #private::NamedSchema for #ident #bounds {
                 fn register(registry: &mut #private::Registry) -> #private::FieldType {
-                    const FIELDS: &[#private::FieldEntry] = &[
+                    // An inline `const`, not a `const` item: it sees the impl's bounds.
+                    let fields: &'static [#private::FieldEntry] = const { &[
                         #(
                             #private::FieldEntry {
                                 name: #proto_names,
@@ -236,13 +244,13 @@ impl Message {
                                 describe: #schema::describe,
                             }
                         ),*
-                    ];
-                    registry.message(#proto_name, #doc, #form, FIELDS)
+                    ] };
+                    registry.message(#proto_name, #doc, #form, fields)
                 }
             }
 
             #[automatically_derived]
-            impl #private::TextMessage for #ident {
+            impl #private::TextMessage for #ident #bounds {
                 fn merge_text(
                     &mut self,
                     key: &str,
@@ -266,7 +274,7 @@ impl Message {
             }
 
             #[automatically_derived]
-            impl #private::NamedText for #ident {
+            impl #private::NamedText for #ident #bounds {
                 fn merge_named_text(
                     &mut self,
                     rest: ::core::option::Option<&str>,
@@ -277,7 +285,7 @@ impl Message {
             }
 
             #[automatically_derived]
-            impl #krate::ProtoMessage for #ident {
+            impl #krate::ProtoMessage for #ident #bounds {
                 const PROTO_NAME: &'static str = #proto_name;
                 const FORM: bool = #form;
             }
@@ -343,6 +351,9 @@ impl Enum {
             #default_impl
 
             #[automatically_derived]
+            impl #private::NamedValue for #ident {}
+
+            #[automatically_derived]
             impl #krate::ProtoEnum for #ident {
                 const PROTO_NAME: &'static str = #proto_name;
                 const VALUES: &'static [(&'static str, i32)] = &[ #( (#names, #numbers) ),* ];
@@ -389,11 +400,11 @@ impl Enum {
                 }
                 fn encode_value(&self, buf: &mut impl #private::bytes::BufMut) {
                     let number = <#ident as #krate::ProtoEnum>::to_i32(*self);
-                    <#private::Int32 as #private::Kind<i32>>::encode_value(&number, buf)
+                    <#private::Int32 as #private::WireKind<i32>>::encode_value(&number, buf)
                 }
                 fn value_len(&self) -> usize {
                     let number = <#ident as #krate::ProtoEnum>::to_i32(*self);
-                    <#private::Int32 as #private::Kind<i32>>::value_len(&number)
+                    <#private::Int32 as #private::WireKind<i32>>::value_len(&number)
                 }
                 fn merge_value(
                     &mut self,
@@ -450,5 +461,109 @@ impl Enum {
                 }
             }
         }
+    }
+}
+
+impl Message {
+    /// `where for<'__protoapi> T: FieldOf<Self, I>` for each field `I` holding a message or
+    /// enum `T`: the message's impls hold when its fields' types are messages. Higher-ranked, so
+    /// that a type that is no message is no error of these impls: [`Message::field_of_impls`]
+    /// reports it once, at the field.
+    pub(super) fn field_bounds(&self) -> TokenStream {
+        let krate = &self.krate;
+        let ident = &self.item.ident;
+        let bounds: Vec<TokenStream> = self
+            .fields
+            .iter()
+            .enumerate()
+            .filter_map(|(index, field)| {
+                let ty = field.named.as_ref()?;
+                Some(quote!(for<'__protoapi> #ty: #krate::__private::FieldOf<#ident, #index>))
+            })
+            .collect();
+        if bounds.is_empty() {
+            TokenStream::new()
+        } else {
+            quote!(where #(#bounds),*)
+        }
+    }
+
+    /// `impl FieldOf<Self, I> for T {}` of each field holding a message or enum `T`, spanned at
+    /// the field's type: the one error when `T` is no message.
+    fn field_of_impls(&self) -> TokenStream {
+        let krate = &self.krate;
+        let ident = &self.item.ident;
+        let impls = self.fields.iter().enumerate().filter_map(|(index, field)| {
+            let ty = field.named.as_ref()?;
+            Some(quote_spanned! {ty.span()=>
+                #[automatically_derived]
+                impl #krate::__private::FieldOf<#ident, #index> for #ty {}
+            })
+        });
+        quote!(#(#impls)*)
+    }
+
+    /// `Clone`, `PartialEq`, `Debug` and `Default` unless the user derives them: derived when
+    /// no field holds a message or enum, else written out under [`Message::field_bounds`].
+    fn std_impls(&self) -> TokenStream {
+        const WANTED: &[&str] = &["Clone", "PartialEq", "Debug", "Default"];
+        let item = &self.item;
+        if self.fields.iter().all(|f| f.named.is_none()) {
+            return derives(&item.attrs, WANTED);
+        }
+        let existing = super::user_derives(&item.attrs);
+        let ident = &item.ident;
+        let bounds = self.field_bounds();
+        let idents: Vec<_> = self.fields.iter().map(|f| &f.ident).collect();
+        let names: Vec<String> = idents
+            .iter()
+            .map(|i| {
+                let name = i.to_string();
+                name.strip_prefix("r#").unwrap_or(&name).to_owned()
+            })
+            .collect();
+        let name = ident.to_string();
+        let wanted = |trait_name: &str| !existing.iter().any(|e| e == trait_name);
+        let clone = wanted("Clone").then(|| {
+            quote! {
+                #[automatically_derived]
+                impl ::core::clone::Clone for #ident #bounds {
+                    fn clone(&self) -> Self {
+                        Self { #( #idents: ::core::clone::Clone::clone(&self.#idents), )* }
+                    }
+                }
+            }
+        });
+        let partial_eq = wanted("PartialEq").then(|| {
+            quote! {
+                #[automatically_derived]
+                impl ::core::cmp::PartialEq for #ident #bounds {
+                    fn eq(&self, other: &Self) -> bool {
+                        true #( && self.#idents == other.#idents )*
+                    }
+                }
+            }
+        });
+        let debug = wanted("Debug").then(|| {
+            quote! {
+                #[automatically_derived]
+                impl ::core::fmt::Debug for #ident #bounds {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.debug_struct(#name) #( .field(#names, &self.#idents) )* .finish()
+                    }
+                }
+            }
+        });
+        let default = wanted("Default").then(|| {
+            quote! {
+                #[automatically_derived]
+                impl ::core::default::Default for #ident #bounds {
+                    fn default() -> Self {
+                        Self { #( #idents: ::core::default::Default::default(), )* }
+                    }
+                }
+            }
+        });
+        quote!(#clone #partial_eq #debug #default)
     }
 }

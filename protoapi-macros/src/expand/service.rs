@@ -7,7 +7,9 @@ use syn::spanned::Spanned;
 use crate::model::{Method, Service};
 
 impl Service {
-    /// The trait as written, without the attributes only the macro reads.
+    /// On error: the trait as written (without the attributes only the macro reads) and stubs
+    /// of `<Trait>Server` and `<Trait>Client`, so that code naming them adds no errors of its
+    /// own to the macro's.
     pub fn fallback(&self) -> TokenStream {
         let mut item = self.item.clone();
         for trait_item in &mut item.items {
@@ -15,7 +17,54 @@ impl Service {
                 method.attrs = crate::attr::without_protoapi(&method.attrs);
             }
         }
-        quote!(#item)
+        let krate = &self.krate;
+        let private = quote!(#krate::__private);
+        let vis = &self.item.vis;
+        let trait_ident = &self.item.ident;
+        let server = self.server_ident();
+        let client = self.client_ident();
+        quote! {
+            #item
+
+            #vis struct #server<T>(::core::marker::PhantomData<T>);
+
+            impl<T: #trait_ident> #server<T> {
+                pub fn new(service: T) -> Self {
+                    ::core::mem::drop(service);
+                    Self(::core::marker::PhantomData)
+                }
+
+                pub fn from_arc(service: #private::Arc<T>) -> Self {
+                    ::core::mem::drop(service);
+                    Self(::core::marker::PhantomData)
+                }
+
+                pub fn with_limits(self, limits: #krate::Limits) -> Self {
+                    ::core::mem::drop(limits);
+                    self
+                }
+
+                pub fn proto_file() -> ::std::string::String {
+                    ::std::string::String::new()
+                }
+            }
+
+            #vis struct #client<T = #private::tonic::transport::Channel>(::core::marker::PhantomData<T>);
+
+            impl<T> #client<T> {
+                pub fn new(inner: T) -> Self {
+                    ::core::mem::drop(inner);
+                    Self(::core::marker::PhantomData)
+                }
+            }
+
+            impl #client<#private::tonic::transport::Channel> {
+                pub async fn connect<D>(destination: D) -> ::core::result::Result<Self, #private::tonic::transport::Error> {
+                    ::core::mem::drop(destination);
+                    ::core::result::Result::Ok(Self(::core::marker::PhantomData))
+                }
+            }
+        }
     }
 
     pub fn server_ident(&self) -> syn::Ident {
@@ -92,6 +141,7 @@ impl Service {
             "The gRPC service `{full_name}` and the HTTP routes of [`{trait_ident}`]: add it to a `protoapi::Server`."
         );
         let calls = self.methods.iter().map(|m| self.call_fn(m));
+        let bounds = self.message_bounds();
         let methods = self.methods.iter().map(|m| {
             let rpc = &m.rpc_name;
             let rust = m.ident.to_string();
@@ -179,11 +229,13 @@ impl Service {
                     self.limits = limits;
                     self
                 }
+            }
 
+            impl<T: #trait_ident> #server<T> #bounds {
                 #(#calls)*
             }
 
-            impl<T> #server<T> {
+            impl<T> #server<T> #bounds {
                 /// The service's methods, routes (with the default `HttpPathGenerator`) and
                 /// messages.
                 pub fn descriptor() -> #private::ServiceDescriptor {
@@ -221,7 +273,7 @@ impl Service {
             }
 
             #[automatically_derived]
-            impl<T: #trait_ident> #krate::ProtoService for #server<T> {
+            impl<T: #trait_ident> #krate::ProtoService for #server<T> #bounds {
                 fn descriptor_with(&self, config: &#private::HttpConfig) -> #private::ServiceDescriptor {
                     Self::descriptor_with(config)
                 }
@@ -297,6 +349,28 @@ impl Service {
 }
 
 impl Service {
+    /// `where for<'__protoapi> T: ProtoMessage` for each request and response type: the
+    /// generated impls hold when they are messages. Higher-ranked, so that a type that is no
+    /// message is no error of these impls: the assertions report it once, at the type.
+    pub fn message_bounds(&self) -> TokenStream {
+        let bounds = self.message_bound_list();
+        if bounds.is_empty() {
+            TokenStream::new()
+        } else {
+            quote!(where #(#bounds),*)
+        }
+    }
+
+    /// The predicates of [`Service::message_bounds`].
+    pub fn message_bound_list(&self) -> Vec<TokenStream> {
+        let krate = &self.krate;
+        self.methods
+            .iter()
+            .flat_map(|m| std::iter::once(&m.request).chain((!m.download).then_some(&m.response)))
+            .map(|ty| quote!(for<'__protoapi> #ty: #krate::ProtoMessage))
+            .collect()
+    }
+
     /// `HttpRoute { method, path }` of each route of `m`, the path made at run time.
     pub fn route_paths(&self, m: &Method) -> Vec<TokenStream> {
         let krate = &self.krate;

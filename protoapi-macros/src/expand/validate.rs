@@ -25,9 +25,10 @@ impl Message {
         } else {
             quote!(#(#fields)*)
         };
+        let bounds = self.field_bounds();
         quote! {
             #[automatically_derived]
-            impl #private::Validate for #ident {
+            impl #private::Validate for #ident #bounds {
                 fn validate_into(&self, violations: &mut #krate::Violations) {
                     #body
                 }
