@@ -30,13 +30,26 @@ impl<T> Value<T> {
     }
 
     fn set(&mut self, cx: &Ctxt, span: Span, value: T) {
-        if self.value.is_some() {
+        self.set_as(cx, span, self.key, value);
+    }
+
+    /// Sets the value of a key written as `written`: the key or one of its other spellings.
+    fn set_as(&mut self, cx: &Ctxt, span: Span, written: &str, value: T) {
+        if self.value.is_none() {
+            self.value = Some((span, value));
+        } else if written == self.key {
             cx.error_at(
                 span,
                 format_args!("duplicate `{}` attribute `{}`", self.attr, self.key),
             );
         } else {
-            self.value = Some((span, value));
+            cx.error_at(
+                span,
+                format_args!(
+                    "duplicate `{}` attribute `{}`: `{written}` is another spelling of it",
+                    self.attr, self.key
+                ),
+            );
         }
     }
 
@@ -122,12 +135,13 @@ fn each_protoapi_key(
 }
 
 /// `#[protoapi::service(package = "...", name = "...", path = "/base", grpc = false,
-/// http = false, envelope, socket = "/ws", crate = "...")]`
+/// http = false, envelope, websocket = "/ws", crate = "...")]`; `socket` is the older spelling
+/// of `websocket`.
 pub struct ServiceArgs {
     pub package: Value<LitStr>,
     pub name: Value<LitStr>,
     pub path: Value<LitStr>,
-    pub socket: Value<LitStr>,
+    pub websocket: Value<LitStr>,
     pub grpc: Value<LitBool>,
     pub http: Value<LitBool>,
     pub envelope: Value<()>,
@@ -136,15 +150,24 @@ pub struct ServiceArgs {
 
 impl ServiceArgs {
     const KEYS: &'static [&'static str] = &[
-        "package", "name", "path", "grpc", "http", "envelope", "socket", "crate",
+        "package",
+        "name",
+        "path",
+        "grpc",
+        "http",
+        "envelope",
+        "websocket",
+        "crate",
     ];
+    /// `websocket` and its older spelling.
+    const WEBSOCKET: &'static [&'static str] = &["websocket", "socket"];
 
     pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Self {
         let mut args = ServiceArgs {
             package: Value::new("package"),
             name: Value::new("name"),
             path: Value::new("path"),
-            socket: Value::new("socket"),
+            websocket: Value::new("websocket"),
             grpc: Value::new("grpc"),
             http: Value::new("http"),
             envelope: Value::new("envelope"),
@@ -158,8 +181,8 @@ impl ServiceArgs {
                 args.name.set(cx, span, lit_str(meta)?);
             } else if meta.path.is_ident("path") {
                 args.path.set(cx, span, lit_str(meta)?);
-            } else if meta.path.is_ident("socket") {
-                args.socket.set(cx, span, lit_str(meta)?);
+            } else if let Some(key) = Self::WEBSOCKET.iter().find(|k| meta.path.is_ident(k)) {
+                args.websocket.set_as(cx, span, key, lit_str(meta)?);
             } else if meta.path.is_ident("grpc") {
                 args.grpc.set(cx, span, meta.value()?.parse()?);
             } else if meta.path.is_ident("http") {
@@ -207,8 +230,8 @@ impl MessageArgs {
 }
 
 /// `#[protoapi(get = "/p", post = "/p", put = "/p", delete = "/p", patch = "/p", path = "/p",
-/// name = "Rpc", status = 201, limit = "64MiB", timeout = "5s", wbsk, wbsk = "/ws")]` on a trait
-/// method.
+/// name = "Rpc", status = 201, limit = "64MiB", timeout = "5s", websocket, websocket = "/ws")]`
+/// on a trait method; `wbsk` (the Go protoapi's key) is another spelling of `websocket`.
 pub struct MethodAttrs {
     /// `(verb, path)` in the order written; `path = ".."` is `POST`.
     pub routes: Vec<(&'static str, LitStr)>,
@@ -216,14 +239,25 @@ pub struct MethodAttrs {
     pub status: Value<LitInt>,
     pub limit: Value<LitStr>,
     pub timeout: Value<LitStr>,
-    pub wbsk: Value<Option<LitStr>>,
+    pub websocket: Value<Option<LitStr>>,
 }
 
 impl MethodAttrs {
     const KEYS: &'static [&'static str] = &[
-        "get", "post", "put", "delete", "patch", "path", "name", "status", "limit", "timeout",
-        "wbsk",
+        "get",
+        "post",
+        "put",
+        "delete",
+        "patch",
+        "path",
+        "name",
+        "status",
+        "limit",
+        "timeout",
+        "websocket",
     ];
+    /// `websocket` and the Go protoapi's spelling.
+    const WEBSOCKET: &'static [&'static str] = &["websocket", "wbsk"];
     const VERBS: &'static [(&'static str, &'static str)] = &[
         ("get", "GET"),
         ("post", "POST"),
@@ -240,7 +274,7 @@ impl MethodAttrs {
             status: Value::new("status"),
             limit: Value::new("limit"),
             timeout: Value::new("timeout"),
-            wbsk: Value::new("wbsk"),
+            websocket: Value::new("websocket"),
         };
         let mut seen_verbs: Vec<&'static str> = Vec::new();
         each_protoapi_key(cx, attrs, |meta| {
@@ -261,13 +295,13 @@ impl MethodAttrs {
                 out.limit.set(cx, span, lit_str(meta)?);
             } else if meta.path.is_ident("timeout") {
                 out.timeout.set(cx, span, lit_str(meta)?);
-            } else if meta.path.is_ident("wbsk") {
+            } else if let Some(key) = Self::WEBSOCKET.iter().find(|k| meta.path.is_ident(k)) {
                 let path = if meta.input.peek(syn::Token![=]) {
                     Some(lit_str(meta)?)
                 } else {
                     None
                 };
-                out.wbsk.set(cx, span, path);
+                out.websocket.set_as(cx, span, key, path);
             } else {
                 unknown_key(cx, meta, Self::KEYS)?;
             }

@@ -864,6 +864,7 @@ fn check_conflicts(descriptors: &[ServiceDescriptor]) -> Result<(), Error> {
                 vec![HttpRoute {
                     method: "WEBSOCKET",
                     path: path.to_owned(),
+                    shape: Some(path),
                 }],
             )
         });
@@ -873,13 +874,14 @@ fn check_conflicts(descriptors: &[ServiceDescriptor]) -> Result<(), Error> {
                 routes.push(HttpRoute {
                     method: "WEBSOCKET",
                     path: path.clone(),
+                    shape: method.websocket_shape,
                 });
             }
             (format!("{name}/{}", method.name), routes)
         });
         for (owner, method_routes) in methods.chain(socket) {
             for route in method_routes {
-                let shape = route_shape(&route.path);
+                let shape = route.shape.unwrap_or(&route.path).to_owned();
                 for (verb, path, other_shape, other) in &routes {
                     if *other_shape != shape {
                         continue;
@@ -903,22 +905,6 @@ fn check_conflicts(descriptors: &[ServiceDescriptor]) -> Result<(), Error> {
         names.push(name);
     }
     Ok(())
-}
-
-/// A path with every parameter replaced by `{}` (`{*}` for the rest).
-fn route_shape(path: &str) -> String {
-    path.split('/')
-        .map(|segment| {
-            if segment.starts_with("{*") {
-                "{*}"
-            } else if segment.starts_with('{') {
-                "{}"
-            } else {
-                segment
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// Wraps a gRPC service in `tonic-web`'s translation of gRPC-Web.

@@ -5,6 +5,7 @@ use quote::quote;
 use syn::spanned::Spanned;
 
 use crate::model::Service;
+use crate::respan::respan;
 
 impl Service {
     pub fn client(&self) -> TokenStream {
@@ -50,7 +51,7 @@ impl Service {
                     quote!(#private::tonic::IntoRequest::into_request(request)),
                 )
             };
-            let call = super::respan(
+            let call = respan(
                 quote! {
                     #private::grpc::#adapter(
                         &self.inner,

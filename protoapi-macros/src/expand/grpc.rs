@@ -6,6 +6,7 @@ use syn::spanned::Spanned;
 
 use super::service::call_ident;
 use crate::model::Service;
+use crate::respan::respan;
 
 impl Service {
     pub fn grpc(&self) -> TokenStream {
@@ -23,7 +24,7 @@ impl Service {
                 None => quote!(::core::option::Option::None),
             };
             let adapter = m.adapter();
-            let call = super::respan(
+            let call = respan(
                 quote! {
                     #private::grpc::#adapter(
                         ::core::clone::Clone::clone(&self.inner),

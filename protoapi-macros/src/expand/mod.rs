@@ -1,6 +1,8 @@
 //! Code generation. Each entry point runs parse → model → check → generate.
 
 mod client;
+mod codec;
+mod enumeration;
 mod grpc;
 mod http;
 mod message;
@@ -83,25 +85,6 @@ fn finish(cx: Ctxt, fallback: TokenStream, generate: impl FnOnce() -> TokenStrea
     }
     let _ = cx.check();
     generate()
-}
-
-/// The tokens with every span set to `span`, so that an error in generated code points at the
-/// user's token (a request type, say) rather than at the attribute.
-pub(crate) fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tree| {
-            if let proc_macro2::TokenTree::Group(group) = &tree {
-                let mut new =
-                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
-                new.set_span(span);
-                tree = proc_macro2::TokenTree::Group(new);
-            } else {
-                tree.set_span(span);
-            }
-            tree
-        })
-        .collect()
 }
 
 fn with_error(item: TokenStream, error: syn::Error) -> TokenStream {

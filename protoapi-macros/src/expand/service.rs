@@ -5,6 +5,8 @@ use quote::{format_ident, quote};
 use syn::spanned::Spanned;
 
 use crate::model::{Method, Service};
+use crate::paths::PathPattern;
+use crate::respan::respan;
 
 impl Service {
     /// On error: the trait as written (without the attributes only the macro reads) and stubs
@@ -133,7 +135,7 @@ impl Service {
         let name = &self.name;
         let doc = &self.doc;
         let (grpc, http, envelope) = (self.grpc, self.http, self.envelope);
-        let socket = match &self.socket {
+        let service_websocket = match &self.websocket {
             Some((path, _)) => quote!(::core::option::Option::Some(#path)),
             None => quote!(::core::option::Option::None),
         };
@@ -153,14 +155,14 @@ impl Service {
             } else {
                 Vec::new()
             };
-            let register_request = super::respan(
+            let register_request = respan(
                 quote!(#private::register_message::<#request>),
                 request.span(),
             );
             let register_response = if m.download {
                 quote!(#private::register_download)
             } else {
-                super::respan(
+                respan(
                     quote!(#private::register_message::<#response>),
                     response.span(),
                 )
@@ -168,12 +170,16 @@ impl Service {
             let server_streaming = m.download || m.server_streaming;
             let client_streaming = m.client_streaming;
             let (status, download) = (m.status, m.download);
-            let websocket = match &m.wbsk {
-                Some(wbsk) => {
-                    let path = self.wbsk_path_expr(m, wbsk);
-                    quote!(::core::option::Option::Some(#path))
+            let (websocket, websocket_shape) = match &m.websocket {
+                Some(websocket) => {
+                    let path = self.path_expr(m, websocket.path.as_ref());
+                    let shape = shape_expr(websocket.path.as_ref());
+                    (quote!(::core::option::Option::Some(#path)), shape)
                 }
-                None => quote!(::core::option::Option::None),
+                None => (
+                    quote!(::core::option::Option::None),
+                    quote!(::core::option::Option::None),
+                ),
             };
             quote! {
                 #private::MethodDescriptor {
@@ -186,6 +192,7 @@ impl Service {
                     server_streaming: #server_streaming,
                     http: ::std::vec![#(#routes),*],
                     websocket: #websocket,
+                    websocket_shape: #websocket_shape,
                     status: #status,
                     download: #download,
                 }
@@ -253,7 +260,7 @@ impl Service {
                         doc: #doc,
                         grpc: #grpc,
                         http: #http,
-                        socket: #socket,
+                        socket: #service_websocket,
                         envelope: #envelope,
                         methods,
                         messages,
@@ -338,7 +345,7 @@ impl Service {
             let response = (!m.download).then_some(&m.response);
             std::iter::once(&m.request)
                 .chain(response)
-                .map(|ty| super::respan(quote!(#private::assert_message::<#ty>();), ty.span()))
+                .map(|ty| respan(quote!(#private::assert_message::<#ty>();), ty.span()))
         });
         quote! {
             const _: () = {
@@ -371,7 +378,7 @@ impl Service {
             .collect()
     }
 
-    /// `HttpRoute { method, path }` of each route of `m`, the path made at run time.
+    /// `HttpRoute { method, path, shape }` of each route of `m`, the path made at run time.
     pub fn route_paths(&self, m: &Method) -> Vec<TokenStream> {
         let krate = &self.krate;
         let private = quote!(#krate::__private);
@@ -379,30 +386,17 @@ impl Service {
             .iter()
             .map(|route| {
                 let verb = route.verb;
-                let path = self.route_path_expr(m, route);
-                quote!(#private::HttpRoute { method: #verb, path: #path })
+                let path = self.path_expr(m, route.path.as_ref());
+                let shape = shape_expr(route.path.as_ref());
+                quote!(#private::HttpRoute { method: #verb, path: #path, shape: #shape })
             })
             .collect()
     }
 
-    /// The expression of a route's path, given `config: &HttpConfig` in scope.
-    pub fn route_path_expr(&self, m: &Method, route: &crate::model::Route) -> TokenStream {
-        let explicit = match &route.path {
-            Some(pattern) => {
-                let axum = &pattern.axum;
-                quote!(::core::option::Option::Some(#axum))
-            }
-            None => quote!(::core::option::Option::None),
-        };
-        let (package, name, rust) = (&self.package, &self.name, m.ident.to_string());
-        quote!(config.route_path(#explicit, #package, #name, #rust))
-    }
-}
-
-impl Service {
-    /// The expression of a WebSocket endpoint's path, given `config: &HttpConfig` in scope.
-    pub fn wbsk_path_expr(&self, m: &Method, wbsk: &crate::model::WbskPath) -> TokenStream {
-        let explicit = match &wbsk.path {
+    /// The expression of a route's or WebSocket's path, given `config: &HttpConfig` in scope:
+    /// the pattern as written, or (for `None`) the path the server's `HttpPathGenerator` makes.
+    pub fn path_expr(&self, m: &Method, pattern: Option<&PathPattern>) -> TokenStream {
+        let explicit = match pattern {
             Some(pattern) => {
                 let axum = &pattern.axum;
                 quote!(::core::option::Option::Some(#axum))
@@ -429,6 +423,18 @@ impl Method {
             }
         };
         syn::Ident::new(name, proc_macro2::Span::call_site())
+    }
+}
+
+/// A route's shape for the runtime's check across services: computed here, once, from the
+/// pattern as written; `None` for a generated path.
+fn shape_expr(pattern: Option<&PathPattern>) -> TokenStream {
+    match pattern {
+        Some(pattern) => {
+            let shape = &pattern.shape;
+            quote!(::core::option::Option::Some(#shape))
+        }
+        None => quote!(::core::option::Option::None),
     }
 }
 

@@ -1144,9 +1144,11 @@ mod tests {
                 .map(|(method, path)| HttpRoute {
                     method,
                     path: (*path).to_owned(),
+                    shape: None,
                 })
                 .collect(),
             websocket: None,
+            websocket_shape: None,
             status: 200,
             download: false,
         }
