@@ -242,3 +242,97 @@ fn check_websocket_needs_http(cx: &Ctxt, service: &Service) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use crate::attr::ServiceArgs;
+    use crate::ctxt::Ctxt;
+    use crate::model::Service;
+
+    /// The errors of the model and the checks of a service.
+    fn service_errors(args: proc_macro2::TokenStream, item: syn::ItemTrait) -> Vec<String> {
+        let cx = Ctxt::new();
+        let args = ServiceArgs::parse(&cx, args);
+        let service = Service::from_ast(&cx, args, item);
+        super::service(&cx, &service);
+        match cx.check() {
+            Ok(()) => Vec::new(),
+            Err(error) => error.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_route_is_reported_once_at_its_first_clash() {
+        let errors = service_errors(
+            quote!(package = "demo"),
+            syn::parse_quote! {
+                trait Demo {
+                    #[protoapi(get = "/s/:sno")]
+                    async fn a(&self, req: R) -> Result<R, Status>;
+                    #[protoapi(get = "/s/:sno")]
+                    async fn b(&self, req: R) -> Result<R, Status>;
+                    #[protoapi(put = "/s/:id")]
+                    async fn c(&self, req: R) -> Result<R, Status>;
+                    #[protoapi(put = "/s/:sno")]
+                    async fn d(&self, req: R) -> Result<R, Status>;
+                }
+            },
+        );
+        assert_eq!(
+            errors,
+            [
+                "duplicate route GET /s/{sno}: method `a` has it already",
+                "route /s/{id} clashes with /s/{sno} of method `a`: parameters at the same place need the same name",
+                "route /s/{sno} clashes with /s/{id} of method `c`: parameters at the same place need the same name",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_websocket_needs_http_under_every_spelling() {
+        let errors = service_errors(
+            quote!(package = "demo", http = false, socket = "/ws"),
+            syn::parse_quote! {
+                trait Demo {
+                    #[protoapi(wbsk)]
+                    async fn a(&self, req: R) -> Result<R, Status>;
+                    #[protoapi(websocket = "/b")]
+                    async fn b(&self, req: R) -> Result<R, Status>;
+                }
+            },
+        );
+        assert_eq!(
+            errors,
+            [
+                "a WebSocket is served on the HTTP side: remove `http = false`",
+                "a WebSocket is served on the HTTP side: remove the service's `http = false`",
+                "a WebSocket is served on the HTTP side: remove the service's `http = false`",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_routes_shape_is_the_one_checked_and_emitted() {
+        let cx = Ctxt::new();
+        let args = ServiceArgs::parse(&cx, quote!(path = "/api"));
+        let service = Service::from_ast(
+            &cx,
+            args,
+            syn::parse_quote! {
+                trait Demo {
+                    #[protoapi(get = "/files/:dir/*rest", websocket)]
+                    async fn a(&self, req: R) -> Result<R, Status>;
+                }
+            },
+        );
+        super::service(&cx, &service);
+        assert!(cx.check().is_ok());
+        let method = &service.methods[0];
+        let route = method.routes[0].path.as_ref().map(|p| p.shape.as_str());
+        assert_eq!(route, Some("/api/files/{}/{*}"));
+        let websocket = method.websocket.as_ref().and_then(|w| w.path.as_ref());
+        assert_eq!(websocket.map(|p| p.shape.as_str()), route);
+    }
+}

@@ -178,7 +178,15 @@ impl Message {
                         Some(lit) => (lit.value(), lit.span()),
                         None => (ident_text, ident.span()),
                     };
-                    let named = types::named_value(&field.ty, &codec);
+                    // `Self` means the message, also where generated code names the type
+                    // outside the message's impls.
+                    let named = types::named_value(&field.ty, &codec).map(|ty| match &ty {
+                        Type::Path(p) if p.qself.is_none() && p.path.is_ident("Self") => {
+                            let ident = &item.ident;
+                            syn::parse_quote_spanned!(ty.span()=> #ident)
+                        }
+                        _ => ty,
+                    });
                     fields.push(Field {
                         json_name: proto_name.to_lower_camel_case(),
                         proto_name,

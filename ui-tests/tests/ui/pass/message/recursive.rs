@@ -6,6 +6,7 @@ pub struct Tree {
     pub name: String,
     pub children: Vec<Tree>,
     pub forest: Option<Forest>,
+    pub next: Vec<Self>,
 }
 
 #[protoapi::message]
@@ -25,6 +26,7 @@ fn main() {
         name: "root".into(),
         children: vec![Tree::default()],
         forest: Some(Forest::default()),
+        next: Vec::new(),
     };
     assert_eq!(tree.clone(), tree);
     assert!(format!("{tree:?}").starts_with("Tree { name: \"root\""));
