@@ -7,13 +7,24 @@ use super::derives;
 use crate::model::Enum;
 
 impl Enum {
-    /// The enum as written, without the attributes only the macro reads.
+    /// On error: the enum as written (without the attributes only the macro reads) and, when
+    /// every variant made it into the model, its impls, so that messages that use it add no
+    /// errors of their own to the macro's. Without a value 0, its first value is the default.
     pub fn fallback(&self) -> TokenStream {
         let item = &self.item;
-        quote!(#item)
+        if !item.generics.params.is_empty() || self.variants.len() != item.variants.len() {
+            return quote!(#item);
+        }
+        self.expand_with(true)
     }
 
     pub fn expand(&self) -> TokenStream {
+        self.expand_with(false)
+    }
+
+    /// The enum and its impls; `fallback` allows what the checks rejected: no value 0, and
+    /// values twice.
+    fn expand_with(&self, fallback: bool) -> TokenStream {
         let krate = &self.krate;
         let private = quote!(#krate::__private);
         let item = &self.item;
@@ -44,7 +55,9 @@ impl Enum {
             .variants
             .iter()
             .find(|v| v.number == 0)
+            .or_else(|| self.variants.first().filter(|_| fallback))
             .map(|v| &v.ident);
+        let allow = fallback.then(|| quote!(#[allow(unreachable_patterns)]));
         let default_impl = match zero {
             Some(zero) if !user_default => quote! {
                 #[automatically_derived]
@@ -70,6 +83,7 @@ impl Enum {
             impl #krate::ProtoEnum for #ident {
                 const PROTO_NAME: &'static str = #proto_name;
                 const VALUES: &'static [(&'static str, i32)] = &[ #( (#names, #numbers) ),* ];
+                #allow
                 fn from_i32(number: i32) -> ::core::option::Option<Self> {
                     match number {
                         #( #numbers => ::core::option::Option::Some(Self::#variants), )*

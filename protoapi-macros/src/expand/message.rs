@@ -8,19 +8,59 @@ use super::derives;
 use crate::model::Message;
 
 impl Message {
-    /// The struct as written, without the attributes only the macro reads.
+    /// On error: the struct as written (without the attributes only the macro reads) and, unless
+    /// it is generic or a tuple struct, the impls of a message without fields, so that services
+    /// and messages that use it add no errors of their own to the macro's. Its `Clone`,
+    /// `PartialEq`, `Debug` and `Default` are bound on its field types, which may be the mistake.
     pub fn fallback(&self) -> TokenStream {
         let item = &self.item;
-        quote!(#item)
+        if !item.generics.params.is_empty()
+            || item.generics.where_clause.is_some()
+            || matches!(item.fields, syn::Fields::Unnamed(_))
+        {
+            return quote!(#item);
+        }
+        // A type naming the struct itself is left out: its bound would cycle through this impl.
+        let types: Vec<_> = item
+            .fields
+            .iter()
+            .map(|f| &f.ty)
+            .filter(|ty| !names_ident(quote!(#ty), &item.ident))
+            .collect();
+        let bounds = if types.is_empty() {
+            TokenStream::new()
+        } else {
+            quote! {
+                where #(
+                    for<'__protoapi> #types: ::core::clone::Clone + ::core::cmp::PartialEq
+                        + ::core::fmt::Debug + ::core::default::Default
+                ),*
+            }
+        };
+        let empty = Message {
+            item: self.item.clone(),
+            form: self.form,
+            proto_name: self.proto_name.clone(),
+            doc: self.doc.clone(),
+            krate: self.krate.clone(),
+            fields: Vec::new(),
+        };
+        empty.expand_with(&bounds, !item.fields.is_empty())
     }
 
     pub fn expand(&self) -> TokenStream {
+        let hand_written = self.fields.iter().any(|f| f.named.is_some());
+        self.expand_with(&self.field_bounds(), hand_written)
+    }
+
+    /// The struct and its impls, each under `bounds`; `Clone`, `PartialEq`, `Debug` and
+    /// `Default` written out under them when `hand_written`, else derived.
+    fn expand_with(&self, bounds: &TokenStream, hand_written: bool) -> TokenStream {
         let krate = &self.krate;
         let private = quote!(#krate::__private);
         let item = &self.item;
         let ident = &item.ident;
-        let bounds = self.field_bounds();
-        let derive = self.std_impls();
+        let derive = self.std_impls(bounds, hand_written);
         let field_of = self.field_of_impls();
         let proto_name = &self.proto_name;
         let doc = &self.doc;
@@ -100,7 +140,7 @@ impl Message {
             .iter()
             .map(|f| f.rules.constraints(&private))
             .collect();
-        let validate = self.validate_impl();
+        let validate = self.validate_impl(bounds);
 
         quote! {
             #derive
@@ -332,18 +372,22 @@ impl Message {
         quote!(#(#impls)*)
     }
 
-    /// `Clone`, `PartialEq`, `Debug` and `Default` unless the user derives them: derived when
-    /// no field holds a message or enum, else written out under [`Message::field_bounds`].
-    fn std_impls(&self) -> TokenStream {
+    /// `Clone`, `PartialEq`, `Debug` and `Default` unless the user derives them: written out
+    /// under `bounds` when `hand_written`, else derived.
+    fn std_impls(&self, bounds: &TokenStream, hand_written: bool) -> TokenStream {
         const WANTED: &[&str] = &["Clone", "PartialEq", "Debug", "Default"];
         let item = &self.item;
-        if self.fields.iter().all(|f| f.named.is_none()) {
+        if !hand_written {
             return derives(&item.attrs, WANTED);
         }
         let existing = super::user_derives(&item.attrs);
         let ident = &item.ident;
-        let bounds = self.field_bounds();
-        let idents: Vec<_> = self.fields.iter().map(|f| &f.ident).collect();
+        // The struct's fields, which on error may be more than the model's.
+        let idents: Vec<_> = item
+            .fields
+            .iter()
+            .filter_map(|f| f.ident.as_ref())
+            .collect();
         let names: Vec<String> = idents
             .iter()
             .map(|i| {
@@ -395,4 +439,13 @@ impl Message {
         });
         quote!(#clone #partial_eq #debug #default)
     }
+}
+
+/// Whether `tokens` hold `ident` or `Self`.
+fn names_ident(tokens: TokenStream, ident: &syn::Ident) -> bool {
+    tokens.into_iter().any(|tree| match tree {
+        proc_macro2::TokenTree::Ident(i) => i == *ident || i == "Self",
+        proc_macro2::TokenTree::Group(g) => names_ident(g.stream(), ident),
+        _ => false,
+    })
 }

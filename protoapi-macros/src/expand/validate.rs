@@ -11,7 +11,7 @@ use crate::types::{Codec, Kind};
 
 impl Message {
     /// `impl Validate`: one block per field that has rules or holds messages.
-    pub(super) fn validate_impl(&self) -> TokenStream {
+    pub(super) fn validate_impl(&self, bounds: &TokenStream) -> TokenStream {
         let krate = &self.krate;
         let private = quote!(#krate::__private);
         let ident = &self.item.ident;
@@ -26,7 +26,6 @@ impl Message {
         } else {
             quote!(#(#fields)*)
         };
-        let bounds = self.field_bounds();
         quote! {
             #[automatically_derived]
             impl #private::Validate for #ident #bounds {
