@@ -4,10 +4,7 @@
 
 use crate::ctxt::Ctxt;
 use crate::model::{Enum, Message, Service};
-use crate::names::is_proto_ident;
-
-/// Method names the generated client defines itself.
-const RESERVED_CLIENT_METHODS: &[&str] = &["new", "connect", "with_origin", "into_inner"];
+use crate::names::{RESERVED_CLIENT_METHODS, is_proto_ident, is_reserved_method};
 
 /// Every rule of a message.
 pub fn message(cx: &Ctxt, message: &Message) {
@@ -156,7 +153,7 @@ fn check_enum_values_unique(cx: &Ctxt, e: &Enum) {
 fn check_method_names_not_reserved(cx: &Ctxt, service: &Service) {
     for method in &service.methods {
         let name = method.ident.to_string();
-        if RESERVED_CLIENT_METHODS.contains(&name.as_str()) || name.starts_with("__protoapi") {
+        if is_reserved_method(&name) {
             cx.error_spanned_by(
                 &method.ident,
                 format_args!(

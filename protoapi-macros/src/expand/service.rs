@@ -25,6 +25,7 @@ impl Service {
         let trait_ident = &self.item.ident;
         let server = self.server_ident();
         let client = self.client_ident();
+        let client_methods = self.client_stub_methods();
         quote! {
             #item
 
@@ -58,6 +59,8 @@ impl Service {
                     ::core::mem::drop(inner);
                     Self(::core::marker::PhantomData)
                 }
+
+                #client_methods
             }
 
             impl #client<#private::tonic::transport::Channel> {
