@@ -1,6 +1,5 @@
 //! The attribute grammar, in one place (`validate` holds `#[validate(...)]`'s). Unknown and
-//! repeated keys are errors that list what is
-//! accepted.
+//! repeated keys are errors that list what is accepted.
 
 use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
