@@ -1,9 +1,11 @@
 //! Procedural macros of protoapi. Use them through the `protoapi` crate, which documents them.
 //!
-//! Each macro goes through the same stages: `attr` parses the attribute grammar, `model` builds
-//! the typed model (keeping spans), `check` applies the rules across items, and `expand` writes
-//! the code. Every error is collected in a `Ctxt` and reported at once; on error the user's item
-//! is still emitted so that one mistake does not cascade. Set `PROTOAPI_DEBUG=1` to print each
+//! Each macro goes one way through the same stages: `attr` parses the attribute grammar,
+//! `model` builds the typed model (keeping spans) with the helpers `types` (a field's codec),
+//! `paths` (HTTP paths, sizes, durations) and `rules` (`#[validate]`), `check` applies the rules
+//! across items, and `expand` writes the code. `ctxt`, `names`, `respan` and `verb` sit below
+//! all of them. Every error is collected in a `Ctxt` and reported at once; on error the user's item is
+//! still emitted so that one mistake does not cascade. Set `PROTOAPI_DEBUG=1` to print each
 //! expansion to standard error.
 
 mod attr;
@@ -11,9 +13,12 @@ mod check;
 mod ctxt;
 mod expand;
 mod model;
+mod names;
 mod paths;
+mod respan;
 mod rules;
 mod types;
+mod verb;
 
 use proc_macro::TokenStream;
 

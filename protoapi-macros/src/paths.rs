@@ -5,7 +5,9 @@
 pub struct PathPattern {
     /// The path in axum's syntax: `/students/{sno}`, `/files/{*rest}`.
     pub axum: String,
-    /// The path with every parameter replaced by `{}`, to find routes that would clash.
+    /// The path with every parameter replaced by `{}` (`{*}` for the rest): routes of one shape
+    /// clash. The service check uses it, and it is emitted into `HttpRoute::shape` for the
+    /// runtime's check across services.
     pub shape: String,
     /// Parameter names in order.
     pub params: Vec<String>,
@@ -50,7 +52,7 @@ pub fn parse(path: &str) -> Result<PathPattern, String> {
         };
         match param {
             Some(name) => {
-                if !crate::model::is_proto_ident(name) || name == "_" {
+                if !crate::names::is_proto_ident(name) || name == "_" {
                     return Err(format!(
                         "`{segment}`: a path parameter is `:name` or `*name`, with `name` an identifier"
                     ));

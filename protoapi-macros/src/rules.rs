@@ -1,7 +1,6 @@
 //! The validation rules of one field (`#[validate(...)]`), checked against the field's type.
 
 use proc_macro2::TokenStream;
-use quote::quote;
 use syn::LitStr;
 
 use crate::attr::{CountLit, NumberLit, ValidateAttrs};
@@ -269,44 +268,6 @@ impl Rules {
         }
         rules
     }
-
-    /// The rules as `protoapi::schema::Constraints`, for the descriptor.
-    pub fn constraints(&self, private: &TokenStream) -> TokenStream {
-        let option_f64 = |bound: &Option<Bound>| match bound {
-            Some(bound) => {
-                let value = bound.number.as_f64();
-                quote!(::core::option::Option::Some(#value))
-            }
-            None => quote!(::core::option::Option::None),
-        };
-        let option_u64 = |count: Option<u64>| match count {
-            Some(count) => quote!(::core::option::Option::Some(#count)),
-            None => quote!(::core::option::Option::None),
-        };
-        let min = option_f64(&self.min);
-        let max = option_f64(&self.max);
-        let min_len = option_u64(self.min_len);
-        let max_len = option_u64(self.max_len);
-        let min_items = option_u64(self.min_items);
-        let max_items = option_u64(self.max_items);
-        let pattern = match &self.pattern {
-            Some(lit) => quote!(::core::option::Option::Some(#lit)),
-            None => quote!(::core::option::Option::None),
-        };
-        let required = self.required;
-        quote! {
-            #private::Constraints {
-                min: #min,
-                max: #max,
-                min_len: #min_len,
-                max_len: #max_len,
-                min_items: #min_items,
-                max_items: #max_items,
-                pattern: #pattern,
-                required: #required,
-            }
-        }
-    }
 }
 
 /// `min_x` must not exceed `max_x`; the error points at `max_x`'s value.
@@ -388,7 +349,7 @@ fn bound(cx: &Ctxt, key: &str, lit: &NumberLit, kind: Kind) -> Option<Bound> {
     };
     let text = format!("{minus}{digits}_{ty}");
     let tokens: TokenStream = match text.parse() {
-        Ok(tokens) => crate::expand::respan(tokens, lit.lit.span()),
+        Ok(tokens) => crate::respan::respan(tokens, lit.lit.span()),
         Err(_) => {
             cx.error_spanned_by(&lit.tokens, format_args!("`{key}` is not a number"));
             return None;

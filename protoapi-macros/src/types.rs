@@ -1,6 +1,5 @@
 //! Classifies a field's Rust type into its protobuf codec.
 
-use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{GenericArgument, PathArguments, Type};
 
@@ -36,57 +35,8 @@ pub enum Codec {
 }
 
 impl Kind {
-    fn marker(self) -> TokenStream {
-        match self {
-            Kind::Int32 => quote!(Int32),
-            Kind::SInt32 => quote!(SInt32),
-            Kind::SFixed32 => quote!(SFixed32),
-            Kind::Int64 => quote!(Int64),
-            Kind::SInt64 => quote!(SInt64),
-            Kind::SFixed64 => quote!(SFixed64),
-            Kind::UInt32 => quote!(UInt32),
-            Kind::Fixed32 => quote!(Fixed32),
-            Kind::UInt64 => quote!(UInt64),
-            Kind::Fixed64 => quote!(Fixed64),
-            Kind::Bool => quote!(Bool),
-            Kind::Float => quote!(Float),
-            Kind::Double => quote!(Double),
-            Kind::Str => quote!(Str),
-            Kind::Bytes => quote!(Bytes),
-            Kind::Named => quote!(Named),
-        }
-    }
-
     fn is_map_key(self) -> bool {
         !matches!(self, Kind::Float | Kind::Double | Kind::Bytes | Kind::Named)
-    }
-}
-
-impl Codec {
-    /// The codec type, such as `__private::Repeated<__private::Int64>`.
-    pub fn tokens(&self, private: &TokenStream) -> TokenStream {
-        let m = |k: Kind| {
-            let marker = k.marker();
-            quote!(#private::#marker)
-        };
-        match self {
-            Codec::Singular(k) => {
-                let k = m(*k);
-                quote!(#private::Singular<#k>)
-            }
-            Codec::Optional(k) => {
-                let k = m(*k);
-                quote!(#private::Optional<#k>)
-            }
-            Codec::Repeated(k) => {
-                let k = m(*k);
-                quote!(#private::Repeated<#k>)
-            }
-            Codec::Map(key, value) => {
-                let (key, value) = (m(*key), m(*value));
-                quote!(#private::Map<#key, #value>)
-            }
-        }
     }
 }
 
@@ -161,6 +111,20 @@ pub fn classify(ty: &Type, encoding: Option<&str>) -> Result<Codec, String> {
             Some(kind) => Ok(Codec::Singular(kind)),
             None => Err(unsupported()),
         },
+    }
+}
+
+/// The message or enum type a field holds, when its values are one: the field's type, its
+/// `Option` or `Vec` element, or its map value.
+pub fn named_value(ty: &Type, codec: &Codec) -> Option<Type> {
+    let args = || last_segment(ty).map(|(_, args)| args).unwrap_or_default();
+    match codec {
+        Codec::Singular(Kind::Named) => Some(ty.clone()),
+        Codec::Optional(Kind::Named) | Codec::Repeated(Kind::Named) => {
+            args().first().map(|t| (*t).clone())
+        }
+        Codec::Map(_, Kind::Named) => args().get(1).map(|t| (*t).clone()),
+        _ => None,
     }
 }
 

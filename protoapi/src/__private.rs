@@ -11,14 +11,14 @@ pub use crate::file::FileField;
 pub use crate::limits::Limits;
 pub use crate::path::HttpConfig;
 
-pub use crate::codec::ProtoMap;
 pub use crate::codec::json::{self, JsonField, JsonKind, JsonMessage};
 pub use crate::codec::text::{self, NamedText, TextField, TextKind, TextMessage};
 pub use crate::codec::wire::{
-    self, Bool, Bytes, Double, Fixed32, Fixed64, Float, Int32, Int64, Kind, Map, Named, NamedType,
+    self, Bool, Bytes, Double, Fixed32, Fixed64, Float, Int32, Int64, Map, Named, NamedType,
     Optional, Repeated, SFixed32, SFixed64, SInt32, SInt64, Singular, Str, UInt32, UInt64,
-    WireField,
+    WireField, WireKind,
 };
+pub use crate::codec::{FieldOf, NamedValue, ProtoMap};
 pub use crate::grpc::codegen as grpc;
 pub use crate::http::codegen as rest;
 pub use crate::schema::{

@@ -4,7 +4,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::spanned::Spanned;
 
-use crate::model::Service;
+use crate::model::{Method, Service};
+use crate::names::is_reserved_method;
+use crate::respan::respan;
 
 impl Service {
     pub fn client(&self) -> TokenStream {
@@ -13,6 +15,7 @@ impl Service {
         let vis = &self.item.vis;
         let client = self.client_ident();
         let full_name = self.full_name();
+        let bounds = self.message_bounds();
         let client_doc = format!(
             "A gRPC client of `{full_name}`: `{client}::connect(\"http://127.0.0.1:8080\").await?`."
         );
@@ -20,36 +23,22 @@ impl Service {
             let attrs = m.attrs.iter().filter(|a| a.path().is_ident("doc"));
             let method = &m.ident;
             let request = &m.request;
-            let response = &m.response;
             let rpc = &m.rpc_name;
             let path = format!("/{full_name}/{rpc}");
-            // Spanned at the request type, so that a type that is no message is reported there.
-            let (adapter, answer) = if m.download {
-                (
-                    quote!(download),
-                    quote!(#private::tonic::Streaming<#krate::FileChunk>),
-                )
+            let adapter = if m.download {
+                quote!(download)
             } else {
                 let adapter = m.adapter();
-                let answer = if m.server_streaming {
-                    quote!(#krate::Streaming<#response>)
-                } else {
-                    quote!(#response)
-                };
-                (quote!(#adapter), answer)
+                quote!(#adapter)
             };
-            let (argument, into_request) = if m.client_streaming {
-                (
-                    quote!(impl #private::tonic::IntoStreamingRequest<Message = #request>),
-                    quote!(#private::tonic::IntoStreamingRequest::into_streaming_request(request)),
-                )
+            let (argument, answer) = self.client_types(m);
+            let into_request = if m.client_streaming {
+                quote!(#private::tonic::IntoStreamingRequest::into_streaming_request(request))
             } else {
-                (
-                    quote!(impl #private::tonic::IntoRequest<#request>),
-                    quote!(#private::tonic::IntoRequest::into_request(request)),
-                )
+                quote!(#private::tonic::IntoRequest::into_request(request))
             };
-            let call = super::respan(
+            // Spanned at the request type, so that a type that is no message is reported there.
+            let call = respan(
                 quote! {
                     #private::grpc::client::#adapter(
                         &self.inner,
@@ -105,9 +94,56 @@ impl Service {
                 pub fn into_inner(self) -> #private::tonic::client::Grpc<T> {
                     self.inner
                 }
+            }
 
+            impl<T: #private::grpc::client::ClientTransport> #client<T> #bounds {
                 #(#methods)*
             }
         }
+    }
+
+    /// The argument and the answer type of a client method.
+    fn client_types(&self, m: &Method) -> (TokenStream, TokenStream) {
+        let krate = &self.krate;
+        let private = quote!(#krate::__private);
+        let (request, response) = (&m.request, &m.response);
+        let argument = if m.client_streaming {
+            quote!(impl #private::tonic::IntoStreamingRequest<Message = #request>)
+        } else {
+            quote!(impl #private::tonic::IntoRequest<#request>)
+        };
+        let answer = if m.download {
+            quote!(#private::tonic::Streaming<#krate::FileChunk>)
+        } else if m.server_streaming {
+            quote!(#krate::Streaming<#response>)
+        } else {
+            quote!(#response)
+        };
+        (argument, answer)
+    }
+
+    /// On error: the client's methods that made it into the model, answering `unimplemented`,
+    /// so that code calling them adds no errors of its own.
+    pub fn client_stub_methods(&self) -> TokenStream {
+        let krate = &self.krate;
+        let private = quote!(#krate::__private);
+        let methods = self
+            .methods
+            .iter()
+            .filter(|m| !is_reserved_method(&m.ident.to_string()));
+        let methods = methods.map(|m| {
+            let method = &m.ident;
+            let (argument, answer) = self.client_types(m);
+            quote! {
+                pub async fn #method(
+                    &self,
+                    request: #argument,
+                ) -> ::core::result::Result<#private::tonic::Response<#answer>, #krate::Status> {
+                    ::core::mem::drop(request);
+                    ::core::result::Result::Err(#krate::Status::unimplemented(""))
+                }
+            }
+        });
+        quote!(#(#methods)*)
     }
 }

@@ -6,6 +6,7 @@ use syn::spanned::Spanned;
 
 use super::service::call_ident;
 use crate::model::Service;
+use crate::respan::respan;
 
 impl Service {
     pub fn grpc(&self) -> TokenStream {
@@ -14,6 +15,7 @@ impl Service {
         let trait_ident = &self.item.ident;
         let server = self.server_ident();
         let full_name = self.full_name();
+        let bounds = self.message_bound_list();
         let arms = self.methods.iter().map(|m| {
             let path = format!("/{full_name}/{}", m.rpc_name);
             let call = call_ident(m);
@@ -22,7 +24,7 @@ impl Service {
                 None => quote!(::core::option::Option::None),
             };
             let adapter = m.adapter();
-            let call = super::respan(
+            let call = respan(
                 quote! {
                     #private::grpc::#adapter(
                         ::core::clone::Clone::clone(&self.inner),
@@ -44,6 +46,7 @@ impl Service {
                 T: #trait_ident,
                 B: #private::tonic::codegen::Body<Data = #private::bytes::Bytes> + ::core::marker::Send + 'static,
                 B::Error: ::core::convert::Into<#private::tonic::codegen::StdError> + ::core::marker::Send + 'static,
+                #(#bounds,)*
             {
                 type Response = #private::http::Response<#private::tonic::body::Body>;
                 type Error = #private::Infallible;

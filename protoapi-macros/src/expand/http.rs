@@ -6,10 +6,11 @@ use syn::spanned::Spanned;
 
 use super::service::call_ident;
 use crate::model::Service;
+use crate::respan::respan;
 
 impl Service {
     /// The method as a WebSocket runs it.
-    fn socket_method(&self, m: &crate::model::Method) -> TokenStream {
+    fn websocket_method(&self, m: &crate::model::Method) -> TokenStream {
         let krate = &self.krate;
         let private = quote!(#krate::__private);
         let adapter = m.adapter();
@@ -19,7 +20,7 @@ impl Service {
             Some(bytes) => quote!(::core::option::Option::Some(#bytes)),
             None => quote!(::core::option::Option::None),
         };
-        super::respan(
+        respan(
             quote!(#private::websocket::#adapter(
                 #rpc,
                 #limit,
@@ -47,9 +48,9 @@ impl Service {
                 None => quote!(::core::option::Option::None),
             };
             for route in &m.routes {
-                let verb = super::service::verb_tokens(&private, route.verb);
+                let verb = route.verb.tokens(&private);
                 let body = route.has_body();
-                let path = self.route_path_expr(m, route);
+                let path = self.path_expr(m, route.path.as_ref());
                 // Every path parameter names a field of the request: a missing one is an error
                 // on the path literal.
                 if let Some(pattern) = route.path.as_ref().filter(|p| !p.params.is_empty()) {
@@ -57,12 +58,12 @@ impl Service {
                         .params
                         .iter()
                         .map(|p| syn::Ident::new(p, route.span));
-                    checks.push(super::respan(
+                    checks.push(respan(
                         quote!(let _ = |message: &#request| { #( let _ = &message.#fields; )* };),
                         route.span,
                     ));
                 }
-                let handler = super::respan(
+                let handler = respan(
                     quote!(#private::rest::endpoint(
                         ::core::clone::Clone::clone(&self.inner),
                         config,
@@ -75,30 +76,34 @@ impl Service {
                     routes.add(#verb, &#path, #handler);
                 });
             }
-            if let Some(wbsk) = &m.wbsk {
-                if let Some(pattern) = wbsk.path.as_ref().filter(|p| !p.params.is_empty()) {
-                    let fields = pattern.params.iter().map(|p| syn::Ident::new(p, wbsk.span));
-                    checks.push(super::respan(
+            if let Some(websocket) = &m.websocket {
+                if let Some(pattern) = websocket.path.as_ref().filter(|p| !p.params.is_empty()) {
+                    let fields = pattern
+                        .params
+                        .iter()
+                        .map(|p| syn::Ident::new(p, websocket.span));
+                    checks.push(respan(
                         quote!(let _ = |message: &#request| { #( let _ = &message.#fields; )* };),
-                        wbsk.span,
+                        websocket.span,
                     ));
                 }
-                let path = self.wbsk_path_expr(m, wbsk);
-                let method = self.socket_method(m);
+                let path = self.path_expr(m, websocket.path.as_ref());
+                let method = self.websocket_method(m);
                 routes.push(quote! {
                     routes.add_websocket(&#path, #private::websocket::WebSocketEndpoint::method(config, #method));
                 });
             }
         }
-        if let Some((path, _)) = &self.socket {
-            let methods = self.methods.iter().map(|m| self.socket_method(m));
+        if let Some((path, _)) = &self.websocket {
+            let methods = self.methods.iter().map(|m| self.websocket_method(m));
             routes.push(quote! {
                 routes.add_websocket(#path, #private::websocket::WebSocketEndpoint::service(config, ::std::vec![#(#methods),*]));
             });
         }
-        let rpc_methods = self.methods.iter().map(|m| self.socket_method(m));
+        let rpc_methods = self.methods.iter().map(|m| self.websocket_method(m));
+        let bounds = self.message_bounds();
         quote! {
-            impl<T: #trait_ident> #server<T> {
+            impl<T: #trait_ident> #server<T> #bounds {
                 #[doc(hidden)]
                 fn __protoapi_rpc_methods(&self) -> ::std::vec::Vec<#private::websocket::WebSocketMethod> {
                     ::std::vec![#(#rpc_methods),*]
@@ -106,7 +111,7 @@ impl Service {
 
                 #[doc(hidden)]
                 fn __protoapi_http_routes(&self, config: &#private::HttpConfig, routes: &mut #private::rest::Routes) {
-                    // A service of client streams without `wbsk` has no route at all.
+                    // A service of client streams without `websocket` has no route at all.
                     let _ = (config, &routes);
                     #(#checks)*
                     #(#routes)*

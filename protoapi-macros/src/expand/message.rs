@@ -1,25 +1,67 @@
-//! `#[protoapi::message]`: the struct or enum, and its prost, JSON and schema impls.
+//! `#[protoapi::message]` on a struct: the struct and its prost, JSON, text and schema impls.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::derives;
-use crate::model::{Enum, Message};
+use crate::model::Message;
 
 impl Message {
-    /// The struct as written, without the attributes only the macro reads.
+    /// On error: the struct as written (without the attributes only the macro reads) and, unless
+    /// it is generic or a tuple struct, the impls of a message without fields, so that services
+    /// and messages that use it add no errors of their own to the macro's. Its `Clone`,
+    /// `PartialEq`, `Debug` and `Default` are bound on its field types, which may be the mistake.
     pub fn fallback(&self) -> TokenStream {
         let item = &self.item;
-        quote!(#item)
+        if !item.generics.params.is_empty()
+            || item.generics.where_clause.is_some()
+            || matches!(item.fields, syn::Fields::Unnamed(_))
+        {
+            return quote!(#item);
+        }
+        // A type naming the struct itself is left out: its bound would cycle through this impl.
+        let types: Vec<_> = item
+            .fields
+            .iter()
+            .map(|f| &f.ty)
+            .filter(|ty| !names_ident(quote!(#ty), &item.ident))
+            .collect();
+        let bounds = if types.is_empty() {
+            TokenStream::new()
+        } else {
+            quote! {
+                where #(
+                    for<'__protoapi> #types: ::core::clone::Clone + ::core::cmp::PartialEq
+                        + ::core::fmt::Debug + ::core::default::Default
+                ),*
+            }
+        };
+        let empty = Message {
+            item: self.item.clone(),
+            form: self.form,
+            proto_name: self.proto_name.clone(),
+            doc: self.doc.clone(),
+            krate: self.krate.clone(),
+            fields: Vec::new(),
+        };
+        empty.expand_with(&bounds, !item.fields.is_empty())
     }
 
     pub fn expand(&self) -> TokenStream {
+        let hand_written = self.fields.iter().any(|f| f.named.is_some());
+        self.expand_with(&self.field_bounds(), hand_written)
+    }
+
+    /// The struct and its impls, each under `bounds`; `Clone`, `PartialEq`, `Debug` and
+    /// `Default` written out under them when `hand_written`, else derived.
+    fn expand_with(&self, bounds: &TokenStream, hand_written: bool) -> TokenStream {
         let krate = &self.krate;
         let private = quote!(#krate::__private);
         let item = &self.item;
         let ident = &item.ident;
-        let derive = derives(&item.attrs, &["Clone", "PartialEq", "Debug", "Default"]);
+        let derive = self.std_impls(bounds, hand_written);
+        let field_of = self.field_of_impls();
         let proto_name = &self.proto_name;
         let doc = &self.doc;
 
@@ -98,14 +140,19 @@ impl Message {
             .iter()
             .map(|f| f.rules.constraints(&private))
             .collect();
-        let validate = self.validate_impl();
+        let validate = self.validate_impl(bounds);
 
         quote! {
             #derive
             #item
 
+            #field_of
+
             #[automatically_derived]
-            impl #private::prost::Message for #ident {
+            impl #private::NamedValue for #ident #bounds {}
+
+            #[automatically_derived]
+            impl #private::prost::Message for #ident #bounds {
                 fn encode_raw(&self, buf: &mut impl #private::bytes::BufMut) {
                     #( #wire::encode(#tags, &self.#idents, buf); )*
                 }
@@ -140,7 +187,7 @@ impl Message {
             }
 
             #[automatically_derived]
-            impl #private::NamedType for #ident {
+            impl #private::NamedType for #ident #bounds {
                 const WIRE_TYPE: #private::prost::encoding::WireType =
                     #private::prost::encoding::WireType::LengthDelimited;
                 const PACKABLE: bool = false;
@@ -168,7 +215,7 @@ impl Message {
             #validate
 
             #[automatically_derived]
-            impl #private::serde::Serialize for #ident {
+            impl #private::serde::Serialize for #ident #bounds {
                 fn serialize<__S: #private::serde::Serializer>(
                     &self,
                     serializer: __S,
@@ -190,7 +237,7 @@ impl Message {
             }
 
             #[automatically_derived]
-            impl<'de> #private::serde::Deserialize<'de> for #ident {
+            impl<'de> #private::serde::Deserialize<'de> for #ident #bounds {
                 fn deserialize<__D: #private::serde::Deserializer<'de>>(
                     deserializer: __D,
                 ) -> ::core::result::Result<Self, __D::Error> {
@@ -199,7 +246,7 @@ impl Message {
             }
 
             #[automatically_derived]
-            impl #private::JsonMessage for #ident {
+            impl #private::JsonMessage for #ident #bounds {
                 const NAME: &'static str = #proto_name;
                 const FIELDS: &'static [(&'static str, &'static str)] = &[ #( (#proto_names, #json_names) ),* ];
                 fn merge_json_field<'de, __A: #private::serde::de::MapAccess<'de>>(
@@ -222,9 +269,10 @@ impl Message {
             }
 
             #[automatically_derived]
-            impl #private::NamedSchema for #ident {
+            impl #private::NamedSchema for #ident #bounds {
                 fn register(registry: &mut #private::Registry) -> #private::FieldType {
-                    const FIELDS: &[#private::FieldEntry] = &[
+                    // An inline `const`, not a `const` item: it sees the impl's bounds.
+                    let fields: &'static [#private::FieldEntry] = const { &[
                         #(
                             #private::FieldEntry {
                                 name: #proto_names,
@@ -236,13 +284,13 @@ impl Message {
                                 describe: #schema::describe,
                             }
                         ),*
-                    ];
-                    registry.message(#proto_name, #doc, #form, FIELDS)
+                    ] };
+                    registry.message(#proto_name, #doc, #form, fields)
                 }
             }
 
             #[automatically_derived]
-            impl #private::TextMessage for #ident {
+            impl #private::TextMessage for #ident #bounds {
                 fn merge_text(
                     &mut self,
                     key: &str,
@@ -266,7 +314,7 @@ impl Message {
             }
 
             #[automatically_derived]
-            impl #private::NamedText for #ident {
+            impl #private::NamedText for #ident #bounds {
                 fn merge_named_text(
                     &mut self,
                     rest: ::core::option::Option<&str>,
@@ -277,7 +325,7 @@ impl Message {
             }
 
             #[automatically_derived]
-            impl #krate::ProtoMessage for #ident {
+            impl #krate::ProtoMessage for #ident #bounds {
                 const PROTO_NAME: &'static str = #proto_name;
                 const FORM: bool = #form;
             }
@@ -285,170 +333,119 @@ impl Message {
     }
 }
 
-impl Enum {
-    /// The enum as written, without the attributes only the macro reads.
-    pub fn fallback(&self) -> TokenStream {
-        let item = &self.item;
-        quote!(#item)
-    }
-
-    pub fn expand(&self) -> TokenStream {
+impl Message {
+    /// `where for<'__protoapi> T: FieldOf<Self, I>` for each field `I` holding a message or
+    /// enum `T`: the message's impls hold when its fields' types are messages. Higher-ranked, so
+    /// that a type that is no message is no error of these impls: [`Message::field_of_impls`]
+    /// reports it once, at the field.
+    pub(super) fn field_bounds(&self) -> TokenStream {
         let krate = &self.krate;
-        let private = quote!(#krate::__private);
-        let item = &self.item;
-        let ident = &item.ident;
-        let derive = derives(
-            &item.attrs,
-            &[
-                "Clone",
-                "Copy",
-                "Debug",
-                "PartialEq",
-                "Eq",
-                "Hash",
-                "PartialOrd",
-                "Ord",
-            ],
-        );
-        let user_default = super::user_derives(&item.attrs)
+        let ident = &self.item.ident;
+        let bounds: Vec<TokenStream> = self
+            .fields
             .iter()
-            .any(|d| d == "Default");
-        let proto_name = &self.proto_name;
-        let doc = &self.doc;
-        let variants: Vec<_> = self.variants.iter().map(|v| &v.ident).collect();
-        let names: Vec<_> = self.variants.iter().map(|v| &v.proto_name).collect();
-        let numbers: Vec<_> = self.variants.iter().map(|v| v.number).collect();
-        let docs: Vec<_> = self.variants.iter().map(|v| &v.doc).collect();
-        let zero = self
-            .variants
-            .iter()
-            .find(|v| v.number == 0)
-            .map(|v| &v.ident);
-        let default_impl = match zero {
-            Some(zero) if !user_default => quote! {
-                #[automatically_derived]
-                impl ::core::default::Default for #ident {
-                    fn default() -> Self {
-                        Self::#zero
-                    }
-                }
-            },
-            _ => TokenStream::new(),
-        };
-
-        quote! {
-            #derive
-            #item
-
-            #default_impl
-
-            #[automatically_derived]
-            impl #krate::ProtoEnum for #ident {
-                const PROTO_NAME: &'static str = #proto_name;
-                const VALUES: &'static [(&'static str, i32)] = &[ #( (#names, #numbers) ),* ];
-                fn from_i32(number: i32) -> ::core::option::Option<Self> {
-                    match number {
-                        #( #numbers => ::core::option::Option::Some(Self::#variants), )*
-                        _ => ::core::option::Option::None,
-                    }
-                }
-                fn to_i32(self) -> i32 {
-                    match self {
-                        #( Self::#variants => #numbers, )*
-                    }
-                }
-                fn name(self) -> &'static str {
-                    match self {
-                        #( Self::#variants => #names, )*
-                    }
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::convert::From<#ident> for i32 {
-                fn from(value: #ident) -> i32 {
-                    <#ident as #krate::ProtoEnum>::to_i32(value)
-                }
-            }
-
-            #[automatically_derived]
-            impl ::core::convert::TryFrom<i32> for #ident {
-                type Error = i32;
-                fn try_from(number: i32) -> ::core::result::Result<Self, i32> {
-                    <#ident as #krate::ProtoEnum>::from_i32(number).ok_or(number)
-                }
-            }
-
-            #[automatically_derived]
-            impl #private::NamedType for #ident {
-                const WIRE_TYPE: #private::prost::encoding::WireType =
-                    #private::prost::encoding::WireType::Varint;
-                const PACKABLE: bool = true;
-                fn is_default_value(&self) -> bool {
-                    <#ident as #krate::ProtoEnum>::to_i32(*self) == 0
-                }
-                fn encode_value(&self, buf: &mut impl #private::bytes::BufMut) {
-                    let number = <#ident as #krate::ProtoEnum>::to_i32(*self);
-                    <#private::Int32 as #private::Kind<i32>>::encode_value(&number, buf)
-                }
-                fn value_len(&self) -> usize {
-                    let number = <#ident as #krate::ProtoEnum>::to_i32(*self);
-                    <#private::Int32 as #private::Kind<i32>>::value_len(&number)
-                }
-                fn merge_value(
-                    &mut self,
-                    buf: &mut impl #private::bytes::Buf,
-                    _ctx: #private::prost::encoding::DecodeContext,
-                ) -> ::core::result::Result<(), #private::prost::DecodeError> {
-                    #private::wire::enum_merge_value(self, buf)
-                }
-            }
-
-            #[automatically_derived]
-            impl #private::serde::Serialize for #ident {
-                fn serialize<__S: #private::serde::Serializer>(
-                    &self,
-                    serializer: __S,
-                ) -> ::core::result::Result<__S::Ok, __S::Error> {
-                    #private::json::serialize_enum(*self, serializer)
-                }
-            }
-
-            #[automatically_derived]
-            impl #private::NamedText for #ident {
-                fn merge_named_text(
-                    &mut self,
-                    rest: ::core::option::Option<&str>,
-                    text: &str,
-                ) -> ::core::result::Result<(), #private::text::TextError> {
-                    #private::text::merge_enum_text(self, rest, text)
-                }
-            }
-
-            #[automatically_derived]
-            impl<'de> #private::serde::Deserialize<'de> for #ident {
-                fn deserialize<__D: #private::serde::Deserializer<'de>>(
-                    deserializer: __D,
-                ) -> ::core::result::Result<Self, __D::Error> {
-                    #private::json::deserialize_enum(deserializer)
-                }
-            }
-
-            #[automatically_derived]
-            impl #private::NamedSchema for #ident {
-                fn register(registry: &mut #private::Registry) -> #private::FieldType {
-                    if registry.first_visit(#proto_name) {
-                        registry.add_enum(#private::EnumDescriptor {
-                            name: #proto_name,
-                            doc: #doc,
-                            values: ::std::vec![
-                                #( #private::EnumValueDescriptor { name: #names, number: #numbers, doc: #docs } ),*
-                            ],
-                        });
-                    }
-                    #private::FieldType::Enum(#proto_name)
-                }
-            }
+            .enumerate()
+            .filter_map(|(index, field)| {
+                let ty = field.named.as_ref()?;
+                Some(quote!(for<'__protoapi> #ty: #krate::__private::FieldOf<#ident, #index>))
+            })
+            .collect();
+        if bounds.is_empty() {
+            TokenStream::new()
+        } else {
+            quote!(where #(#bounds),*)
         }
     }
+
+    /// `impl FieldOf<Self, I> for T {}` of each field holding a message or enum `T`, spanned at
+    /// the field's type: the one error when `T` is no message.
+    fn field_of_impls(&self) -> TokenStream {
+        let krate = &self.krate;
+        let ident = &self.item.ident;
+        let impls = self.fields.iter().enumerate().filter_map(|(index, field)| {
+            let ty = field.named.as_ref()?;
+            Some(quote_spanned! {ty.span()=>
+                #[automatically_derived]
+                impl #krate::__private::FieldOf<#ident, #index> for #ty {}
+            })
+        });
+        quote!(#(#impls)*)
+    }
+
+    /// `Clone`, `PartialEq`, `Debug` and `Default` unless the user derives them: written out
+    /// under `bounds` when `hand_written`, else derived.
+    fn std_impls(&self, bounds: &TokenStream, hand_written: bool) -> TokenStream {
+        const WANTED: &[&str] = &["Clone", "PartialEq", "Debug", "Default"];
+        let item = &self.item;
+        if !hand_written {
+            return derives(&item.attrs, WANTED);
+        }
+        let existing = super::user_derives(&item.attrs);
+        let ident = &item.ident;
+        // The struct's fields, which on error may be more than the model's.
+        let idents: Vec<_> = item
+            .fields
+            .iter()
+            .filter_map(|f| f.ident.as_ref())
+            .collect();
+        let names: Vec<String> = idents
+            .iter()
+            .map(|i| {
+                let name = i.to_string();
+                name.strip_prefix("r#").unwrap_or(&name).to_owned()
+            })
+            .collect();
+        let name = ident.to_string();
+        let wanted = |trait_name: &str| !existing.iter().any(|e| e == trait_name);
+        let clone = wanted("Clone").then(|| {
+            quote! {
+                #[automatically_derived]
+                impl ::core::clone::Clone for #ident #bounds {
+                    fn clone(&self) -> Self {
+                        Self { #( #idents: ::core::clone::Clone::clone(&self.#idents), )* }
+                    }
+                }
+            }
+        });
+        let partial_eq = wanted("PartialEq").then(|| {
+            quote! {
+                #[automatically_derived]
+                impl ::core::cmp::PartialEq for #ident #bounds {
+                    fn eq(&self, other: &Self) -> bool {
+                        true #( && self.#idents == other.#idents )*
+                    }
+                }
+            }
+        });
+        let debug = wanted("Debug").then(|| {
+            quote! {
+                #[automatically_derived]
+                impl ::core::fmt::Debug for #ident #bounds {
+                    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.debug_struct(#name) #( .field(#names, &self.#idents) )* .finish()
+                    }
+                }
+            }
+        });
+        let default = wanted("Default").then(|| {
+            quote! {
+                #[automatically_derived]
+                impl ::core::default::Default for #ident #bounds {
+                    fn default() -> Self {
+                        Self { #( #idents: ::core::default::Default::default(), )* }
+                    }
+                }
+            }
+        });
+        quote!(#clone #partial_eq #debug #default)
+    }
+}
+
+/// Whether `tokens` hold `ident` or `Self`.
+fn names_ident(tokens: TokenStream, ident: &syn::Ident) -> bool {
+    tokens.into_iter().any(|tree| match tree {
+        proc_macro2::TokenTree::Ident(i) => i == *ident || i == "Self",
+        proc_macro2::TokenTree::Group(g) => names_ident(g.stream(), ident),
+        _ => false,
+    })
 }

@@ -1,6 +1,8 @@
 //! Code generation. Each entry point runs parse → model → check → generate.
 
 mod client;
+mod codec;
+mod enumeration;
 mod grpc;
 mod http;
 mod message;
@@ -29,22 +31,19 @@ pub fn message(attr: TokenStream, item: TokenStream) -> TokenStream {
         syn::Item::Struct(item) => {
             let message = model::Message::from_ast(&cx, args, item);
             check::message(&cx, &message);
-            let fallback = message.fallback();
-            finish(cx, fallback, || message.expand())
+            finish(cx, || message.fallback(), || message.expand())
         }
         syn::Item::Enum(item) => {
             let enumeration = model::Enum::from_ast(&cx, args, item);
             check::enumeration(&cx, &enumeration);
-            let fallback = enumeration.fallback();
-            finish(cx, fallback, || enumeration.expand())
+            finish(cx, || enumeration.fallback(), || enumeration.expand())
         }
         other => {
             cx.error_spanned_by(
                 &other,
                 "`#[protoapi::message]` goes on a struct or a C-like enum",
             );
-            let fallback = quote!(#other);
-            finish(cx, fallback, TokenStream::new)
+            finish(cx, || quote!(#other), TokenStream::new)
         }
     };
     debug("message", &output);
@@ -68,40 +67,26 @@ pub fn service(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     let service = model::Service::from_ast(&cx, args, item);
     check::service(&cx, &service);
-    let fallback = service.fallback();
-    let output = finish(cx, fallback, || service.expand());
+    let output = finish(cx, || service.fallback(), || service.expand());
     debug("service", &output);
     output
 }
 
 /// The generated code, or on error the user's item (so that one mistake does not cascade)
 /// next to every error.
-fn finish(cx: Ctxt, fallback: TokenStream, generate: impl FnOnce() -> TokenStream) -> TokenStream {
-    if cx.has_errors() {
-        let errors = cx.check().err().map(|e| e.to_compile_error());
-        return quote!(#fallback #errors);
+fn finish(
+    cx: Ctxt,
+    fallback: impl FnOnce() -> TokenStream,
+    generate: impl FnOnce() -> TokenStream,
+) -> TokenStream {
+    match cx.check() {
+        Ok(()) => generate(),
+        Err(errors) => {
+            let fallback = fallback();
+            let errors = errors.to_compile_error();
+            quote!(#fallback #errors)
+        }
     }
-    let _ = cx.check();
-    generate()
-}
-
-/// The tokens with every span set to `span`, so that an error in generated code points at the
-/// user's token (a request type, say) rather than at the attribute.
-pub(crate) fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tree| {
-            if let proc_macro2::TokenTree::Group(group) = &tree {
-                let mut new =
-                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
-                new.set_span(span);
-                tree = proc_macro2::TokenTree::Group(new);
-            } else {
-                tree.set_span(span);
-            }
-            tree
-        })
-        .collect()
 }
 
 fn with_error(item: TokenStream, error: syn::Error) -> TokenStream {

@@ -5,9 +5,13 @@ use quote::{format_ident, quote};
 use syn::spanned::Spanned;
 
 use crate::model::{Method, Service};
+use crate::paths::PathPattern;
+use crate::respan::respan;
 
 impl Service {
-    /// The trait as written, without the attributes only the macro reads.
+    /// On error: the trait as written (without the attributes only the macro reads) and stubs
+    /// of `<Trait>Server` and `<Trait>Client`, so that code naming them adds no errors of its
+    /// own to the macro's.
     pub fn fallback(&self) -> TokenStream {
         let mut item = self.item.clone();
         for trait_item in &mut item.items {
@@ -15,7 +19,57 @@ impl Service {
                 method.attrs = crate::attr::without_protoapi(&method.attrs);
             }
         }
-        quote!(#item)
+        let krate = &self.krate;
+        let private = quote!(#krate::__private);
+        let vis = &self.item.vis;
+        let trait_ident = &self.item.ident;
+        let server = self.server_ident();
+        let client = self.client_ident();
+        let client_methods = self.client_stub_methods();
+        quote! {
+            #item
+
+            #vis struct #server<T>(::core::marker::PhantomData<T>);
+
+            impl<T: #trait_ident> #server<T> {
+                pub fn new(service: T) -> Self {
+                    ::core::mem::drop(service);
+                    Self(::core::marker::PhantomData)
+                }
+
+                pub fn from_arc(service: #private::Arc<T>) -> Self {
+                    ::core::mem::drop(service);
+                    Self(::core::marker::PhantomData)
+                }
+
+                pub fn with_limits(self, limits: #krate::Limits) -> Self {
+                    ::core::mem::drop(limits);
+                    self
+                }
+
+                pub fn proto_file() -> ::std::string::String {
+                    ::std::string::String::new()
+                }
+            }
+
+            #vis struct #client<T = #private::tonic::transport::Channel>(::core::marker::PhantomData<T>);
+
+            impl<T> #client<T> {
+                pub fn new(inner: T) -> Self {
+                    ::core::mem::drop(inner);
+                    Self(::core::marker::PhantomData)
+                }
+
+                #client_methods
+            }
+
+            impl #client<#private::tonic::transport::Channel> {
+                pub async fn connect<D>(destination: D) -> ::core::result::Result<Self, #private::tonic::transport::Error> {
+                    ::core::mem::drop(destination);
+                    ::core::result::Result::Ok(Self(::core::marker::PhantomData))
+                }
+            }
+        }
     }
 
     pub fn server_ident(&self) -> syn::Ident {
@@ -84,7 +138,7 @@ impl Service {
         let name = &self.name;
         let doc = &self.doc;
         let (grpc, http, envelope) = (self.grpc, self.http, self.envelope);
-        let socket = match &self.socket {
+        let service_websocket = match &self.websocket {
             Some((path, _)) => quote!(::core::option::Option::Some(#path)),
             None => quote!(::core::option::Option::None),
         };
@@ -92,6 +146,7 @@ impl Service {
             "The gRPC service `{full_name}` and the HTTP routes of [`{trait_ident}`]: add it to a `protoapi::Server`."
         );
         let calls = self.methods.iter().map(|m| self.call_fn(m));
+        let bounds = self.message_bounds();
         let methods = self.methods.iter().map(|m| {
             let rpc = &m.rpc_name;
             let rust = m.ident.to_string();
@@ -103,14 +158,14 @@ impl Service {
             } else {
                 Vec::new()
             };
-            let register_request = super::respan(
+            let register_request = respan(
                 quote!(#private::register_message::<#request>),
                 request.span(),
             );
             let register_response = if m.download {
                 quote!(#private::register_download)
             } else {
-                super::respan(
+                respan(
                     quote!(#private::register_message::<#response>),
                     response.span(),
                 )
@@ -118,12 +173,16 @@ impl Service {
             let server_streaming = m.download || m.server_streaming;
             let client_streaming = m.client_streaming;
             let (status, download) = (m.status, m.download);
-            let websocket = match &m.wbsk {
-                Some(wbsk) => {
-                    let path = self.wbsk_path_expr(m, wbsk);
-                    quote!(::core::option::Option::Some(#path))
+            let (websocket, websocket_shape) = match &m.websocket {
+                Some(websocket) => {
+                    let path = self.path_expr(m, websocket.path.as_ref());
+                    let shape = shape_expr(websocket.path.as_ref());
+                    (quote!(::core::option::Option::Some(#path)), shape)
                 }
-                None => quote!(::core::option::Option::None),
+                None => (
+                    quote!(::core::option::Option::None),
+                    quote!(::core::option::Option::None),
+                ),
             };
             quote! {
                 #private::MethodDescriptor {
@@ -136,6 +195,7 @@ impl Service {
                     server_streaming: #server_streaming,
                     http: ::std::vec![#(#routes),*],
                     websocket: #websocket,
+                    websocket_shape: #websocket_shape,
                     status: #status,
                     download: #download,
                 }
@@ -179,11 +239,13 @@ impl Service {
                     self.limits = limits;
                     self
                 }
+            }
 
+            impl<T: #trait_ident> #server<T> #bounds {
                 #(#calls)*
             }
 
-            impl<T> #server<T> {
+            impl<T> #server<T> #bounds {
                 /// The service's methods, routes (with the default `HttpPathGenerator`) and
                 /// messages.
                 pub fn descriptor() -> #private::ServiceDescriptor {
@@ -201,7 +263,7 @@ impl Service {
                         doc: #doc,
                         grpc: #grpc,
                         http: #http,
-                        socket: #socket,
+                        socket: #service_websocket,
                         envelope: #envelope,
                         methods,
                         messages,
@@ -221,7 +283,7 @@ impl Service {
             }
 
             #[automatically_derived]
-            impl<T: #trait_ident> #krate::ProtoService for #server<T> {
+            impl<T: #trait_ident> #krate::ProtoService for #server<T> #bounds {
                 fn descriptor_with(&self, config: &#private::HttpConfig) -> #private::ServiceDescriptor {
                     Self::descriptor_with(config)
                 }
@@ -286,7 +348,7 @@ impl Service {
             let response = (!m.download).then_some(&m.response);
             std::iter::once(&m.request)
                 .chain(response)
-                .map(|ty| super::respan(quote!(#private::assert_message::<#ty>();), ty.span()))
+                .map(|ty| respan(quote!(#private::assert_message::<#ty>();), ty.span()))
         });
         quote! {
             const _: () = {
@@ -297,38 +359,47 @@ impl Service {
 }
 
 impl Service {
-    /// `HttpRoute { method, path }` of each route of `m`, the path made at run time.
+    /// `where for<'__protoapi> T: ProtoMessage` for each request and response type: the
+    /// generated impls hold when they are messages. Higher-ranked, so that a type that is no
+    /// message is no error of these impls: the assertions report it once, at the type.
+    pub fn message_bounds(&self) -> TokenStream {
+        let bounds = self.message_bound_list();
+        if bounds.is_empty() {
+            TokenStream::new()
+        } else {
+            quote!(where #(#bounds),*)
+        }
+    }
+
+    /// The predicates of [`Service::message_bounds`].
+    pub fn message_bound_list(&self) -> Vec<TokenStream> {
+        let krate = &self.krate;
+        self.methods
+            .iter()
+            .flat_map(|m| std::iter::once(&m.request).chain((!m.download).then_some(&m.response)))
+            .map(|ty| quote!(for<'__protoapi> #ty: #krate::ProtoMessage))
+            .collect()
+    }
+
+    /// `HttpRoute { method, path, shape }` of each route of `m`, the path made at run time.
     pub fn route_paths(&self, m: &Method) -> Vec<TokenStream> {
         let krate = &self.krate;
         let private = quote!(#krate::__private);
         m.routes
             .iter()
             .map(|route| {
-                let verb = verb_tokens(&private, route.verb);
-                let path = self.route_path_expr(m, route);
-                quote!(#private::HttpRoute { method: #verb, path: #path })
+                let verb = route.verb.tokens(&private);
+                let path = self.path_expr(m, route.path.as_ref());
+                let shape = shape_expr(route.path.as_ref());
+                quote!(#private::HttpRoute { method: #verb, path: #path, shape: #shape })
             })
             .collect()
     }
 
-    /// The expression of a route's path, given `config: &HttpConfig` in scope.
-    pub fn route_path_expr(&self, m: &Method, route: &crate::model::Route) -> TokenStream {
-        let explicit = match &route.path {
-            Some(pattern) => {
-                let axum = &pattern.axum;
-                quote!(::core::option::Option::Some(#axum))
-            }
-            None => quote!(::core::option::Option::None),
-        };
-        let (package, name, rust) = (&self.package, &self.name, m.ident.to_string());
-        quote!(config.route_path(#explicit, #package, #name, #rust))
-    }
-}
-
-impl Service {
-    /// The expression of a WebSocket endpoint's path, given `config: &HttpConfig` in scope.
-    pub fn wbsk_path_expr(&self, m: &Method, wbsk: &crate::model::WbskPath) -> TokenStream {
-        let explicit = match &wbsk.path {
+    /// The expression of a route's or WebSocket's path, given `config: &HttpConfig` in scope:
+    /// the pattern as written, or (for `None`) the path the server's `HttpPathGenerator` makes.
+    pub fn path_expr(&self, m: &Method, pattern: Option<&PathPattern>) -> TokenStream {
+        let explicit = match pattern {
             Some(pattern) => {
                 let axum = &pattern.axum;
                 quote!(::core::option::Option::Some(#axum))
@@ -358,21 +429,18 @@ impl Method {
     }
 }
 
-pub fn call_ident(m: &Method) -> syn::Ident {
-    format_ident!("__protoapi_call_{}", m.ident)
+/// A route's shape for the runtime's check across services: computed here, once, from the
+/// pattern as written; `None` for a generated path.
+fn shape_expr(pattern: Option<&PathPattern>) -> TokenStream {
+    match pattern {
+        Some(pattern) => {
+            let shape = &pattern.shape;
+            quote!(::core::option::Option::Some(#shape))
+        }
+        None => quote!(::core::option::Option::None),
+    }
 }
 
-/// The runtime's `Verb` variant of a verb of the grammar (which admits only these five).
-pub fn verb_tokens(private: &TokenStream, verb: &str) -> TokenStream {
-    match verb {
-        "GET" => quote!(#private::Verb::Get),
-        "POST" => quote!(#private::Verb::Post),
-        "PUT" => quote!(#private::Verb::Put),
-        "DELETE" => quote!(#private::Verb::Delete),
-        "PATCH" => quote!(#private::Verb::Patch),
-        other => {
-            let message = format!("unknown HTTP verb `{other}`");
-            quote!(::core::compile_error!(#message))
-        }
-    }
+pub fn call_ident(m: &Method) -> syn::Ident {
+    format_ident!("__protoapi_call_{}", m.ident)
 }

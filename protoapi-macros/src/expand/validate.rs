@@ -6,11 +6,12 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::model::{Field, Message};
+use crate::rules::{Bound, Rules};
 use crate::types::{Codec, Kind};
 
 impl Message {
     /// `impl Validate`: one block per field that has rules or holds messages.
-    pub(super) fn validate_impl(&self) -> TokenStream {
+    pub(super) fn validate_impl(&self, bounds: &TokenStream) -> TokenStream {
         let krate = &self.krate;
         let private = quote!(#krate::__private);
         let ident = &self.item.ident;
@@ -27,7 +28,7 @@ impl Message {
         };
         quote! {
             #[automatically_derived]
-            impl #private::Validate for #ident {
+            impl #private::Validate for #ident #bounds {
                 fn validate_into(&self, violations: &mut #krate::Violations) {
                     #body
                 }
@@ -118,5 +119,45 @@ impl Field {
                 #custom
             });
         })
+    }
+}
+
+impl Rules {
+    /// The rules as `protoapi::schema::Constraints`, for the descriptor.
+    pub(crate) fn constraints(&self, private: &TokenStream) -> TokenStream {
+        let option_f64 = |bound: &Option<Bound>| match bound {
+            Some(bound) => {
+                let value = bound.number.as_f64();
+                quote!(::core::option::Option::Some(#value))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let option_u64 = |count: Option<u64>| match count {
+            Some(count) => quote!(::core::option::Option::Some(#count)),
+            None => quote!(::core::option::Option::None),
+        };
+        let min = option_f64(&self.min);
+        let max = option_f64(&self.max);
+        let min_len = option_u64(self.min_len);
+        let max_len = option_u64(self.max_len);
+        let min_items = option_u64(self.min_items);
+        let max_items = option_u64(self.max_items);
+        let pattern = match &self.pattern {
+            Some(lit) => quote!(::core::option::Option::Some(#lit)),
+            None => quote!(::core::option::Option::None),
+        };
+        let required = self.required;
+        quote! {
+            #private::Constraints {
+                min: #min,
+                max: #max,
+                min_len: #min_len,
+                max_len: #max_len,
+                min_items: #min_items,
+                max_items: #max_items,
+                pattern: #pattern,
+                required: #required,
+            }
+        }
     }
 }

@@ -18,8 +18,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::ProtoMap;
 use super::wire::{
-    Bool, Bytes, Double, Fixed32, Fixed64, Float, Int32, Int64, Kind, Map, Named, Optional,
-    Repeated, SFixed32, SFixed64, SInt32, SInt64, Singular, Str, UInt32, UInt64,
+    Bool, Bytes, Double, Fixed32, Fixed64, Float, Int32, Int64, Map, Named, Optional, Repeated,
+    SFixed32, SFixed64, SInt32, SInt64, Singular, Str, UInt32, UInt64, WireKind,
 };
 use crate::message::ProtoEnum;
 
@@ -113,7 +113,7 @@ impl<'de, K: JsonKind<T>, T> Deserialize<'de> for KindDe<K, T> {
 
 // ---- field codecs ----
 
-impl<T: Default, K: Kind<T> + JsonKind<T>> JsonField<T> for Singular<K> {
+impl<T: Default, K: WireKind<T> + JsonKind<T>> JsonField<T> for Singular<K> {
     #[inline]
     fn is_absent(value: &T) -> bool {
         K::is_default(value)

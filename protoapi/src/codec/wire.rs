@@ -18,7 +18,7 @@ use prost::encoding::{
 /// How one value of a protobuf type is written on the wire (without its field key).
 ///
 /// For length-delimited types the value includes its length prefix.
-pub trait Kind<T> {
+pub trait WireKind<T> {
     /// The wire type of a single value.
     const WIRE_TYPE: WireType;
     /// Whether repeated values of this kind are packed (proto3 packs scalar numbers).
@@ -67,11 +67,11 @@ pub trait NamedType: Default + Sized {
     const PACKABLE: bool;
     /// Enums: the zero value. Messages: never (a plain message field is always present).
     fn is_default_value(&self) -> bool;
-    /// See [`Kind::encode_value`].
+    /// See [`WireKind::encode_value`].
     fn encode_value(&self, buf: &mut impl BufMut);
-    /// See [`Kind::value_len`].
+    /// See [`WireKind::value_len`].
     fn value_len(&self) -> usize;
-    /// See [`Kind::merge_value`].
+    /// See [`WireKind::merge_value`].
     fn merge_value(&mut self, buf: &mut impl Buf, ctx: DecodeContext) -> Result<(), DecodeError>;
     /// Messages: checks the message's rules ([`crate::Validate`]). Enums have none.
     fn validate_named(&self, violations: &mut crate::validate::Violations) {
@@ -137,7 +137,7 @@ pub struct Map<K, V>(PhantomData<(K, V)>);
 
 macro_rules! varint_kind {
     ($marker:ident, $ty:ty, |$e:ident| $encode:expr, |$d:ident| $decode:expr) => {
-        impl Kind<$ty> for $marker {
+        impl WireKind<$ty> for $marker {
             const WIRE_TYPE: WireType = WireType::Varint;
             const PACKABLE: bool = true;
             #[inline]
@@ -186,7 +186,7 @@ varint_kind!(
 
 macro_rules! fixed_kind {
     ($marker:ident, $ty:ty, $wire:ident, $width:expr, $put:ident, $module:ident) => {
-        impl Kind<$ty> for $marker {
+        impl WireKind<$ty> for $marker {
             const WIRE_TYPE: WireType = WireType::$wire;
             const PACKABLE: bool = true;
             #[inline]
@@ -227,7 +227,7 @@ fn delimited_len(len: usize) -> usize {
     encoded_len_varint(len as u64) + len
 }
 
-impl Kind<String> for Str {
+impl WireKind<String> for Str {
     const WIRE_TYPE: WireType = WireType::LengthDelimited;
     const PACKABLE: bool = false;
     #[inline]
@@ -253,7 +253,7 @@ impl Kind<String> for Str {
     }
 }
 
-impl<T> Kind<T> for Bytes
+impl<T> WireKind<T> for Bytes
 where
     T: prost::encoding::BytesAdapter + AsRef<[u8]>,
 {
@@ -283,7 +283,7 @@ where
     }
 }
 
-impl<T: NamedType> Kind<T> for Named {
+impl<T: NamedType> WireKind<T> for Named {
     const WIRE_TYPE: WireType = T::WIRE_TYPE;
     const PACKABLE: bool = T::PACKABLE;
     #[inline]
@@ -363,7 +363,7 @@ pub fn field_error(
     error
 }
 
-impl<T, K: Kind<T>> WireField<T> for Singular<K> {
+impl<T, K: WireKind<T>> WireField<T> for Singular<K> {
     #[inline]
     fn encode(tag: u32, value: &T, buf: &mut impl BufMut) {
         if !K::is_default(value) {
@@ -391,7 +391,7 @@ impl<T, K: Kind<T>> WireField<T> for Singular<K> {
     }
 }
 
-impl<T: Default, K: Kind<T>> WireField<Option<T>> for Optional<K> {
+impl<T: Default, K: WireKind<T>> WireField<Option<T>> for Optional<K> {
     #[inline]
     fn encode(tag: u32, value: &Option<T>, buf: &mut impl BufMut) {
         if let Some(value) = value {
@@ -415,7 +415,7 @@ impl<T: Default, K: Kind<T>> WireField<Option<T>> for Optional<K> {
     }
 }
 
-impl<T: Default, K: Kind<T>> WireField<Vec<T>> for Repeated<K> {
+impl<T: Default, K: WireKind<T>> WireField<Vec<T>> for Repeated<K> {
     #[inline]
     fn encode(tag: u32, values: &Vec<T>, buf: &mut impl BufMut) {
         if values.is_empty() {
@@ -477,8 +477,8 @@ macro_rules! map_field {
         where
             K: Default + Eq + Ord + $($bound)*,
             V: Default + PartialEq,
-            KK: Kind<K>,
-            VK: Kind<V>,
+            KK: WireKind<K>,
+            VK: WireKind<V>,
         {
             fn encode(tag: u32, values: &$map<K, V>, buf: &mut impl BufMut) {
                 prost::encoding::$module::encode(

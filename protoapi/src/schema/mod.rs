@@ -255,6 +255,10 @@ pub struct HttpRoute {
     pub method: Verb,
     /// The path, parameters in braces: `/students/{sno}`, `/files/{*path}`.
     pub path: String,
+    /// The path with each parameter replaced by `{}` (`{*}` for the rest), as the macro made it
+    /// from the written path: routes of one shape clash. `None` for a generated path, which has
+    /// no parameters and is its own shape.
+    pub shape: Option<&'static str>,
 }
 
 /// One rpc of a service.
@@ -276,8 +280,10 @@ pub struct MethodDescriptor {
     pub server_streaming: bool,
     /// The HTTP routes that reach the method.
     pub http: Vec<HttpRoute>,
-    /// The path of the method's WebSocket endpoint (`wbsk`).
+    /// The path of the method's WebSocket endpoint (`websocket`).
     pub websocket: Option<String>,
+    /// The shape of the WebSocket's path, as [`HttpRoute::shape`].
+    pub websocket_shape: Option<&'static str>,
     /// The HTTP success status (`status = 201`; default 200).
     pub status: u16,
     /// Whether the method returns a [`crate::Download`]: a streamed file over HTTP (and a
@@ -298,7 +304,7 @@ pub struct ServiceDescriptor {
     pub grpc: bool,
     /// Whether the service is served over HTTP.
     pub http: bool,
-    /// The path of the WebSocket on which every method can be called (`socket = "/ws"`).
+    /// The path of the WebSocket on which every method can be called (`websocket = "/ws"`).
     pub socket: Option<&'static str>,
     /// Whether HTTP answers use the `{"code": 0, "data": ...}` envelope (`envelope`).
     pub envelope: bool,

@@ -116,26 +116,31 @@ pub(super) fn check_conflicts(descriptors: &[ServiceDescriptor]) -> Result<(), E
                 "gRPC service {name} is added twice"
             )));
         }
+        // A route's shape is its path with the parameters blanked, as the macro computed it; a
+        // path without parameters (a generated one, a service's WebSocket) is its own shape.
         let socket = descriptor.socket.map(|path| {
             (
                 format!("{name} (socket)"),
-                vec![(Claim::WebSocket, path.to_owned())],
+                vec![(Claim::WebSocket, path.to_owned(), path.to_owned())],
             )
         });
         let methods = descriptor.methods.iter().map(|method| {
-            let mut routes: Vec<(Claim, String)> = method
+            let mut routes: Vec<(Claim, String, String)> = method
                 .http
                 .iter()
-                .map(|route| (Claim::Verb(route.method), route.path.clone()))
+                .map(|route| {
+                    let shape = route.shape.unwrap_or(&route.path).to_owned();
+                    (Claim::Verb(route.method), route.path.clone(), shape)
+                })
                 .collect();
             if let Some(path) = &method.websocket {
-                routes.push((Claim::WebSocket, path.clone()));
+                let shape = method.websocket_shape.unwrap_or(path).to_owned();
+                routes.push((Claim::WebSocket, path.clone(), shape));
             }
             (format!("{name}/{}", method.name), routes)
         });
         for (owner, method_routes) in methods.chain(socket) {
-            for (claim, route_path) in method_routes {
-                let shape = route_shape(&route_path);
+            for (claim, route_path, shape) in method_routes {
                 for (other_claim, path, other_shape, other) in &routes {
                     if *other_shape != shape {
                         continue;
@@ -174,22 +179,6 @@ impl std::fmt::Display for Claim {
             Claim::WebSocket => f.write_str("WEBSOCKET"),
         }
     }
-}
-
-/// A path with every parameter replaced by `{}` (`{*}` for the rest).
-fn route_shape(path: &str) -> String {
-    path.split('/')
-        .map(|segment| {
-            if segment.starts_with("{*") {
-                "{*}"
-            } else if segment.starts_with('{') {
-                "{}"
-            } else {
-                segment
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// The gRPC services by full name, sorted, for `serve*` to call a gRPC request's service without

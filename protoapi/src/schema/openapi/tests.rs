@@ -50,9 +50,11 @@ fn method(
             .map(|&(method, path)| HttpRoute {
                 method,
                 path: path.to_owned(),
+                shape: None,
             })
             .collect(),
         websocket: None,
+        websocket_shape: None,
         status: 200,
         download: false,
     }

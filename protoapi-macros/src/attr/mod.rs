@@ -1,5 +1,5 @@
-//! The attribute grammar, in one place. Unknown and repeated keys are errors that list what is
-//! accepted.
+//! The attribute grammar, in one place (`validate` holds `#[validate(...)]`'s). Unknown and
+//! repeated keys are errors that list what is accepted.
 
 use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
@@ -7,6 +7,11 @@ use syn::parse::Parser as _;
 use syn::{Attribute, LitBool, LitInt, LitStr};
 
 use crate::ctxt::Ctxt;
+use crate::verb::Verb;
+
+mod validate;
+
+pub use validate::{CountLit, NumberLit, ValidateAttrs};
 
 /// A value given at most once, with the span of its key for errors.
 pub struct Value<T> {
@@ -30,13 +35,26 @@ impl<T> Value<T> {
     }
 
     fn set(&mut self, cx: &Ctxt, span: Span, value: T) {
-        if self.value.is_some() {
+        self.set_as(cx, span, self.key, value);
+    }
+
+    /// Sets the value of a key written as `written`: the key or one of its other spellings.
+    fn set_as(&mut self, cx: &Ctxt, span: Span, written: &str, value: T) {
+        if self.value.is_none() {
+            self.value = Some((span, value));
+        } else if written == self.key {
             cx.error_at(
                 span,
                 format_args!("duplicate `{}` attribute `{}`", self.attr, self.key),
             );
         } else {
-            self.value = Some((span, value));
+            cx.error_at(
+                span,
+                format_args!(
+                    "duplicate `{}` attribute `{}`: `{written}` is another spelling of it",
+                    self.attr, self.key
+                ),
+            );
         }
     }
 
@@ -122,12 +140,13 @@ fn each_protoapi_key(
 }
 
 /// `#[protoapi::service(package = "...", name = "...", path = "/base", grpc = false,
-/// http = false, envelope, socket = "/ws", crate = "...")]`
+/// http = false, envelope, websocket = "/ws", crate = "...")]`; `socket` is the older spelling
+/// of `websocket`.
 pub struct ServiceArgs {
     pub package: Value<LitStr>,
     pub name: Value<LitStr>,
     pub path: Value<LitStr>,
-    pub socket: Value<LitStr>,
+    pub websocket: Value<LitStr>,
     pub grpc: Value<LitBool>,
     pub http: Value<LitBool>,
     pub envelope: Value<()>,
@@ -136,15 +155,24 @@ pub struct ServiceArgs {
 
 impl ServiceArgs {
     const KEYS: &'static [&'static str] = &[
-        "package", "name", "path", "grpc", "http", "envelope", "socket", "crate",
+        "package",
+        "name",
+        "path",
+        "grpc",
+        "http",
+        "envelope",
+        "websocket",
+        "crate",
     ];
+    /// `websocket` and its older spelling.
+    const WEBSOCKET: &'static [&'static str] = &["websocket", "socket"];
 
     pub fn parse(cx: &Ctxt, tokens: TokenStream) -> Self {
         let mut args = ServiceArgs {
             package: Value::new("package"),
             name: Value::new("name"),
             path: Value::new("path"),
-            socket: Value::new("socket"),
+            websocket: Value::new("websocket"),
             grpc: Value::new("grpc"),
             http: Value::new("http"),
             envelope: Value::new("envelope"),
@@ -158,8 +186,8 @@ impl ServiceArgs {
                 args.name.set(cx, span, lit_str(meta)?);
             } else if meta.path.is_ident("path") {
                 args.path.set(cx, span, lit_str(meta)?);
-            } else if meta.path.is_ident("socket") {
-                args.socket.set(cx, span, lit_str(meta)?);
+            } else if let Some(key) = Self::WEBSOCKET.iter().find(|k| meta.path.is_ident(k)) {
+                args.websocket.set_as(cx, span, key, lit_str(meta)?);
             } else if meta.path.is_ident("grpc") {
                 args.grpc.set(cx, span, meta.value()?.parse()?);
             } else if meta.path.is_ident("http") {
@@ -207,30 +235,41 @@ impl MessageArgs {
 }
 
 /// `#[protoapi(get = "/p", post = "/p", put = "/p", delete = "/p", patch = "/p", path = "/p",
-/// name = "Rpc", status = 201, limit = "64MiB", timeout = "5s", wbsk, wbsk = "/ws")]` on a trait
-/// method.
+/// name = "Rpc", status = 201, limit = "64MiB", timeout = "5s", websocket, websocket = "/ws")]`
+/// on a trait method; `wbsk` (the Go protoapi's key) is another spelling of `websocket`.
 pub struct MethodAttrs {
     /// `(verb, path)` in the order written; `path = ".."` is `POST`.
-    pub routes: Vec<(&'static str, LitStr)>,
+    pub routes: Vec<(Verb, LitStr)>,
     pub name: Value<LitStr>,
     pub status: Value<LitInt>,
     pub limit: Value<LitStr>,
     pub timeout: Value<LitStr>,
-    pub wbsk: Value<Option<LitStr>>,
+    pub websocket: Value<Option<LitStr>>,
 }
 
 impl MethodAttrs {
     const KEYS: &'static [&'static str] = &[
-        "get", "post", "put", "delete", "patch", "path", "name", "status", "limit", "timeout",
-        "wbsk",
+        "get",
+        "post",
+        "put",
+        "delete",
+        "patch",
+        "path",
+        "name",
+        "status",
+        "limit",
+        "timeout",
+        "websocket",
     ];
-    const VERBS: &'static [(&'static str, &'static str)] = &[
-        ("get", "GET"),
-        ("post", "POST"),
-        ("put", "PUT"),
-        ("delete", "DELETE"),
-        ("patch", "PATCH"),
-        ("path", "POST"),
+    /// `websocket` and the Go protoapi's spelling.
+    const WEBSOCKET: &'static [&'static str] = &["websocket", "wbsk"];
+    const VERBS: &'static [(&'static str, Verb)] = &[
+        ("get", Verb::Get),
+        ("post", Verb::Post),
+        ("put", Verb::Put),
+        ("delete", Verb::Delete),
+        ("patch", Verb::Patch),
+        ("path", Verb::Post),
     ];
 
     pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
@@ -240,7 +279,7 @@ impl MethodAttrs {
             status: Value::new("status"),
             limit: Value::new("limit"),
             timeout: Value::new("timeout"),
-            wbsk: Value::new("wbsk"),
+            websocket: Value::new("websocket"),
         };
         let mut seen_verbs: Vec<&'static str> = Vec::new();
         each_protoapi_key(cx, attrs, |meta| {
@@ -251,7 +290,7 @@ impl MethodAttrs {
                     cx.error_at(span, format_args!("duplicate `protoapi` attribute `{key}`"));
                 } else {
                     seen_verbs.push(key);
-                    out.routes.push((verb, lit));
+                    out.routes.push((*verb, lit));
                 }
             } else if meta.path.is_ident("name") {
                 out.name.set(cx, span, lit_str(meta)?);
@@ -261,13 +300,13 @@ impl MethodAttrs {
                 out.limit.set(cx, span, lit_str(meta)?);
             } else if meta.path.is_ident("timeout") {
                 out.timeout.set(cx, span, lit_str(meta)?);
-            } else if meta.path.is_ident("wbsk") {
+            } else if let Some(key) = Self::WEBSOCKET.iter().find(|k| meta.path.is_ident(k)) {
                 let path = if meta.input.peek(syn::Token![=]) {
                     Some(lit_str(meta)?)
                 } else {
                     None
                 };
-                out.wbsk.set(cx, span, path);
+                out.websocket.set_as(cx, span, key, path);
             } else {
                 unknown_key(cx, meta, Self::KEYS)?;
             }
@@ -309,235 +348,6 @@ impl FieldAttrs {
         out
     }
 }
-
-/// A number as written in `min = -1.5`: the literal and its sign, and the tokens of both for
-/// errors.
-#[derive(Clone)]
-pub struct NumberLit {
-    pub negative: bool,
-    pub lit: syn::Lit,
-    pub tokens: TokenStream,
-}
-
-/// A count as written in `min_len = 3`.
-pub struct CountLit {
-    pub value: u64,
-    pub span: Span,
-}
-
-/// `#[validate(min = 1, max = 5, min_len = 1, max_len = 20, min_items = 1, max_items = 10,
-/// pattern = "^[a-z]+$", required, custom = "path::to::function")]` on a message field; several
-/// attributes may share the keys of one field.
-pub struct ValidateAttrs {
-    pub min: Value<NumberLit>,
-    pub max: Value<NumberLit>,
-    pub min_len: Value<CountLit>,
-    pub max_len: Value<CountLit>,
-    pub min_items: Value<CountLit>,
-    pub max_items: Value<CountLit>,
-    pub pattern: Value<LitStr>,
-    pub required: Value<()>,
-    pub custom: Value<LitStr>,
-}
-
-impl ValidateAttrs {
-    const KEYS: &'static [&'static str] = &[
-        "min",
-        "max",
-        "min_len",
-        "max_len",
-        "min_items",
-        "max_items",
-        "pattern",
-        "required",
-        "custom",
-    ];
-
-    pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
-        fn value<T>(key: &'static str) -> Value<T> {
-            Value::new_in("validate", key)
-        }
-        let mut out = ValidateAttrs {
-            min: value("min"),
-            max: value("max"),
-            min_len: value("min_len"),
-            max_len: value("max_len"),
-            min_items: value("min_items"),
-            max_items: value("max_items"),
-            pattern: value("pattern"),
-            required: value("required"),
-            custom: value("custom"),
-        };
-        for attr in attrs {
-            if !attr.path().is_ident("validate") {
-                continue;
-            }
-            if !matches!(attr.meta, syn::Meta::List(_)) {
-                cx.error_spanned_by(
-                    attr,
-                    "`#[validate(...)]` lists rules, such as `#[validate(min = 1, max = 10)]`",
-                );
-                continue;
-            }
-            let result = attr.parse_nested_meta(|meta| {
-                let span = meta.path.span_of_first();
-                let key = meta.path.to_token_stream_string();
-                if meta.path.is_ident("min") || meta.path.is_ident("max") {
-                    let Some(expr) = rule_value(cx, &meta, &key, "1")? else {
-                        return Ok(());
-                    };
-                    match number_lit(&expr) {
-                        Some(number) if meta.path.is_ident("min") => out.min.set(cx, span, number),
-                        Some(number) => out.max.set(cx, span, number),
-                        None => cx.error_spanned_by(
-                            &expr,
-                            format_args!(
-                                "`{key}` is a number, such as `{key} = 1` or `{key} = 0.5`"
-                            ),
-                        ),
-                    }
-                } else if let Some(target) = [
-                    ("min_len", &mut out.min_len),
-                    ("max_len", &mut out.max_len),
-                    ("min_items", &mut out.min_items),
-                    ("max_items", &mut out.max_items),
-                ]
-                .into_iter()
-                .find_map(|(name, target)| meta.path.is_ident(name).then_some(target))
-                {
-                    let Some(expr) = rule_value(cx, &meta, &key, "1")? else {
-                        return Ok(());
-                    };
-                    let count = match &expr {
-                        syn::Expr::Lit(syn::ExprLit {
-                            lit: syn::Lit::Int(lit),
-                            ..
-                        }) => lit.base10_parse::<u64>().ok().map(|value| CountLit {
-                            value,
-                            span: lit.span(),
-                        }),
-                        _ => None,
-                    };
-                    match count {
-                        Some(count) => target.set(cx, span, count),
-                        None => cx.error_spanned_by(
-                            &expr,
-                            format_args!(
-                                "`{key}` is a count: a non-negative integer, such as `{key} = 1`"
-                            ),
-                        ),
-                    }
-                } else if meta.path.is_ident("pattern") || meta.path.is_ident("custom") {
-                    let example = if meta.path.is_ident("pattern") {
-                        "\"^[a-z]+$\""
-                    } else {
-                        "\"crate::check_name\""
-                    };
-                    let Some(expr) = rule_value(cx, &meta, &key, example)? else {
-                        return Ok(());
-                    };
-                    match expr {
-                        syn::Expr::Lit(syn::ExprLit {
-                            lit: syn::Lit::Str(lit),
-                            ..
-                        }) => {
-                            if meta.path.is_ident("pattern") {
-                                out.pattern.set(cx, span, lit);
-                            } else {
-                                out.custom.set(cx, span, lit);
-                            }
-                        }
-                        other => cx.error_spanned_by(
-                            &other,
-                            format_args!(
-                                "`{key}` is a string literal, such as `{key} = {example}`"
-                            ),
-                        ),
-                    }
-                } else if meta.path.is_ident("required") {
-                    if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
-                        cx.error_at(
-                            span,
-                            "`required` takes no value: write `#[validate(required)]`",
-                        );
-                        skip_value(&meta)?;
-                    }
-                    out.required.set(cx, span, ());
-                } else {
-                    unknown_key_in(cx, "validate", &meta, Self::KEYS)?;
-                }
-                Ok(())
-            });
-            if let Err(error) = result {
-                cx.syn_error(error);
-            }
-        }
-        out
-    }
-}
-
-/// The value of `key = value`; a key without one is an error that shows an example.
-fn rule_value(
-    cx: &Ctxt,
-    meta: &ParseNestedMeta,
-    key: &str,
-    example: &str,
-) -> syn::Result<Option<syn::Expr>> {
-    if meta.input.peek(syn::Token![=]) {
-        return Ok(Some(meta.value()?.parse()?));
-    }
-    cx.error_spanned_by(
-        &meta.path,
-        format_args!("`{key}` takes a value, such as `{key} = {example}`"),
-    );
-    skip_value(meta)?;
-    Ok(None)
-}
-
-/// Skips `= value` or `(...)` after a key, so that parsing goes on with the next key.
-fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
-    if meta.input.peek(syn::Token![=]) {
-        let _: syn::Expr = meta.value()?.parse()?;
-    } else if meta.input.peek(syn::token::Paren) {
-        let content;
-        syn::parenthesized!(content in meta.input);
-        let _: TokenStream = content.parse()?;
-    }
-    Ok(())
-}
-
-/// `1`, `-1`, `0.5`, `-0.5`: an integer or float literal, maybe negated.
-fn number_lit(expr: &syn::Expr) -> Option<NumberLit> {
-    use quote::ToTokens as _;
-    match expr {
-        syn::Expr::Lit(syn::ExprLit {
-            lit: lit @ (syn::Lit::Int(_) | syn::Lit::Float(_)),
-            ..
-        }) => Some(NumberLit {
-            negative: false,
-            lit: lit.clone(),
-            tokens: lit.to_token_stream(),
-        }),
-        syn::Expr::Unary(syn::ExprUnary {
-            op: syn::UnOp::Neg(_),
-            expr: inner,
-            ..
-        }) => match &**inner {
-            syn::Expr::Lit(syn::ExprLit {
-                lit: lit @ (syn::Lit::Int(_) | syn::Lit::Float(_)),
-                ..
-            }) => Some(NumberLit {
-                negative: true,
-                lit: lit.clone(),
-                tokens: expr.to_token_stream(),
-            }),
-            _ => None,
-        },
-        syn::Expr::Group(group) => number_lit(&group.expr),
-        _ => None,
-    }
-}
-
 /// `#[protoapi(name = "X")]` on an enum variant.
 pub struct VariantAttrs {
     pub name: Value<LitStr>,
