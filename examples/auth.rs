@@ -48,7 +48,7 @@ pub struct Me {
 #[protoapi::service(package = "auth")]
 pub trait Profile {
     /// Who the caller is. Also a WebSocket at `/me/ws`.
-    #[protoapi(get = "/me", wbsk = "/me/ws")]
+    #[protoapi(get = "/me", websocket = "/me/ws")]
     async fn me(&self, ctx: Context, req: MeRequest) -> Result<Me, Status>;
 
     /// Only for administrators: `permission_denied` for others.

@@ -60,7 +60,7 @@ pub struct ChatEvent {
 pub trait Chat {
     /// Joins the room with the first message, says the text of every message, and receives
     /// every event of the room until the request stream ends.
-    #[protoapi(wbsk = "/chat")]
+    #[protoapi(websocket = "/chat")]
     async fn chat(&self, messages: Streaming<ChatMessage>) -> Result<Streaming<ChatEvent>, Status>;
 }
 

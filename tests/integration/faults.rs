@@ -48,10 +48,10 @@ pub mod api {
     #[protoapi::service(package = "faults.v1")]
     pub trait Faults {
         /// Waits `millis`, then answers.
-        #[protoapi(post = "/work", wbsk = "/work/ws")]
+        #[protoapi(post = "/work", websocket = "/work/ws")]
         async fn work(&self, req: Job) -> Result<Tick, Status>;
         /// A tick every `millis`.
-        #[protoapi(get = "/ticks", wbsk = "/ticks/ws")]
+        #[protoapi(get = "/ticks", websocket = "/ticks/ws")]
         async fn ticks(&self, req: Job) -> Result<Streaming<Tick>, Status>;
         /// Holds the uploaded file for `millis`, then answers its size.
         #[protoapi(post = "/upload")]

@@ -73,7 +73,7 @@ pub mod guard {
 
     #[protoapi::service(package = "guard.v1")]
     pub trait Guard {
-        #[protoapi(post = "/items", wbsk = "/items/ws")]
+        #[protoapi(post = "/items", websocket = "/items/ws")]
         async fn put(&self, req: Item) -> Result<Item, Status>;
         #[protoapi(get = "/items/:id")]
         async fn get(&self, req: Lookup) -> Result<Item, Status>;
@@ -81,7 +81,7 @@ pub mod guard {
         async fn signup(&self, req: Signup) -> Result<Ack, Status>;
         #[protoapi(post = "/upload", limit = "64KiB")]
         async fn upload(&self, req: Upload) -> Result<Ack, Status>;
-        #[protoapi(post = "/panic", wbsk = "/panic/ws")]
+        #[protoapi(post = "/panic", websocket = "/panic/ws")]
         async fn explode(&self, req: Nap) -> Result<Ack, Status>;
         #[protoapi(post = "/nap", timeout = "200ms")]
         async fn nap(&self, req: Nap) -> Result<Ack, Status>;

@@ -178,12 +178,12 @@ mod shared_path {
 
     #[protoapi::service(package = "shared.writer")]
     pub trait Writer {
-        #[protoapi(post = "/shared/note", wbsk = "/shared/note")]
+        #[protoapi(post = "/shared/note", websocket = "/shared/note")]
         async fn write(&self, req: Note) -> Result<Note, Status>;
     }
 
     /// A second WebSocket at the writer's path.
-    #[protoapi::service(package = "shared.talker", socket = "/shared/note")]
+    #[protoapi::service(package = "shared.talker", websocket = "/shared/note")]
     pub trait Talker {
         async fn talk(&self, req: Note) -> Result<Note, Status>;
     }

@@ -91,7 +91,7 @@ pub struct Note {
 #[protoapi::service(package = "validation.v1")]
 pub trait Registry {
     /// Answers with the request.
-    #[protoapi(post = "/signup", wbsk = "/signup/ws")]
+    #[protoapi(post = "/signup", websocket = "/signup/ws")]
     async fn signup(&self, req: Signup) -> Result<Signup, Status>;
 
     /// Path and query binding.
@@ -103,7 +103,7 @@ pub trait Registry {
     async fn note(&self, req: Note) -> Result<Note, Status>;
 
     /// The sum of the quantities.
-    #[protoapi(wbsk = "/sum")]
+    #[protoapi(websocket = "/sum")]
     async fn sum(&self, items: Streaming<Item>) -> Result<Item, Status>;
 
     /// The item, twice.

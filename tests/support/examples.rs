@@ -116,7 +116,7 @@ pub mod auth {
 
     #[protoapi::service(package = "auth")]
     pub trait Profile {
-        #[protoapi(get = "/me", wbsk = "/me/ws")]
+        #[protoapi(get = "/me", websocket = "/me/ws")]
         async fn me(&self, ctx: Context, req: MeRequest) -> Result<Me, Status>;
         #[protoapi(get = "/admin")]
         async fn admin(&self, ctx: Context, req: MeRequest) -> Result<Me, Status>;

@@ -13,28 +13,28 @@ pub struct Num {
     pub tag: String,
 }
 
-#[protoapi::service(package = "lab.streams", socket = "/lab/socket")]
+#[protoapi::service(package = "lab.streams", websocket = "/lab/socket")]
 pub trait Streams {
     /// Doubles `n`; a negative `n` is `invalid_argument`; 666 panics. GET and WebSocket share
     /// the path.
-    #[protoapi(get = "/lab/echo", wbsk)]
+    #[protoapi(get = "/lab/echo", websocket)]
     async fn echo(&self, ctx: Context, req: Num) -> Result<Num, Status>;
 
     /// 1..=n; 13 fails after three items.
-    #[protoapi(get = "/lab/count/:n", wbsk = "/lab/count")]
+    #[protoapi(get = "/lab/count/:n", websocket = "/lab/count")]
     async fn count(&self, req: Num) -> Result<Streaming<Num>, Status>;
 
     /// The sum of every `n`.
-    #[protoapi(wbsk = "/lab/sum")]
+    #[protoapi(websocket = "/lab/sum")]
     async fn sum(&self, nums: Streaming<Num>) -> Result<Num, Status>;
 
     /// Each `n` doubled, as it comes; requests of at most 1 KiB.
-    #[protoapi(wbsk = "/lab/doubles", limit = "1KiB")]
+    #[protoapi(websocket = "/lab/doubles", limit = "1KiB")]
     async fn doubles(&self, nums: Streaming<Num>) -> Result<Streaming<Num>, Status>;
 
     /// Never ends; counts its live streams and the items it made. With `tag = "fast"`, makes
     /// 1 KiB items as fast as they are taken, else one small item per 5 ms.
-    #[protoapi(get = "/lab/forever", wbsk = "/lab/forever")]
+    #[protoapi(get = "/lab/forever", websocket = "/lab/forever")]
     async fn forever(&self, req: Num) -> Result<Streaming<Num>, Status>;
 }
 

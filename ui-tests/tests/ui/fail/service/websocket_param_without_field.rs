@@ -8,7 +8,7 @@ pub struct Num {
 #[protoapi::service(package = "demo")]
 pub trait Demo {
     /// The WebSocket path names a field the request does not have.
-    #[protoapi(wbsk = "/count/:id")]
+    #[protoapi(websocket = "/count/:id")]
     async fn count(&self, num: Num) -> Result<Streaming<Num>, Status>;
 }
 
