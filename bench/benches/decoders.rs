@@ -216,7 +216,7 @@ const USER_PATH: &[(&str, &str)] = &[("id", "42"), ("tag", "rust")];
 
 // ---- the decoders ----
 
-/// protoapi's `merge_pairs` (`protoapi/src/http.rs`): every `key=value` pair merged as text.
+/// protoapi's `merge_pairs` (`protoapi/src/http/body.rs`): every `key=value` pair merged as text.
 fn merge_pairs<M: TextMessage>(message: &mut M, text: &[u8], what: &str) -> Result<(), String> {
     for (key, value) in form_urlencoded::parse(text) {
         message
@@ -226,7 +226,7 @@ fn merge_pairs<M: TextMessage>(message: &mut M, text: &[u8], what: &str) -> Resu
     Ok(())
 }
 
-/// protoapi's path binding (`bind` in `protoapi/src/http.rs`).
+/// protoapi's path binding (`merge_path_params` in `protoapi/src/http/body.rs`).
 fn merge_path<M: TextMessage>(message: &mut M, params: &[(&str, &str)]) -> Result<(), String> {
     for (name, value) in params {
         message

@@ -20,6 +20,7 @@ pub use crate::codec::wire::{
 };
 pub use crate::codec::{FieldOf, NamedValue, ProtoMap};
 pub use crate::grpc::codegen as grpc;
+// The HTTP transport's part is `rest`: `http` is the http crate, as in tonic's codegen.
 pub use crate::http::codegen as rest;
 pub use crate::schema::{
     Constraints, EnumDescriptor, EnumValueDescriptor, FieldDescriptor, FieldEntry, FieldType,

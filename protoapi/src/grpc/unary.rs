@@ -32,45 +32,41 @@ impl<M: prost::Message + Send + 'static> EncodeReply for M {
     }
 }
 
-/// A unary method's request, decoded by tonic's one decoder into a box of the method's type.
-type Request = Box<dyn std::any::Any + Send>;
+/// A request decoded and bound to its method's call: the message and the call together, their
+/// types erased. It holds the message, so boxing it is the request's one allocation.
+type PreparedCall<S> = Box<dyn FnOnce(Arc<S>, Context) -> ReplyFuture + Send>;
 
-/// Decodes a request message of one type, as tonic's prost codec does.
-type DecodeFn = fn(&mut tonic::codec::DecodeBuf<'_>) -> Result<Request, Status>;
+/// Decodes a request of the method's type, as soon as tonic has its bytes (so that tonic's read
+/// buffer is not held until the call), and binds it to the call. It captures only the generated
+/// call function (zero-sized), so boxing it does not allocate.
+type DecodeFn<S> =
+    Box<dyn FnMut(&mut tonic::codec::DecodeBuf<'_>) -> Result<PreparedCall<S>, Status> + Send>;
 
-fn decode_request<M: ProtoMessage>(
-    buf: &mut tonic::codec::DecodeBuf<'_>,
-) -> Result<Request, Status> {
-    // As tonic's prost codec answers a message that does not decode.
-    match <M as prost::Message>::decode(buf) {
-        Ok(message) => Ok(Box::new(message)),
-        Err(error) => Err(Status::internal(error.to_string())),
-    }
+/// The codec of unary calls: the method's decode function on the way in; a reply encodes itself
+/// on the way out.
+struct ErasedCodec<S> {
+    decode: Option<DecodeFn<S>>,
 }
 
-/// The codec of unary calls: the method's decode function boxes a request as soon as tonic has
-/// its bytes, so that tonic's read buffer is not held until the call; a reply encodes itself.
-#[derive(Clone, Copy)]
-struct ErasedCodec {
-    decode: DecodeFn,
-}
-
-impl tonic::codec::Codec for ErasedCodec {
+impl<S: Send + Sync + 'static> tonic::codec::Codec for ErasedCodec<S> {
     type Encode = Reply;
-    type Decode = Request;
-    type Encoder = Self;
-    type Decoder = Self;
+    type Decode = PreparedCall<S>;
+    type Encoder = ReplyEncoder;
+    type Decoder = RequestDecoder<S>;
 
-    fn encoder(&mut self) -> Self {
-        *self
+    fn encoder(&mut self) -> ReplyEncoder {
+        ReplyEncoder
     }
 
-    fn decoder(&mut self) -> Self {
-        *self
+    fn decoder(&mut self) -> RequestDecoder<S> {
+        RequestDecoder(self.decode.take())
     }
 }
 
-impl tonic::codec::Encoder for ErasedCodec {
+/// Writes a reply: the reply encodes itself.
+struct ReplyEncoder;
+
+impl tonic::codec::Encoder for ReplyEncoder {
     type Item = Reply;
     type Error = Status;
 
@@ -80,35 +76,40 @@ impl tonic::codec::Encoder for ErasedCodec {
     }
 }
 
-impl tonic::codec::Decoder for ErasedCodec {
-    type Item = Request;
+/// Reads the request through the method's decode function (tonic asks for the decoder once
+/// per call).
+struct RequestDecoder<S>(Option<DecodeFn<S>>);
+
+impl<S: Send + Sync + 'static> tonic::codec::Decoder for RequestDecoder<S> {
+    type Item = PreparedCall<S>;
     type Error = Status;
 
-    fn decode(&mut self, src: &mut tonic::codec::DecodeBuf<'_>) -> Result<Option<Request>, Status> {
-        (self.decode)(src).map(Some)
+    fn decode(
+        &mut self,
+        src: &mut tonic::codec::DecodeBuf<'_>,
+    ) -> Result<Option<PreparedCall<S>>, Status> {
+        match &mut self.0 {
+            Some(decode) => decode(src).map(Some),
+            None => Err(Status::internal("internal error")),
+        }
     }
 }
 
 type ReplyFuture = std::pin::Pin<Box<dyn Future<Output = Result<Reply, Status>> + Send>>;
 
-/// A unary method with its message types erased: checks the request, calls the trait method.
-/// It captures only the generated call function (zero-sized), so boxing it does not allocate.
-type UnaryMethod<S> = Box<dyn Fn(Arc<S>, Context, Request) -> ReplyFuture + Send>;
-
 /// A unary call as tonic's `Grpc::unary` serves it.
 struct UnaryCall<S> {
     service: Arc<S>,
-    method: UnaryMethod<S>,
 }
 
-impl<S> UnaryService<Request> for UnaryCall<S> {
+impl<S: Send + Sync + 'static> UnaryService<PreparedCall<S>> for UnaryCall<S> {
     type Response = Reply;
     type Future = MapOk<ReplyFuture, fn(Reply) -> tonic::Response<Reply>>;
 
-    fn call(&mut self, request: tonic::Request<Request>) -> Self::Future {
-        let (metadata, extensions, message) = request.into_parts();
+    fn call(&mut self, request: tonic::Request<PreparedCall<S>>) -> Self::Future {
+        let (metadata, extensions, prepared) = request.into_parts();
         let ctx = grpc_context(metadata, extensions);
-        (self.method)(self.service.clone(), ctx, message).map_ok(tonic::Response::new as fn(_) -> _)
+        prepared(self.service.clone(), ctx).map_ok(tonic::Response::new as fn(_) -> _)
     }
 }
 
@@ -117,14 +118,15 @@ async fn serve_unary<S: Send + Sync + 'static>(
     service: Arc<S>,
     limits: Limits,
     request: http::Request<axum::body::Body>,
-    decode: DecodeFn,
-    method: UnaryMethod<S>,
+    decode: DecodeFn<S>,
 ) -> Result<http::Response<tonic::body::Body>, Infallible> {
-    let mut grpc = Grpc::new(ErasedCodec { decode })
+    let codec = ErasedCodec {
+        decode: Some(decode),
+    };
+    let mut grpc = Grpc::new(codec)
         .max_decoding_message_size(limits.body_limit())
         .max_encoding_message_size(usize::MAX);
-    let call = UnaryCall { service, method };
-    Ok(grpc.unary(call, request).await)
+    Ok(grpc.unary(UnaryCall { service }, request).await)
 }
 
 /// Serves one unary gRPC request.
@@ -143,23 +145,24 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<tonic::codegen::StdError> + Send,
 {
-    let method: UnaryMethod<S> = Box::new(move |service, ctx, request: Request| {
+    let decode: DecodeFn<S> = Box::new(move |buf| {
+        // As tonic's prost codec answers a message that does not decode.
+        let message = <Req as prost::Message>::decode(buf)
+            .map_err(|error| Status::internal(error.to_string()))?;
         let call = call.clone();
-        Box::pin(async move {
-            // The request was decoded by `decode_request::<Req>`.
-            let message = *request
-                .downcast::<Req>()
-                .map_err(|_| Status::internal("internal error"))?;
-            validate::check(&message)?;
-            let reply = call(service, ctx, message).await?;
-            Ok(Box::new(reply) as Reply)
-        })
+        let prepared: PreparedCall<S> = Box::new(move |service, ctx| {
+            Box::pin(async move {
+                validate::check(&message)?;
+                let reply = call(service, ctx, message).await?;
+                Ok(Box::new(reply) as Reply)
+            })
+        });
+        Ok(prepared)
     });
     Box::pin(serve_unary(
         service,
         limits,
         request.map(axum::body::Body::new),
-        decode_request::<Req>,
-        method,
+        decode,
     ))
 }
