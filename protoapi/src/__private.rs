@@ -11,6 +11,7 @@ pub use crate::file::FileField;
 pub use crate::limits::Limits;
 pub use crate::path::HttpConfig;
 
+pub use crate::codec::ProtoMap;
 pub use crate::codec::json::{self, JsonField, JsonKind, JsonMessage};
 pub use crate::codec::text::{self, NamedText, TextField, TextKind, TextMessage};
 pub use crate::codec::wire::{
@@ -18,7 +19,6 @@ pub use crate::codec::wire::{
     Optional, Repeated, SFixed32, SFixed64, SInt32, SInt64, Singular, Str, UInt32, UInt64,
     WireField, WireKind,
 };
-pub use crate::codec::{FieldOf, NamedValue, ProtoMap};
 pub use crate::grpc::codegen as grpc;
 // The HTTP transport's part is `rest`: `http` is the http crate, as in tonic's codegen.
 pub use crate::http::codegen as rest;
@@ -39,5 +39,5 @@ pub use ::std::sync::Arc;
 
 pub use crate::download::register_download;
 pub use crate::limits::{call_timeout, within};
-pub use crate::message::{assert_message, register_message};
+pub use crate::message::{FieldOf, NamedValue, assert_message, register_message};
 pub use crate::server::not_found;

@@ -105,12 +105,13 @@ pub use protoapi_macros::message;
 /// See the crate documentation and `docs/attributes.md`.
 pub use protoapi_macros::service;
 
+pub use codec::ProtoEnum;
 pub use context::{Context, Transport};
 pub use download::{Download, FileChunk};
 pub use error::Error;
 pub use file::{File, sanitize_file_name as safe_file_name};
 pub use limits::Limits;
-pub use message::{ProtoEnum, ProtoMessage};
+pub use message::ProtoMessage;
 pub use path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
 #[cfg(feature = "tls")]
 pub use server::TlsConfig;

@@ -45,50 +45,6 @@ pub trait ProtoMessage:
     const FORM: bool = false;
 }
 
-/// A proto enum: a C-like Rust enum marked with `#[protoapi::message]`.
-///
-/// ```
-/// #[protoapi::message]
-/// pub enum Kind {
-///     Message,
-///     Joined,
-/// }
-///
-/// use protoapi::ProtoEnum as _;
-/// assert_eq!(Kind::Joined.name(), "JOINED");
-/// assert_eq!(Kind::from_name("JOINED"), Some(Kind::Joined));
-/// assert_eq!(Kind::from_i32(0), Some(Kind::Message));
-/// ```
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a protoapi enum",
-    note = "mark the enum with `#[protoapi::message]`"
-)]
-pub trait ProtoEnum: Copy + Default + Send + Sync + 'static {
-    /// The enum name in the `.proto` file.
-    const PROTO_NAME: &'static str;
-    /// Every value's name and number, in declaration order.
-    const VALUES: &'static [(&'static str, i32)];
-    /// The value with this number.
-    fn from_i32(number: i32) -> Option<Self>;
-    /// The value's number.
-    fn to_i32(self) -> i32;
-    /// The value with this name.
-    fn from_name(name: &str) -> Option<Self> {
-        Self::VALUES
-            .iter()
-            .find(|(n, _)| *n == name)
-            .and_then(|(_, number)| Self::from_i32(*number))
-    }
-    /// The value's name.
-    fn name(self) -> &'static str {
-        let number = self.to_i32();
-        Self::VALUES
-            .iter()
-            .find(|(_, n)| *n == number)
-            .map_or("", |(name, _)| name)
-    }
-}
-
 /// Generated code asserts with this that a request or response type is a message, so that the
 /// error points at the type in the user's method signature.
 pub const fn assert_message<T: ProtoMessage>() {}
@@ -98,3 +54,35 @@ pub fn register_message<T: ProtoMessage>(registry: &mut crate::schema::Registry)
     T::register(registry);
     T::PROTO_NAME
 }
+
+/// A message or enum as a field's value: every trait the field codecs and a message's own
+/// impls use. `#[protoapi::message]` implements it for each message and enum.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a protoapi message or enum",
+    label = "not a protoapi message or enum",
+    note = "mark the type with `#[protoapi::message]`"
+)]
+pub trait NamedValue:
+    crate::codec::wire::NamedType
+    + crate::codec::text::NamedText
+    + NamedSchema
+    + serde::Serialize
+    + serde::de::DeserializeOwned
+    + Clone
+    + PartialEq
+    + core::fmt::Debug
+    + Default
+{
+}
+
+/// Field `I` of message `M` holds a `Self`. Generated code implements it once per field that
+/// holds a message or enum, spanned at the field's type, so that a type that is no message is
+/// reported there once; the message's other impls require it with `for<'a> T: FieldOf<M, I>`,
+/// which is never an error of its own, and which never cycles through recursive messages
+/// because this impl has no conditions.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a protoapi message or enum",
+    label = "not a protoapi message or enum",
+    note = "mark the type with `#[protoapi::message]`"
+)]
+pub trait FieldOf<M, const I: usize>: NamedValue {}

@@ -21,7 +21,7 @@ use super::wire::{
     Bool, Bytes, Double, Fixed32, Fixed64, Float, Int32, Int64, Map, Named, Optional, Repeated,
     SFixed32, SFixed64, SInt32, SInt64, Singular, Str, UInt32, UInt64, WireKind,
 };
-use crate::message::ProtoEnum;
+use crate::codec::ProtoEnum;
 
 /// How one value of a protobuf type is written and read in JSON.
 pub trait JsonKind<T> {

@@ -5,46 +5,15 @@
 //! [`crate::schema::SchemaField`] (its line in the `.proto` file). These are used by generated
 //! code; users do not name them.
 
+mod enumeration;
 pub mod json;
 pub mod json_path;
 pub mod text;
 pub mod wire;
 
+pub use enumeration::ProtoEnum;
+
 use std::collections::{BTreeMap, HashMap};
-
-/// A message or enum as a field's value: every trait the field codecs and a message's own
-/// impls use. `#[protoapi::message]` implements it for each message and enum.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a protoapi message or enum",
-    label = "not a protoapi message or enum",
-    note = "mark the type with `#[protoapi::message]`"
-)]
-pub trait NamedValue:
-    wire::NamedType
-    + text::NamedText
-    + crate::schema::NamedSchema
-    + serde::Serialize
-    + serde::de::DeserializeOwned
-    + Clone
-    + PartialEq
-    + core::fmt::Debug
-    + Default
-{
-}
-
-impl NamedValue for crate::File {}
-
-/// Field `I` of message `M` holds a `Self`. Generated code implements it once per field that
-/// holds a message or enum, spanned at the field's type, so that a type that is no message is
-/// reported there once; the message's other impls require it with `for<'a> T: FieldOf<M, I>`,
-/// which is never an error of its own, and which never cycles through recursive messages
-/// because this impl has no conditions.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a protoapi message or enum",
-    label = "not a protoapi message or enum",
-    note = "mark the type with `#[protoapi::message]`"
-)]
-pub trait FieldOf<M, const I: usize>: NamedValue {}
 
 /// A protobuf map type: `HashMap` or `BTreeMap`.
 pub trait ProtoMap: Default {

@@ -12,7 +12,7 @@ use super::wire::{
     Bool, Bytes, Double, Fixed32, Fixed64, Float, Int32, Int64, Map, Named, Optional, Repeated,
     SFixed32, SFixed64, SInt32, SInt64, Singular, Str, UInt32, UInt64,
 };
-use crate::message::ProtoEnum;
+use crate::codec::ProtoEnum;
 use crate::status::shown;
 
 /// Why a text value could not be stored.

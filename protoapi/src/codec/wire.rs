@@ -333,7 +333,7 @@ pub fn message_merge_value<M: prost::Message>(
 
 /// [`NamedType::merge_value`] of an enum: a varint that must name a declared value.
 #[inline]
-pub fn enum_merge_value<E: crate::message::ProtoEnum>(
+pub fn enum_merge_value<E: crate::codec::ProtoEnum>(
     value: &mut E,
     buf: &mut impl Buf,
 ) -> Result<(), DecodeError> {

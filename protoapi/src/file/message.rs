@@ -234,6 +234,9 @@ impl NamedSchema for File {
 /// An uploaded file has no rules of its own.
 impl crate::validate::Validate for File {}
 
+/// A file is a message as a field's value too.
+impl crate::message::NamedValue for File {}
+
 impl crate::message::ProtoMessage for File {
     const PROTO_NAME: &'static str = "protoapi.File";
 }
