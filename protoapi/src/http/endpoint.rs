@@ -1,5 +1,5 @@
 //! [`endpoint`]: one route's handler, type-erased: binds the request, calls the method,
-//! answers with [`HttpReply`].
+//! answers with [`HttpReply`](super::reply::HttpReply).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -14,11 +14,11 @@ use tonic::Status;
 
 use super::body::{BodyKind, bind_text, merge_json, merge_path_params};
 use super::download::Conditions;
+use super::reply::{HttpReply, ReplyTo};
 use super::response::render;
-use super::response::{Rejection, envelope_error, json_body_response};
+use super::response::{Rejection, envelope_error};
 use super::stream::accepts_event_stream;
 use crate::context::{Context, Transport};
-use crate::download::Download;
 use crate::message::ProtoMessage;
 use crate::path::HttpConfig;
 use crate::schema::Verb;
@@ -143,60 +143,6 @@ impl tower::Service<Request> for ErasedEndpoint {
 
     fn call(&mut self, request: Request) -> Self::Future {
         (self.0)(request).map(Ok as fn(_) -> _)
-    }
-}
-
-/// What the request says about the shape of the answer.
-#[derive(Debug)]
-pub struct ReplyTo {
-    /// Conditional and range headers (downloads).
-    pub(super) conditions: Conditions,
-    /// The client asked for `text/event-stream` (streams).
-    pub(super) event_stream: bool,
-    /// The success status.
-    pub(super) status: StatusCode,
-    /// Answers in the `{"code": 0, "data": ...}` envelope.
-    envelope: bool,
-}
-
-/// What a method answers over HTTP: a message as JSON, a [`Download`] streamed, or a
-/// [`Streaming`](crate::Streaming) as Server-Sent Events or newline-delimited JSON.
-pub trait HttpReply: Send + 'static {
-    /// Whether the answer depends on conditional and range headers of the request.
-    const CONDITIONAL: bool = false;
-    /// Whether the answer is a stream of messages.
-    const STREAM: bool = false;
-    /// The response.
-    fn into_http(self, to: ReplyTo) -> impl Future<Output = Response> + Send;
-}
-
-impl<T: ProtoMessage> HttpReply for T {
-    fn into_http(self, to: ReplyTo) -> impl Future<Output = Response> + Send {
-        let (status, envelope) = (to.status, to.envelope);
-        // The envelope `{"code":0,"data":...}` is written around the message's JSON, not
-        // derived: a derived wrapper would add serializer code for every message type.
-        let mut body = Vec::with_capacity(128);
-        if envelope {
-            body.extend_from_slice(br#"{"code":0,"data":"#);
-        }
-        let encoded = match serde_json::to_writer(&mut body, &self) {
-            Ok(()) => {
-                if envelope {
-                    body.push(b'}');
-                }
-                Ok(body)
-            }
-            Err(error) => Err(error),
-        };
-        let response = json_body_response(status, encoded);
-        std::future::ready(response)
-    }
-}
-
-impl HttpReply for Download {
-    const CONDITIONAL: bool = true;
-    fn into_http(self, to: ReplyTo) -> impl Future<Output = Response> + Send {
-        self.into_response(to.conditions, to.status)
     }
 }
 

@@ -2,7 +2,8 @@
 //! (JSON, forms, multipart), downloads and server streams (SSE, NDJSON).
 //!
 //! - `routes`: [`Routes`], by path, with the JSON 405 for a wrong verb;
-//! - `endpoint`: one route's handler and what a method answers (`HttpReply`);
+//! - `endpoint`: one route's handler: binds the request, calls the method;
+//! - `reply`: what a method answers (`HttpReply`): JSON, a download or a stream;
 //! - `body`: the query, the body and the path parameters bound into the request message;
 //! - `multipart`: `multipart/form-data` bodies and their files;
 //! - `download`: a [`crate::Download`] answered with ranges and validators;
@@ -13,6 +14,7 @@ mod body;
 mod download;
 mod endpoint;
 mod multipart;
+mod reply;
 mod response;
 mod routes;
 mod stream;
@@ -26,6 +28,7 @@ pub(crate) use routes::{BoxResponse, Routes, WebSocketRoute};
 /// What generated code calls on the HTTP side (and the decoder benchmark: `merge_json`).
 pub mod codegen {
     pub use super::body::merge_json;
-    pub use super::endpoint::{Endpoint, HttpReply, ReplyTo, endpoint};
+    pub use super::endpoint::{Endpoint, endpoint};
+    pub use super::reply::{HttpReply, ReplyTo};
     pub use super::routes::{Routes, WebSocketRoute};
 }

@@ -9,7 +9,7 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Serialize;
 use tonic::Status;
 
-use super::endpoint::{HttpReply, ReplyTo};
+use super::reply::{HttpReply, ReplyTo};
 use crate::message::ProtoMessage;
 use crate::status::error_json;
 use crate::streaming::Streaming;

@@ -1,0 +1,66 @@
+//! [`HttpReply`]: what a method answers over HTTP, and [`ReplyTo`], what the request says
+//! about the answer's shape.
+
+use std::future::Future;
+
+use axum::response::Response;
+use http::StatusCode;
+
+use super::download::Conditions;
+use super::response::json_body_response;
+use crate::download::Download;
+use crate::message::ProtoMessage;
+
+/// What the request says about the shape of the answer.
+#[derive(Debug)]
+pub struct ReplyTo {
+    /// Conditional and range headers (downloads).
+    pub(super) conditions: Conditions,
+    /// The client asked for `text/event-stream` (streams).
+    pub(super) event_stream: bool,
+    /// The success status.
+    pub(super) status: StatusCode,
+    /// Answers in the `{"code": 0, "data": ...}` envelope.
+    pub(super) envelope: bool,
+}
+
+/// What a method answers over HTTP: a message as JSON, a [`Download`] streamed, or a
+/// [`Streaming`](crate::Streaming) as Server-Sent Events or newline-delimited JSON.
+pub trait HttpReply: Send + 'static {
+    /// Whether the answer depends on conditional and range headers of the request.
+    const CONDITIONAL: bool = false;
+    /// Whether the answer is a stream of messages.
+    const STREAM: bool = false;
+    /// The response.
+    fn into_http(self, to: ReplyTo) -> impl Future<Output = Response> + Send;
+}
+
+impl<T: ProtoMessage> HttpReply for T {
+    fn into_http(self, to: ReplyTo) -> impl Future<Output = Response> + Send {
+        let (status, envelope) = (to.status, to.envelope);
+        // The envelope `{"code":0,"data":...}` is written around the message's JSON, not
+        // derived: a derived wrapper would add serializer code for every message type.
+        let mut body = Vec::with_capacity(128);
+        if envelope {
+            body.extend_from_slice(br#"{"code":0,"data":"#);
+        }
+        let encoded = match serde_json::to_writer(&mut body, &self) {
+            Ok(()) => {
+                if envelope {
+                    body.push(b'}');
+                }
+                Ok(body)
+            }
+            Err(error) => Err(error),
+        };
+        let response = json_body_response(status, encoded);
+        std::future::ready(response)
+    }
+}
+
+impl HttpReply for Download {
+    const CONDITIONAL: bool = true;
+    fn into_http(self, to: ReplyTo) -> impl Future<Output = Response> + Send {
+        self.into_response(to.conditions, to.status)
+    }
+}
