@@ -21,6 +21,7 @@ pub use crate::codec::wire::{
 pub use crate::codec::{FieldOf, NamedValue, ProtoMap};
 pub use crate::grpc::codegen as grpc;
 pub use crate::http::codegen as rest;
+pub use crate::method::codegen as method;
 pub use crate::schema::{
     Constraints, EnumDescriptor, EnumValueDescriptor, FieldDescriptor, FieldEntry, FieldType,
     HttpRoute, MessageDescriptor, MethodDescriptor, NamedSchema, Registry, SchemaField,

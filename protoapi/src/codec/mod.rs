@@ -6,6 +6,7 @@
 //! code; users do not name them.
 
 pub mod json;
+pub mod json_merge;
 pub mod json_path;
 pub mod text;
 pub mod wire;

@@ -12,11 +12,12 @@ use futures_util::FutureExt as _;
 use http::StatusCode;
 use tonic::Status;
 
-use super::body::{BodyKind, bind_text, merge_json, merge_path_params};
+use super::body::{BodyKind, bind_text, merge_path_params};
 use super::download::Conditions;
 use super::response::render;
 use super::response::{Rejection, envelope_error, json_body_response};
 use super::stream::accepts_event_stream;
+use crate::codec::json_merge::merge_json;
 use crate::context::{Context, Transport};
 use crate::download::Download;
 use crate::message::ProtoMessage;
