@@ -173,7 +173,7 @@ pub(super) fn parse_binary(bytes: Bytes) -> Result<Incoming, Status> {
     })
 }
 
-/// Reads one client frame as a connection does — the envelope, then its message as a `Req` —
+/// Reads one client frame as a connection does — the frame, then its message as a `Req` —
 /// without a connection: a text frame when `binary` is false (its bytes must be UTF-8, as
 /// the WebSocket protocol guarantees), a binary one otherwise. `Ok(None)` is a frame that only
 /// ends a stream. The fuzz target `websocket_frame` drives this; it is not part of the API.
@@ -262,7 +262,7 @@ fn error_code(status: &Status) -> &'static str {
     }
 }
 
-/// The envelope of a call's JSON answers: `{"id":7,"data":` + message + `}`, its start made
+/// The envelope of a call's JSON answers, `{"id":7,"data":` + message + `}`: its start is made
 /// once for all of the call's answers (without the id when the call has none).
 pub(super) fn answer_envelope(id: Option<&Id>) -> JsonEnvelope {
     let mut start = String::with_capacity(32);
