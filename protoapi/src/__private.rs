@@ -22,6 +22,7 @@ pub use crate::codec::wire::{
 pub use crate::grpc::codegen as grpc;
 // The HTTP transport's part is `rest`: `http` is the http crate, as in tonic's codegen.
 pub use crate::http::codegen as rest;
+pub use crate::method::codegen as method;
 pub use crate::schema::{
     Constraints, EnumDescriptor, EnumValueDescriptor, FieldDescriptor, FieldEntry, FieldType,
     HttpRoute, MessageDescriptor, MethodDescriptor, NamedSchema, Registry, SchemaField,

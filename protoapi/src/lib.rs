@@ -59,6 +59,7 @@ mod grpc;
 mod http;
 mod limits;
 mod message;
+mod method;
 mod path;
 pub mod schema;
 mod server;

@@ -9,8 +9,9 @@ use crate::model::Service;
 use crate::respan::respan;
 
 impl Service {
-    /// The method as a WebSocket runs it.
-    fn websocket_method(&self, m: &crate::model::Method) -> TokenStream {
+    /// The method with its message types erased, as the message transports (WebSocket,
+    /// Connect) run it.
+    fn erased_method(&self, m: &crate::model::Method) -> TokenStream {
         let krate = &self.krate;
         let private = quote!(#krate::__private);
         let adapter = m.adapter();
@@ -21,7 +22,7 @@ impl Service {
             None => quote!(::core::option::Option::None),
         };
         respan(
-            quote!(#private::websocket::#adapter(
+            quote!(#private::method::#adapter(
                 #rpc,
                 #limit,
                 ::core::clone::Clone::clone(&self.inner),
@@ -88,24 +89,24 @@ impl Service {
                     ));
                 }
                 let path = self.path_expr(m, websocket.path.as_ref());
-                let method = self.websocket_method(m);
+                let method = self.erased_method(m);
                 routes.push(quote! {
                     routes.add_websocket(&#path, #private::websocket::WebSocketEndpoint::method(config, #method));
                 });
             }
         }
         if let Some((path, _)) = &self.websocket {
-            let methods = self.methods.iter().map(|m| self.websocket_method(m));
+            let methods = self.methods.iter().map(|m| self.erased_method(m));
             routes.push(quote! {
                 routes.add_websocket(#path, #private::websocket::WebSocketEndpoint::service(config, ::std::vec![#(#methods),*]));
             });
         }
-        let rpc_methods = self.methods.iter().map(|m| self.websocket_method(m));
+        let rpc_methods = self.methods.iter().map(|m| self.erased_method(m));
         let bounds = self.message_bounds();
         quote! {
             impl<T: #trait_ident> #server<T> #bounds {
                 #[doc(hidden)]
-                fn __protoapi_rpc_methods(&self) -> ::std::vec::Vec<#private::websocket::WebSocketMethod> {
+                fn __protoapi_rpc_methods(&self) -> ::std::vec::Vec<#private::method::ErasedMethod> {
                     ::std::vec![#(#rpc_methods),*]
                 }
 

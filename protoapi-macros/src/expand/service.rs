@@ -296,7 +296,7 @@ impl Service {
                     self.__protoapi_http_routes(config, routes)
                 }
 
-                fn rpc_methods(&self) -> ::std::vec::Vec<#private::websocket::WebSocketMethod> {
+                fn rpc_methods(&self) -> ::std::vec::Vec<#private::method::ErasedMethod> {
                     self.__protoapi_rpc_methods()
                 }
             }

@@ -7,6 +7,7 @@
 
 mod enumeration;
 pub mod json;
+pub mod json_merge;
 pub mod json_path;
 pub mod text;
 pub mod wire;

@@ -9,8 +9,8 @@
 //!   the request is one enveloped message, the answer enveloped messages and an end-of-stream
 //!   envelope `{"error": ...}` (always `200 OK`).
 //!
-//! Each call runs through the same type-erased method as a WebSocket call ([`WebSocketMethod`]), so
-//! decoding, validation and encoding are those of every other transport. Compression is not
+//! Each call runs through the method's [`ErasedMethod`], as a WebSocket call does, so decoding,
+//! validation and encoding are those of every other transport. Compression is not
 //! supported: a compressed request gets `unimplemented`.
 //!
 //! - `unary`: unary calls, `POST` and `GET`;
@@ -27,8 +27,8 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::value::RawValue;
 
 use crate::http::{content_type_essence, content_type_text, error_response, render};
+use crate::method::{Answers, Encoding, ErasedMethod, Payload};
 use crate::status::{Code, Status};
-use crate::websocket::{Answers, Encoding, Payload, WebSocketMethod};
 
 mod stream;
 mod unary;
@@ -53,7 +53,7 @@ pub(crate) struct ConnectService {
 }
 
 struct ConnectMethod {
-    method: WebSocketMethod,
+    method: ErasedMethod,
     /// Whether `GET` may call it.
     no_side_effects: bool,
 }
@@ -61,7 +61,7 @@ struct ConnectMethod {
 impl ConnectService {
     pub(crate) fn new(
         service: String,
-        methods: Vec<(WebSocketMethod, bool)>,
+        methods: Vec<(ErasedMethod, bool)>,
         body_limit: usize,
     ) -> Arc<Self> {
         Arc::new(ConnectService {
@@ -119,7 +119,7 @@ impl ConnectService {
         }
     }
 
-    fn limit(&self, method: &WebSocketMethod) -> usize {
+    fn limit(&self, method: &ErasedMethod) -> usize {
         method.limit.map_or(self.body_limit, |bytes| {
             usize::try_from(bytes).unwrap_or(usize::MAX)
         })

@@ -12,8 +12,8 @@ use http::{HeaderMap, header};
 
 use crate::context::{Context, Transport};
 use crate::http::read_body;
+use crate::method::{Encoding, Params, Requests};
 use crate::status::{Status, error_json};
-use crate::websocket::{Encoding, Params, Requests};
 
 use super::{
     ConnectMethod, ConnectService, check_headers, content_type_is, next, payload, payload_bytes,
@@ -58,7 +58,7 @@ impl ConnectService {
         let ctx = Context::new(Transport::Connect, parts.headers, parts.extensions);
         let requests = Requests {
             encoding,
-            frame: None,
+            envelope: None,
             first: Some(payload),
             rest: None,
         };

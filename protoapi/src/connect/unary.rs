@@ -12,8 +12,8 @@ use http::{HeaderValue, Method, StatusCode, header};
 use crate::context::{Context, Transport};
 use crate::http::read_body;
 use crate::http::render;
+use crate::method::{Encoding, Params, Payload, Requests};
 use crate::status::Status;
-use crate::websocket::{Encoding, Params, Payload, Requests};
 
 use super::{
     ConnectMethod, ConnectService, check_headers, content_type_is, next, payload, payload_bytes,
@@ -62,7 +62,7 @@ impl ConnectService {
         let ctx = Context::new(Transport::Connect, parts.headers, parts.extensions);
         let requests = Requests {
             encoding,
-            frame: None,
+            envelope: None,
             first: Some(payload),
             rest: None,
         };

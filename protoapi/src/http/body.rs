@@ -7,10 +7,9 @@ use axum::extract::{FromRequestParts as _, RawPathParams};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode, header};
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
-use tonic::{Code, Status};
+use tonic::Code;
 
 use super::response::Rejection;
-use crate::codec::json::JsonMessage;
 use crate::codec::text::TextMessage;
 use crate::limits::Limits;
 
@@ -217,47 +216,5 @@ pub(crate) async fn read_body(
             Code::InvalidArgument,
             format!("failed to read the request body: {error}"),
         )),
-    }
-}
-
-/// Merges a JSON request body into `message`; an empty body leaves it as it is. A failure names
-/// the field (as a path such as `items[2].name`) and the reason.
-///
-/// The path is found only for a body that failed, from where the decoder stopped
-/// (`codec::json_path`), so that a valid body is decoded without tracking it.
-pub fn merge_json<T: JsonMessage>(message: &mut T, bytes: &[u8]) -> Result<(), Status> {
-    merge_json_with(message, bytes, serde_json::Deserializer::from_slice(bytes))
-}
-
-/// [`merge_json`] of text already known to be UTF-8 (a WebSocket text frame): its strings are
-/// read without a check of their own.
-pub(crate) fn merge_json_text<T: JsonMessage>(message: &mut T, text: &str) -> Result<(), Status> {
-    merge_json_with(
-        message,
-        text.as_bytes(),
-        serde_json::Deserializer::from_str(text),
-    )
-}
-
-fn merge_json_with<'de, T: JsonMessage, R: serde_json::de::Read<'de>>(
-    message: &mut T,
-    bytes: &[u8],
-    mut deserializer: serde_json::Deserializer<R>,
-) -> Result<(), Status> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(());
-    }
-    crate::codec::json::merge_message(message, &mut deserializer)
-        .and_then(|()| deserializer.end())
-        .map_err(|error| json_error(bytes, &error))
-}
-
-/// The error of a JSON body that failed to decode, with the path of the field it failed at.
-fn json_error(bytes: &[u8], error: &serde_json::Error) -> Status {
-    let path = crate::codec::json_path::error_path(bytes, error);
-    if path.is_empty() {
-        Status::invalid_argument(format!("invalid JSON: {error}"))
-    } else {
-        Status::invalid_argument(format!("invalid JSON at `{path}`: {error}"))
     }
 }

@@ -12,12 +12,13 @@ use futures_util::FutureExt as _;
 use http::StatusCode;
 use tonic::Status;
 
-use super::body::{BodyKind, bind_text, merge_json, merge_path_params};
+use super::body::{BodyKind, bind_text, merge_path_params};
 use super::download::Conditions;
 use super::reply::{HttpReply, ReplyTo};
 use super::response::render;
 use super::response::{Rejection, envelope_error};
 use super::stream::accepts_event_stream;
+use crate::codec::json_merge::merge_json;
 use crate::context::{Context, Transport};
 use crate::message::ProtoMessage;
 use crate::path::HttpConfig;

@@ -19,16 +19,14 @@ mod response;
 mod routes;
 mod stream;
 
-pub(crate) use body::{
-    content_type_essence, content_type_text, count_pairs, merge_json_text, read_body,
-};
+pub(crate) use body::{content_type_essence, content_type_text, count_pairs, read_body};
 pub(crate) use response::{error_response, render};
 pub(crate) use routes::{BoxResponse, Routes, WebSocketRoute};
 
 /// What generated code calls on the HTTP side (and the decoder benchmark: `merge_json`).
 pub mod codegen {
-    pub use super::body::merge_json;
     pub use super::endpoint::{Endpoint, endpoint};
     pub use super::reply::{HttpReply, ReplyTo};
     pub use super::routes::{Routes, WebSocketRoute};
+    pub use crate::codec::json_merge::merge_json;
 }

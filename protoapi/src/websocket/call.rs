@@ -8,9 +8,9 @@ use futures_util::{FutureExt as _, StreamExt as _};
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::config::{CHUNK_FRAMES, TURN_BYTES};
-use super::frame::{Answer, Encoding, Id, data_message, frame_len, frame_message};
-use super::method::Answers;
+use super::frame::{Answer, Id, data_message, frame_len, frame_message};
 use super::writer::Writer;
+use crate::method::{Answers, Encoding};
 
 /// Sends a call's answers: each message, then the end of a stream, or the error.
 ///
@@ -128,7 +128,7 @@ mod tests {
     use tonic::Status;
 
     use super::*;
-    use crate::websocket::frame::Payload;
+    use crate::method::Payload;
     use crate::websocket::testing::{Client, connected, next_text, texts};
 
     /// A call's task for the call `id`, with its permit taken from `permits`.

@@ -21,12 +21,11 @@ use super::call::{Done, answer};
 use super::config::{CLOSE_WAIT, FRAMES_IN_A_ROW, INBOX};
 use super::endpoint::WebSocketEndpoint;
 use super::frame::{
-    Answer, AnswerFrame, Encoding, Id, Incoming, Payload, data_message, frame_message,
-    parse_binary, parse_text,
+    Answer, Id, Incoming, answer_envelope, data_message, frame_message, parse_binary, parse_text,
 };
-use super::method::{Params, Requests};
 use super::writer::Writer;
 use crate::context::{Context, Transport};
+use crate::method::{Encoding, Params, Payload, Requests};
 
 /// A call in progress on a connection.
 struct Call {
@@ -352,7 +351,7 @@ impl Connection {
         };
         let requests = Requests {
             encoding: frame.encoding,
-            frame: (frame.encoding == Encoding::Json).then(|| AnswerFrame::new(key.as_ref())),
+            envelope: (frame.encoding == Encoding::Json).then(|| answer_envelope(key.as_ref())),
             first: frame.message,
             rest,
         };

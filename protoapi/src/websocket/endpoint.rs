@@ -13,15 +13,15 @@ use tonic::{Code, Status};
 
 use super::config::{READ_BUFFER, WebSocketConfig};
 use super::connection::Connection;
-use super::method::{Params, WebSocketMethod};
 use super::stats::Stats;
 use crate::http::error_response;
+use crate::method::{ErasedMethod, Params};
 use crate::path::HttpConfig;
 
 /// A WebSocket endpoint: one method at its path, or every method of a service (frames name
 /// the method).
 pub struct WebSocketEndpoint {
-    methods: Vec<WebSocketMethod>,
+    methods: Vec<ErasedMethod>,
     /// Whether frames name their method (a service socket).
     named: bool,
     pub(super) config: WebSocketConfig,
@@ -42,20 +42,16 @@ impl fmt::Debug for WebSocketEndpoint {
 
 impl WebSocketEndpoint {
     /// The endpoint of one method.
-    pub fn method(config: &HttpConfig, method: WebSocketMethod) -> Arc<WebSocketEndpoint> {
+    pub fn method(config: &HttpConfig, method: ErasedMethod) -> Arc<WebSocketEndpoint> {
         WebSocketEndpoint::new(config, vec![method], false)
     }
 
     /// The endpoint of a whole service, whose frames name their method.
-    pub fn service(config: &HttpConfig, methods: Vec<WebSocketMethod>) -> Arc<WebSocketEndpoint> {
+    pub fn service(config: &HttpConfig, methods: Vec<ErasedMethod>) -> Arc<WebSocketEndpoint> {
         WebSocketEndpoint::new(config, methods, true)
     }
 
-    fn new(
-        config: &HttpConfig,
-        methods: Vec<WebSocketMethod>,
-        named: bool,
-    ) -> Arc<WebSocketEndpoint> {
+    fn new(config: &HttpConfig, methods: Vec<ErasedMethod>, named: bool) -> Arc<WebSocketEndpoint> {
         Arc::new(WebSocketEndpoint {
             methods,
             named,
@@ -68,7 +64,7 @@ impl WebSocketEndpoint {
     }
 
     /// The largest request message of `method`.
-    pub(super) fn limit(&self, method: &WebSocketMethod) -> usize {
+    pub(super) fn limit(&self, method: &ErasedMethod) -> usize {
         method.limit.map_or(self.body_limit, |l| {
             usize::try_from(l).unwrap_or(usize::MAX)
         })
@@ -84,7 +80,7 @@ impl WebSocketEndpoint {
     }
 
     /// The method a call's first frame names (or the endpoint's one method).
-    pub(super) fn find(&self, name: Option<&str>) -> Result<&WebSocketMethod, Status> {
+    pub(super) fn find(&self, name: Option<&str>) -> Result<&ErasedMethod, Status> {
         match (self.named, name) {
             (false, None) => self
                 .methods

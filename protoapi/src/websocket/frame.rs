@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use tonic::{Code, Status};
 
+use crate::message::ProtoMessage;
+use crate::method::{Encoding, JsonEnvelope, Params, Payload, decode};
 use crate::status::{ErrorDetail, code_name, error_details};
 
 /// The binary twin of a JSON frame: `protoapi.Frame`, sent in a binary WebSocket message.
@@ -42,42 +44,6 @@ pub struct FrameError {
     /// `grpc-status-details-bin` (for a request that breaks a validation rule, its details hold
     /// a `google.rpc.BadRequest`); empty when the error has none.
     pub details: Bytes,
-}
-
-/// The encoding of a frame, and of every answer to the call it starts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Encoding {
-    /// A text frame holding JSON.
-    Json,
-    /// A binary frame holding a `protoapi.Frame`.
-    Proto,
-}
-
-/// One message of a call, still encoded.
-#[derive(Debug)]
-pub enum Payload {
-    /// The JSON of a message.
-    Json(String),
-    /// The protobuf encoding of a message.
-    Proto(Bytes),
-}
-
-impl Payload {
-    /// The encoding of a message whose fields are all at their defaults.
-    fn empty(encoding: Encoding) -> Self {
-        match encoding {
-            Encoding::Json => Payload::Json("{}".to_owned()),
-            Encoding::Proto => Payload::Proto(Bytes::new()),
-        }
-    }
-
-    /// The length of the encoded message.
-    pub(super) fn len(&self) -> usize {
-        match self {
-            Payload::Json(text) => text.len(),
-            Payload::Proto(bytes) => bytes.len(),
-        }
-    }
 }
 
 /// The id of a call: a number or a string, echoed as the client sent it.
@@ -207,6 +173,25 @@ pub(super) fn parse_binary(bytes: Bytes) -> Result<Incoming, Status> {
     })
 }
 
+/// Reads one client frame as a connection does — the frame, then its message as a `Req` —
+/// without a connection: a text frame when `binary` is false (its bytes must be UTF-8, as
+/// the WebSocket protocol guarantees), a binary one otherwise. `Ok(None)` is a frame that only
+/// ends a stream. The fuzz target `websocket_frame` drives this; it is not part of the API.
+#[doc(hidden)]
+pub fn read_frame<Req: ProtoMessage>(binary: bool, bytes: Bytes) -> Result<Option<Req>, Status> {
+    let incoming = if binary {
+        parse_binary(bytes)?
+    } else {
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| Status::invalid_argument("a text frame must be UTF-8"))?;
+        parse_text(text)?
+    };
+    match incoming.message {
+        Some(payload) => decode(&Params::default(), Some(&payload)).map(Some),
+        None => Ok(None),
+    }
+}
+
 /// How a call ends, besides its messages: the end of a stream, or an error.
 pub(super) enum Answer {
     End,
@@ -261,7 +246,7 @@ fn proto_frame(id: Option<&Id>, fill: impl FnOnce(&mut Frame)) -> Message {
 }
 
 /// The frame of an answer's message. A JSON one is the whole frame already: a WebSocket call's
-/// encoder writes it so ([`AnswerFrame`]).
+/// encoder writes it in the call's [`answer_envelope`].
 pub(super) fn data_message(id: Option<&Id>, payload: Payload) -> Message {
     match payload {
         Payload::Json(text) => Message::Text(text.into()),
@@ -277,40 +262,23 @@ fn error_code(status: &Status) -> &'static str {
     }
 }
 
-/// The frame of a WebSocket call's JSON answers: `{"id":7,"data":` + message + `}`.
-pub(crate) struct AnswerFrame {
-    /// `{"id":7,"data":`, written once for all of the call's answers (without the id when
-    /// the call has none).
-    start: String,
-}
-
-impl AnswerFrame {
-    /// The frame of the answers of the call `id`.
-    pub(super) fn new(id: Option<&Id>) -> Self {
-        let mut start = String::with_capacity(32);
-        start.push('{');
-        if let Some(id) = id {
-            start.push_str("\"id\":");
-            match id {
-                Id::Unsigned(n) => start.push_str(itoa::Buffer::new().format(*n)),
-                Id::Signed(n) => start.push_str(itoa::Buffer::new().format(*n)),
-                // A string always serializes.
-                Id::Text(text) => start.push_str(&serde_json::to_string(text).unwrap_or_default()),
-            }
-            start.push(',');
+/// The envelope of a call's JSON answers, `{"id":7,"data":` + message + `}`: its start is made
+/// once for all of the call's answers (without the id when the call has none).
+pub(super) fn answer_envelope(id: Option<&Id>) -> JsonEnvelope {
+    let mut start = String::with_capacity(32);
+    start.push('{');
+    if let Some(id) = id {
+        start.push_str("\"id\":");
+        match id {
+            Id::Unsigned(n) => start.push_str(itoa::Buffer::new().format(*n)),
+            Id::Signed(n) => start.push_str(itoa::Buffer::new().format(*n)),
+            // A string always serializes.
+            Id::Text(text) => start.push_str(&serde_json::to_string(text).unwrap_or_default()),
         }
-        start.push_str("\"data\":");
-        AnswerFrame { start }
+        start.push(',');
     }
-
-    /// The frame of one message: the message's JSON with the frame written around it, rather
-    /// than the frame serialized as a map, which would escape its two keys every time.
-    pub(super) fn frame<T: Serialize>(&self, message: &T) -> Result<String, serde_json::Error> {
-        let mut text = serde_json::to_string(message)?;
-        text.insert_str(0, &self.start);
-        text.push('}');
-        Ok(text)
-    }
+    start.push_str("\"data\":");
+    JsonEnvelope::new(start, "}")
 }
 
 /// The length of a frame's payload.
@@ -334,8 +302,8 @@ mod tests {
     #[test]
     fn answer_frames_carry_the_call_id_as_the_client_sent_it() {
         let frame = |id: Option<Id>| {
-            AnswerFrame::new(id.as_ref())
-                .frame(&Note { n: 1 })
+            answer_envelope(id.as_ref())
+                .wrap(&Note { n: 1 })
                 .expect("a frame")
         };
         assert_eq!(frame(None), r#"{"data":{"n":1}}"#);

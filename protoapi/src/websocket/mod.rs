@@ -1,8 +1,8 @@
 //! WebSocket endpoints: a method's own, or a service's on which frames name the method.
 //!
 //! How a frame flows: the connection's loop reads a frame; the frame is decoded (JSON in a
-//! text frame, a `protoapi.Frame` in a binary one); the method it names is called, at once or in
-//! a call's task; the writer writes the answers, in the encoding of the frame that started the
+//! text frame, a `protoapi.Frame` in a binary one); the method it names is called through its
+//! [`crate::method::ErasedMethod`], at once or in a call's task; the writer writes the answers, in the encoding of the frame that started the
 //! call, taking turns with the connection's other calls. docs/websocket.md shows every frame.
 
 // The task of a call that does not answer at once.
@@ -15,8 +15,6 @@ mod connection;
 mod endpoint;
 // `Frame`, `FrameError`: the client's frames read, the answers' frames written.
 mod frame;
-// `WebSocketMethod` and its adapters: decode the requests, call the method, encode answers.
-mod method;
 // `Stats`, the live counts of a server.
 mod stats;
 // `Writer` and `Turn`: who writes when, and when it is flushed.
@@ -30,16 +28,12 @@ pub use config::WebSocketConfig;
 pub use frame::{Frame, FrameError};
 pub use stats::Stats;
 
-pub(crate) use codegen::{WebSocketEndpoint, WebSocketMethod};
+pub(crate) use codegen::WebSocketEndpoint;
 pub(crate) use endpoint::{is_upgrade, upgrade_required};
-pub(crate) use frame::{Encoding, Payload};
-pub(crate) use method::{Answers, Params, Requests};
 
-/// What generated code names, re-exported as `__private::websocket`.
+/// What generated code names, re-exported as `__private::websocket` (and the fuzz target
+/// `websocket_frame`: `read_frame`).
 pub mod codegen {
     pub use super::endpoint::WebSocketEndpoint;
-    pub use super::method::{
-        WebSocketMethod, bidi_streaming, client_streaming, download, read_frame, server_streaming,
-        unary,
-    };
+    pub use super::frame::read_frame;
 }

@@ -1,0 +1,48 @@
+//! Merging a whole JSON document (an HTTP body, a message's `data` in a frame) into a message;
+//! a failure names the field it failed at.
+
+use tonic::Status;
+
+use super::json::JsonMessage;
+
+/// Merges a JSON document (such as a request body) into `message`; an empty one leaves it as it
+/// is. A failure names the field (as a path such as `items[2].name`) and the reason.
+///
+/// The path is found only for a document that failed, from where the decoder stopped
+/// (`codec::json_path`), so that a valid one is decoded without tracking it.
+pub fn merge_json<T: JsonMessage>(message: &mut T, bytes: &[u8]) -> Result<(), Status> {
+    merge_json_with(message, bytes, serde_json::Deserializer::from_slice(bytes))
+}
+
+/// [`merge_json`] of text already known to be UTF-8 (such as a WebSocket text frame's): its
+/// strings are read without a check of their own.
+pub(crate) fn merge_json_text<T: JsonMessage>(message: &mut T, text: &str) -> Result<(), Status> {
+    merge_json_with(
+        message,
+        text.as_bytes(),
+        serde_json::Deserializer::from_str(text),
+    )
+}
+
+fn merge_json_with<'de, T: JsonMessage, R: serde_json::de::Read<'de>>(
+    message: &mut T,
+    bytes: &[u8],
+    mut deserializer: serde_json::Deserializer<R>,
+) -> Result<(), Status> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    super::json::merge_message(message, &mut deserializer)
+        .and_then(|()| deserializer.end())
+        .map_err(|error| json_error(bytes, &error))
+}
+
+/// The error of a JSON document that failed to decode, with the path of the field it failed at.
+fn json_error(bytes: &[u8], error: &serde_json::Error) -> Status {
+    let path = super::json_path::error_path(bytes, error);
+    if path.is_empty() {
+        Status::invalid_argument(format!("invalid JSON: {error}"))
+    } else {
+        Status::invalid_argument(format!("invalid JSON at `{path}`: {error}"))
+    }
+}

@@ -1,0 +1,178 @@
+//! The adapter of each kind of method (`unary`, `server_streaming`, ...): each makes the
+//! method's [`ErasedMethod`], which decodes the requests, calls the method and encodes its
+//! answers. Generated code calls one per method.
+
+use std::sync::Arc;
+
+use futures_util::{Future, StreamExt as _, TryStreamExt as _};
+use tonic::Status;
+
+use super::answers::encoded;
+use super::erased::ErasedMethod;
+use super::requests::decode;
+use crate::context::Context;
+use crate::download::Download;
+use crate::message::ProtoMessage;
+use crate::streaming::Streaming;
+
+/// A unary method: one request, one response.
+pub fn unary<S, F, Req, Rsp, Fut>(
+    name: &'static str,
+    limit: Option<u64>,
+    service: Arc<S>,
+    call: F,
+) -> ErasedMethod
+where
+    S: Send + Sync + 'static,
+    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Rsp, Status>> + Send + 'static,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
+{
+    ErasedMethod {
+        name,
+        client_streaming: false,
+        server_streaming: false,
+        limit,
+        run: Box::new(move |ctx, params, mut requests| {
+            let (service, call) = (service.clone(), call.clone());
+            let encoder = requests.encoder();
+            futures_util::stream::once(async move {
+                let request = decode::<Req>(&params, requests.first.as_ref())?;
+                let response = call(service, ctx, request).await?;
+                encoder.encode(&response)
+            })
+            .boxed()
+        }),
+    }
+}
+
+/// A download method: one request, the file as a stream of `protoapi.FileChunk` messages.
+pub fn download<S, F, Req, Fut>(
+    name: &'static str,
+    limit: Option<u64>,
+    service: Arc<S>,
+    call: F,
+) -> ErasedMethod
+where
+    S: Send + Sync + 'static,
+    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Download, Status>> + Send + 'static,
+    Req: ProtoMessage,
+{
+    ErasedMethod {
+        name,
+        client_streaming: false,
+        server_streaming: true,
+        limit,
+        run: Box::new(move |ctx, params, mut requests| {
+            let (service, call) = (service.clone(), call.clone());
+            let encoder = requests.encoder();
+            encoded(
+                async move {
+                    let request = decode::<Req>(&params, requests.first.as_ref())?;
+                    let download = call(service, ctx, request).await?;
+                    Ok(Streaming::new(download.into_chunks().map_err(|error| {
+                        tracing::error!(%error, "failed to read a download");
+                        Status::internal("failed to read the file")
+                    })))
+                },
+                encoder,
+            )
+        }),
+    }
+}
+
+/// A server-streaming method: one request, a stream of responses.
+pub fn server_streaming<S, F, Req, Rsp, Fut>(
+    name: &'static str,
+    limit: Option<u64>,
+    service: Arc<S>,
+    call: F,
+) -> ErasedMethod
+where
+    S: Send + Sync + 'static,
+    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Streaming<Rsp>, Status>> + Send + 'static,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
+{
+    ErasedMethod {
+        name,
+        client_streaming: false,
+        server_streaming: true,
+        limit,
+        run: Box::new(move |ctx, params, mut requests| {
+            let (service, call) = (service.clone(), call.clone());
+            let encoder = requests.encoder();
+            encoded(
+                async move {
+                    let request = decode::<Req>(&params, requests.first.as_ref())?;
+                    call(service, ctx, request).await
+                },
+                encoder,
+            )
+        }),
+    }
+}
+
+/// A client-streaming method: a stream of requests, one response.
+pub fn client_streaming<S, F, Req, Rsp, Fut>(
+    name: &'static str,
+    limit: Option<u64>,
+    service: Arc<S>,
+    call: F,
+) -> ErasedMethod
+where
+    S: Send + Sync + 'static,
+    F: FnOnce(Arc<S>, Context, Streaming<Req>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Rsp, Status>> + Send + 'static,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
+{
+    ErasedMethod {
+        name,
+        client_streaming: true,
+        server_streaming: false,
+        limit,
+        run: Box::new(move |ctx, params, mut requests| {
+            let (service, call) = (service.clone(), call.clone());
+            let encoder = requests.encoder();
+            futures_util::stream::once(async move {
+                let response = call(service, ctx, requests.stream(params)).await?;
+                encoder.encode(&response)
+            })
+            .boxed()
+        }),
+    }
+}
+
+/// A bidirectional method: a stream of requests, a stream of responses.
+pub fn bidi_streaming<S, F, Req, Rsp, Fut>(
+    name: &'static str,
+    limit: Option<u64>,
+    service: Arc<S>,
+    call: F,
+) -> ErasedMethod
+where
+    S: Send + Sync + 'static,
+    F: FnOnce(Arc<S>, Context, Streaming<Req>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Streaming<Rsp>, Status>> + Send + 'static,
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
+{
+    ErasedMethod {
+        name,
+        client_streaming: true,
+        server_streaming: true,
+        limit,
+        run: Box::new(move |ctx, params, mut requests| {
+            let (service, call) = (service.clone(), call.clone());
+            let encoder = requests.encoder();
+            encoded(
+                async move { call(service, ctx, requests.stream(params)).await },
+                encoder,
+            )
+        }),
+    }
+}

@@ -1,0 +1,115 @@
+//! A call's answers: [`Answers`], each message encoded by the call's [`Encoder`].
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_util::stream::BoxStream;
+use futures_util::{Future, StreamExt as _};
+use tonic::Status;
+
+use super::envelope::JsonEnvelope;
+use super::payload::{Encoding, Payload};
+use crate::message::ProtoMessage;
+use crate::streaming::Streaming;
+
+/// The answers of a call, encoded: its messages, or the error that ends it.
+pub(crate) type Answers = BoxStream<'static, Result<Payload, Status>>;
+
+/// How a call's answers are encoded.
+pub(super) struct Encoder {
+    encoding: Encoding,
+    /// For JSON answers, the envelope each is written into at once (then `Payload::Json` holds
+    /// the whole wrapped text).
+    envelope: Option<JsonEnvelope>,
+}
+
+impl Encoder {
+    /// The encoder of answers in `encoding`, wrapped in `envelope` when they are JSON.
+    pub(super) fn new(encoding: Encoding, envelope: Option<JsonEnvelope>) -> Self {
+        Encoder { encoding, envelope }
+    }
+
+    /// This encoder, moved out of a state that no longer encodes (which keeps an empty one).
+    fn take(&mut self) -> Encoder {
+        Encoder {
+            encoding: self.encoding,
+            envelope: self.envelope.take(),
+        }
+    }
+
+    /// One answer, encoded.
+    pub(super) fn encode<Rsp: ProtoMessage>(&self, message: &Rsp) -> Result<Payload, Status> {
+        let failed = |error: serde_json::Error| {
+            tracing::error!(%error, "failed to encode a JSON answer");
+            Status::internal("failed to encode the response")
+        };
+        match (self.encoding, &self.envelope) {
+            (Encoding::Json, None) => serde_json::to_string(message)
+                .map(Payload::Json)
+                .map_err(failed),
+            (Encoding::Json, Some(envelope)) => {
+                envelope.wrap(message).map(Payload::Json).map_err(failed)
+            }
+            (Encoding::Proto, _) => Ok(Payload::Proto(
+                prost::Message::encode_to_vec(message).into(),
+            )),
+        }
+    }
+}
+
+/// The answers of a call that returns a stream: the call's error, or each message encoded.
+pub(super) fn encoded<Fut, Rsp>(call: Fut, encoder: Encoder) -> Answers
+where
+    Fut: Future<Output = Result<Streaming<Rsp>, Status>> + Send + 'static,
+    Rsp: ProtoMessage,
+{
+    Box::pin(Encoded::Calling(Box::pin(call), encoder))
+}
+
+/// The stream of [`encoded`]: one state machine per call instead of a stack of adapters
+/// (`once`, `try_flatten`, `map`), each polled per message.
+enum Encoded<Fut, Rsp> {
+    Calling(Pin<Box<Fut>>, Encoder),
+    Streaming(Streaming<Rsp>, Encoder),
+    Done,
+}
+
+impl<Fut, Rsp> futures_util::Stream for Encoded<Fut, Rsp>
+where
+    Fut: Future<Output = Result<Streaming<Rsp>, Status>>,
+    Rsp: ProtoMessage,
+{
+    type Item = Result<Payload, Status>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            match this {
+                Encoded::Calling(call, encoder) => match call.as_mut().poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Ok(stream)) => {
+                        *this = Encoded::Streaming(stream, encoder.take());
+                    }
+                    Poll::Ready(Err(status)) => {
+                        *this = Encoded::Done;
+                        return Poll::Ready(Some(Err(status)));
+                    }
+                },
+                Encoded::Streaming(stream, encoder) => {
+                    return match stream.poll_next_unpin(cx) {
+                        Poll::Pending => Poll::Pending,
+                        Poll::Ready(Some(Ok(message))) => {
+                            Poll::Ready(Some(encoder.encode(&message)))
+                        }
+                        Poll::Ready(Some(Err(status))) => Poll::Ready(Some(Err(status))),
+                        Poll::Ready(None) => {
+                            *this = Encoded::Done;
+                            Poll::Ready(None)
+                        }
+                    };
+                }
+                Encoded::Done => return Poll::Ready(None),
+            }
+        }
+    }
+}
