@@ -15,7 +15,6 @@ impl Service {
         let vis = &self.item.vis;
         let client = self.client_ident();
         let full_name = self.full_name();
-        let bounds = self.message_bounds();
         let client_doc = format!(
             "A gRPC client of `{full_name}`: `{client}::connect(\"http://127.0.0.1:8080\").await?`."
         );
@@ -96,7 +95,7 @@ impl Service {
                 }
             }
 
-            impl<T: #private::grpc::client::ClientTransport> #client<T> #bounds {
+            impl<T: #private::grpc::client::ClientTransport> #client<T> {
                 #(#methods)*
             }
         }

@@ -15,7 +15,6 @@ impl Service {
         let trait_ident = &self.item.ident;
         let server = self.server_ident();
         let full_name = self.full_name();
-        let bounds = self.message_bound_list();
         let arms = self.methods.iter().map(|m| {
             let path = format!("/{full_name}/{}", m.rpc_name);
             let call = call_ident(m);
@@ -46,7 +45,6 @@ impl Service {
                 T: #trait_ident,
                 B: #private::tonic::codegen::Body<Data = #private::bytes::Bytes> + ::core::marker::Send + 'static,
                 B::Error: ::core::convert::Into<#private::tonic::codegen::StdError> + ::core::marker::Send + 'static,
-                #(#bounds,)*
             {
                 type Response = #private::http::Response<#private::tonic::body::Body>;
                 type Error = #private::Infallible;

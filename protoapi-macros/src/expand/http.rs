@@ -102,9 +102,8 @@ impl Service {
             });
         }
         let rpc_methods = self.methods.iter().map(|m| self.erased_method(m));
-        let bounds = self.message_bounds();
         quote! {
-            impl<T: #trait_ident> #server<T> #bounds {
+            impl<T: #trait_ident> #server<T> {
                 #[doc(hidden)]
                 fn __protoapi_rpc_methods(&self) -> ::std::vec::Vec<#private::method::ErasedMethod> {
                     ::std::vec![#(#rpc_methods),*]

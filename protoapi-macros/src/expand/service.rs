@@ -146,7 +146,6 @@ impl Service {
             "The gRPC service `{full_name}` and the HTTP routes of [`{trait_ident}`]: add it to a `protoapi::Server`."
         );
         let calls = self.methods.iter().map(|m| self.call_fn(m));
-        let bounds = self.message_bounds();
         let methods = self.methods.iter().map(|m| {
             let rpc = &m.rpc_name;
             let rust = m.ident.to_string();
@@ -241,11 +240,11 @@ impl Service {
                 }
             }
 
-            impl<T: #trait_ident> #server<T> #bounds {
+            impl<T: #trait_ident> #server<T> {
                 #(#calls)*
             }
 
-            impl<T> #server<T> #bounds {
+            impl<T> #server<T> {
                 /// The service's methods, routes (with the default `HttpPathGenerator`) and
                 /// messages.
                 pub fn descriptor() -> #private::ServiceDescriptor {
@@ -283,7 +282,7 @@ impl Service {
             }
 
             #[automatically_derived]
-            impl<T: #trait_ident> #krate::ProtoService for #server<T> #bounds {
+            impl<T: #trait_ident> #krate::ProtoService for #server<T> {
                 fn descriptor_with(&self, config: &#private::HttpConfig) -> #private::ServiceDescriptor {
                     Self::descriptor_with(config)
                 }
@@ -359,28 +358,6 @@ impl Service {
 }
 
 impl Service {
-    /// `where for<'__protoapi> T: ProtoMessage` for each request and response type: the
-    /// generated impls hold when they are messages. Higher-ranked, so that a type that is no
-    /// message is no error of these impls: the assertions report it once, at the type.
-    pub fn message_bounds(&self) -> TokenStream {
-        let bounds = self.message_bound_list();
-        if bounds.is_empty() {
-            TokenStream::new()
-        } else {
-            quote!(where #(#bounds),*)
-        }
-    }
-
-    /// The predicates of [`Service::message_bounds`].
-    pub fn message_bound_list(&self) -> Vec<TokenStream> {
-        let krate = &self.krate;
-        self.methods
-            .iter()
-            .flat_map(|m| std::iter::once(&m.request).chain((!m.download).then_some(&m.response)))
-            .map(|ty| quote!(for<'__protoapi> #ty: #krate::ProtoMessage))
-            .collect()
-    }
-
     /// `HttpRoute { method, path, shape }` of each route of `m`, the path made at run time.
     pub fn route_paths(&self, m: &Method) -> Vec<TokenStream> {
         let krate = &self.krate;
