@@ -67,9 +67,15 @@ pub(crate) fn render(status: &Status) -> Response {
 /// A status as a gRPC-Web answer: [`render`] with the gRPC-Web content type the client sent.
 pub(crate) fn render_web(request_headers: &HeaderMap, status: &Status) -> Response {
     let mut response = render(status);
+    const TEXT: &[u8] = b"application/grpc-web-text";
     let text = request_headers
         .get(header::CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes().starts_with(b"application/grpc-web-text"));
+        .is_some_and(|value| {
+            let bytes = value.as_bytes().trim_ascii_start();
+            bytes
+                .get(..TEXT.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(TEXT))
+        });
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(if text {
@@ -115,5 +121,25 @@ mod tests {
             assert!(!is_grpc(&headers(other)), "{other}");
         }
         assert!(!is_grpc(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn a_grpc_web_error_keeps_the_clients_encoding_in_any_case() {
+        let status = Status::unauthenticated("no token");
+        for (sent, answered) in [
+            ("application/grpc-web+proto", "application/grpc-web+proto"),
+            (
+                "application/grpc-web-text",
+                "application/grpc-web-text+proto",
+            ),
+            (
+                "Application/GRPC-Web-Text+proto",
+                "application/grpc-web-text+proto",
+            ),
+        ] {
+            let response = render_web(&headers(sent), &status);
+            assert_eq!(response.headers()[header::CONTENT_TYPE], answered, "{sent}");
+            assert_eq!(response.headers()["grpc-status"], "16", "{sent}");
+        }
     }
 }

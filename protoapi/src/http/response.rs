@@ -125,8 +125,8 @@ fn json_error_response(status: StatusCode, body: String) -> Response {
     response
 }
 
-/// A [`Status`] as an HTTP answer, for a [`Status`] returned by a method or by validation: the status of its
-/// code and the JSON error body with its details.
+/// A [`Status`] as an HTTP answer, for a [`Status`] returned by a method or by validation: the
+/// status of its code and the JSON error body with its details.
 #[cold]
 pub(crate) fn render(status: &Status) -> Response {
     // A handler that returns `Err` with code `ok` still failed.
