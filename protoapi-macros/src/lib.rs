@@ -4,9 +4,9 @@
 //! `model` builds the typed model (keeping spans) with the helpers `types` (a field's codec),
 //! `paths` (HTTP paths, sizes, durations) and `rules` (`#[validate]`), `check` applies the rules
 //! across items, and `expand` writes the code. `ctxt`, `names`, `respan` and `verb` sit below
-//! all of them. Every error is collected in a `Ctxt` and reported at once; on error the user's item is
-//! still emitted so that one mistake does not cascade. Set `PROTOAPI_DEBUG=1` to print each
-//! expansion to standard error.
+//! all of them. Every error is collected in a `Ctxt` and reported at once; on error the user's
+//! item is still emitted so that one mistake does not cascade. Set `PROTOAPI_DEBUG=1` to print
+//! each expansion to standard error.
 
 mod attr;
 mod check;

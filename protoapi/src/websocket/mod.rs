@@ -2,8 +2,9 @@
 //!
 //! How a frame flows: the connection's loop reads a frame; the frame is decoded (JSON in a
 //! text frame, a `protoapi.Frame` in a binary one); the method it names is called through its
-//! [`crate::method::ErasedMethod`], at once or in a call's task; the writer writes the answers, in the encoding of the frame that started the
-//! call, taking turns with the connection's other calls. docs/websocket.md shows every frame.
+//! [`crate::method::ErasedMethod`], at once or in a call's task; the writer writes the answers,
+//! in the encoding of the frame that started the call, taking turns with the connection's other
+//! calls. docs/websocket.md shows every frame.
 
 // The task of a call that does not answer at once.
 mod call;
