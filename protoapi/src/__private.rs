@@ -40,5 +40,7 @@ pub use ::std::sync::Arc;
 
 pub use crate::download::register_download;
 pub use crate::limits::{call_timeout, within};
-pub use crate::message::{FieldOf, NamedValue, assert_message, register_message};
+pub use crate::message::{
+    FieldOf, MethodMessages, NamedValue, register_request, register_response,
+};
 pub use crate::server::not_found;

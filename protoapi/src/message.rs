@@ -45,14 +45,32 @@ pub trait ProtoMessage:
     const FORM: bool = false;
 }
 
-/// Generated code asserts with this that a request or response type is a message, so that the
-/// error points at the type in the user's method signature.
-pub const fn assert_message<T: ProtoMessage>() {}
+/// The request and response messages of one method, named once by generated code on a marker
+/// type of the method. Every transport's glue is generic over the marker, so a type that is no
+/// message is reported once, at this impl, and not again by each transport that uses it.
+pub trait MethodMessages: Send + Sync + 'static {
+    /// The request message (of each item, for a client stream).
+    type Request: ProtoMessage;
+    /// The response message (of each item, for a server stream; `FileChunk` for a download).
+    type Response: ProtoMessage;
+}
 
 /// Registers a request or response message in a service's schema and returns its name.
 pub fn register_message<T: ProtoMessage>(registry: &mut crate::schema::Registry) -> &'static str {
     T::register(registry);
     T::PROTO_NAME
+}
+
+/// Registers the request message of the method `M` and returns its name.
+pub fn register_request<M: MethodMessages>(registry: &mut crate::schema::Registry) -> &'static str {
+    register_message::<M::Request>(registry)
+}
+
+/// Registers the response message of the method `M` and returns its name.
+pub fn register_response<M: MethodMessages>(
+    registry: &mut crate::schema::Registry,
+) -> &'static str {
+    register_message::<M::Response>(registry)
 }
 
 /// A message or enum as a field's value: every trait the field codecs and a message's own

@@ -31,6 +31,7 @@ impl Service {
                 quote!(#adapter)
             };
             let (argument, answer) = self.client_types(m);
+            let marker = self.marker_ident(m);
             let into_request = if m.client_streaming {
                 quote!(#private::tonic::IntoStreamingRequest::into_streaming_request(request))
             } else {
@@ -40,6 +41,7 @@ impl Service {
             let call = respan(
                 quote! {
                     #private::grpc::client::#adapter(
+                        #marker,
                         &self.inner,
                         #into_request,
                         #path,

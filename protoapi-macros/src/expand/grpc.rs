@@ -23,9 +23,11 @@ impl Service {
                 None => quote!(::core::option::Option::None),
             };
             let adapter = m.adapter();
+            let marker = self.marker_ident(m);
             let call = respan(
                 quote! {
                     #private::grpc::#adapter(
+                        #marker,
                         ::core::clone::Clone::clone(&self.inner),
                         self.limits.for_method(#limit),
                         request,

@@ -17,12 +17,14 @@ impl Service {
         let adapter = m.adapter();
         let call = call_ident(m);
         let rpc = &m.rpc_name;
+        let marker = self.marker_ident(m);
         let limit = match m.limit {
             Some(bytes) => quote!(::core::option::Option::Some(#bytes)),
             None => quote!(::core::option::Option::None),
         };
         respan(
             quote!(#private::method::#adapter(
+                #marker,
                 #rpc,
                 #limit,
                 ::core::clone::Clone::clone(&self.inner),
@@ -43,6 +45,8 @@ impl Service {
         for m in &self.methods {
             let call = call_ident(m);
             let request = &m.request;
+            let adapter = m.adapter();
+            let marker = self.marker_ident(m);
             let status = m.status;
             let limit = match m.limit {
                 Some(bytes) => quote!(::core::option::Option::Some(#bytes)),
@@ -65,7 +69,8 @@ impl Service {
                     ));
                 }
                 let handler = respan(
-                    quote!(#private::rest::endpoint(
+                    quote!(#private::rest::#adapter(
+                        #marker,
                         ::core::clone::Clone::clone(&self.inner),
                         config,
                         #private::rest::Endpoint { verb: #verb, body: #body, status: #status, limit: #limit, envelope: #envelope },

@@ -2,11 +2,9 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::spanned::Spanned;
 
 use crate::model::{Method, Service};
 use crate::paths::PathPattern;
-use crate::respan::respan;
 
 impl Service {
     /// On error: the trait as written (without the attributes only the macro reads) and stubs
@@ -86,14 +84,14 @@ impl Service {
         let grpc = self.grpc();
         let http = self.http();
         let client = self.client();
-        let assertions = self.assertions();
+        let messages = self.method_messages();
         quote! {
             #trait_def
+            #messages
             #server
             #grpc
             #http
             #client
-            #assertions
         }
     }
 
@@ -150,24 +148,17 @@ impl Service {
             let rpc = &m.rpc_name;
             let rust = m.ident.to_string();
             let doc = &m.doc;
-            let request = &m.request;
-            let response = &m.response;
             let routes = if self.http {
                 self.route_paths(m)
             } else {
                 Vec::new()
             };
-            let register_request = respan(
-                quote!(#private::register_message::<#request>),
-                request.span(),
-            );
+            let marker = self.marker_ident(m);
+            let register_request = quote!(#private::register_request::<#marker>);
             let register_response = if m.download {
                 quote!(#private::register_download)
             } else {
-                respan(
-                    quote!(#private::register_message::<#response>),
-                    response.span(),
-                )
+                quote!(#private::register_response::<#marker>)
             };
             let server_streaming = m.download || m.server_streaming;
             let client_streaming = m.client_streaming;
@@ -339,21 +330,39 @@ impl Service {
         }
     }
 
-    /// Compile-time checks whose errors point at the user's types.
-    fn assertions(&self) -> TokenStream {
+    /// The marker type of each method and its `MethodMessages` impl: the one place that names
+    /// the request and response types with their bound, so that a type that is no message is
+    /// reported once, at the type in the user's signature.
+    fn method_messages(&self) -> TokenStream {
         let krate = &self.krate;
         let private = quote!(#krate::__private);
-        let checks = self.methods.iter().flat_map(|m| {
-            let response = (!m.download).then_some(&m.response);
-            std::iter::once(&m.request)
-                .chain(response)
-                .map(|ty| respan(quote!(#private::assert_message::<#ty>();), ty.span()))
-        });
-        quote! {
-            const _: () = {
-                #(#checks)*
+        let items = self.methods.iter().map(|m| {
+            let marker = self.marker_ident(m);
+            let request = &m.request;
+            let response = if m.download {
+                quote!(#krate::FileChunk)
+            } else {
+                let response = &m.response;
+                quote!(#response)
             };
-        }
+            quote! {
+                #[doc(hidden)]
+                #[allow(non_camel_case_types)]
+                struct #marker;
+
+                #[automatically_derived]
+                impl #private::MethodMessages for #marker {
+                    type Request = #request;
+                    type Response = #response;
+                }
+            }
+        });
+        quote!(#(#items)*)
+    }
+
+    /// The marker type of a method, which generated code passes to every transport's glue.
+    pub fn marker_ident(&self, m: &Method) -> syn::Ident {
+        format_ident!("__protoapi_{}_{}", self.item.ident, m.ident)
     }
 }
 

@@ -6,7 +6,7 @@ use tonic::{GrpcMethod, Status};
 use tonic_prost::ProstCodec;
 
 use crate::download::FileChunk;
-use crate::message::ProtoMessage;
+use crate::message::MethodMessages;
 use crate::streaming::Streaming;
 
 /// A channel that generated clients can call: any tonic `GrpcService` whose response body
@@ -54,17 +54,16 @@ fn with_method<T>(
 }
 
 /// Sends one unary call from a generated client.
-pub async fn unary<T, Req, Rsp>(
+pub async fn unary<M: MethodMessages, T>(
+    _: M,
     grpc: &tonic::client::Grpc<T>,
-    mut request: tonic::Request<Req>,
+    mut request: tonic::Request<M::Request>,
     path: &'static str,
     service: &'static str,
     method: &'static str,
-) -> Result<tonic::Response<Rsp>, Status>
+) -> Result<tonic::Response<M::Response>, Status>
 where
     T: ClientTransport,
-    Req: ProtoMessage,
-    Rsp: ProtoMessage,
 {
     let mut grpc = ready(grpc).await?;
     request
@@ -73,22 +72,22 @@ where
     grpc.unary(
         request,
         PathAndQuery::from_static(path),
-        ProstCodec::<Req, Rsp>::default(),
+        ProstCodec::<M::Request, M::Response>::default(),
     )
     .await
 }
 
 /// Calls a download method from a generated client: the answer is a stream of `FileChunk`s.
-pub async fn download<T, Req>(
+pub async fn download<M: MethodMessages, T>(
+    _: M,
     grpc: &tonic::client::Grpc<T>,
-    mut request: tonic::Request<Req>,
+    mut request: tonic::Request<M::Request>,
     path: &'static str,
     service: &'static str,
     method: &'static str,
 ) -> Result<tonic::Response<tonic::Streaming<FileChunk>>, Status>
 where
     T: ClientTransport,
-    Req: ProtoMessage,
 {
     let mut grpc = ready(grpc).await?;
     request
@@ -97,78 +96,75 @@ where
     grpc.server_streaming(
         request,
         PathAndQuery::from_static(path),
-        ProstCodec::<Req, FileChunk>::default(),
+        ProstCodec::<M::Request, FileChunk>::default(),
     )
     .await
 }
 
 /// Calls a server-streaming method from a generated client.
-pub async fn server_streaming<T, Req, Rsp>(
+pub async fn server_streaming<M: MethodMessages, T>(
+    _: M,
     grpc: &tonic::client::Grpc<T>,
-    request: tonic::Request<Req>,
+    request: tonic::Request<M::Request>,
     path: &'static str,
     service: &'static str,
     method: &'static str,
-) -> Result<tonic::Response<Streaming<Rsp>>, Status>
+) -> Result<tonic::Response<Streaming<M::Response>>, Status>
 where
     T: ClientTransport,
-    Req: ProtoMessage,
-    Rsp: ProtoMessage,
 {
     let mut grpc = ready(grpc).await?;
     let response = grpc
         .server_streaming(
             with_method(request, service, method),
             PathAndQuery::from_static(path),
-            ProstCodec::<Req, Rsp>::default(),
+            ProstCodec::<M::Request, M::Response>::default(),
         )
         .await?;
     Ok(response.map(Streaming::from))
 }
 
 /// Calls a client-streaming method from a generated client.
-pub async fn client_streaming<T, Req, Rsp, St>(
+pub async fn client_streaming<M: MethodMessages, T, St>(
+    _: M,
     grpc: &tonic::client::Grpc<T>,
     request: tonic::Request<St>,
     path: &'static str,
     service: &'static str,
     method: &'static str,
-) -> Result<tonic::Response<Rsp>, Status>
+) -> Result<tonic::Response<M::Response>, Status>
 where
     T: ClientTransport,
-    Req: ProtoMessage,
-    Rsp: ProtoMessage,
-    St: futures_util::Stream<Item = Req> + Send + 'static,
+    St: futures_util::Stream<Item = M::Request> + Send + 'static,
 {
     let mut grpc = ready(grpc).await?;
     grpc.client_streaming(
         with_method(request, service, method),
         PathAndQuery::from_static(path),
-        ProstCodec::<Req, Rsp>::default(),
+        ProstCodec::<M::Request, M::Response>::default(),
     )
     .await
 }
 
 /// Calls a bidirectional method from a generated client.
-pub async fn bidi_streaming<T, Req, Rsp, St>(
+pub async fn bidi_streaming<M: MethodMessages, T, St>(
+    _: M,
     grpc: &tonic::client::Grpc<T>,
     request: tonic::Request<St>,
     path: &'static str,
     service: &'static str,
     method: &'static str,
-) -> Result<tonic::Response<Streaming<Rsp>>, Status>
+) -> Result<tonic::Response<Streaming<M::Response>>, Status>
 where
     T: ClientTransport,
-    Req: ProtoMessage,
-    Rsp: ProtoMessage,
-    St: futures_util::Stream<Item = Req> + Send + 'static,
+    St: futures_util::Stream<Item = M::Request> + Send + 'static,
 {
     let mut grpc = ready(grpc).await?;
     let response = grpc
         .streaming(
             with_method(request, service, method),
             PathAndQuery::from_static(path),
-            ProstCodec::<Req, Rsp>::default(),
+            ProstCodec::<M::Request, M::Response>::default(),
         )
         .await?;
     Ok(response.map(Streaming::from))

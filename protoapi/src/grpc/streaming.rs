@@ -13,7 +13,7 @@ use super::service::{CallFuture, grpc_context};
 use crate::context::Context;
 use crate::download::{Download, FileChunk};
 use crate::limits::Limits;
-use crate::message::ProtoMessage;
+use crate::message::{MethodMessages, ProtoMessage};
 use crate::streaming::Streaming;
 use crate::validate::{self, Validate};
 
@@ -58,7 +58,8 @@ where
 }
 
 /// Serves one download over gRPC: a server stream of `FileChunk` messages.
-pub fn download<S, F, Req, Fut, B>(
+pub fn download<M: MethodMessages, S, F, Fut, B>(
+    _: M,
     service: Arc<S>,
     limits: Limits,
     request: http::Request<B>,
@@ -66,14 +67,13 @@ pub fn download<S, F, Req, Fut, B>(
 ) -> CallFuture
 where
     S: Send + Sync + 'static,
-    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone + Send + 'static,
+    F: FnOnce(Arc<S>, Context, M::Request) -> Fut + Clone + Send + 'static,
     Fut: Future<Output = Result<Download, Status>> + Send + 'static,
-    Req: ProtoMessage,
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<tonic::codegen::StdError> + Send,
 {
     Box::pin(async move {
-        let mut grpc = Grpc::new(ProstCodec::<FileChunk, Req>::default())
+        let mut grpc = Grpc::new(ProstCodec::<FileChunk, M::Request>::default())
             .max_decoding_message_size(limits.body_limit())
             .max_encoding_message_size(usize::MAX);
         Ok(grpc
@@ -177,7 +177,8 @@ fn server_grpc<Rsp: ProtoMessage, Req: ProtoMessage>(limits: Limits) -> Grpc<Pro
 }
 
 /// Serves one server-streaming gRPC call: one request, a stream of responses.
-pub fn server_streaming<S, F, Req, Rsp, Fut, B>(
+pub fn server_streaming<M: MethodMessages, S, F, Fut, B>(
+    _: M,
     service: Arc<S>,
     limits: Limits,
     request: http::Request<B>,
@@ -186,22 +187,21 @@ pub fn server_streaming<S, F, Req, Rsp, Fut, B>(
 where
     S: Send + Sync + 'static,
     F: Send + 'static,
-    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone,
-    Fut: Future<Output = Result<Streaming<Rsp>, Status>> + Send + 'static,
-    Req: ProtoMessage,
-    Rsp: ProtoMessage,
+    F: FnOnce(Arc<S>, Context, M::Request) -> Fut + Clone,
+    Fut: Future<Output = Result<Streaming<M::Response>, Status>> + Send + 'static,
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<tonic::codegen::StdError> + Send,
 {
     Box::pin(async move {
-        Ok(server_grpc::<Rsp, Req>(limits)
+        Ok(server_grpc::<M::Response, M::Request>(limits)
             .server_streaming(StreamCall { service, call }, request)
             .await)
     })
 }
 
 /// Serves one client-streaming gRPC call: a stream of requests, one response.
-pub fn client_streaming<S, F, Req, Rsp, Fut, B>(
+pub fn client_streaming<M: MethodMessages, S, F, Fut, B>(
+    _: M,
     service: Arc<S>,
     limits: Limits,
     request: http::Request<B>,
@@ -210,22 +210,21 @@ pub fn client_streaming<S, F, Req, Rsp, Fut, B>(
 where
     S: Send + Sync + 'static,
     F: Send + 'static,
-    F: FnOnce(Arc<S>, Context, Streaming<Req>) -> Fut + Clone,
-    Fut: Future<Output = Result<Rsp, Status>> + Send + 'static,
-    Req: ProtoMessage,
-    Rsp: ProtoMessage,
+    F: FnOnce(Arc<S>, Context, Streaming<M::Request>) -> Fut + Clone,
+    Fut: Future<Output = Result<M::Response, Status>> + Send + 'static,
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<tonic::codegen::StdError> + Send,
 {
     Box::pin(async move {
-        Ok(server_grpc::<Rsp, Req>(limits)
+        Ok(server_grpc::<M::Response, M::Request>(limits)
             .client_streaming(StreamCall { service, call }, request)
             .await)
     })
 }
 
 /// Serves one bidirectional gRPC call: a stream of requests and a stream of responses.
-pub fn bidi_streaming<S, F, Req, Rsp, Fut, B>(
+pub fn bidi_streaming<M: MethodMessages, S, F, Fut, B>(
+    _: M,
     service: Arc<S>,
     limits: Limits,
     request: http::Request<B>,
@@ -234,15 +233,13 @@ pub fn bidi_streaming<S, F, Req, Rsp, Fut, B>(
 where
     S: Send + Sync + 'static,
     F: Send + 'static,
-    F: FnOnce(Arc<S>, Context, Streaming<Req>) -> Fut + Clone,
-    Fut: Future<Output = Result<Streaming<Rsp>, Status>> + Send + 'static,
-    Req: ProtoMessage,
-    Rsp: ProtoMessage,
+    F: FnOnce(Arc<S>, Context, Streaming<M::Request>) -> Fut + Clone,
+    Fut: Future<Output = Result<Streaming<M::Response>, Status>> + Send + 'static,
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<tonic::codegen::StdError> + Send,
 {
     Box::pin(async move {
-        Ok(server_grpc::<Rsp, Req>(limits)
+        Ok(server_grpc::<M::Response, M::Request>(limits)
             .streaming(StreamCall { service, call }, request)
             .await)
     })

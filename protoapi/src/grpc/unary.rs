@@ -14,7 +14,7 @@ use tonic::server::{Grpc, UnaryService};
 use super::service::{CallFuture, grpc_context};
 use crate::context::Context;
 use crate::limits::Limits;
-use crate::message::ProtoMessage;
+use crate::message::MethodMessages;
 use crate::validate;
 
 /// A unary method's reply as tonic encodes it: type-erased, so that tonic's server machinery
@@ -130,7 +130,8 @@ async fn serve_unary<S: Send + Sync + 'static>(
 }
 
 /// Serves one unary gRPC request.
-pub fn unary<S, F, Req, Rsp, Fut, B>(
+pub fn unary<M: MethodMessages, S, F, Fut, B>(
+    _: M,
     service: Arc<S>,
     limits: Limits,
     request: http::Request<B>,
@@ -138,16 +139,14 @@ pub fn unary<S, F, Req, Rsp, Fut, B>(
 ) -> CallFuture
 where
     S: Send + Sync + 'static,
-    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone + Send + 'static,
-    Fut: Future<Output = Result<Rsp, Status>> + Send + 'static,
-    Req: ProtoMessage,
-    Rsp: ProtoMessage,
+    F: FnOnce(Arc<S>, Context, M::Request) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Result<M::Response, Status>> + Send + 'static,
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<tonic::codegen::StdError> + Send,
 {
     let decode: DecodeFn<S> = Box::new(move |buf| {
         // As tonic's prost codec answers a message that does not decode.
-        let message = <Req as prost::Message>::decode(buf)
+        let message = <M::Request as prost::Message>::decode(buf)
             .map_err(|error| Status::internal(error.to_string()))?;
         let call = call.clone();
         let prepared: PreparedCall<S> = Box::new(move |service, ctx| {

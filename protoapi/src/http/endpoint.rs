@@ -1,5 +1,6 @@
-//! [`endpoint`]: one route's handler, type-erased: binds the request, calls the method,
-//! answers with [`HttpReply`](super::reply::HttpReply).
+//! One route's handler per kind of method ([`unary`], [`server_streaming`], [`download`]),
+//! type-erased: binds the request, calls the method, answers with
+//! [`HttpReply`](super::reply::HttpReply).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -20,9 +21,11 @@ use super::response::{Rejection, envelope_error};
 use super::stream::accepts_event_stream;
 use crate::codec::json_merge::merge_json;
 use crate::context::{Context, Transport};
-use crate::message::ProtoMessage;
+use crate::download::Download;
+use crate::message::{MethodMessages, ProtoMessage};
 use crate::path::HttpConfig;
 use crate::schema::Verb;
+use crate::streaming::Streaming;
 
 /// What the macro decided about one HTTP route of a method.
 #[derive(Clone, Copy, Debug)]
@@ -40,10 +43,58 @@ pub struct Endpoint {
     pub envelope: bool,
 }
 
+/// The route of a unary method: answers its response message.
+pub fn unary<M: MethodMessages, S, F, Fut>(
+    _: M,
+    service: Arc<S>,
+    config: &HttpConfig,
+    endpoint: Endpoint,
+    call: F,
+) -> MethodRouter
+where
+    S: Send + Sync + 'static,
+    F: FnOnce(Arc<S>, Context, M::Request) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<M::Response, Status>> + Send,
+{
+    handler(service, config, endpoint, call)
+}
+
+/// The route of a server-streaming method: answers SSE or NDJSON.
+pub fn server_streaming<M: MethodMessages, S, F, Fut>(
+    _: M,
+    service: Arc<S>,
+    config: &HttpConfig,
+    endpoint: Endpoint,
+    call: F,
+) -> MethodRouter
+where
+    S: Send + Sync + 'static,
+    F: FnOnce(Arc<S>, Context, M::Request) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Streaming<M::Response>, Status>> + Send,
+{
+    handler(service, config, endpoint, call)
+}
+
+/// The route of a download method: answers the file.
+pub fn download<M: MethodMessages, S, F, Fut>(
+    _: M,
+    service: Arc<S>,
+    config: &HttpConfig,
+    endpoint: Endpoint,
+    call: F,
+) -> MethodRouter
+where
+    S: Send + Sync + 'static,
+    F: FnOnce(Arc<S>, Context, M::Request) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Download, Status>> + Send,
+{
+    handler(service, config, endpoint, call)
+}
+
 /// The handler of one route: binds the request from the query, the body and the path (in
 /// that order, so that the path wins over the body and the body over the query), calls the
 /// method and answers.
-pub fn endpoint<S, F, Req, Rsp, Fut>(
+fn handler<S, F, Req, Rsp, Fut>(
     service: Arc<S>,
     config: &HttpConfig,
     endpoint: Endpoint,

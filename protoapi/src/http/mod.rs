@@ -25,7 +25,7 @@ pub(crate) use routes::{BoxResponse, Routes, WebSocketRoute};
 
 /// What generated code calls on the HTTP side (and the decoder benchmark: `merge_json`).
 pub mod codegen {
-    pub use super::endpoint::{Endpoint, endpoint};
+    pub use super::endpoint::{Endpoint, download, server_streaming, unary};
     pub use super::reply::{HttpReply, ReplyTo};
     pub use super::routes::{Routes, WebSocketRoute};
     pub use crate::codec::json_merge::merge_json;

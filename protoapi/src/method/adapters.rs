@@ -12,11 +12,12 @@ use super::erased::ErasedMethod;
 use super::requests::decode;
 use crate::context::Context;
 use crate::download::Download;
-use crate::message::ProtoMessage;
+use crate::message::MethodMessages;
 use crate::streaming::Streaming;
 
 /// A unary method: one request, one response.
-pub fn unary<S, F, Req, Rsp, Fut>(
+pub fn unary<M: MethodMessages, S, F, Fut>(
+    _: M,
     name: &'static str,
     limit: Option<u64>,
     service: Arc<S>,
@@ -24,10 +25,8 @@ pub fn unary<S, F, Req, Rsp, Fut>(
 ) -> ErasedMethod
 where
     S: Send + Sync + 'static,
-    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Result<Rsp, Status>> + Send + 'static,
-    Req: ProtoMessage,
-    Rsp: ProtoMessage,
+    F: FnOnce(Arc<S>, Context, M::Request) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<M::Response, Status>> + Send + 'static,
 {
     ErasedMethod {
         name,
@@ -38,7 +37,7 @@ where
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
             futures_util::stream::once(async move {
-                let request = decode::<Req>(&params, requests.first.as_ref())?;
+                let request = decode::<M::Request>(&params, requests.first.as_ref())?;
                 let response = call(service, ctx, request).await?;
                 encoder.encode(&response)
             })
@@ -48,7 +47,8 @@ where
 }
 
 /// A download method: one request, the file as a stream of `protoapi.FileChunk` messages.
-pub fn download<S, F, Req, Fut>(
+pub fn download<M: MethodMessages, S, F, Fut>(
+    _: M,
     name: &'static str,
     limit: Option<u64>,
     service: Arc<S>,
@@ -56,9 +56,8 @@ pub fn download<S, F, Req, Fut>(
 ) -> ErasedMethod
 where
     S: Send + Sync + 'static,
-    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone + Send + Sync + 'static,
+    F: FnOnce(Arc<S>, Context, M::Request) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<Download, Status>> + Send + 'static,
-    Req: ProtoMessage,
 {
     ErasedMethod {
         name,
@@ -70,7 +69,7 @@ where
             let encoder = requests.encoder();
             encoded(
                 async move {
-                    let request = decode::<Req>(&params, requests.first.as_ref())?;
+                    let request = decode::<M::Request>(&params, requests.first.as_ref())?;
                     let download = call(service, ctx, request).await?;
                     Ok(Streaming::new(download.into_chunks().map_err(|error| {
                         tracing::error!(%error, "failed to read a download");
@@ -84,7 +83,8 @@ where
 }
 
 /// A server-streaming method: one request, a stream of responses.
-pub fn server_streaming<S, F, Req, Rsp, Fut>(
+pub fn server_streaming<M: MethodMessages, S, F, Fut>(
+    _: M,
     name: &'static str,
     limit: Option<u64>,
     service: Arc<S>,
@@ -92,10 +92,8 @@ pub fn server_streaming<S, F, Req, Rsp, Fut>(
 ) -> ErasedMethod
 where
     S: Send + Sync + 'static,
-    F: FnOnce(Arc<S>, Context, Req) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Result<Streaming<Rsp>, Status>> + Send + 'static,
-    Req: ProtoMessage,
-    Rsp: ProtoMessage,
+    F: FnOnce(Arc<S>, Context, M::Request) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Streaming<M::Response>, Status>> + Send + 'static,
 {
     ErasedMethod {
         name,
@@ -107,7 +105,7 @@ where
             let encoder = requests.encoder();
             encoded(
                 async move {
-                    let request = decode::<Req>(&params, requests.first.as_ref())?;
+                    let request = decode::<M::Request>(&params, requests.first.as_ref())?;
                     call(service, ctx, request).await
                 },
                 encoder,
@@ -117,7 +115,8 @@ where
 }
 
 /// A client-streaming method: a stream of requests, one response.
-pub fn client_streaming<S, F, Req, Rsp, Fut>(
+pub fn client_streaming<M: MethodMessages, S, F, Fut>(
+    _: M,
     name: &'static str,
     limit: Option<u64>,
     service: Arc<S>,
@@ -125,10 +124,8 @@ pub fn client_streaming<S, F, Req, Rsp, Fut>(
 ) -> ErasedMethod
 where
     S: Send + Sync + 'static,
-    F: FnOnce(Arc<S>, Context, Streaming<Req>) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Result<Rsp, Status>> + Send + 'static,
-    Req: ProtoMessage,
-    Rsp: ProtoMessage,
+    F: FnOnce(Arc<S>, Context, Streaming<M::Request>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<M::Response, Status>> + Send + 'static,
 {
     ErasedMethod {
         name,
@@ -148,7 +145,8 @@ where
 }
 
 /// A bidirectional method: a stream of requests, a stream of responses.
-pub fn bidi_streaming<S, F, Req, Rsp, Fut>(
+pub fn bidi_streaming<M: MethodMessages, S, F, Fut>(
+    _: M,
     name: &'static str,
     limit: Option<u64>,
     service: Arc<S>,
@@ -156,10 +154,8 @@ pub fn bidi_streaming<S, F, Req, Rsp, Fut>(
 ) -> ErasedMethod
 where
     S: Send + Sync + 'static,
-    F: FnOnce(Arc<S>, Context, Streaming<Req>) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Result<Streaming<Rsp>, Status>> + Send + 'static,
-    Req: ProtoMessage,
-    Rsp: ProtoMessage,
+    F: FnOnce(Arc<S>, Context, Streaming<M::Request>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<Streaming<M::Response>, Status>> + Send + 'static,
 {
     ErasedMethod {
         name,
