@@ -41,6 +41,6 @@ pub use ::std::sync::Arc;
 pub use crate::download::register_download;
 pub use crate::limits::{call_timeout, within};
 pub use crate::message::{
-    FieldOf, MethodMessages, NamedValue, register_request, register_response,
+    FieldOf, MethodMessages, NamedValue, method_limits, register_request, register_response,
 };
 pub use crate::server::not_found;

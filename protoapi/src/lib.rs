@@ -49,6 +49,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod budget;
 mod codec;
 mod connect;
 mod context;
@@ -106,6 +107,7 @@ pub use protoapi_macros::message;
 /// See the crate documentation and `docs/attributes.md`.
 pub use protoapi_macros::service;
 
+pub use budget::MemoryBudget;
 pub use codec::ProtoEnum;
 pub use context::{Context, Transport};
 pub use download::{Download, FileChunk};

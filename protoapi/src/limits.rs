@@ -12,6 +12,10 @@ use std::time::Duration;
 /// - Fields (default 1,000): how many `key=value` pairs a query string or an urlencoded form,
 ///   and how many text parts a multipart body may carry; more are answered with 400.
 /// - Parts (default 100): how many parts a multipart body may have in all; more: 413.
+/// - Memory (default 256 MiB): how many bytes of requests the whole server holds in memory at
+///   once while it reads and decodes them, on every transport ([`crate::MemoryBudget`]); a
+///   request that would cross it is refused with `resource_exhausted` (HTTP: 503 with
+///   `Retry-After`).
 /// - Timeout (default none): how long a method may take to answer; past it the call ends with
 ///   `deadline_exceeded` (HTTP 504) and the method's future is dropped. A gRPC client's
 ///   `grpc-timeout` shortens it.
@@ -30,6 +34,8 @@ use std::time::Duration;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     body: usize,
+    upload: Option<usize>,
+    memory: usize,
     spool_threshold: usize,
     fields: usize,
     parts: usize,
@@ -39,6 +45,9 @@ pub struct Limits {
 impl Limits {
     /// The default body limit: 4 MiB.
     pub const DEFAULT_BODY: usize = 4 << 20;
+
+    /// The default memory budget of a server: 256 MiB.
+    pub const DEFAULT_MEMORY: usize = 256 << 20;
 
     /// The default number of fields of a query string or form: 1,000.
     pub const DEFAULT_FIELDS: usize = 1_000;
@@ -106,13 +115,39 @@ impl Limits {
         self.body
     }
 
-    /// These limits with a method's own `limit = "..."`, when it sets one.
+    /// Sets how many bytes of requests the server holds in memory at once, over all requests
+    /// and transports.
+    pub fn memory(mut self, bytes: usize) -> Self {
+        self.memory = bytes;
+        self
+    }
+
+    /// How many bytes of requests the server holds in memory at once.
+    pub fn memory_limit(&self) -> usize {
+        self.memory
+    }
+
+    /// The largest upload in bytes: a multipart body, or the files of a request sent in pieces
+    /// (a gRPC stream of `protoapi.FileChunk`, a WebSocket upload). The method's `limit` of a
+    /// request with `#[file]` fields, else the body limit.
+    pub fn upload_limit(&self) -> usize {
+        self.upload.unwrap_or(self.body)
+    }
+
+    /// These limits with a method's own `limit = "..."`, when it sets one: for a request with
+    /// `#[file]` fields it is the upload limit, and a whole message (a gRPC message, a JSON
+    /// body, a WebSocket message) keeps the body limit; for any other request it is the body
+    /// limit.
     #[doc(hidden)]
-    pub fn for_method(self, method_limit: Option<u64>) -> Self {
-        match method_limit {
-            Some(bytes) => self.body(usize::try_from(bytes).unwrap_or(usize::MAX)),
-            None => self,
+    pub fn for_method(mut self, method_limit: Option<u64>, files: bool) -> Self {
+        if let Some(bytes) = method_limit {
+            let bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
+            match files {
+                true => self.upload = Some(bytes),
+                false => self.body = bytes,
+            }
         }
+        self
     }
 }
 
@@ -120,6 +155,8 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             body: Self::DEFAULT_BODY,
+            upload: None,
+            memory: Self::DEFAULT_MEMORY,
             spool_threshold: Self::DEFAULT_SPOOL_THRESHOLD,
             fields: Self::DEFAULT_FIELDS,
             parts: Self::DEFAULT_PARTS,

@@ -43,6 +43,8 @@ pub trait ProtoMessage:
     const PROTO_NAME: &'static str;
     /// Whether the HTTP body is a form (`#[form]`) rather than JSON.
     const FORM: bool = false;
+    /// Whether the message has `#[file]` fields, which a method's `limit` then applies to.
+    const FILES: bool = false;
 }
 
 /// The request and response messages of one method, named once by generated code on a marker
@@ -53,6 +55,14 @@ pub trait MethodMessages: Send + Sync + 'static {
     type Request: ProtoMessage;
     /// The response message (of each item, for a server stream; `FileChunk` for a download).
     type Response: ProtoMessage;
+}
+
+/// The limits of the method `M`, given the server's and the method's own `limit`.
+pub fn method_limits<M: MethodMessages>(
+    limits: crate::Limits,
+    method_limit: Option<u64>,
+) -> crate::Limits {
+    limits.for_method(method_limit, M::Request::FILES)
 }
 
 /// Registers a request or response message in a service's schema and returns its name.

@@ -29,7 +29,7 @@ impl Service {
                     #private::grpc::#adapter(
                         #marker,
                         ::core::clone::Clone::clone(&self.inner),
-                        self.limits.for_method(#limit),
+                        #private::method_limits::<#marker>(self.limits, #limit),
                         request,
                         Self::#call,
                     )

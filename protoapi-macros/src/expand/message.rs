@@ -90,6 +90,7 @@ impl Message {
         let text = codec_as(quote!(TextField));
         let form = self.form;
         let file_fields: Vec<_> = self.fields.iter().filter(|f| f.file.is_some()).collect();
+        let files = !file_fields.is_empty();
         let merge_file = if file_fields.is_empty() {
             TokenStream::new()
         } else {
@@ -328,6 +329,7 @@ impl Message {
             impl #krate::ProtoMessage for #ident #bounds {
                 const PROTO_NAME: &'static str = #proto_name;
                 const FORM: bool = #form;
+                const FILES: bool = #files;
             }
         }
     }

@@ -107,7 +107,7 @@ where
     Req: ProtoMessage,
     Rsp: HttpReply,
 {
-    let limits = config.limits.for_method(endpoint.limit);
+    let limits = config.limits.for_method(endpoint.limit, Req::FILES);
     let upload_dir = config.upload_dir.clone();
     let status = StatusCode::from_u16(endpoint.status).unwrap_or(StatusCode::OK);
     let (with_body, envelope) = (endpoint.body, endpoint.envelope);

@@ -24,7 +24,7 @@ pub(crate) async fn merge(
     limits: Limits,
     upload_dir: Option<&std::path::Path>,
 ) -> Result<(), Rejection> {
-    let limit = limits.body_limit();
+    let limit = limits.upload_limit();
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

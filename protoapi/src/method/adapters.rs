@@ -12,7 +12,7 @@ use super::erased::ErasedMethod;
 use super::requests::decode;
 use crate::context::Context;
 use crate::download::Download;
-use crate::message::MethodMessages;
+use crate::message::{MethodMessages, ProtoMessage as _};
 use crate::streaming::Streaming;
 
 /// A unary method: one request, one response.
@@ -32,7 +32,8 @@ where
         name,
         client_streaming: false,
         server_streaming: false,
-        limit,
+        limit: message_limit::<M>(limit),
+        upload: upload_limit::<M>(limit),
         run: Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
@@ -63,7 +64,8 @@ where
         name,
         client_streaming: false,
         server_streaming: true,
-        limit,
+        limit: message_limit::<M>(limit),
+        upload: upload_limit::<M>(limit),
         run: Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
@@ -99,7 +101,8 @@ where
         name,
         client_streaming: false,
         server_streaming: true,
-        limit,
+        limit: message_limit::<M>(limit),
+        upload: upload_limit::<M>(limit),
         run: Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
@@ -131,7 +134,8 @@ where
         name,
         client_streaming: true,
         server_streaming: false,
-        limit,
+        limit: message_limit::<M>(limit),
+        upload: upload_limit::<M>(limit),
         run: Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
@@ -161,7 +165,8 @@ where
         name,
         client_streaming: true,
         server_streaming: true,
-        limit,
+        limit: message_limit::<M>(limit),
+        upload: upload_limit::<M>(limit),
         run: Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
@@ -171,4 +176,15 @@ where
             )
         }),
     }
+}
+
+/// A method's `limit` as the cap of one request message: none for a request with `#[file]`
+/// fields, whose `limit` is its upload limit (a whole message keeps the body limit).
+fn message_limit<M: MethodMessages>(limit: Option<u64>) -> Option<u64> {
+    limit.filter(|_| !M::Request::FILES)
+}
+
+/// A method's `limit` as the cap of the files of a request sent in pieces.
+fn upload_limit<M: MethodMessages>(limit: Option<u64>) -> Option<u64> {
+    limit.filter(|_| M::Request::FILES)
 }

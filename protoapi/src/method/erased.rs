@@ -20,6 +20,9 @@ pub struct ErasedMethod {
     pub(crate) server_streaming: bool,
     /// The method's own limit on a request message's size, if it has one.
     pub(crate) limit: Option<u64>,
+    /// The method's own limit on the files of a request sent in pieces, if its request has
+    /// `#[file]` fields and it sets one.
+    pub(crate) upload: Option<u64>,
     pub(crate) run: Box<RunFn>,
 }
 

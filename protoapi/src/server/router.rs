@@ -22,6 +22,7 @@ impl ServerBuilder {
     /// The router, and the gRPC services by name for `serve*` to call without it.
     pub(super) fn build(self) -> Result<(Router, GrpcTable), Error> {
         let config = self.http_config();
+        self.stats.memory().set_limit(self.limits.memory_limit());
         let descriptors: Vec<_> = self
             .services
             .iter()

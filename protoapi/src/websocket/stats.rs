@@ -1,19 +1,33 @@
-//! Live counts of a server's connections and WebSocket calls.
+//! Live counts of a server's connections, WebSocket calls and memory budget.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Live counts of a server's connections, WebSockets and WebSocket calls: a handle that stays
-/// valid while the server runs (`ServerBuilder::stats`).
+use crate::budget::MemoryBudget;
+
+/// Live counts of a server's connections, WebSockets and WebSocket calls, and its memory
+/// budget: a handle that stays valid while the server runs (`ServerBuilder::stats`).
 #[derive(Clone, Debug, Default)]
 pub struct Stats(Arc<Counters>);
 
 /// The counts behind every handle of one server.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Counters {
     connections: AtomicUsize,
     websockets: AtomicUsize,
     websocket_calls: AtomicUsize,
+    memory: MemoryBudget,
+}
+
+impl Default for Counters {
+    fn default() -> Self {
+        Counters {
+            connections: AtomicUsize::new(0),
+            websockets: AtomicUsize::new(0),
+            websocket_calls: AtomicUsize::new(0),
+            memory: MemoryBudget::new(crate::Limits::DEFAULT_MEMORY),
+        }
+    }
 }
 
 impl Stats {
@@ -30,6 +44,12 @@ impl Stats {
     /// Calls running on WebSocket connections.
     pub fn websocket_calls(&self) -> usize {
         self.0.websocket_calls.load(Ordering::Relaxed)
+    }
+
+    /// The server's memory budget: its size ([`crate::Limits::memory`]), the bytes of requests
+    /// held now, the peak, and how many requests it refused.
+    pub fn memory(&self) -> &MemoryBudget {
+        &self.0.memory
     }
 
     /// Counts one connection until the handle is dropped.
