@@ -251,6 +251,9 @@ pub struct FileChunk {
     pub size: u64,
     /// The next bytes of the content.
     pub data: Bytes,
+    /// In an upload sent in pieces: the `#[file]` field of the request that this file fills
+    /// (first piece only; empty for the request's only `#[file]` field). Empty in a download.
+    pub field: String,
 }
 
 impl Download {
@@ -261,6 +264,7 @@ impl Download {
             content_type: self.content_type.clone(),
             size: self.size().unwrap_or(0),
             data: Bytes::new(),
+            field: String::new(),
         });
         self.into_stream().map(move |piece| {
             let data = piece?;
