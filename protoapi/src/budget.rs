@@ -137,6 +137,13 @@ impl Charge {
         Ok(())
     }
 
+    /// Gives back `bytes` of what was charged.
+    pub(crate) fn release(&mut self, bytes: usize) {
+        let bytes = bytes.min(self.bytes);
+        self.bytes -= bytes;
+        self.budget.give_back(bytes);
+    }
+
     /// Gives back everything charged so far.
     pub(crate) fn clear(&mut self) {
         self.budget.give_back(std::mem::take(&mut self.bytes));

@@ -13,6 +13,7 @@ mod faults;
 mod grpc;
 mod http;
 mod json;
+mod memory;
 mod openapi;
 mod proto;
 mod protocols;

@@ -23,6 +23,8 @@ use super::{
 impl ConnectService {
     pub(super) async fn unary(&self, method: &ConnectMethod, request: Request) -> Response {
         let (parts, body) = request.into_parts();
+        // The body's charge to the memory budget, held until the call answers.
+        let mut _charge = None;
         let parsed = if parts.method == Method::GET {
             if !method.no_side_effects {
                 let mut response = render(&Status::invalid_argument(format!(
@@ -46,8 +48,12 @@ impl ConnectService {
             } else {
                 Encoding::Json
             };
-            match read_body(&parts.headers, body, self.limit(&method.method)).await {
-                Ok(bytes) => payload(encoding, bytes),
+            let limit = self.limit(&method.method);
+            match read_body(&parts.headers, &parts.extensions, body, limit).await {
+                Ok((bytes, charge)) => {
+                    _charge = Some(charge);
+                    payload(encoding, bytes)
+                }
                 Err(rejection) => return rejection.into_response(false),
             }
         };

@@ -3,6 +3,7 @@
 //! answered in gRPC.
 //!
 //! - `service`: [`BoxGrpcService`], what a generated service becomes for the router;
+//! - `charged`: request bodies whose messages are charged to the memory budget;
 //! - `unary`: unary calls through one type-erased codec;
 //! - `streaming`: downloads and the three streaming shapes;
 //! - `client`: what generated clients call;
@@ -15,6 +16,7 @@ use http::{HeaderMap, HeaderValue, header};
 
 use crate::status::Status;
 
+mod charged;
 pub mod client;
 mod health;
 mod reflection;

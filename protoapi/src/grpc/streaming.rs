@@ -9,6 +9,7 @@ use tonic::Status;
 use tonic::server::Grpc;
 use tonic_prost::ProstCodec;
 
+use super::charged::charged;
 use super::service::{CallFuture, grpc_context};
 use crate::context::Context;
 use crate::download::{Download, FileChunk};
@@ -76,6 +77,7 @@ where
         let mut grpc = Grpc::new(ProstCodec::<FileChunk, M::Request>::default())
             .max_decoding_message_size(limits.body_limit())
             .max_encoding_message_size(usize::MAX);
+        let request = charged(request, limits.body_limit());
         Ok(grpc
             .server_streaming(DownloadCall { service, call }, request)
             .await)
@@ -193,6 +195,7 @@ where
     B::Error: Into<tonic::codegen::StdError> + Send,
 {
     Box::pin(async move {
+        let request = charged(request, limits.body_limit());
         Ok(server_grpc::<M::Response, M::Request>(limits)
             .server_streaming(StreamCall { service, call }, request)
             .await)
@@ -216,6 +219,7 @@ where
     B::Error: Into<tonic::codegen::StdError> + Send,
 {
     Box::pin(async move {
+        let request = charged(request, limits.body_limit());
         Ok(server_grpc::<M::Response, M::Request>(limits)
             .client_streaming(StreamCall { service, call }, request)
             .await)
@@ -239,6 +243,7 @@ where
     B::Error: Into<tonic::codegen::StdError> + Send,
 {
     Box::pin(async move {
+        let request = charged(request, limits.body_limit());
         Ok(server_grpc::<M::Response, M::Request>(limits)
             .streaming(StreamCall { service, call }, request)
             .await)

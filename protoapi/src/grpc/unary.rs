@@ -11,6 +11,7 @@ use futures_util::future::MapOk;
 use tonic::Status;
 use tonic::server::{Grpc, UnaryService};
 
+use super::charged::charged;
 use super::service::{CallFuture, grpc_context};
 use crate::context::Context;
 use crate::limits::Limits;
@@ -126,6 +127,7 @@ async fn serve_unary<S: Send + Sync + 'static>(
     let mut grpc = Grpc::new(codec)
         .max_decoding_message_size(limits.body_limit())
         .max_encoding_message_size(usize::MAX);
+    let request = charged(request, limits.body_limit());
     Ok(grpc.unary(UnaryCall { service }, request).await)
 }
 

@@ -4,12 +4,13 @@ use std::borrow::Cow;
 
 use axum::body::Body;
 use axum::extract::{FromRequestParts as _, RawPathParams};
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, StatusCode, header};
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use tonic::Code;
 
 use super::response::Rejection;
+use crate::budget::{Charge, Exhausted, MemoryBudget};
 use crate::codec::text::TextMessage;
 use crate::limits::Limits;
 
@@ -27,7 +28,7 @@ pub(super) async fn bind_text(
     body: Option<BodyKind>,
     limits: Limits,
     upload_dir: Option<&std::path::Path>,
-) -> Result<(Option<Bytes>, RawPathParams), Rejection> {
+) -> Result<(Option<(Bytes, Charge)>, RawPathParams), Rejection> {
     if let Some(query) = parts.uri.query() {
         merge_pairs(
             message,
@@ -38,12 +39,12 @@ pub(super) async fn bind_text(
     }
     let json = match body {
         Some(BodyKind::Form(body)) => {
-            merge_form_body(message, &parts.headers, body, limits, upload_dir).await?;
+            merge_form_body(message, parts, body, limits, upload_dir).await?;
             None
         }
         Some(BodyKind::Json(body)) => {
             check_json_content_type(&parts.headers)?;
-            Some(read_body(&parts.headers, body, limits.body_limit()).await?)
+            Some(read_body(&parts.headers, &parts.extensions, body, limits.body_limit()).await?)
         }
         None => None,
     };
@@ -113,15 +114,15 @@ pub(crate) fn count_pairs(text: &[u8]) -> usize {
 /// The body of a `#[form]` message: urlencoded (or absent; multipart in [`super::multipart`]).
 async fn merge_form_body(
     message: &mut (dyn TextMessage + Send),
-    headers: &HeaderMap,
+    parts: &http::request::Parts,
     body: Body,
     limits: Limits,
     upload_dir: Option<&std::path::Path>,
 ) -> Result<(), Rejection> {
-    let limit = limits.body_limit();
+    let (headers, limit) = (&parts.headers, limits.body_limit());
     match content_type_essence(headers).as_deref() {
         None | Some("application/x-www-form-urlencoded") => {
-            let bytes = read_body(headers, body, limit).await?;
+            let (bytes, _charge) = read_body(headers, &parts.extensions, body, limit).await?;
             merge_pairs(message, &bytes, "form field", limits.fields_limit())
         }
         // Boxed: its state is large, and would otherwise be room in every request's future.
@@ -188,12 +189,15 @@ fn check_json_content_type(headers: &HeaderMap) -> Result<(), Rejection> {
     }
 }
 
-/// Reads a whole body of at most `limit` bytes; past it, 413 with the JSON error body.
+/// Reads a whole body of at most `limit` bytes; past it, 413 with the JSON error body. The
+/// bytes are charged to the request's memory budget as they arrive (the declared length at
+/// once), and given back when the returned charge is dropped; past the budget, 503.
 pub(crate) async fn read_body(
     headers: &HeaderMap,
+    extensions: &http::Extensions,
     body: Body,
     limit: usize,
-) -> Result<Bytes, Rejection> {
+) -> Result<(Bytes, Charge), Rejection> {
     let too_large = || {
         Rejection::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -208,13 +212,57 @@ pub(crate) async fn read_body(
     if declared.is_some_and(|len| len > limit as u64) {
         return Err(too_large());
     }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.is::<LengthLimitError>() => Err(too_large()),
-        Err(error) => Err(Rejection::new(
-            StatusCode::BAD_REQUEST,
-            Code::InvalidArgument,
-            format!("failed to read the request body: {error}"),
-        )),
+    let mut charge = MemoryBudget::of(extensions).charge();
+    let mut charged = 0;
+    if let Some(len) = declared {
+        // At most `limit`, checked above.
+        charged = usize::try_from(len).unwrap_or(limit);
+        charge.grow(charged).map_err(unavailable)?;
     }
+    let mut body = Limited::new(body, limit);
+    let mut pieces: Vec<Bytes> = Vec::new();
+    let mut size = 0;
+    while let Some(frame) = body.frame().await {
+        let frame = match frame {
+            Ok(frame) => frame,
+            Err(error) if error.is::<LengthLimitError>() => return Err(too_large()),
+            Err(error) => {
+                return Err(Rejection::new(
+                    StatusCode::BAD_REQUEST,
+                    Code::InvalidArgument,
+                    format!("failed to read the request body: {error}"),
+                ));
+            }
+        };
+        if let Ok(data) = frame.into_data() {
+            size += data.len();
+            if size > charged {
+                charge.grow(size - charged).map_err(unavailable)?;
+                charged = size;
+            }
+            pieces.push(data);
+        }
+    }
+    let bytes = match pieces.len() {
+        0 => Bytes::new(),
+        1 => pieces.swap_remove(0),
+        _ => {
+            let mut joined = BytesMut::with_capacity(size);
+            for piece in pieces {
+                joined.extend_from_slice(&piece);
+            }
+            joined.freeze()
+        }
+    };
+    Ok((bytes, charge))
+}
+
+/// The answer to a body that would cross the server's memory budget: 503, to try again later.
+#[cold]
+fn unavailable(exhausted: Exhausted) -> Rejection {
+    Rejection::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        Code::ResourceExhausted,
+        exhausted.to_string(),
+    )
 }

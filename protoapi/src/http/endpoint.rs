@@ -19,6 +19,7 @@ use super::reply::{HttpReply, ReplyTo};
 use super::response::render;
 use super::response::{Rejection, envelope_error};
 use super::stream::accepts_event_stream;
+use crate::budget::Charge;
 use crate::codec::json_merge::merge_json;
 use crate::context::{Context, Transport};
 use crate::download::Download;
@@ -202,11 +203,11 @@ impl tower::Service<Request> for ErasedEndpoint {
 /// parameters, and validates the message; `Some` error answer if one of these fails.
 fn bind_rest<Req: ProtoMessage>(
     message: &mut Req,
-    bound: Result<(Option<Bytes>, RawPathParams), Rejection>,
+    bound: Result<(Option<(Bytes, Charge)>, RawPathParams), Rejection>,
     envelope: bool,
 ) -> Option<Response> {
     let merged = bound.and_then(|(json, params)| {
-        if let Some(bytes) = json {
+        if let Some((bytes, _charge)) = json {
             merge_json(message, &bytes).map_err(Rejection::from_status)?;
         }
         merge_path_params(message, &params)

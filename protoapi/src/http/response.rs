@@ -67,13 +67,20 @@ impl Rejection {
     /// The response: the JSON error body, or the error envelope when the service uses it.
     #[cold]
     pub(crate) fn into_response(self, envelope: bool) -> Response {
-        if envelope {
+        let mut response = if envelope {
             let mut response = envelope_error(&Status::new(self.code, self.message));
             *response.status_mut() = self.status;
             response
         } else {
             error_response(self.status, self.code, &self.message)
+        };
+        // A 503 is the server's memory budget: the client may try again in a moment.
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
+        response
     }
 }
 

@@ -21,7 +21,8 @@ use super::call::{Done, answer};
 use super::config::{CLOSE_WAIT, FRAMES_IN_A_ROW, INBOX};
 use super::endpoint::WebSocketEndpoint;
 use super::frame::{
-    Answer, Id, Incoming, answer_envelope, data_message, frame_message, parse_binary, parse_text,
+    Answer, Id, Incoming, answer_envelope, data_message, frame_len, frame_message, parse_binary,
+    parse_text,
 };
 use super::writer::Writer;
 use crate::context::{Context, Transport};
@@ -88,6 +89,8 @@ impl Connection {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_seen = Instant::now();
         let mut pinged = false;
+        // The message being handled, charged to the server's memory budget until it is.
+        let mut charge = self.endpoint.stats.memory().charge();
         // Made once, not once per frame: each one made registers with its token when polled.
         let broken = writer.broken.cancelled();
         let shutdown = self.endpoint.shutdown.cancelled();
@@ -134,6 +137,26 @@ impl Connection {
                         Some(Err(error)) => break read_error(error),
                     };
                     pinged = false;
+                    let refused = match &message {
+                        Message::Text(_) | Message::Binary(_) => {
+                            charge.grow(frame_len(&message)).err()
+                        }
+                        _ => None,
+                    };
+                    if let Some(exhausted) = refused {
+                        let encoding = match message {
+                            Message::Binary(_) => Encoding::Proto,
+                            _ => Encoding::Json,
+                        };
+                        let status = Status::from(exhausted);
+                        if !state
+                            .send(frame_message(encoding, None, Answer::Error(status)))
+                            .await
+                        {
+                            break Stop::Gone;
+                        }
+                        continue;
+                    }
                     let (encoding, incoming) = match message {
                         Message::Text(text) => (Encoding::Json, parse_text(text.as_str())),
                         Message::Binary(bytes) => (Encoding::Proto, parse_binary(bytes)),
@@ -152,6 +175,7 @@ impl Connection {
                                 .await
                         }
                     };
+                    charge.clear();
                     if !sent {
                         break Stop::Gone;
                     }

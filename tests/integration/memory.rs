@@ -1,0 +1,219 @@
+//! The server's memory budget: a request whose bytes would cross it is refused in each
+//! transport's own way, the budget is given back after every request, and the stats show it.
+//! The whole-message cap of a method with `#[file]` fields stays the body limit.
+
+use futures_util::SinkExt as _;
+use protoapi::Limits;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::support::lab::{Everything, LabClient, LabImpl, LabServer};
+use crate::support::streams::streams_server;
+use crate::support::uploads::{
+    LargeUploadReq, LargeUploadsClient, LargeUploadsImpl, LargeUploadsServer, UploadReq,
+    UploadsClient, UploadsImpl, UploadsServer,
+};
+use crate::support::websocket::{connect, next_json, send_json};
+use crate::support::{TestServer, envelope, post_json, send};
+
+/// A budget of 4 KiB, below the body limit, so that a 6 KiB request is within its method's
+/// limit and only the budget refuses it.
+fn small_budget() -> Limits {
+    Limits::default().memory(4096)
+}
+
+fn refusal(wanted: usize) -> String {
+    format!(
+        "the server's memory budget is exhausted: {wanted} bytes more would cross 4096 (0 in use); \
+         try again later"
+    )
+}
+
+#[tokio::test]
+async fn an_http_body_past_the_budget_is_503_with_retry_after() {
+    let builder = protoapi::Server::builder().limits(small_budget());
+    let stats = builder.stats();
+    let server = TestServer::start(builder.add(LabServer::new(LabImpl))).await;
+    let body = format!(r#"{{"text":"{}"}}"#, "x".repeat(6000));
+    let answer = post_json(&server.url("/test.v1/lab/echo"), &body).await;
+    assert_eq!(answer.status, 503, "{}", answer.body);
+    assert_eq!(
+        answer.headers.get("retry-after").map(|v| v.as_bytes()),
+        Some(&b"1"[..])
+    );
+    assert_eq!(
+        answer.json(),
+        serde_json::json!({"code": "resource_exhausted", "message": refusal(body.len()), "details": []})
+    );
+    // Within the budget, the same route answers, and the budget is given back.
+    let answer = post_json(&server.url("/test.v1/lab/echo"), r#"{"text":"ok"}"#).await;
+    assert_eq!(
+        (answer.status, answer.json()["text"].as_str()),
+        (200, Some("ok"))
+    );
+    let memory = stats.memory();
+    assert_eq!(
+        (memory.limit(), memory.used(), memory.refused()),
+        (4096, 0, 1)
+    );
+    assert_eq!(memory.peak(), r#"{"text":"ok"}"#.len());
+}
+
+#[tokio::test]
+async fn a_body_without_a_length_is_charged_as_it_arrives() {
+    let server = TestServer::start(
+        protoapi::Server::builder()
+            .limits(small_budget())
+            .add(LabServer::new(LabImpl)),
+    )
+    .await;
+    let pieces: Vec<Result<Vec<u8>, std::io::Error>> = vec![
+        Ok(br#"{"text":""#.to_vec()),
+        Ok(vec![b'x'; 3000]),
+        Ok(vec![b'x'; 3000]),
+        Ok(br#""}"#.to_vec()),
+    ];
+    let body = reqwest::Body::wrap_stream(futures_util::stream::iter(pieces));
+    let answer = send(
+        reqwest::Client::new()
+            .post(server.url("/test.v1/lab/echo"))
+            .header("content-type", "application/json")
+            .body(body),
+    )
+    .await;
+    assert_eq!(answer.status, 503, "{}", answer.body);
+    assert_eq!(
+        answer.json()["message"],
+        "the server's memory budget is exhausted: 3000 bytes more would cross 4096 (3009 in use); \
+         try again later"
+    );
+}
+
+#[tokio::test]
+async fn a_grpc_message_past_the_budget_is_resource_exhausted() {
+    let builder = protoapi::Server::builder().limits(small_budget());
+    let stats = builder.stats();
+    let server = TestServer::start(builder.add(LabServer::new(LabImpl))).await;
+    let client = LabClient::connect(server.url("")).await.expect("connect");
+    let large = Everything {
+        text: "x".repeat(6000),
+        ..Everything::default()
+    };
+    let status = client.echo(large).await.expect_err("past the budget");
+    assert_eq!(status.code(), tonic::Code::ResourceExhausted);
+    assert_eq!(status.message(), refusal(6003));
+    let small = Everything {
+        text: "ok".into(),
+        ..Everything::default()
+    };
+    let answer = client.echo(small.clone()).await.expect("within the budget");
+    assert_eq!(answer.into_inner(), small);
+    assert_eq!((stats.memory().used(), stats.memory().refused()), (0, 1));
+}
+
+#[tokio::test]
+async fn a_connect_body_past_the_budget_is_resource_exhausted() {
+    let server = TestServer::start(
+        protoapi::Server::builder()
+            .limits(small_budget())
+            .add(LabServer::new(LabImpl)),
+    )
+    .await;
+    let body = format!(r#"{{"text":"{}"}}"#, "x".repeat(6000));
+    let answer = post_json(&server.url("/test.v1.Lab/Echo"), &body).await;
+    assert_eq!(answer.status, 503, "{}", answer.body);
+    assert_eq!(answer.json()["code"], "resource_exhausted");
+    assert_eq!(answer.json()["message"], refusal(body.len()));
+
+    // A Connect stream's body is read whole, and charged the same way.
+    let (server, _) = streams_server(protoapi::Server::builder().limits(small_budget())).await;
+    let message = format!(r#"{{"n":3,"tag":"{}"}}"#, "x".repeat(6000));
+    let response = reqwest::Client::new()
+        .post(server.url("/lab.streams.Streams/Count"))
+        .header("content-type", "application/connect+json")
+        .body(envelope(0, message.as_bytes()).to_vec())
+        .send()
+        .await
+        .expect("Connect stream");
+    assert_eq!(response.status(), 200);
+    let end = crate::support::frames(response.bytes().await.expect("body"));
+    assert_eq!(end.len(), 1);
+    assert_eq!(end[0].0, 2, "the end-of-stream envelope");
+    let end: serde_json::Value = serde_json::from_slice(&end[0].1).expect("end JSON");
+    assert_eq!(end["error"]["code"], "resource_exhausted");
+    assert_eq!(end["error"]["message"], refusal(message.len() + 5));
+}
+
+#[tokio::test]
+async fn a_websocket_message_past_the_budget_gets_an_error_frame_and_the_socket_stays() {
+    let (server, _) = streams_server(protoapi::Server::builder().limits(small_budget())).await;
+    let mut ws = connect(&server, "/lab/echo").await;
+    let text = serde_json::json!({"id": 1, "data": {"tag": "x".repeat(6000)}}).to_string();
+    ws.send(Message::text(text.clone())).await.expect("send");
+    assert_eq!(
+        next_json(&mut ws).await,
+        serde_json::json!({"error": {"code": "resource_exhausted", "message": refusal(text.len())}})
+    );
+    send_json(&mut ws, serde_json::json!({"id": 2, "data": {"n": 5}})).await;
+    assert_eq!(
+        next_json(&mut ws).await,
+        serde_json::json!({"id": 2, "data": {"n": 10, "tag": "ws"}})
+    );
+}
+
+#[tokio::test]
+async fn a_file_methods_limit_is_its_upload_limit_not_a_message_limit() {
+    // `LargeUploads::upload` has `limit = "1GiB"`: a multipart body of 5 MiB goes through, but
+    // the same file in one gRPC message is past the 4 MiB body limit.
+    let server = TestServer::start(
+        protoapi::Server::builder().add(LargeUploadsServer::new(LargeUploadsImpl)),
+    )
+    .await;
+    let form = reqwest::multipart::Form::new().part(
+        "test_file",
+        reqwest::multipart::Part::bytes(vec![7; 5 << 20]).file_name("big.bin"),
+    );
+    let answer = send(
+        reqwest::Client::new()
+            .post(server.url("/upload"))
+            .multipart(form),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(
+        answer.json(),
+        serde_json::json!({"size": "5242880", "spooled": true})
+    );
+
+    let client = LargeUploadsClient::connect(server.url(""))
+        .await
+        .expect("connect");
+    let request = LargeUploadReq {
+        test_file: protoapi::File::from_bytes("big.bin", "", vec![7; 5 << 20]),
+    };
+    let status = client
+        .upload(request)
+        .await
+        .expect_err("past the body limit");
+    assert_eq!(status.code(), tonic::Code::OutOfRange);
+    assert_eq!(
+        status.message(),
+        "Error, decoded message length too large: found 5242899 bytes, the limit is: 4194304 bytes"
+    );
+}
+
+#[tokio::test]
+async fn a_file_method_takes_whole_messages_up_to_the_body_limit() {
+    // `Uploads::upload` has `limit = "8MiB"` and files: a 3 MiB file in one gRPC message is
+    // within the 4 MiB body limit.
+    let server =
+        TestServer::start(protoapi::Server::builder().add(UploadsServer::new(UploadsImpl))).await;
+    let client = UploadsClient::connect(server.url(""))
+        .await
+        .expect("connect");
+    let request = UploadReq {
+        test_file: protoapi::File::from_bytes("a.bin", "", vec![1; 3 << 20]),
+        ..UploadReq::default()
+    };
+    let answer = client.upload(request).await.expect("3 MiB in one message");
+    assert_eq!(answer.into_inner().sizes, vec![3 << 20]);
+}
