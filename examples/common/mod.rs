@@ -1,4 +1,5 @@
-//! What every example binary shares: `--addr HOST:PORT`, `--print-proto`, `--proto-out DIR`
+//! What every example binary shares: `--addr HOST:PORT`, `--memory BYTES` (the server's memory
+//! budget, `Limits::memory`), `--print-proto`, `--proto-out DIR`
 //! (writes every `.proto` file, imports included), `--print-openapi` (the OpenAPI 3.1 document
 //! of the HTTP routes), logging, and the
 //! `listening on http://HOST:PORT` line once the port accepts connections.
@@ -19,7 +20,10 @@ pub fn option(name: &str) -> Option<String> {
 
 /// Runs an example server from its command line; `own` lists the example's own options (each
 /// taking a value), read with [`option`].
-pub async fn run(server: ServerBuilder, own: &[&str]) -> Result<(), Box<dyn std::error::Error>> {
+pub async fn run(
+    mut server: ServerBuilder,
+    own: &[&str],
+) -> Result<(), Box<dyn std::error::Error>> {
     let mut addr = String::from("127.0.0.1:8080");
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -64,9 +68,14 @@ pub async fn run(server: ServerBuilder, own: &[&str]) -> Result<(), Box<dyn std:
                 Some(value) => addr = value,
                 None => return Err("--addr needs a value: --addr HOST:PORT".into()),
             },
+            "--memory" => match args.next().and_then(|value| value.parse().ok()) {
+                Some(bytes) => server = server.limits(protoapi::Limits::default().memory(bytes)),
+                None => return Err("--memory needs a number of bytes: --memory BYTES".into()),
+            },
             "-h" | "--help" => {
+                let own: String = own.iter().map(|name| format!(" [{name} VALUE]")).collect();
                 println!(
-                    "usage: [--addr HOST:PORT] [--print-proto] [--proto-out DIR] [--print-openapi]"
+                    "usage: [--addr HOST:PORT] [--memory BYTES] [--print-proto] [--proto-out DIR] [--print-openapi]{own}"
                 );
                 return Ok(());
             }

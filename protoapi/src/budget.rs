@@ -7,8 +7,13 @@
 //! refusal in its own way ([`Exhausted`]).
 
 use std::fmt;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use tonic::Status;
 
@@ -182,6 +187,201 @@ impl std::error::Error for Exhausted {}
 impl From<Exhausted> for Status {
     fn from(exhausted: Exhausted) -> Self {
         Status::resource_exhausted(exhausted.to_string())
+    }
+}
+
+/// The meter of one connection's reads: idle (nothing charged) until a WebSocket on the
+/// connection turns it on; then every byte read from the socket is charged until the message it
+/// belongs to has been handled ([`Meter::settle`]), so that the bytes a WebSocket library holds
+/// while it assembles a message count too. A read past the budget fails with an I/O error
+/// carrying [`Exhausted`]. Once the WebSocket closed after a read error, the meter drains the
+/// socket: what the client still sends is read and dropped, so that closing the socket does not
+/// reset it and destroy the close frame on its way.
+#[derive(Clone, Default)]
+pub(crate) struct Meter(Arc<MeterState>);
+
+#[derive(Default)]
+struct MeterState {
+    /// [`OFF`], [`ON`] or [`DRAIN`].
+    mode: AtomicU8,
+    charge: Mutex<Option<Charge>>,
+}
+
+const OFF: u8 = 0;
+const ON: u8 = 1;
+const DRAIN: u8 = 2;
+
+impl Meter {
+    /// Starts charging the connection's reads to `budget`.
+    pub(crate) fn turn_on(&self, budget: &MemoryBudget) {
+        if let Ok(mut charge) = self.0.charge.lock() {
+            *charge = Some(budget.charge());
+            self.0.mode.store(ON, Ordering::Release);
+        }
+    }
+
+    /// Stops charging and gives back what was charged.
+    pub(crate) fn turn_off(&self) {
+        self.0.mode.store(OFF, Ordering::Release);
+        if let Ok(mut charge) = self.0.charge.lock() {
+            *charge = None;
+        }
+    }
+
+    /// Stops charging, and from now on reads and drops everything the client sends.
+    pub(crate) fn drain(&self) {
+        self.turn_off();
+        self.0.mode.store(DRAIN, Ordering::Release);
+    }
+
+    /// Gives back what was read so far: the messages it held have been handled.
+    pub(crate) fn settle(&self) {
+        if let Ok(mut charge) = self.0.charge.lock()
+            && let Some(charge) = charge.as_mut()
+        {
+            charge.clear();
+        }
+    }
+
+    fn count(&self, bytes: usize) -> io::Result<()> {
+        if bytes == 0 || self.0.mode.load(Ordering::Acquire) != ON {
+            return Ok(());
+        }
+        match self.0.charge.lock() {
+            Ok(mut charge) => match charge.as_mut() {
+                Some(charge) => charge.grow(bytes).map_err(io::Error::other),
+                None => Ok(()),
+            },
+            Err(_) => Ok(()),
+        }
+    }
+
+    fn draining(&self) -> bool {
+        self.0.mode.load(Ordering::Acquire) == DRAIN
+    }
+
+    /// Whether an I/O error is a read refused by the budget.
+    pub(crate) fn is_exhausted(error: &io::Error) -> bool {
+        error
+            .get_ref()
+            .is_some_and(|inner| inner.downcast_ref::<Exhausted>().is_some())
+    }
+}
+
+impl fmt::Debug for Meter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Meter")
+            .field("mode", &self.0.mode.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A connection's socket with its reads metered. Dropped while its meter drains, it goes on
+/// draining in a task of its own while the client sends (until [`LINGER`] passes without a
+/// byte, or [`LINGER_AT_MOST`] in all), then closes.
+pub(crate) struct MeteredIo<T: AsyncRead + Unpin + Send + 'static> {
+    io: Option<T>,
+    meter: Meter,
+}
+
+/// How long a draining socket waits for the client's next bytes: the client finishes sending
+/// the message it was sending, reads the close frame and closes.
+const LINGER: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long a socket drains at most.
+const LINGER_AT_MOST: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl<T: AsyncRead + Unpin + Send + 'static> MeteredIo<T> {
+    pub(crate) fn new(io: T, meter: Meter) -> Self {
+        MeteredIo {
+            io: Some(io),
+            meter,
+        }
+    }
+
+    fn io(&mut self) -> io::Result<Pin<&mut T>> {
+        match self.io.as_mut() {
+            Some(io) => Ok(Pin::new(io)),
+            None => Err(io::ErrorKind::NotConnected.into()),
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin + Send + 'static> Drop for MeteredIo<T> {
+    fn drop(&mut self) {
+        if !self.meter.draining() {
+            return;
+        }
+        let (Some(mut io), Ok(runtime)) = (self.io.take(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        runtime.spawn(async move {
+            let drain = async {
+                let mut scratch = vec![0u8; 8 << 10];
+                loop {
+                    let read = tokio::io::AsyncReadExt::read(&mut io, &mut scratch);
+                    match tokio::time::timeout(LINGER, read).await {
+                        Ok(Ok(n)) if n > 0 => {}
+                        _ => break,
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(LINGER_AT_MOST, drain).await;
+        });
+    }
+}
+
+impl<T: AsyncRead + Unpin + Send + 'static> AsyncRead for MeteredIo<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if this.meter.draining() {
+            // Reads until the socket has nothing more (pending) or ends (nothing filled).
+            let mut scratch = [0u8; 8 << 10];
+            loop {
+                let mut sink = ReadBuf::new(&mut scratch);
+                std::task::ready!(this.io()?.poll_read(cx, &mut sink))?;
+                if sink.filled().is_empty() {
+                    return Poll::Ready(Ok(()));
+                }
+            }
+        }
+        let before = buf.filled().len();
+        std::task::ready!(this.io()?.poll_read(cx, buf))?;
+        Poll::Ready(this.meter.count(buf.filled().len() - before))
+    }
+}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> AsyncWrite for MeteredIo<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().io()?.poll_write(cx, data)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().io()?.poll_write_vectored(cx, data)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.as_ref().is_some_and(T::is_write_vectored)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().io()?.poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().io()?.poll_shutdown(cx)
     }
 }
 

@@ -7,12 +7,12 @@ use protoapi::Limits;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::lab::{Everything, LabClient, LabImpl, LabServer};
-use crate::support::streams::streams_server;
+use crate::support::streams::{StreamsImpl, streams_server};
 use crate::support::uploads::{
     LargeUploadReq, LargeUploadsClient, LargeUploadsImpl, LargeUploadsServer, UploadReq,
     UploadsClient, UploadsImpl, UploadsServer,
 };
-use crate::support::websocket::{connect, next_json, send_json};
+use crate::support::websocket::{connect, next, next_json, send_json};
 use crate::support::{TestServer, envelope, post_json, send};
 
 /// A budget of 4 KiB, below the body limit, so that a 6 KiB request is within its method's
@@ -144,9 +144,58 @@ async fn a_connect_body_past_the_budget_is_resource_exhausted() {
 }
 
 #[tokio::test]
-async fn a_websocket_message_past_the_budget_gets_an_error_frame_and_the_socket_stays() {
-    let (server, _) = streams_server(protoapi::Server::builder().limits(small_budget())).await;
+async fn a_websocket_message_past_the_budget_closes_with_1013() {
+    let builder = protoapi::Server::builder().limits(small_budget());
+    let stats = builder.stats();
+    let (server, _) = streams_server(builder).await;
     let mut ws = connect(&server, "/lab/echo").await;
+    send_json(&mut ws, serde_json::json!({"id": 1, "data": {"n": 5}})).await;
+    assert_eq!(
+        next_json(&mut ws).await,
+        serde_json::json!({"id": 1, "data": {"n": 10, "tag": "ws"}})
+    );
+    let text = serde_json::json!({"id": 2, "data": {"tag": "x".repeat(6000)}}).to_string();
+    ws.send(Message::text(text)).await.expect("send");
+    match next(&mut ws).await {
+        Message::Close(Some(close)) => {
+            assert_eq!(u16::from(close.code), 1013);
+            assert_eq!(
+                close.reason.as_str(),
+                "the server's memory budget is exhausted"
+            );
+        }
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+    drop(ws);
+    let mut waited = 0;
+    while stats.memory().used() > 0 && waited < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        waited += 1;
+    }
+    assert_eq!((stats.memory().used(), stats.memory().refused()), (0, 1));
+}
+
+#[tokio::test]
+async fn behind_another_server_a_websocket_message_is_charged_once_read() {
+    // A router served by axum's own server: the socket's reads are not metered, and each
+    // message is charged once read whole; past the budget it gets an error frame, and the
+    // socket stays open.
+    let router = protoapi::Server::builder()
+        .limits(small_budget())
+        .add(crate::support::streams::StreamsServer::new(
+            StreamsImpl::default(),
+        ))
+        .into_router()
+        .expect("router");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let served = tokio::spawn(async move { axum::serve(listener, router).await });
+    let url = format!("ws://{addr}/lab/echo");
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("connect");
     let text = serde_json::json!({"id": 1, "data": {"tag": "x".repeat(6000)}}).to_string();
     ws.send(Message::text(text.clone())).await.expect("send");
     assert_eq!(
@@ -158,6 +207,7 @@ async fn a_websocket_message_past_the_budget_gets_an_error_frame_and_the_socket_
         next_json(&mut ws).await,
         serde_json::json!({"id": 2, "data": {"n": 10, "tag": "ws"}})
     );
+    served.abort();
 }
 
 #[tokio::test]

@@ -23,6 +23,17 @@ pub struct Running {
     pub url: String,
 }
 
+impl Running {
+    /// The example's process id.
+    #[allow(
+        dead_code,
+        reason = "only some test binaries read the process's memory"
+    )]
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.child.kill();

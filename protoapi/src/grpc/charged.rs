@@ -97,10 +97,10 @@ impl Body for ChargedBody {
             Some(Err(error)) => return Poll::Ready(Some(Err(error.into()))),
             None => return Poll::Ready(None),
         };
-        if let Some(data) = frame.data_ref() {
-            if let Err(status) = this.track(data) {
-                return Poll::Ready(Some(Err(Box::new(status))));
-            }
+        if let Some(data) = frame.data_ref()
+            && let Err(status) = this.track(data)
+        {
+            return Poll::Ready(Some(Err(Box::new(status))));
         }
         Poll::Ready(Some(Ok(frame)))
     }

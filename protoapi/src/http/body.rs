@@ -214,12 +214,14 @@ pub(crate) async fn read_body(
     }
     let mut charge = MemoryBudget::of(extensions).charge();
     let mut charged = 0;
+    let mut body = Limited::new(body, limit);
     if let Some(len) = declared {
         // At most `limit`, checked above.
         charged = usize::try_from(len).unwrap_or(limit);
-        charge.grow(charged).map_err(unavailable)?;
+        if let Err(exhausted) = charge.grow(charged) {
+            return Err(refuse(body, exhausted).await);
+        }
     }
-    let mut body = Limited::new(body, limit);
     let mut pieces: Vec<Bytes> = Vec::new();
     let mut size = 0;
     while let Some(frame) = body.frame().await {
@@ -237,7 +239,10 @@ pub(crate) async fn read_body(
         if let Ok(data) = frame.into_data() {
             size += data.len();
             if size > charged {
-                charge.grow(size - charged).map_err(unavailable)?;
+                if let Err(exhausted) = charge.grow(size - charged) {
+                    drop(pieces);
+                    return Err(refuse(body, exhausted).await);
+                }
                 charged = size;
             }
             pieces.push(data);
@@ -258,8 +263,11 @@ pub(crate) async fn read_body(
 }
 
 /// The answer to a body that would cross the server's memory budget: 503, to try again later.
+/// The rest of the body (within the body limit) is read and dropped first, so that an HTTP/1.1
+/// client still sending it reads the answer rather than a reset connection.
 #[cold]
-fn unavailable(exhausted: Exhausted) -> Rejection {
+async fn refuse(mut body: Limited<Body>, exhausted: Exhausted) -> Rejection {
+    while let Some(Ok(_)) = body.frame().await {}
     Rejection::new(
         StatusCode::SERVICE_UNAVAILABLE,
         Code::ResourceExhausted,

@@ -22,6 +22,7 @@ pub struct ErasedMethod {
     pub(crate) limit: Option<u64>,
     /// The method's own limit on the files of a request sent in pieces, if its request has
     /// `#[file]` fields and it sets one.
+    #[allow(dead_code, reason = "read by the WebSocket's uploads in pieces")]
     pub(crate) upload: Option<u64>,
     pub(crate) run: Box<RunFn>,
 }

@@ -17,6 +17,7 @@ use tower_http::trace::TraceLayer;
 
 use super::router::not_found;
 use super::{ServerBuilder, timer};
+use crate::budget::{Meter, MeteredIo};
 use crate::error::Error;
 
 impl ServerBuilder {
@@ -124,6 +125,9 @@ impl ServerBuilder {
                 (app.clone(), traced.clone(), grpc.clone(), budget.clone());
             let permit = Arc::new(permit);
             let held = permit.clone();
+            // The connection's reads, metered once it becomes a WebSocket.
+            let meter = Meter::default();
+            let metered = meter.clone();
             let service =
                 tower::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
                     use futures_util::TryFutureExt as _;
@@ -135,6 +139,7 @@ impl ServerBuilder {
                         request
                             .extensions_mut()
                             .insert(ConnectionPermit(held.clone()));
+                        request.extensions_mut().insert(meter.clone());
                     }
                     if let Some(timeout) = timeout {
                         request.extensions_mut().insert(timeout);
@@ -177,6 +182,7 @@ impl ServerBuilder {
                         return;
                     }
                 }
+                let stream = MeteredIo::new(stream, metered);
                 #[cfg(feature = "tls")]
                 if let Some(acceptor) = acceptor {
                     // The handshake runs in the connection's task, bounded in time, so that a

@@ -25,6 +25,7 @@ use super::frame::{
     parse_text,
 };
 use super::writer::Writer;
+use crate::budget::Meter;
 use crate::context::{Context, Transport};
 use crate::method::{Encoding, Params, Payload, Requests};
 
@@ -68,6 +69,9 @@ enum Stop {
     Gone,
     /// The server closes with this code and reason.
     Close(u16, &'static str),
+    /// The server closes after a frame it could not read, with this code and reason; the
+    /// WebSocket library reads no further, so the socket is drained below it.
+    Refused(u16, &'static str),
 }
 
 impl Connection {
@@ -89,7 +93,13 @@ impl Connection {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_seen = Instant::now();
         let mut pinged = false;
-        // The message being handled, charged to the server's memory budget until it is.
+        // The bytes of the message being handled, charged to the server's memory budget until
+        // it is: from the socket on as they are read when the server's accept loop metered the
+        // connection, else each message once read whole (a router served by other code).
+        let meter = self.extensions.get::<Meter>().cloned();
+        if let Some(meter) = &meter {
+            meter.turn_on(self.endpoint.stats.memory());
+        }
         let mut charge = self.endpoint.stats.memory().charge();
         // Made once, not once per frame: each one made registers with its token when polled.
         let broken = writer.broken.cancelled();
@@ -138,7 +148,7 @@ impl Connection {
                     };
                     pinged = false;
                     let refused = match &message {
-                        Message::Text(_) | Message::Binary(_) => {
+                        Message::Text(_) | Message::Binary(_) if meter.is_none() => {
                             charge.grow(frame_len(&message)).err()
                         }
                         _ => None,
@@ -176,6 +186,9 @@ impl Connection {
                         }
                     };
                     charge.clear();
+                    if let Some(meter) = &meter {
+                        meter.settle();
+                    }
                     if !sent {
                         break Stop::Gone;
                     }
@@ -205,13 +218,25 @@ impl Connection {
                 }
             }
         };
+        // What the client sends from now on is read only to be dropped.
+        let close = match stop {
+            Stop::Gone => None,
+            Stop::Close(code, reason) => Some((code, reason)),
+            Stop::Refused(code, reason) => Some((code, reason)),
+        };
+        if let Some(meter) = &meter {
+            match stop {
+                Stop::Refused(..) => meter.drain(),
+                _ => meter.turn_off(),
+            }
+        }
         // Every call stops with the connection: their tasks are aborted, which drops the
         // methods' futures and streams.
         state.tasks.abort_all();
         drop(state);
         // The aborted calls give up the turn as their tasks are dropped.
         if let Some(mut turn) = writer.turn().await {
-            if let Stop::Close(code, reason) = stop {
+            if let Some((code, reason)) = close {
                 let frame = CloseFrame {
                     code,
                     reason: reason.into(),
@@ -553,9 +578,12 @@ impl State {
 fn read_error(error: axum::Error) -> Stop {
     let inner = error.into_inner();
     match inner.downcast_ref::<tungstenite::Error>() {
-        Some(tungstenite::Error::Capacity(_)) => Stop::Close(1009, "message too big"),
-        Some(tungstenite::Error::Utf8(_)) => Stop::Close(1007, "invalid UTF-8 in a text message"),
-        Some(tungstenite::Error::Protocol(_)) => Stop::Close(1002, "protocol error"),
+        Some(tungstenite::Error::Capacity(_)) => Stop::Refused(1009, "message too big"),
+        Some(tungstenite::Error::Utf8(_)) => Stop::Refused(1007, "invalid UTF-8 in a text message"),
+        Some(tungstenite::Error::Protocol(_)) => Stop::Refused(1002, "protocol error"),
+        Some(tungstenite::Error::Io(error)) if Meter::is_exhausted(error) => {
+            Stop::Refused(1013, "the server's memory budget is exhausted")
+        }
         _ => Stop::Gone,
     }
 }
