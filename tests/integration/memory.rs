@@ -267,3 +267,41 @@ async fn a_file_method_takes_whole_messages_up_to_the_body_limit() {
     let answer = client.upload(request).await.expect("3 MiB in one message");
     assert_eq!(answer.into_inner().sizes, vec![3 << 20]);
 }
+
+#[tokio::test]
+async fn a_multipart_file_in_memory_is_charged_until_it_is_spooled() {
+    let builder = protoapi::Server::builder().limits(small_budget());
+    let stats = builder.stats();
+    let server = TestServer::start(builder.add(UploadsServer::new(UploadsImpl))).await;
+    let upload = |size: usize| {
+        let form = reqwest::multipart::Form::new().part(
+            "test_file",
+            reqwest::multipart::Part::bytes(vec![7; size]).file_name("a.bin"),
+        );
+        send(
+            reqwest::Client::new()
+                .post(server.url("/upload"))
+                .multipart(form),
+        )
+    };
+    // Under the spool threshold (1 MiB) a file stays in memory: 6,000 bytes cross 4 KiB.
+    let answer = upload(6000).await;
+    assert_eq!(answer.status, 503, "{}", answer.body);
+    assert_eq!(answer.json()["code"], "resource_exhausted");
+    // The chunk that crossed it depends on how the body was cut in pieces.
+    let message = answer.json()["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.starts_with("the server's memory budget is exhausted: ")
+            && message.contains(" bytes more would cross 4096 (")
+            && message.ends_with(" in use); try again later"),
+        "{message}"
+    );
+    // 3,000 bytes fit, and are given back once the request is answered.
+    let answer = upload(3000).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.json()["sizes"], serde_json::json!(["3000"]));
+    assert_eq!((stats.memory().used(), stats.memory().refused()), (0, 1));
+}

@@ -10,6 +10,8 @@ use tempfile::TempPath;
 use tokio::io::AsyncRead;
 use tokio::task::JoinHandle;
 
+use crate::budget::{Charge, Exhausted, MemoryBudget};
+
 mod message;
 
 /// A file: from a multipart upload (the part of a `#[file]` field), or from a gRPC or JSON
@@ -33,6 +35,9 @@ pub struct File {
     name: String,
     content_type: String,
     data: Data,
+    /// What an upload held in memory is charged to the server's memory budget, given back when
+    /// the last clone is dropped.
+    _charge: Option<Arc<Charge>>,
 }
 
 #[derive(Clone)]
@@ -64,6 +69,7 @@ impl File {
             name: name.into(),
             content_type: content_type.into(),
             data: Data::Memory(data.into()),
+            _charge: None,
         }
     }
 
@@ -149,13 +155,16 @@ impl File {
     }
 
     /// Receives an upload: kept in memory up to `threshold` bytes, spooled to a temporary file
-    /// past it. Fails with the stream's error, or an I/O error of the temporary file.
+    /// past it. Fails with the stream's error, or an I/O error of the temporary file. What it
+    /// holds in memory is charged to `budget` until it is spooled or the file dropped; past the
+    /// budget it fails with [`ReceiveError::Budget`].
     pub(crate) async fn receive<S, E>(
         name: String,
         content_type: String,
         mut chunks: S,
         threshold: usize,
         dir: Option<&Path>,
+        budget: Option<&MemoryBudget>,
     ) -> Result<File, ReceiveError<E>>
     where
         S: futures_util::Stream<Item = Result<Bytes, E>> + Unpin,
@@ -164,6 +173,7 @@ impl File {
         let mut memory = BytesMut::new();
         let mut spool: Option<Spool> = None;
         let mut size: u64 = 0;
+        let mut charge = budget.map(MemoryBudget::charge);
         while let Some(chunk) = chunks.next().await {
             let chunk = chunk.map_err(ReceiveError::Stream)?;
             size += chunk.len() as u64;
@@ -186,8 +196,19 @@ impl File {
                 spool = Some(new);
             }
             match &mut spool {
-                Some(spool) => spool.push(chunk).await.map_err(ReceiveError::Io)?,
-                None => memory.extend_from_slice(&chunk),
+                Some(spool) => {
+                    // What was in memory is on its way to the disk.
+                    if let Some(charge) = charge.as_mut() {
+                        charge.clear();
+                    }
+                    spool.push(chunk).await.map_err(ReceiveError::Io)?
+                }
+                None => {
+                    if let Some(charge) = charge.as_mut() {
+                        charge.grow(chunk.len()).map_err(ReceiveError::Budget)?;
+                    }
+                    memory.extend_from_slice(&chunk)
+                }
             }
         }
         let data = match spool {
@@ -197,10 +218,15 @@ impl File {
             }
             None => Data::Memory(memory.freeze()),
         };
+        let charge = match data {
+            Data::Memory(_) => charge.map(Arc::new),
+            Data::Spooled(_) => None,
+        };
         Ok(File {
             name,
             content_type,
             data,
+            _charge: charge,
         })
     }
 }
@@ -298,6 +324,8 @@ pub(crate) enum ReceiveError<E> {
     Stream(E),
     /// The temporary file failed.
     Io(io::Error),
+    /// The file in memory would cross the server's memory budget.
+    Budget(Exhausted),
 }
 
 impl fmt::Debug for File {
@@ -415,10 +443,17 @@ mod tests {
     /// Receives `chunks(n, size)` with a 64 KiB spool threshold into `dir`.
     async fn receive(n: usize, size: usize, dir: &std::path::Path) -> File {
         let stream = futures_util::stream::iter(chunks(n, size));
-        File::receive("a.bin".into(), String::new(), stream, 64 << 10, Some(dir))
-            .await
-            .map_err(|_| "receive failed")
-            .expect("received")
+        File::receive(
+            "a.bin".into(),
+            String::new(),
+            stream,
+            64 << 10,
+            Some(dir),
+            None,
+        )
+        .await
+        .map_err(|_| "receive failed")
+        .expect("received")
     }
 
     fn names(dir: &std::path::Path) -> Vec<String> {
@@ -465,6 +500,7 @@ mod tests {
             stream,
             1 << 10,
             Some(dir.path()),
+            None,
         )
         .await;
         assert!(matches!(result, Err(ReceiveError::Stream(()))));

@@ -127,8 +127,9 @@ async fn merge_form_body(
         }
         // Boxed: its state is large, and would otherwise be room in every request's future.
         Some("multipart/form-data") => {
+            let budget = MemoryBudget::of(&parts.extensions);
             Box::pin(super::multipart::merge(
-                message, headers, body, limits, upload_dir,
+                message, headers, body, limits, upload_dir, &budget,
             ))
             .await
         }
@@ -262,15 +263,21 @@ pub(crate) async fn read_body(
     Ok((bytes, charge))
 }
 
-/// The answer to a body that would cross the server's memory budget: 503, to try again later.
-/// The rest of the body (within the body limit) is read and dropped first, so that an HTTP/1.1
-/// client still sending it reads the answer rather than a reset connection.
+/// The answer to a request that would cross the server's memory budget: 503, to try again
+/// later.
 #[cold]
-async fn refuse(mut body: Limited<Body>, exhausted: Exhausted) -> Rejection {
-    while let Some(Ok(_)) = body.frame().await {}
+pub(super) fn unavailable(exhausted: Exhausted) -> Rejection {
     Rejection::new(
         StatusCode::SERVICE_UNAVAILABLE,
         Code::ResourceExhausted,
         exhausted.to_string(),
     )
+}
+
+/// [`unavailable`] for a body. The rest of the body (within the body limit) is read and dropped first, so that an HTTP/1.1
+/// client still sending it reads the answer rather than a reset connection.
+#[cold]
+async fn refuse(mut body: Limited<Body>, exhausted: Exhausted) -> Rejection {
+    while let Some(Ok(_)) = body.frame().await {}
+    unavailable(exhausted)
 }

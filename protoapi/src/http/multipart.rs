@@ -9,6 +9,7 @@ use http::{HeaderMap, StatusCode, header};
 use tonic::Code;
 
 use super::response::Rejection;
+use crate::budget::MemoryBudget;
 use crate::codec::text::TextMessage;
 use crate::file::{File, ReceiveError};
 use crate::limits::Limits;
@@ -16,15 +17,19 @@ use crate::limits::Limits;
 /// The largest text part: form fields are small, files go to `#[file]` fields.
 const TEXT_PART_LIMIT: usize = 1 << 20;
 
-/// Merges a multipart body into `message`.
+/// Merges a multipart body into `message`. Its text parts, and each file while it is in memory,
+/// are charged to `budget`.
 pub(crate) async fn merge(
     message: &mut (dyn TextMessage + Send),
     headers: &HeaderMap,
     body: Body,
     limits: Limits,
     upload_dir: Option<&std::path::Path>,
+    budget: &MemoryBudget,
 ) -> Result<(), Rejection> {
     let limit = limits.upload_limit();
+    // The text parts, held until the message is bound.
+    let mut texts = budget.charge();
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -72,10 +77,12 @@ pub(crate) async fn merge(
                 &mut field,
                 limits.spool_threshold_bytes(),
                 upload_dir,
+                Some(budget),
             )
             .await
             .map_err(|error| match error {
                 ReceiveError::Stream(error) => multipart_error(error, limit),
+                ReceiveError::Budget(exhausted) => super::body::unavailable(exhausted),
                 ReceiveError::Io(error) => {
                     tracing::error!(%error, "failed to spool an upload");
                     Rejection::new(
@@ -107,6 +114,7 @@ pub(crate) async fn merge(
                         ),
                     ));
                 }
+                texts.grow(chunk.len()).map_err(super::body::unavailable)?;
                 text.extend_from_slice(&chunk);
             }
             let text = String::from_utf8(text).map_err(|_| {
