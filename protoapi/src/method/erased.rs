@@ -23,6 +23,9 @@ pub struct ErasedMethod {
     /// The method's own limit on the files of a request sent in pieces, if its request has
     /// `#[file]` fields and it sets one.
     pub(crate) upload: Option<u64>,
+    /// The names of the request's `#[file]` fields (proto, JSON), which a request sent in pieces
+    /// fills; empty for a request without files.
+    pub(crate) files: &'static [[&'static str; 2]],
     pub(crate) run: Box<RunFn>,
 }
 
