@@ -89,11 +89,12 @@ fn data(bytes: &[u8]) -> FileChunk {
     }
 }
 
-/// The JSON of the answer to an upload of `files` (name, content type, bytes) with `note`.
-fn json_answer(id: &str, files: &[(&str, &str, &[u8])], note: &str, count: u32) -> String {
-    let list = |f: &dyn Fn(&(&str, &str, &[u8])) -> String| {
-        files.iter().map(f).collect::<Vec<_>>().join(",")
-    };
+/// A file sent: its name, content type and bytes.
+type Sent<'a> = (&'a str, &'a str, &'a [u8]);
+
+/// The JSON of the answer to an upload of `files` with `note` and `count`.
+fn json_answer(id: &str, files: &[Sent<'_>], note: &str, count: u32) -> String {
+    let list = |f: &dyn Fn(&Sent<'_>) -> String| files.iter().map(f).collect::<Vec<_>>().join(",");
     let first = files.first().map_or(&[][..], |f| f.2);
     // Fields at their defaults are left out.
     let note = match note {

@@ -14,6 +14,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 use tonic::Status;
 
+use crate::budget::Charge;
 use crate::file::{File, ReceiveError};
 
 /// One piece of an upload, checked by the transport.
@@ -23,6 +24,8 @@ pub(crate) struct Piece {
     pub(crate) start: Option<FileStart>,
     /// The next bytes of the file.
     pub(crate) data: Bytes,
+    /// The server's memory budget charged for `data` while the piece waits to be spooled.
+    pub(crate) charge: Charge,
 }
 
 /// What the first piece of a file tells about it.
@@ -56,6 +59,8 @@ impl Upload {
             let start = piece
                 .start
                 .ok_or_else(|| Status::internal("an upload's first piece does not start a file"))?;
+            // A piece's bytes leave the budget as the spool takes them.
+            drop(piece.charge);
             let mut first = Some(piece.data);
             let pieces = &mut self.pieces;
             let following = &mut next;
@@ -68,7 +73,10 @@ impl Upload {
                         *following = Some(piece);
                         Poll::Ready(None)
                     }
-                    Poll::Ready(Some(piece)) => Poll::Ready(Some(Ok(piece.data))),
+                    Poll::Ready(Some(piece)) => {
+                        drop(piece.charge);
+                        Poll::Ready(Some(Ok(piece.data)))
+                    }
                     Poll::Ready(None) => Poll::Ready(None),
                     Poll::Pending => Poll::Pending,
                 }
@@ -97,6 +105,7 @@ impl Upload {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::budget::MemoryBudget;
 
     fn start(field: &'static str, name: &str) -> Option<FileStart> {
         Some(FileStart {
@@ -109,6 +118,7 @@ mod tests {
     #[tokio::test]
     async fn pieces_become_files_in_order_and_spool_past_the_threshold() {
         let dir = tempfile::tempdir().expect("temp dir");
+        let budget = MemoryBudget::new(1 << 20);
         let (sender, pieces) = mpsc::channel(2);
         let upload = Upload {
             pieces,
@@ -123,9 +133,12 @@ mod tests {
             (start("b", "three.txt"), ""),
         ];
         for (start, data) in pieces {
+            let mut charge = budget.charge();
+            charge.grow(data.len()).expect("within the budget");
             let piece = Piece {
                 start,
                 data: Bytes::from_static(data.as_bytes()),
+                charge,
             };
             sender.send(piece).await.expect("the upload listens");
         }
@@ -143,6 +156,8 @@ mod tests {
                 ("b", "three.txt", 0, false),
             ]
         );
+        // Each piece gave its charge back once it was taken.
+        assert_eq!((budget.used(), budget.peak() > 0), (0, true));
         assert_eq!(
             files[0].1.bytes().await.expect("read"),
             Bytes::from_static(b"hello world")

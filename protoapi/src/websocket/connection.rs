@@ -1,7 +1,7 @@
 //! The loop of one connection: it reads the client's frames, starts their calls (answering at
 //! once those that can), reaps the calls' tasks, pings a silent client and closes.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -18,13 +18,14 @@ use tokio::time::Instant;
 use tonic::Status;
 
 use super::call::{Done, answer};
-use super::config::{CLOSE_WAIT, FAILED_UPLOADS, FRAMES_IN_A_ROW, INBOX};
+use super::config::{CLOSE_WAIT, FRAMES_IN_A_ROW, INBOX};
 use super::endpoint::WebSocketEndpoint;
 use super::frame::{
     Answer, Id, Incoming, answer_envelope, data_message, frame_message, parse_binary, parse_text,
 };
-use super::upload::Uploading;
+use super::upload::{FailedUploads, Uploading};
 use super::writer::Writer;
+use crate::budget::MemoryBudget;
 use crate::context::{Context, Transport};
 use crate::method::{Encoding, Params, Payload, Requests};
 
@@ -84,7 +85,7 @@ impl Connection {
             calls: HashMap::new(),
             tasks: JoinSet::new(),
             permits: Arc::new(Semaphore::new(config.max_in_flight)),
-            failed: VecDeque::new(),
+            failed: FailedUploads::default(),
             writer: writer.clone(),
             unflushed: false,
         };
@@ -300,7 +301,7 @@ impl Connection {
             }
         }
 
-        if state.dropped(&frame) {
+        if state.failed.drops(&frame) {
             return true;
         }
         let method = match self.endpoint.find(frame.method.as_deref()) {
@@ -309,6 +310,9 @@ impl Connection {
                 if frame.end && frame.message.is_none() && frame.file.is_none() {
                     // A late cancel of a call that already ended.
                     return true;
+                }
+                if frame.file.is_some() && !frame.end {
+                    state.remember_failed(key.clone());
                 }
                 return state
                     .send(frame_message(
@@ -370,12 +374,15 @@ impl Connection {
                 frame.end,
                 self.endpoint.spool_threshold(),
                 self.endpoint.upload_dir.clone(),
+                MemoryBudget::of(&self.extensions),
             );
             match started {
                 Ok(started) => upload = Some(started),
                 Err(status) => {
                     // The pieces the client sends after the first are dropped.
-                    state.remember_failed(key.clone());
+                    if !frame.end {
+                        state.remember_failed(key.clone());
+                    }
                     return state
                         .send(frame_message(
                             frame.encoding,
@@ -555,7 +562,9 @@ impl Connection {
         // The upload is lost, so the call fails; the pieces still on their way are dropped.
         call.abort.abort();
         state.calls.remove(&key);
-        state.remember_failed(key.clone());
+        if !frame.end {
+            state.remember_failed(key.clone());
+        }
         state
             .send(frame_message(
                 frame.encoding,
@@ -583,9 +592,8 @@ struct State {
     calls: HashMap<Option<Id>, Call>,
     tasks: JoinSet<Option<Id>>,
     permits: Arc<Semaphore>,
-    /// The ids of uploads that failed before their client ended them, newest last: their
-    /// further `file` frames, and their `end`, are dropped.
-    failed: VecDeque<Option<Id>>,
+    /// Uploads that failed before their client ended them.
+    failed: FailedUploads,
     writer: Arc<Writer>,
     /// Frames the loop wrote alone since its last flush. Only while no call task is left:
     /// the loop flushes before it starts one, and before it waits for anything.
@@ -615,27 +623,8 @@ impl State {
         Some(call)
     }
 
-    /// Remembers a failed upload (forgetting the oldest past [`FAILED_UPLOADS`]).
     fn remember_failed(&mut self, key: Option<Id>) {
-        if !self.failed.contains(&key) {
-            if self.failed.len() >= FAILED_UPLOADS {
-                self.failed.pop_front();
-            }
-            self.failed.push_back(key);
-        }
-    }
-
-    /// Whether `frame` belongs to a failed upload and is dropped: its `file` frames until its
-    /// `end`, that one included. Any other frame with its id starts a new call.
-    fn dropped(&mut self, frame: &Incoming) -> bool {
-        let Some(at) = self.failed.iter().position(|key| *key == frame.id) else {
-            return false;
-        };
-        let of_upload = frame.message.is_none() || frame.file.is_some();
-        if !of_upload || frame.end {
-            self.failed.remove(at);
-        }
-        of_upload
+        self.failed.remember(key);
     }
 
     /// Writes out the frames the loop wrote alone; false when the connection is broken.

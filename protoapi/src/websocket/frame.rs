@@ -17,8 +17,8 @@ use crate::status::{ErrorDetail, code_name, error_details};
 
 /// The binary twin of a JSON frame: `protoapi.Frame`, sent in a binary WebSocket message.
 ///
-/// A frame that neither ends a stream nor carries an error carries a message in `data`; a
-/// client may leave `data` out for a message whose fields are all at their defaults.
+/// A frame that neither ends a stream nor carries an error or a file piece carries a message in
+/// `data`; a client may leave `data` out for a message whose fields are all at their defaults.
 #[protoapi_macros::message(crate = "crate", name = "protoapi.Frame")]
 pub struct Frame {
     /// The call's id, chosen by the client; empty for none.

@@ -1,13 +1,16 @@
 //! A call that sends its request's files in pieces, as the connection sees it: each piece is
 //! checked (its field, the upload limit) and queued for the call's task, which spools it.
 
+use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
 use tonic::Status;
 
-use super::config::UPLOAD_INBOX;
+use super::config::{FAILED_UPLOADS, UPLOAD_INBOX};
+use super::frame::{Id, Incoming};
+use crate::budget::MemoryBudget;
 use crate::download::FileChunk;
 use crate::method::{ErasedMethod, FileStart, Piece, Upload};
 use crate::status::shown;
@@ -23,6 +26,8 @@ pub(super) struct Uploading {
     limit: u64,
     /// Whether a file has been started, which a piece without `name` or `field` continues.
     open: bool,
+    /// The server's memory budget, charged for the pieces waiting in the queue.
+    budget: MemoryBudget,
 }
 
 impl Uploading {
@@ -36,6 +41,7 @@ impl Uploading {
         end: bool,
         threshold: usize,
         dir: Option<Arc<Path>>,
+        budget: MemoryBudget,
     ) -> Result<(Uploading, Upload), Status> {
         if method.files.is_empty() {
             return Err(Status::invalid_argument(format!(
@@ -58,6 +64,7 @@ impl Uploading {
             received: 0,
             limit,
             open: false,
+            budget,
         };
         let piece = uploading.piece(first)?;
         if let Some(sender) = &uploading.sender {
@@ -78,7 +85,8 @@ impl Uploading {
     }
 
     /// Checks a piece: a first piece names a field of the request (or sets a name, for its only
-    /// file field); the files stay within the upload limit.
+    /// file field); the files stay within the upload limit; the piece's bytes fit in the
+    /// server's memory budget until they are spooled.
     pub(super) fn piece(&mut self, chunk: FileChunk) -> Result<Piece, Status> {
         let starts = !chunk.field.is_empty() || !chunk.name.is_empty();
         let start = if starts {
@@ -104,9 +112,12 @@ impl Uploading {
         if self.received > self.limit {
             return Err(self.too_large());
         }
+        let mut charge = self.budget.charge();
+        charge.grow(chunk.data.len())?;
         Ok(Piece {
             start,
             data: chunk.data,
+            charge,
         })
     }
 
@@ -168,5 +179,35 @@ impl Uploading {
             "the files of the request are larger than the upload limit of {} bytes",
             self.limit
         ))
+    }
+}
+
+/// The ids of uploads that failed before their client ended them, newest last: their further
+/// `file` frames, and their `end`, are dropped, so that a client learns of the failure once.
+#[derive(Default)]
+pub(super) struct FailedUploads(VecDeque<Option<Id>>);
+
+impl FailedUploads {
+    /// Remembers a failed upload (forgetting the oldest past [`FAILED_UPLOADS`]).
+    pub(super) fn remember(&mut self, key: Option<Id>) {
+        if !self.0.contains(&key) {
+            if self.0.len() >= FAILED_UPLOADS {
+                self.0.pop_front();
+            }
+            self.0.push_back(key);
+        }
+    }
+
+    /// Whether `frame` belongs to a failed upload and is dropped: its `file` frames until its
+    /// `end`, that one included. Any other frame with its id starts a new call.
+    pub(super) fn drops(&mut self, frame: &Incoming) -> bool {
+        let Some(at) = self.0.iter().position(|key| *key == frame.id) else {
+            return false;
+        };
+        let of_upload = frame.message.is_none() || frame.file.is_some();
+        if !of_upload || frame.end {
+            self.0.remove(at);
+        }
+        of_upload
     }
 }
