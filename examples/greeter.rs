@@ -11,7 +11,7 @@
 //! `GET /` serves a page (`examples/greeter/index.html`, served through
 //! [`protoapi::ServerBuilder::merge`]) that calls each of these from a browser: say hello over
 //! HTTP JSON, upload a file with `fetch` and `FormData`, download it back and compare it with the
-//! chosen file, and upload it again over the WebSocket at `/demo/upload`. Open
+//! chosen file, and upload it again over the WebSocket at `/demo/upload`, in binary pieces. Open
 //! <http://127.0.0.1:8080/> after `cargo run --example greeter`; `browser/` holds a Playwright test
 //! that clicks through it in Chromium (`cd browser && npm ci && npm test`).
 

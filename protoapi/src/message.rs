@@ -45,6 +45,9 @@ pub trait ProtoMessage:
     const FORM: bool = false;
     /// Whether the message has `#[file]` fields, which a method's `limit` then applies to.
     const FILES: bool = false;
+    /// The names of each `#[file]` field: its proto name and its JSON name (the same when they
+    /// are spelled alike), in declaration order.
+    const FILE_FIELDS: &'static [[&'static str; 2]] = &[];
 }
 
 /// The request and response messages of one method, named once by generated code on a marker

@@ -152,6 +152,7 @@ fn chat_prints_its_proto() {
         "  optional bytes data = 3;",
         "  bool end = 4;",
         "  protoapi.Error error = 5;",
+        "  protoapi.FileChunk file = 6;",
         "message Error {",
     ] {
         assert!(

@@ -27,3 +27,4 @@ mod upload;
 mod validation;
 mod websocket;
 mod wire;
+mod ws_upload;

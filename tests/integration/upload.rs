@@ -3,7 +3,9 @@
 use protoapi::File;
 use reqwest::multipart::{Form, Part};
 
-use crate::support::uploads::{UploadReq, UploadRsp, UploadsClient, UploadsImpl, UploadsServer};
+use crate::support::uploads::{
+    UploadReq, UploadRsp, UploadsClient, UploadsImpl, UploadsServer, checksum,
+};
 use crate::support::{TestServer, send};
 
 async fn upload_server(dir: &std::path::Path) -> TestServer {
@@ -56,6 +58,7 @@ async fn one_file_and_text_fields() {
             first_bytes: b"interstellar".to_vec(),
             note: "火锅".into(),
             count: 3,
+            checksums: vec![checksum(b"interstellar")],
         }
     );
 }

@@ -123,7 +123,7 @@ async fn errors_do_not_close_the_connection() {
     send_text(&mut ws, r#"{"id": 2, "dat": {}}"#).await;
     assert_eq!(
         next_text(&mut ws).await,
-        r#"{"error":{"code":"invalid_argument","message":"invalid frame: unknown field `dat`, expected one of `id`, `method`, `data`, `end` at line 1 column 15"}}"#
+        r#"{"error":{"code":"invalid_argument","message":"invalid frame: unknown field `dat`, expected one of `id`, `method`, `data`, `end`, `file` at line 1 column 15"}}"#
     );
     send_text(&mut ws, r#"{"id": true, "data": {}}"#).await;
     assert_eq!(

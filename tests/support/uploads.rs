@@ -1,5 +1,6 @@
 //! Uploads. `Uploads` tells what it received: one file, several files, and text fields next to
-//! them, up to 8 MiB. `LargeUploads` takes up to 1 GiB and never reads the file, so that what a
+//! them, up to 8 MiB, in a multipart body or over its WebSockets (`/upload/ws` its own,
+//! `/files/ws` the service's). `LargeUploads` takes up to 1 GiB and never reads the file, so that what a
 //! test measures of the server's memory is the server's own.
 
 use protoapi::{File, Status};
@@ -26,11 +27,20 @@ pub struct UploadRsp {
     pub first_bytes: Vec<u8>,
     pub note: String,
     pub count: u32,
+    /// Each file's [`checksum`], to compare its content byte for byte.
+    pub checksums: Vec<u64>,
 }
 
-#[protoapi::service(package = "files")]
+/// The 64-bit FNV-1a hash of `bytes`.
+pub fn checksum(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[protoapi::service(package = "files", websocket = "/files/ws")]
 pub trait Uploads {
-    #[protoapi(path = "/upload", limit = "8MiB")]
+    #[protoapi(path = "/upload", limit = "8MiB", websocket = "/upload/ws")]
     async fn upload(&self, req: UploadReq) -> Result<UploadRsp, Status>;
 }
 
@@ -55,6 +65,11 @@ impl Uploads for UploadsImpl {
             rsp.types.push(file.content_type().to_owned());
             rsp.sizes.push(file.size());
             rsp.spooled.push(file.is_spooled());
+            let bytes = file
+                .bytes()
+                .await
+                .map_err(|e| Status::internal(e.to_string()))?;
+            rsp.checksums.push(checksum(&bytes));
         }
         Ok(rsp)
     }

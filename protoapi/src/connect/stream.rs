@@ -62,6 +62,7 @@ impl ConnectService {
             envelope: None,
             first: Some(payload),
             rest: None,
+            upload: None,
         };
         let answers = (method.method.run)(ctx, Arc::new(Params::default()), requests);
         let deadline = timeout.map(|limit| tokio::time::Instant::now() + limit);

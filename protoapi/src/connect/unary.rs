@@ -71,6 +71,7 @@ impl ConnectService {
             envelope: None,
             first: Some(payload),
             rest: None,
+            upload: None,
         };
         let mut answers = (method.method.run)(ctx, Arc::new(Params::default()), requests);
         let answer = match timeout {

@@ -9,7 +9,6 @@ use tonic::Status;
 
 use super::answers::encoded;
 use super::erased::ErasedMethod;
-use super::requests::decode;
 use crate::context::Context;
 use crate::download::Download;
 use crate::message::{MethodMessages, ProtoMessage as _};
@@ -34,11 +33,12 @@ where
         server_streaming: false,
         limit: message_limit::<M>(limit),
         upload: upload_limit::<M>(limit),
+        files: M::Request::FILE_FIELDS,
         run: Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
             futures_util::stream::once(async move {
-                let request = decode::<M::Request>(&params, requests.first.as_ref())?;
+                let request = requests.one::<M::Request>(&params).await?;
                 let response = call(service, ctx, request).await?;
                 encoder.encode(&response)
             })
@@ -66,12 +66,13 @@ where
         server_streaming: true,
         limit: message_limit::<M>(limit),
         upload: upload_limit::<M>(limit),
+        files: M::Request::FILE_FIELDS,
         run: Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
             encoded(
                 async move {
-                    let request = decode::<M::Request>(&params, requests.first.as_ref())?;
+                    let request = requests.one::<M::Request>(&params).await?;
                     let download = call(service, ctx, request).await?;
                     Ok(Streaming::new(download.into_chunks().map_err(|error| {
                         tracing::error!(%error, "failed to read a download");
@@ -103,12 +104,13 @@ where
         server_streaming: true,
         limit: message_limit::<M>(limit),
         upload: upload_limit::<M>(limit),
+        files: M::Request::FILE_FIELDS,
         run: Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
             encoded(
                 async move {
-                    let request = decode::<M::Request>(&params, requests.first.as_ref())?;
+                    let request = requests.one::<M::Request>(&params).await?;
                     call(service, ctx, request).await
                 },
                 encoder,
@@ -136,6 +138,7 @@ where
         server_streaming: false,
         limit: message_limit::<M>(limit),
         upload: upload_limit::<M>(limit),
+        files: M::Request::FILE_FIELDS,
         run: Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
@@ -167,6 +170,7 @@ where
         server_streaming: true,
         limit: message_limit::<M>(limit),
         upload: upload_limit::<M>(limit),
+        files: M::Request::FILE_FIELDS,
         run: Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();

@@ -24,6 +24,9 @@ pub struct ErasedMethod {
     /// `#[file]` fields and it sets one.
     #[allow(dead_code, reason = "read by the WebSocket's uploads in pieces")]
     pub(crate) upload: Option<u64>,
+    /// The names of the request's `#[file]` fields (proto, JSON), which a request sent in pieces
+    /// fills; empty for a request without files.
+    pub(crate) files: &'static [[&'static str; 2]],
     pub(crate) run: Box<RunFn>,
 }
 

@@ -20,12 +20,15 @@ mod erased;
 mod payload;
 // `Params`, `Requests` and `decode`: a call's requests, decoded into the method's message.
 mod requests;
+// `Upload`: the files of a request sent in pieces, spooled as they arrive.
+mod upload;
 
 pub(crate) use answers::Answers;
 pub(crate) use envelope::JsonEnvelope;
 pub(crate) use erased::ErasedMethod;
 pub(crate) use payload::{Encoding, Payload};
 pub(crate) use requests::{Params, Requests, decode};
+pub(crate) use upload::{FileStart, Piece, Upload};
 
 /// What generated code names, re-exported as `__private::method`.
 pub mod codegen {

@@ -10,7 +10,9 @@ use tonic::Status;
 use super::answers::Encoder;
 use super::envelope::JsonEnvelope;
 use super::payload::{Encoding, Payload};
+use super::upload::Upload;
 use crate::codec::text::TextMessage;
+use crate::file::File;
 use crate::message::ProtoMessage;
 use crate::streaming::Streaming;
 
@@ -28,6 +30,16 @@ pub(crate) fn decode<Req: ProtoMessage>(
     params: &Params,
     payload: Option<&Payload>,
 ) -> Result<Req, Status> {
+    decode_with_files(params, payload, Vec::new())
+}
+
+/// Decodes one request as [`decode`] does, with `files` put in their `#[file]` fields after
+/// the message (before the path parameters and the rules).
+fn decode_with_files<Req: ProtoMessage>(
+    params: &Params,
+    payload: Option<&Payload>,
+    files: Vec<(&'static str, File)>,
+) -> Result<Req, Status> {
     let mut message = Req::default();
     params.merge_query(&mut message)?;
     match payload {
@@ -38,6 +50,10 @@ pub(crate) fn decode<Req: ProtoMessage>(
             })?
         }
         None => {}
+    }
+    for (field, file) in files {
+        // The transport took only the message's own `#[file]` fields.
+        message.merge_file(field, file);
     }
     params.merge_path(&mut message)?;
     crate::validate::check(&message)?;
@@ -76,12 +92,25 @@ pub(crate) struct Requests {
     pub(crate) envelope: Option<JsonEnvelope>,
     pub(crate) first: Option<Payload>,
     pub(crate) rest: Option<mpsc::Receiver<Payload>>,
+    /// The files of the request, when the client sends them in pieces (a call with one
+    /// request only).
+    pub(crate) upload: Option<Upload>,
 }
 
 impl Requests {
     /// The encoder of the call's answers (which takes over the envelope).
     pub(super) fn encoder(&mut self) -> Encoder {
         Encoder::new(self.encoding, self.envelope.take())
+    }
+
+    /// The one request of a call, decoded once its files, if it sends any in pieces, have all
+    /// arrived.
+    pub(super) async fn one<Req: ProtoMessage>(self, params: &Params) -> Result<Req, Status> {
+        let files = match self.upload {
+            Some(upload) => upload.receive().await?,
+            None => Vec::new(),
+        };
+        decode_with_files(params, self.first.as_ref(), files)
     }
 
     /// Every request of a client stream, decoded.

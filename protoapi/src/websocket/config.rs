@@ -129,6 +129,13 @@ pub(super) const READ_BUFFER: usize = 16 << 10;
 /// How many requests of one client stream may wait for the method to read them.
 pub(super) const INBOX: usize = 16;
 
+/// How many pieces of one upload may wait for its call's task to spool them: with pieces of up
+/// to a message each, a few messages per upload in memory.
+pub(super) const UPLOAD_INBOX: usize = 4;
+
+/// How many failed uploads a connection remembers, to drop the pieces their client still sends.
+pub(super) const FAILED_UPLOADS: usize = 64;
+
 /// How many frames at hand the connection's loop handles before it looks at its timer, its
 /// tokens and its call tasks.
 pub(super) const FRAMES_IN_A_ROW: u32 = 16;

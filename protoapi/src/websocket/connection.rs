@@ -24,8 +24,9 @@ use super::frame::{
     Answer, Id, Incoming, answer_envelope, data_message, frame_len, frame_message, parse_binary,
     parse_text,
 };
+use super::upload::{FailedUploads, Uploading};
 use super::writer::Writer;
-use crate::budget::Meter;
+use crate::budget::{MemoryBudget, Meter};
 use crate::context::{Context, Transport};
 use crate::method::{Encoding, Params, Payload, Requests};
 
@@ -35,8 +36,11 @@ struct Call {
     input: Option<mpsc::Sender<Payload>>,
     encoding: Encoding,
     method: &'static str,
-    /// A stream in either direction: it may need more frames, or never end by itself.
+    /// A stream in either direction, or an upload: it may need more frames, or never end by
+    /// itself.
     streaming: bool,
+    /// The upload of a call that sends its files in pieces.
+    upload: Option<Uploading>,
     /// The largest request message.
     limit: usize,
     /// Set by the call's task before its last frame.
@@ -85,6 +89,7 @@ impl Connection {
             calls: HashMap::new(),
             tasks: JoinSet::new(),
             permits: Arc::new(Semaphore::new(config.max_in_flight)),
+            failed: FailedUploads::default(),
             writer: writer.clone(),
             unflushed: false,
         };
@@ -262,12 +267,18 @@ impl Connection {
     }
 
     /// Handles one frame; false when the connection is gone.
-    async fn handle(&self, state: &mut State, frame: Incoming) -> bool {
+    async fn handle(&self, state: &mut State, mut frame: Incoming) -> bool {
         let key = frame.id.clone();
         // A call that sent its last frame is over, even if its task has not been reaped yet.
-        state
+        let over: Vec<Option<Id>> = state
             .calls
-            .retain(|_, call| !call.finished.load(Ordering::Acquire));
+            .iter()
+            .filter(|(_, call)| call.finished.load(Ordering::Acquire))
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in over {
+            state.forget(&key);
+        }
         if let Some(call) = state.calls.get_mut(&key) {
             if frame.encoding != call.encoding
                 || frame.method.as_deref().is_some_and(|m| m != call.method)
@@ -280,6 +291,9 @@ impl Connection {
                         Answer::Error(status),
                     ))
                     .await;
+            }
+            if frame.file.is_some() || call.upload.as_ref().is_some_and(|u| !u.ended()) {
+                return self.upload_frame(state, frame).await;
             }
             match &call.input {
                 Some(input) => {
@@ -335,12 +349,18 @@ impl Connection {
             }
         }
 
+        if state.failed.drops(&frame) {
+            return true;
+        }
         let method = match self.endpoint.find(frame.method.as_deref()) {
             Ok(method) => method,
             Err(status) => {
-                if frame.end && frame.message.is_none() {
+                if frame.end && frame.message.is_none() && frame.file.is_none() {
                     // A late cancel of a call that already ended.
                     return true;
+                }
+                if frame.file.is_some() && !frame.end {
+                    state.remember_failed(key.clone());
                 }
                 return state
                     .send(frame_message(
@@ -351,7 +371,8 @@ impl Connection {
                     .await;
             }
         };
-        if frame.end && frame.message.is_none() && !method.client_streaming {
+        if frame.end && frame.message.is_none() && frame.file.is_none() && !method.client_streaming
+        {
             // A late cancel of a call that already ended.
             return true;
         }
@@ -392,6 +413,35 @@ impl Connection {
                 Err(_) => return false,
             },
         };
+        let mut upload = None;
+        if let Some(first) = frame.file.take() {
+            let started = Uploading::start(
+                method,
+                self.endpoint.upload_limit(method),
+                first,
+                frame.end,
+                self.endpoint.spool_threshold(),
+                self.endpoint.upload_dir.clone(),
+                MemoryBudget::of(&self.extensions),
+            );
+            match started {
+                Ok(started) => upload = Some(started),
+                Err(status) => {
+                    // The pieces the client sends after the first are dropped.
+                    if !frame.end {
+                        state.remember_failed(key.clone());
+                    }
+                    return state
+                        .send(frame_message(
+                            frame.encoding,
+                            key.as_ref(),
+                            Answer::Error(status),
+                        ))
+                        .await;
+                }
+            }
+        }
+        let (uploading, upload) = upload.unzip();
         let (input, rest) = if method.client_streaming {
             let (sender, receiver) = mpsc::channel(INBOX);
             ((!frame.end).then_some(sender), Some(receiver))
@@ -403,6 +453,7 @@ impl Connection {
             envelope: (frame.encoding == Encoding::Json).then(|| answer_envelope(key.as_ref())),
             first: frame.message,
             rest,
+            upload,
         };
         let ctx = Context::shared(
             Transport::WebSocket,
@@ -411,7 +462,7 @@ impl Connection {
         );
         let live = self.endpoint.stats.websocket_call();
         let mut answers = (method.run)(ctx, self.params.clone(), requests);
-        if !method.client_streaming && !method.server_streaming {
+        if !method.client_streaming && !method.server_streaming && uploading.is_none() {
             // Most unary methods answer at once: then the answer goes out from here, without
             // a task of its own. One that has to wait goes on in its task below.
             let polled = std::future::poll_fn(|cx| {
@@ -482,7 +533,10 @@ impl Connection {
                 input,
                 encoding,
                 method: method.name,
-                streaming: method.client_streaming || method.server_streaming,
+                streaming: method.client_streaming
+                    || method.server_streaming
+                    || uploading.is_some(),
+                upload: uploading,
                 finished,
                 limit,
                 task: abort.id(),
@@ -490,6 +544,82 @@ impl Connection {
             },
         );
         true
+    }
+}
+
+impl Connection {
+    /// A frame of an upload in progress, or a `file` frame of a call in progress.
+    async fn upload_frame(&self, state: &mut State, frame: Incoming) -> bool {
+        let key = frame.id.clone();
+        let Some(call) = state.calls.get_mut(&key) else {
+            return true;
+        };
+        let id = || {
+            key.as_ref()
+                .map_or_else(|| "without id".to_owned(), Id::to_string)
+        };
+        let status = match &mut call.upload {
+            Some(upload) if !upload.ended() => {
+                let piece = match (frame.message, frame.file) {
+                    (Some(_), _) => Err(Status::invalid_argument(
+                        "an upload carries its request's `data` in its first frame only",
+                    )),
+                    (None, file) => file.map(|chunk| upload.piece(chunk)).transpose(),
+                };
+                match piece {
+                    Ok(piece) => {
+                        if let Some(piece) = piece {
+                            upload.send(piece).await;
+                        }
+                        if frame.end {
+                            upload.end();
+                        }
+                        return true;
+                    }
+                    Err(status) => status,
+                }
+            }
+            // The call goes on: only this frame is refused.
+            Some(_) => {
+                let status = Status::invalid_argument(format!(
+                    "the upload of call {} has ended: a file piece comes before its `end`",
+                    id()
+                ));
+                return state
+                    .send(frame_message(
+                        frame.encoding,
+                        key.as_ref(),
+                        Answer::Error(status),
+                    ))
+                    .await;
+            }
+            None => {
+                let status = Status::invalid_argument(format!(
+                    "call {} sends no files: a call that sends files in pieces starts with one",
+                    id()
+                ));
+                return state
+                    .send(frame_message(
+                        frame.encoding,
+                        key.as_ref(),
+                        Answer::Error(status),
+                    ))
+                    .await;
+            }
+        };
+        // The upload is lost, so the call fails; the pieces still on their way are dropped.
+        call.abort.abort();
+        state.calls.remove(&key);
+        if !frame.end {
+            state.remember_failed(key.clone());
+        }
+        state
+            .send(frame_message(
+                frame.encoding,
+                key.as_ref(),
+                Answer::Error(status),
+            ))
+            .await
     }
 }
 
@@ -510,6 +640,8 @@ struct State {
     calls: HashMap<Option<Id>, Call>,
     tasks: JoinSet<Option<Id>>,
     permits: Arc<Semaphore>,
+    /// Uploads that failed before their client ended them.
+    failed: FailedUploads,
     writer: Arc<Writer>,
     /// Frames the loop wrote alone since its last flush. Only while no call task is left:
     /// the loop flushes before it starts one, and before it waits for anything.
@@ -529,6 +661,20 @@ impl State {
         }
     }
 
+    /// Forgets a call that ended; one whose upload the client has not ended is remembered as
+    /// failed, so that the pieces still on their way are dropped.
+    fn forget(&mut self, key: &Option<Id>) -> Option<Call> {
+        let call = self.calls.remove(key)?;
+        if call.upload.as_ref().is_some_and(|upload| !upload.ended()) {
+            self.remember_failed(key.clone());
+        }
+        Some(call)
+    }
+
+    fn remember_failed(&mut self, key: Option<Id>) {
+        self.failed.remember(key);
+    }
+
     /// Writes out the frames the loop wrote alone; false when the connection is broken.
     async fn flush(&mut self) -> bool {
         !std::mem::take(&mut self.unflushed) || self.writer.flush().await
@@ -542,7 +688,7 @@ impl State {
         match done {
             Ok((task, key)) => {
                 if self.calls.get(&key).is_some_and(|call| call.task == task) {
-                    self.calls.remove(&key);
+                    self.forget(&key);
                 }
                 true
             }
@@ -556,7 +702,7 @@ impl State {
                 let Some(key) = key else {
                     return true;
                 };
-                let Some(call) = self.calls.remove(&key) else {
+                let Some(call) = self.forget(&key) else {
                     return true;
                 };
                 if !error.is_panic() {

@@ -28,6 +28,9 @@ pub struct WebSocketEndpoint {
     pub(super) stats: Stats,
     body_limit: usize,
     fields_limit: usize,
+    limits: crate::Limits,
+    /// Where the temporary files of uploads go.
+    pub(super) upload_dir: Option<Arc<std::path::Path>>,
     pub(super) shutdown: CancellationToken,
 }
 
@@ -59,6 +62,8 @@ impl WebSocketEndpoint {
             stats: config.stats.clone(),
             body_limit: config.limits.body_limit(),
             fields_limit: config.limits.fields_limit(),
+            limits: config.limits,
+            upload_dir: config.upload_dir.clone(),
             shutdown: config.shutdown.clone(),
         })
     }
@@ -68,6 +73,17 @@ impl WebSocketEndpoint {
         method.limit.map_or(self.body_limit, |l| {
             usize::try_from(l).unwrap_or(usize::MAX)
         })
+    }
+
+    /// The most bytes of files a request of `method` may send in pieces: its upload limit.
+    pub(super) fn upload_limit(&self, method: &ErasedMethod) -> u64 {
+        let limit = self.limits.for_method(method.upload, true).upload_limit();
+        u64::try_from(limit).unwrap_or(u64::MAX)
+    }
+
+    /// The size past which an upload's file goes to a temporary file.
+    pub(super) fn spool_threshold(&self) -> usize {
+        self.limits.spool_threshold_bytes()
     }
 
     /// The largest message the connection accepts.

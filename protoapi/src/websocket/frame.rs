@@ -10,14 +10,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use tonic::{Code, Status};
 
+use crate::download::FileChunk;
 use crate::message::ProtoMessage;
 use crate::method::{Encoding, JsonEnvelope, Params, Payload, decode};
 use crate::status::{ErrorDetail, code_name, error_details};
 
 /// The binary twin of a JSON frame: `protoapi.Frame`, sent in a binary WebSocket message.
 ///
-/// A frame that neither ends a stream nor carries an error carries a message in `data`; a
-/// client may leave `data` out for a message whose fields are all at their defaults.
+/// A frame that neither ends a stream nor carries an error or a file piece carries a message in
+/// `data`; a client may leave `data` out for a message whose fields are all at their defaults.
 #[protoapi_macros::message(crate = "crate", name = "protoapi.Frame")]
 pub struct Frame {
     /// The call's id, chosen by the client; empty for none.
@@ -31,6 +32,10 @@ pub struct Frame {
     pub end: bool,
     /// The call failed (server to client only).
     pub error: Option<FrameError>,
+    /// A piece of a file of the request (client to server only), for a method whose request
+    /// has `#[file]` fields: a piece that sets `name` or `field` starts a file, one that sets
+    /// neither continues it. docs/websocket.md tells the whole upload.
+    pub file: Option<FileChunk>,
 }
 
 /// The error of a failed call: `protoapi.Error`, as in the JSON error body.
@@ -99,6 +104,8 @@ struct JsonFrame<'a> {
     data: Option<&'a RawValue>,
     #[serde(default)]
     end: bool,
+    #[serde(default, borrow)]
+    file: Option<&'a RawValue>,
 }
 
 /// A JSON frame to the client.
@@ -129,15 +136,27 @@ pub(super) struct Incoming {
     /// The message it carries: present unless the frame only ends a stream.
     pub(super) message: Option<Payload>,
     pub(super) end: bool,
+    /// A piece of a file; `message` is then present only when the frame sets `data`.
+    pub(super) file: Option<FileChunk>,
 }
 
 /// Reads a text frame: a JSON envelope around the message.
 pub(super) fn parse_text(text: &str) -> Result<Incoming, Status> {
     let frame: JsonFrame<'_> = serde_json::from_str(text)
         .map_err(|error| Status::invalid_argument(format!("invalid frame: {error}")))?;
+    let file = match frame.file {
+        Some(raw) => {
+            let mut chunk = FileChunk::default();
+            crate::codec::json_merge::merge_json_text(&mut chunk, raw.get()).map_err(|status| {
+                Status::invalid_argument(format!("invalid frame: `file`: {}", status.message()))
+            })?;
+            Some(chunk)
+        }
+        None => None,
+    };
     let message = match frame.data {
         Some(raw) => Some(Payload::Json(raw.get().to_owned())),
-        None if !frame.end => Some(Payload::empty(Encoding::Json)),
+        None if !frame.end && file.is_none() => Some(Payload::empty(Encoding::Json)),
         None => None,
     };
     Ok(Incoming {
@@ -146,6 +165,7 @@ pub(super) fn parse_text(text: &str) -> Result<Incoming, Status> {
         method: frame.method.map(|m| m.into_owned()),
         message,
         end: frame.end,
+        file,
     })
 }
 
@@ -161,7 +181,7 @@ pub(super) fn parse_binary(bytes: Bytes) -> Result<Incoming, Status> {
     }
     let message = match frame.data {
         Some(bytes) => Some(Payload::Proto(bytes)),
-        None if !frame.end => Some(Payload::empty(Encoding::Proto)),
+        None if !frame.end && frame.file.is_none() => Some(Payload::empty(Encoding::Proto)),
         None => None,
     };
     Ok(Incoming {
@@ -170,6 +190,7 @@ pub(super) fn parse_binary(bytes: Bytes) -> Result<Incoming, Status> {
         method: (!frame.method.is_empty()).then_some(frame.method),
         message,
         end: frame.end,
+        file: frame.file,
     })
 }
 

@@ -18,6 +18,8 @@ mod endpoint;
 mod frame;
 // `Stats`, the live counts of a server.
 mod stats;
+// A call that sends its request's files in pieces: each piece checked and queued.
+mod upload;
 // `Writer` and `Turn`: who writes when, and when it is flushed.
 mod writer;
 
