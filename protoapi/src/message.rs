@@ -45,6 +45,8 @@ pub trait ProtoMessage:
     const FORM: bool = false;
     /// Whether the message has `#[file]` fields, which a method's `limit` then applies to.
     const FILES: bool = false;
+    /// The proto names of the `#[file]` fields, in declaration order.
+    const FILE_FIELDS: &'static [&'static str] = &[];
 }
 
 /// The request and response messages of one method, named once by generated code on a marker

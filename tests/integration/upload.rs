@@ -3,7 +3,9 @@
 use protoapi::File;
 use reqwest::multipart::{Form, Part};
 
-use crate::support::uploads::{UploadReq, UploadRsp, UploadsClient, UploadsImpl, UploadsServer};
+use crate::support::uploads::{
+    FNV_START, UploadReq, UploadRsp, UploadsClient, UploadsImpl, UploadsServer, fnv1a,
+};
 use crate::support::{TestServer, send};
 
 async fn upload_server(dir: &std::path::Path) -> TestServer {
@@ -54,6 +56,7 @@ async fn one_file_and_text_fields() {
             sizes: vec![12],
             spooled: vec![false],
             first_bytes: b"interstellar".to_vec(),
+            digests: vec![fnv1a(FNV_START, b"interstellar")],
             note: "火锅".into(),
             count: 3,
         }

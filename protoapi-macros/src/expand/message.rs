@@ -91,6 +91,7 @@ impl Message {
         let form = self.form;
         let file_fields: Vec<_> = self.fields.iter().filter(|f| f.file.is_some()).collect();
         let files = !file_fields.is_empty();
+        let file_names = file_fields.iter().map(|f| &f.proto_name);
         let merge_file = if file_fields.is_empty() {
             TokenStream::new()
         } else {
@@ -330,6 +331,7 @@ impl Message {
                 const PROTO_NAME: &'static str = #proto_name;
                 const FORM: bool = #form;
                 const FILES: bool = #files;
+                const FILE_FIELDS: &'static [&'static str] = &[#(#file_names),*];
             }
         }
     }
