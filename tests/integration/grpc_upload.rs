@@ -170,7 +170,7 @@ async fn an_upload_past_the_methods_limit_is_resource_exhausted() {
     // A declared size past the limit is refused before any data.
     let declared = vec![file(FileChunk {
         name: "big".into(),
-        size: limit,
+        size: limit + 1,
         ..FileChunk::default()
     })];
     assert_status(
@@ -190,15 +190,23 @@ async fn an_upload_past_the_methods_limit_is_resource_exhausted() {
         message,
     );
     assert_eq!(leftovers(dir.path()), Vec::<String>::new());
-    // Just within the limit (the name counts): accepted.
-    let mut chunks = vec![file(FileChunk {
-        name: "big".into(),
+    // Exactly the limit, declared: accepted.
+    let data = content(8 << 20);
+    let chunks = UploadChunk::file_pieces("", "big", "", data.clone()).collect();
+    let rsp = upload(&server, chunks).await.expect("within the limit");
+    assert_eq!(rsp.sizes, [limit]);
+    assert_eq!(rsp.digests, [fnv1a(FNV_START, &data)]);
+    // A name is not data, but it is held in memory: at most 8 KiB with the content type.
+    let long = vec![file(FileChunk {
+        name: "n".repeat(8 << 10),
+        content_type: "t".into(),
         ..FileChunk::default()
     })];
-    chunks.extend((0..127).map(|_| piece(&[7; 65_536])));
-    chunks.push(piece(&[7; 65_533]));
-    let rsp = upload(&server, chunks).await.expect("within the limit");
-    assert_eq!(rsp.sizes, [limit - 3]);
+    assert_status(
+        upload(&server, long).await,
+        Code::ResourceExhausted,
+        "the name and content type of a file are longer than the limit of 8192 bytes",
+    );
 }
 
 #[tokio::test]

@@ -22,6 +22,10 @@ use crate::message::{MethodMessages, ProtoMessage};
 use crate::upload::{UploadChunk, UploadPart};
 use crate::validate;
 
+/// The most bytes of a file's name and content type together: they are kept in memory, outside
+/// the upload limit, which counts the files' data.
+const NAME_LIMIT: usize = 8 << 10;
+
 /// Serves one chunked upload: `<Rpc>Chunks`, a stream of `<Rpc>Chunk` messages answered with
 /// the method's response. `unimplemented` when the method's request has no `#[file]` fields.
 pub fn upload<M: MethodMessages, S, F, Fut, B>(
@@ -133,7 +137,12 @@ async fn receive<Req: ProtoMessage>(
         }
         let field = file_field::<Req>(&head.field)?;
         let (name, content_type, size) = (head.name, head.content_type, head.size);
-        pieces.count(name.len() + content_type.len() + head.field.len())?;
+        if name.len() + content_type.len() > NAME_LIMIT {
+            return Err(Status::resource_exhausted(format!(
+                "the name and content type of a file are longer than the limit of {NAME_LIMIT} \
+                 bytes"
+            )));
+        }
         if size > pieces.limit.saturating_sub(pieces.received) {
             return Err(pieces.too_large());
         }
@@ -197,7 +206,7 @@ struct Pieces<Req> {
     first: Option<Bytes>,
     /// A part read while receiving a file that is not more of it.
     next: Option<UploadPart<Req>>,
-    /// Bytes of files so far: their data, names and content types.
+    /// Bytes of the files' data so far.
     received: u64,
     limit: u64,
 }
