@@ -27,7 +27,7 @@ use crate::message::{MethodMessages, ProtoMessage as _};
 /// [`upload_chunks`](crate::upload_chunks):
 ///
 /// ```
-/// # #[protoapi::message] pub struct UploadReq { #[file] pub test_file: protoapi::File, pub note: String }
+/// # #[protoapi::message] #[form] pub struct UploadReq { #[file] pub test_file: protoapi::File, pub note: String }
 /// use protoapi::UploadChunk;
 ///
 /// let request = UploadReq { note: "spring".into(), ..UploadReq::default() };

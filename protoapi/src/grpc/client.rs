@@ -176,7 +176,7 @@ where
 /// (`/hello.Greeter/UploadChunks`), answered with the method's response.
 ///
 /// ```no_run
-/// # #[protoapi::message] pub struct UploadReq { #[file] pub test_file: protoapi::File }
+/// # #[protoapi::message] #[form] pub struct UploadReq { #[file] pub test_file: protoapi::File }
 /// # #[protoapi::message] pub struct UploadRsp { pub status: String }
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// use protoapi::UploadChunk;
