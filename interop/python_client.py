@@ -69,6 +69,36 @@ with grpc.insecure_channel(greeter_addr) as channel:
         b"".join(c.data for c in chunks) == content,
         f"{sum(len(c.data) for c in chunks)} bytes",
     )
+    # The same upload in pieces: UploadChunks, a client stream of UploadChunk messages.
+    def pieces(data, size=64 * 1024):
+        yield greeter_pb2.UploadChunk(request=greeter_pb2.UploadReq())
+        yield greeter_pb2.UploadChunk(
+            file=types_pb2.FileChunk(name="chunked.txt", content_type="text/plain", size=len(data), data=data[:size])
+        )
+        for start in range(size, len(data), size):
+            yield greeter_pb2.UploadChunk(file=types_pb2.FileChunk(data=data[start : start + size]))
+
+    big = content * 8
+    rsp = greeter.UploadChunks(pieces(big), timeout=30)
+    check(
+        "Greeter.UploadChunks stores a file sent in FileChunk pieces",
+        rsp.status == f"received chunked.txt ({len(big)} bytes)",
+        repr(rsp.status),
+    )
+    back = b"".join(c.data for c in greeter.Download(greeter_pb2.DownloadReq(name="chunked.txt"), timeout=30))
+    check("Greeter.UploadChunks pieces add up to the file", back == big, f"{len(back)} bytes")
+    try:
+        greeter.UploadChunks(
+            iter([greeter_pb2.UploadChunk(file=types_pb2.FileChunk(name="x", field="nope"))]), timeout=10
+        )
+        check("Greeter.UploadChunks(field='nope') fails", False, "no error")
+    except grpc.RpcError as error:
+        check(
+            "Greeter.UploadChunks(field='nope') is INVALID_ARGUMENT",
+            error.code() == grpc.StatusCode.INVALID_ARGUMENT
+            and error.details() == "no file field `nope` in UploadReq",
+            f"{error.code()} {error.details()!r}",
+        )
     try:
         list(greeter.Download(greeter_pb2.DownloadReq(name="nope"), timeout=10))
         check("Greeter.Download(nope) fails", False, "no error")

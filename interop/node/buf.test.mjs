@@ -163,6 +163,7 @@ describe("buf curl lists by reflection", () => {
           "hello.Greeter/Download",
           "hello.Greeter/SayHello",
           "hello.Greeter/Upload",
+          "hello.Greeter/UploadChunks",
           "",
         ].join("\n"),
         run.stderr,

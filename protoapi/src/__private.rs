@@ -44,3 +44,4 @@ pub use crate::message::{
     FieldOf, MethodMessages, NamedValue, method_limits, register_request, register_response,
 };
 pub use crate::server::not_found;
+pub use crate::upload::register_upload;

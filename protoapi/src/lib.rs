@@ -67,6 +67,7 @@ mod server;
 mod service;
 mod status;
 mod streaming;
+mod upload;
 mod validate;
 mod websocket;
 
@@ -113,6 +114,7 @@ pub use context::{Context, Transport};
 pub use download::{Download, FileChunk};
 pub use error::Error;
 pub use file::{File, sanitize_file_name as safe_file_name};
+pub use grpc::client::upload_chunks;
 pub use limits::Limits;
 pub use message::ProtoMessage;
 pub use path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
@@ -125,6 +127,7 @@ pub use streaming::Streaming;
 /// The rustls version protoapi serves TLS with, for [`TlsConfig::from_rustls`].
 #[cfg(feature = "tls")]
 pub use tokio_rustls::rustls;
+pub use upload::{UploadChunk, UploadPart};
 
 pub use bytes::Bytes;
 pub use tonic::transport::Channel;

@@ -11,6 +11,7 @@ mod download;
 mod examples;
 mod faults;
 mod grpc;
+mod grpc_upload;
 mod http;
 mod json;
 mod memory;

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::support::lab::{LabImpl, LabServer};
 use crate::support::streams::{Num, StreamsImpl, StreamsServer, streams_server};
+use crate::support::uploads::{UploadsImpl, UploadsServer};
 use crate::support::{TestServer, envelope, frames, send};
 
 async fn servers() -> TestServer {
@@ -269,7 +270,8 @@ mod health {
 async fn descriptors_match_protoc() {
     let builder = Server::builder()
         .add(StreamsServer::new(StreamsImpl::default()))
-        .add(LabServer::new(LabImpl));
+        .add(LabServer::new(LabImpl))
+        .add(UploadsServer::new(UploadsImpl));
     let dir = tempfile::tempdir().expect("tempdir");
     let mut names = Vec::new();
     for file in builder.proto_files() {
@@ -294,7 +296,7 @@ async fn descriptors_match_protoc() {
     let mut actual = ours.file;
     expected.sort_by(|a, b| a.name.cmp(&b.name));
     actual.sort_by(|a, b| a.name.cmp(&b.name));
-    assert_eq!(actual.len(), 3);
+    assert_eq!(actual.len(), 4);
     assert_eq!(expected.len(), actual.len());
     for (ours, theirs) in actual.iter().zip(&expected) {
         assert_eq!(ours, theirs, "{}", ours.name());

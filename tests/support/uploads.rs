@@ -1,7 +1,8 @@
 //! Uploads. `Uploads` tells what it received: one file, several files, and text fields next to
-//! them, up to 8 MiB, in a multipart body or over its WebSockets (`/upload/ws` its own,
-//! `/files/ws` the service's). `LargeUploads` takes up to 1 GiB and never reads the file, so that what a
-//! test measures of the server's memory is the server's own.
+//! them, up to 8 MiB, in a multipart body, over its WebSockets (`/upload/ws` its own, `/files/ws`
+//! the service's) or over gRPC, with a checksum of each file's content. `LargeUploads` takes up
+//! to 1 GiB and never reads the file, so that what a test measures of the server's memory is the
+//! server's own.
 
 use protoapi::{File, Status};
 
@@ -13,6 +14,7 @@ pub struct UploadReq {
     #[file]
     pub more: Vec<File>,
     pub note: String,
+    #[validate(max = 10)]
     pub count: u32,
 }
 
@@ -74,7 +76,6 @@ impl Uploads for UploadsImpl {
         Ok(rsp)
     }
 }
-
 #[protoapi::message]
 #[form]
 pub struct LargeUploadReq {

@@ -40,6 +40,36 @@ impl Service {
                 #path => #call,
             }
         });
+        // The chunked upload of each unary method; it answers `unimplemented` when the request
+        // has no `#[file]` fields.
+        let uploads = self
+            .methods
+            .iter()
+            .filter(|m| self.has_chunked_upload(m))
+            .map(|m| {
+                let path = format!("/{full_name}/{}Chunks", m.rpc_name);
+                let call = call_ident(m);
+                let limit = match m.limit {
+                    Some(bytes) => quote!(::core::option::Option::Some(#bytes)),
+                    None => quote!(::core::option::Option::None),
+                };
+                let marker = self.marker_ident(m);
+                let call = respan(
+                    quote! {
+                        #private::grpc::upload(
+                            #marker,
+                            ::core::clone::Clone::clone(&self.inner),
+                            #private::method_limits::<#marker>(self.limits, #limit),
+                            request,
+                            Self::#call,
+                        )
+                    },
+                    m.request.span(),
+                );
+                quote! {
+                    #path => #call,
+                }
+            });
         quote! {
             #[automatically_derived]
             impl<T, B> #private::tonic::codegen::Service<#private::http::Request<B>> for #server<T>
@@ -62,6 +92,7 @@ impl Service {
                 fn call(&mut self, request: #private::http::Request<B>) -> Self::Future {
                     match request.uri().path() {
                         #(#arms)*
+                        #(#uploads)*
                         path => #private::grpc::unimplemented(path),
                     }
                 }

@@ -163,6 +163,11 @@ impl Service {
             let server_streaming = m.download || m.server_streaming;
             let client_streaming = m.client_streaming;
             let (status, download) = (m.status, m.download);
+            let upload = if self.has_chunked_upload(m) {
+                quote!(#private::register_upload::<#marker>(&mut registry))
+            } else {
+                quote!(false)
+            };
             let (websocket, websocket_shape) = match &m.websocket {
                 Some(websocket) => {
                     let path = self.path_expr(m, websocket.path.as_ref());
@@ -188,6 +193,7 @@ impl Service {
                     websocket_shape: #websocket_shape,
                     status: #status,
                     download: #download,
+                    upload: #upload,
                 }
             }
         });
@@ -358,6 +364,17 @@ impl Service {
             }
         });
         quote!(#(#items)*)
+    }
+
+    /// Whether gRPC may serve the chunked upload `<Rpc>Chunks` of `m`, when its request turns out
+    /// to have `#[file]` fields (known at run time): `m` is unary and no method of the service
+    /// is called `<Rpc>Chunks`, since a method the user declares wins over the generated form.
+    pub fn has_chunked_upload(&self, m: &Method) -> bool {
+        let chunks = format!("{}Chunks", m.rpc_name);
+        !m.download
+            && !m.client_streaming
+            && !m.server_streaming
+            && self.methods.iter().all(|other| other.rpc_name != chunks)
     }
 
     /// The marker type of a method, which generated code passes to every transport's glue.

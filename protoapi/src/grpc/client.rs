@@ -6,8 +6,9 @@ use tonic::{GrpcMethod, Status};
 use tonic_prost::ProstCodec;
 
 use crate::download::FileChunk;
-use crate::message::MethodMessages;
+use crate::message::{MethodMessages, ProtoMessage};
 use crate::streaming::Streaming;
+use crate::upload::UploadChunk;
 
 /// A channel that generated clients can call: any tonic `GrpcService` whose response body
 /// yields `Bytes`. `tonic::transport::Channel` is one.
@@ -168,4 +169,50 @@ where
         )
         .await?;
     Ok(response.map(Streaming::from))
+}
+
+/// Sends a chunked upload over any tonic client: `chunks` to `path`, the rpc `<Rpc>Chunks` that
+/// gRPC serves beside a unary method whose request has `#[file]` fields
+/// (`/hello.Greeter/UploadChunks`), answered with the method's response.
+///
+/// ```no_run
+/// # #[protoapi::message] #[form] pub struct UploadReq { #[file] pub test_file: protoapi::File }
+/// # #[protoapi::message] pub struct UploadRsp { pub status: String }
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use protoapi::UploadChunk;
+///
+/// let channel = protoapi::Channel::from_static("http://127.0.0.1:8080").connect().await?;
+/// let grpc = tonic::client::Grpc::new(channel); // or `GreeterClient::into_inner()`
+/// let data = std::fs::read("notes.txt")?;
+/// let chunks = UploadChunk::<UploadReq>::file_pieces("test_file", "notes.txt", "text/plain", data);
+/// let answer: UploadRsp = protoapi::upload_chunks(
+///     &grpc,
+///     "/hello.Greeter/UploadChunks",
+///     futures_util::stream::iter(chunks),
+/// )
+/// .await?
+/// .into_inner();
+/// # Ok(()) }
+/// ```
+pub async fn upload_chunks<Req, Rsp, T, St>(
+    grpc: &tonic::client::Grpc<T>,
+    path: &str,
+    chunks: St,
+) -> Result<tonic::Response<Rsp>, Status>
+where
+    Req: ProtoMessage,
+    Rsp: ProtoMessage,
+    T: ClientTransport,
+    St: tonic::IntoStreamingRequest<Message = UploadChunk<Req>>,
+    St::Stream: Send + 'static,
+{
+    let path = PathAndQuery::try_from(path)
+        .map_err(|error| Status::invalid_argument(format!("invalid rpc path {path:?}: {error}")))?;
+    let mut grpc = ready(grpc).await?;
+    grpc.client_streaming(
+        chunks.into_streaming_request(),
+        path,
+        ProstCodec::<UploadChunk<Req>, Rsp>::default(),
+    )
+    .await
 }

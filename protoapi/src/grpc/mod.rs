@@ -6,6 +6,7 @@
 //! - `charged`: request bodies whose messages are charged to the memory budget;
 //! - `unary`: unary calls through one type-erased codec;
 //! - `streaming`: downloads and the three streaming shapes;
+//! - `upload`: the chunked form of unary methods whose requests have files;
 //! - `client`: what generated clients call;
 //! - `web`: gRPC-Web;
 //! - `reflection`, `health`: the reflection (v1, v1alpha) and health services.
@@ -23,11 +24,12 @@ mod reflection;
 mod service;
 mod streaming;
 mod unary;
+mod upload;
 mod web;
 
 pub(crate) use health::{HEALTH_SERVICE, health_service};
 pub(crate) use reflection::reflection_services;
-pub(crate) use service::{BoxGrpcService, GrpcFuture};
+pub(crate) use service::{BoxGrpcService, GrpcFuture, with_upload_dir};
 pub(crate) use web::grpc_web_service;
 
 /// What generated code calls on the gRPC side.
@@ -36,6 +38,7 @@ pub mod codegen {
     pub use super::service::{BoxGrpcService, CallFuture, boxed, unimplemented};
     pub use super::streaming::{bidi_streaming, client_streaming, download, server_streaming};
     pub use super::unary::unary;
+    pub use super::upload::upload;
 }
 
 const GRPC: &[u8] = b"application/grpc";

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use tonic::Status;
 
 use crate::context::{Context, Transport as CallTransport};
+use crate::file::UploadDir;
 
 /// The future of a call to a [`BoxGrpcService`].
 pub type GrpcFuture = std::pin::Pin<
@@ -101,6 +102,33 @@ where
     B::Error: Into<axum::BoxError>,
 {
     BoxGrpcService(Arc::new(Erased(service)))
+}
+
+/// A generated service whose requests carry the server's upload directory, for chunked uploads.
+struct WithUploadDir {
+    inner: BoxGrpcService,
+    dir: UploadDir,
+}
+
+impl ErasedGrpc for WithUploadDir {
+    fn call(&self, mut request: http::Request<axum::body::Body>) -> GrpcFuture {
+        request.extensions_mut().insert(self.dir.clone());
+        self.inner.call(request)
+    }
+}
+
+/// `service`, its requests carrying `dir` (when set) as the directory uploads are spooled to.
+pub(crate) fn with_upload_dir(
+    service: BoxGrpcService,
+    dir: Option<Arc<std::path::Path>>,
+) -> BoxGrpcService {
+    match dir {
+        Some(dir) => BoxGrpcService(Arc::new(WithUploadDir {
+            inner: service,
+            dir: UploadDir(dir),
+        })),
+        None => service,
+    }
 }
 
 /// The future of one gRPC call of a generated service.

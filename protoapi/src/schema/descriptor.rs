@@ -14,9 +14,10 @@ use prost_types::{
 
 use super::proto::{TYPES_FILE, is_builtin};
 use super::{
-    EnumDescriptor, FieldDescriptor, FieldType, Label, MessageDescriptor, ScalarType,
-    ServiceDescriptor,
+    EnumDescriptor, FieldDescriptor, FieldType, Label, MessageDescriptor, MethodDescriptor,
+    ScalarType, ServiceDescriptor,
 };
+use crate::upload::{chunk_message, chunks_rpc};
 
 /// The descriptor of the service's own file.
 pub(super) fn service_file(service: &ServiceDescriptor) -> FileDescriptorProto {
@@ -25,10 +26,9 @@ pub(super) fn service_file(service: &ServiceDescriptor) -> FileDescriptorProto {
     if service.messages.iter().any(|m| is_builtin(m.name)) {
         dependency.push(TYPES_FILE.to_owned());
     }
-    let methods = service
-        .methods
-        .iter()
-        .map(|method| MethodDescriptorProto {
+    let mut methods = Vec::new();
+    for method in &service.methods {
+        methods.push(MethodDescriptorProto {
             name: Some(method.name.to_owned()),
             input_type: Some(type_name(package, method.input)),
             output_type: Some(type_name(package, method.output)),
@@ -39,18 +39,34 @@ pub(super) fn service_file(service: &ServiceDescriptor) -> FileDescriptorProto {
             // As `protoc` writes them: absent unless set.
             client_streaming: method.client_streaming.then_some(true),
             server_streaming: method.server_streaming.then_some(true),
-        })
+        });
+        if service.chunked_uploads().any(|m| m.name == method.name) {
+            methods.push(MethodDescriptorProto {
+                name: Some(chunks_rpc(method.name)),
+                input_type: Some(type_name(package, &chunk_message(method.name))),
+                output_type: Some(type_name(package, method.output)),
+                options: None,
+                client_streaming: Some(true),
+                server_streaming: None,
+            });
+        }
+    }
+    let message_type = service
+        .messages
+        .iter()
+        .filter(|m| !is_builtin(m.name))
+        .map(|m| message(package, m))
+        .chain(
+            service
+                .chunked_uploads()
+                .map(|m| upload_message(package, m)),
+        )
         .collect();
     FileDescriptorProto {
         name: Some(service.proto_file_name()),
         package: (!package.is_empty()).then(|| package.to_owned()),
         dependency,
-        message_type: service
-            .messages
-            .iter()
-            .filter(|m| !is_builtin(m.name))
-            .map(|m| message(package, m))
-            .collect(),
+        message_type,
         enum_type: service.enums.iter().map(enumeration).collect(),
         service: vec![ServiceDescriptorProto {
             name: Some(service.name.to_owned()),
@@ -59,6 +75,33 @@ pub(super) fn service_file(service: &ServiceDescriptor) -> FileDescriptorProto {
         }],
         syntax: Some("proto3".to_owned()),
         ..FileDescriptorProto::default()
+    }
+}
+
+/// The message of the chunked upload of `method`: `oneof part { <input> request = 1;
+/// protoapi.FileChunk file = 2; }`.
+fn upload_message(package: &str, method: &MethodDescriptor) -> DescriptorProto {
+    let part = |name: &str, number: i32, ty: &str| FieldDescriptorProto {
+        name: Some(name.to_owned()),
+        number: Some(number),
+        label: Some(ProtoLabel::Optional as i32),
+        r#type: Some(Type::Message as i32),
+        type_name: Some(type_name(package, ty)),
+        json_name: Some(name.to_owned()),
+        oneof_index: Some(0),
+        ..FieldDescriptorProto::default()
+    };
+    DescriptorProto {
+        name: Some(chunk_message(method.name)),
+        field: vec![
+            part("request", 1, method.input),
+            part("file", 2, "protoapi.FileChunk"),
+        ],
+        oneof_decl: vec![OneofDescriptorProto {
+            name: Some("part".to_owned()),
+            options: None,
+        }],
+        ..DescriptorProto::default()
     }
 }
 

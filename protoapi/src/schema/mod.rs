@@ -289,6 +289,10 @@ pub struct MethodDescriptor {
     /// Whether the method returns a [`crate::Download`]: a streamed file over HTTP (and a
     /// stream of `protoapi.FileChunk` over gRPC, the `output`).
     pub download: bool,
+    /// Whether gRPC also serves the method's chunked upload: a unary method whose request has
+    /// `#[file]` fields gets the client stream `<name>Chunks` of `<name>Chunk` messages, each
+    /// the request without its files or a `protoapi.FileChunk` ([`crate::UploadChunk`]).
+    pub upload: bool,
 }
 
 /// A service, with every message and enum it uses.
@@ -340,6 +344,24 @@ impl ServiceDescriptor {
     /// [`Self::proto_files`].
     pub fn proto_file(&self) -> String {
         proto::render(self)
+    }
+
+    /// The methods with a chunked upload that the `.proto` text and the descriptors show: those
+    /// with [`MethodDescriptor::upload`], but for one whose message name `<name>Chunk` a message
+    /// of the service has taken (a clash the server refuses to start with).
+    pub(crate) fn chunked_uploads(&self) -> impl Iterator<Item = &MethodDescriptor> {
+        self.methods
+            .iter()
+            .filter(|m| m.upload && self.upload_clash(m).is_none())
+    }
+
+    /// The message of the service whose name the chunked upload of `method` needs, if any.
+    pub(crate) fn upload_clash(&self, method: &MethodDescriptor) -> Option<&'static str> {
+        let name = crate::upload::chunk_message(method.name);
+        self.messages
+            .iter()
+            .map(|m| m.name)
+            .find(|&taken| taken == name)
     }
 
     /// Whether the service serves a WebSocket, whose binary frames are `protoapi.Frame`.

@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use crate::upload::{chunk_message, chunks_rpc};
+
 use super::{
     EnumDescriptor, FieldDescriptor, FieldType, Label, MessageDescriptor, ServiceDescriptor,
 };
@@ -46,6 +48,16 @@ pub(super) fn render(service: &ServiceDescriptor) -> String {
         } else {
             out.push_str(";\n");
         }
+        if service.chunked_uploads().any(|m| m.name == method.name) {
+            comment(&mut out, &upload_rpc_doc(method.name), "  ");
+            let _ = writeln!(
+                out,
+                "  rpc {}(stream {}) returns ({});",
+                chunks_rpc(method.name),
+                chunk_message(method.name),
+                method.output
+            );
+        }
     }
     out.push_str("}\n");
 
@@ -53,11 +65,36 @@ pub(super) fn render(service: &ServiceDescriptor) -> String {
         out.push('\n');
         render_message(&mut out, message);
     }
+    for method in service.chunked_uploads() {
+        out.push('\n');
+        comment(&mut out, &upload_message_doc(method.name), "");
+        let _ = writeln!(out, "message {} {{", chunk_message(method.name));
+        out.push_str("  oneof part {\n");
+        let _ = writeln!(out, "    {} request = 1;", method.input);
+        out.push_str("    protoapi.FileChunk file = 2;\n  }\n}\n");
+    }
     for descriptor in &service.enums {
         out.push('\n');
         render_enum(&mut out, descriptor);
     }
     out
+}
+
+/// The comment of the chunked upload rpc of the rpc `rpc`.
+pub(super) fn upload_rpc_doc(rpc: &str) -> String {
+    format!(
+        "`{rpc}` with its files sent in pieces: see {}.",
+        chunk_message(rpc)
+    )
+}
+
+/// The comment of the message of the chunked upload of the rpc `rpc`.
+pub(super) fn upload_message_doc(rpc: &str) -> String {
+    format!(
+        "A piece of a chunked `{rpc}`: the request without its files first (optional), then each\n\
+         file as FileChunk pieces. A `file` piece that sets `name` or `field` starts the next file;\n\
+         `field` is the proto name of the file field (empty: the first one)."
+    )
 }
 
 /// The file of protoapi's own messages: the same text whichever service asks.

@@ -71,7 +71,8 @@ impl ServerBuilder {
                     .collect();
                 ConnectService::new(name.clone(), methods, self.limits.body_limit())
             });
-            let service = service.grpc_service(self.limits);
+            let service =
+                grpc::with_upload_dir(service.grpc_service(self.limits), self.upload_dir.clone());
             table.push((name.clone().into(), service.clone()));
             router = router.route_service(&format!("/{name}/{{*method}}"), gate(service, connect));
             names.push(name);
@@ -116,6 +117,15 @@ pub(super) fn check_conflicts(descriptors: &[ServiceDescriptor]) -> Result<(), E
             return Err(Error::route_conflict(format!(
                 "gRPC service {name} is added twice"
             )));
+        }
+        for method in descriptor.methods.iter().filter(|m| m.upload) {
+            if let Some(message) = descriptor.upload_clash(method) {
+                return Err(Error::descriptor(format!(
+                    "message {message} of {name} has the name of the message of the chunked \
+                     upload {}Chunks of {}; rename the message",
+                    method.name, method.name
+                )));
+            }
         }
         // A route's shape is its path with the parameters blanked, as the macro computed it; a
         // path without parameters (a generated one, a service's WebSocket) is its own shape.

@@ -57,6 +57,7 @@ fn method(
         websocket_shape: None,
         status: 200,
         download: false,
+        upload: false,
     }
 }
 
