@@ -111,8 +111,9 @@ pub trait Bench {
     #[protoapi(post = "/signup")]
     async fn signup(&self, req: SignupForm) -> Result<SignupReply, Status>;
 
-    /// `POST /upload` (multipart/form-data, part `file`).
-    #[protoapi(post = "/upload", limit = "1GiB")]
+    /// `POST /upload` (multipart/form-data, part `file`); WebSocket `/upload/ws`, whose file
+    /// comes in pieces; gRPC `/bench.Bench/UploadChunks` in pieces too.
+    #[protoapi(post = "/upload", websocket = "/upload/ws", limit = "1GiB")]
     async fn upload(&self, req: UploadRequest) -> Result<UploadReply, Status>;
 
     /// `GET /files/:name`, with `Range` and conditional requests.

@@ -1,7 +1,9 @@
 //! The soak: `--conns` clients, each on its own connection, call the server for `--secs`
 //! seconds, every kind of call at once: unary gRPC, HTTP JSON, GET with path and query, an
 //! urlencoded form, a multipart upload of 2 MiB (spooled to a temporary file) and a download,
-//! WebSocket round trips, and server streams over gRPC, WebSocket and Server-Sent Events.
+//! the same upload in pieces over gRPC (`UploadChunks`) and over the WebSocket (binary
+//! `protoapi.Frame` pieces), WebSocket round trips, and server streams over gRPC, WebSocket and
+//! Server-Sent Events.
 //!
 //! Every answer is checked; one that is not as expected is an error (the client carries on
 //! after it). Every 5 s the server's resident memory, open file descriptors and files in its
@@ -21,15 +23,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+
 use super::{EchoReply, EchoRequest, Error, Options, deadline, stream, ws_echo};
 
 /// The kinds of call, one per client in turn.
-const KINDS: [&str; 10] = [
+const KINDS: [&str; 12] = [
     "grpc",
     "json",
     "path_query",
     "form",
     "upload",
+    "grpc_upload",
+    "ws_upload",
     "download",
     "websocket",
     "grpc_stream",
@@ -274,6 +280,8 @@ async fn client(
             count(ws_echo(&url, &options).await?);
             Ok(())
         }
+        "grpc_upload" => grpc_upload(base, i, end, &count).await,
+        "ws_upload" => ws_upload(base, i, end, &count).await,
         "grpc_stream" => count_stream("grpc", base, &options, &count).await,
         "ws_stream" => count_stream("ws", base, &options, &count).await,
         "sse_stream" => count_stream("sse", base, &options, &count).await,
@@ -323,6 +331,110 @@ async fn grpc(base: &str, i: usize, end: Instant, count: &impl Fn(u64)) -> Resul
     Ok(())
 }
 
+/// The size of every upload, multipart or in pieces: past the 1 MiB spool threshold.
+const UPLOAD_SIZE: usize = 2 << 20;
+
+/// The request of `/bench.Bench/UploadChunks` without its file: the upload sends none.
+#[derive(Clone, PartialEq, prost::Message)]
+struct NoFields {}
+
+/// `bench.UploadReply`.
+#[derive(Clone, PartialEq, prost::Message)]
+struct UploadReply {
+    #[prost(string, tag = "1")]
+    name: String,
+    #[prost(uint64, tag = "2")]
+    size: u64,
+}
+
+/// Uploads of 2 MiB over gRPC in 64 KiB pieces, one after another on one connection.
+async fn grpc_upload(
+    base: &str,
+    i: usize,
+    end: Instant,
+    count: &impl Fn(u64),
+) -> Result<(), Error> {
+    let channel = tonic::transport::Endpoint::from_shared(base.to_owned())?
+        .connect()
+        .await?;
+    let mut client = tonic::client::Grpc::new(channel);
+    let path = http::uri::PathAndQuery::from_static("/bench.Bench/UploadChunks");
+    let file = Bytes::from(vec![0x5a_u8; UPLOAD_SIZE]);
+    let name = format!("g{i}.bin");
+    while Instant::now() < end {
+        let pieces =
+            protoapi::UploadChunk::<NoFields>::file_pieces("file", &name, "", file.clone());
+        client.ready().await?;
+        let codec =
+            tonic_prost::ProstCodec::<protoapi::UploadChunk<NoFields>, UploadReply>::default();
+        let reply = client
+            .client_streaming(
+                tonic::Request::new(futures_util::stream::iter(pieces)),
+                path.clone(),
+                codec,
+            )
+            .await?
+            .into_inner();
+        if reply.name != name || reply.size != UPLOAD_SIZE as u64 {
+            return Err(format!("grpc_upload: unexpected reply {reply:?}").into());
+        }
+        count(1);
+    }
+    Ok(())
+}
+
+/// Uploads of 2 MiB over the WebSocket `/upload/ws` in binary pieces of 256 KiB, one after
+/// another on one socket.
+async fn ws_upload(base: &str, i: usize, end: Instant, count: &impl Fn(u64)) -> Result<(), Error> {
+    use futures_util::{SinkExt as _, StreamExt as _};
+    use prost::Message as _;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let url = format!("{}/upload/ws", base.replacen("http", "ws", 1));
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await?;
+    let piece = Bytes::from(vec![0x5a_u8; 256 << 10]);
+    let name = format!("w{i}.bin");
+    let mut n = 0u64;
+    while Instant::now() < end {
+        n += 1;
+        let id = n.to_string();
+        for k in 0..UPLOAD_SIZE / piece.len() {
+            let file = protoapi::FileChunk {
+                name: if k == 0 { name.clone() } else { String::new() },
+                data: piece.clone(),
+                ..Default::default()
+            };
+            let frame = protoapi::Frame {
+                id: id.clone(),
+                file: Some(file),
+                ..Default::default()
+            };
+            socket.feed(Message::binary(frame.encode_to_vec())).await?;
+        }
+        let end_frame = protoapi::Frame {
+            id: id.clone(),
+            end: true,
+            ..Default::default()
+        };
+        socket
+            .send(Message::binary(end_frame.encode_to_vec()))
+            .await?;
+        let answer = loop {
+            match socket.next().await {
+                Some(Ok(Message::Binary(bytes))) => break protoapi::Frame::decode(bytes)?,
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                other => return Err(format!("ws_upload: no answer frame: {other:?}").into()),
+            }
+        };
+        let reply = UploadReply::decode(answer.data.clone().unwrap_or_default())?;
+        if answer.id != id || reply.name != name || reply.size != UPLOAD_SIZE as u64 {
+            return Err(format!("ws_upload: unexpected answer {answer:?}").into());
+        }
+        count(1);
+    }
+    Ok(())
+}
+
 /// The HTTP kinds: one `reqwest` client (one connection) each.
 async fn http(
     kind: &str,
@@ -334,7 +446,7 @@ async fn http(
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(1)
         .build()?;
-    let file = vec![0x5a_u8; 2 << 20];
+    let file = vec![0x5a_u8; UPLOAD_SIZE];
     let mut n = 0u64;
     while Instant::now() < end {
         n += 1;
