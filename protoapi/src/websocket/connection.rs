@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use tonic::Status;
 
 use super::call::{Done, answer};
+use super::calls::{Call, State};
 use super::config::{CLOSE_WAIT, FRAMES_IN_A_ROW, INBOX};
 use super::endpoint::WebSocketEndpoint;
 use super::frame::{
@@ -28,26 +29,7 @@ use super::upload::{FailedUploads, Uploading};
 use super::writer::Writer;
 use crate::budget::{MemoryBudget, Meter};
 use crate::context::{Context, Transport};
-use crate::method::{Encoding, Params, Payload, Requests};
-
-/// A call in progress on a connection.
-struct Call {
-    /// Where later requests go, while the client stream is open.
-    input: Option<mpsc::Sender<Payload>>,
-    encoding: Encoding,
-    method: &'static str,
-    /// A stream in either direction, or an upload: it may need more frames, or never end by
-    /// itself.
-    streaming: bool,
-    /// The upload of a call that sends its files in pieces.
-    upload: Option<Uploading>,
-    /// The largest request message.
-    limit: usize,
-    /// Set by the call's task before its last frame.
-    finished: Arc<std::sync::atomic::AtomicBool>,
-    task: tokio::task::Id,
-    abort: tokio::task::AbortHandle,
-}
+use crate::method::{Encoding, Params, Requests};
 
 /// One upgraded connection: its endpoint, and what every call on it shares.
 pub(super) struct Connection {
@@ -634,89 +616,6 @@ fn too_large(limit: usize) -> Status {
     Status::resource_exhausted(format!(
         "the message is larger than the limit of {limit} bytes"
     ))
-}
-
-struct State {
-    calls: HashMap<Option<Id>, Call>,
-    tasks: JoinSet<Option<Id>>,
-    permits: Arc<Semaphore>,
-    /// Uploads that failed before their client ended them.
-    failed: FailedUploads,
-    writer: Arc<Writer>,
-    /// Frames the loop wrote alone since its last flush. Only while no call task is left:
-    /// the loop flushes before it starts one, and before it waits for anything.
-    unflushed: bool,
-}
-
-impl State {
-    /// Sends a frame of the connection's own; false when the connection is broken.
-    async fn send(&mut self, message: Message) -> bool {
-        if self.tasks.is_empty() {
-            // No call task is left that could take the turn: the loop writes alone, and
-            // flushes once it has no more frames at hand.
-            self.unflushed = true;
-            self.writer.write_alone(message).await
-        } else {
-            self.writer.send_one(message).await
-        }
-    }
-
-    /// Forgets a call that ended; one whose upload the client has not ended is remembered as
-    /// failed, so that the pieces still on their way are dropped.
-    fn forget(&mut self, key: &Option<Id>) -> Option<Call> {
-        let call = self.calls.remove(key)?;
-        if call.upload.as_ref().is_some_and(|upload| !upload.ended()) {
-            self.remember_failed(key.clone());
-        }
-        Some(call)
-    }
-
-    fn remember_failed(&mut self, key: Option<Id>) {
-        self.failed.remember(key);
-    }
-
-    /// Writes out the frames the loop wrote alone; false when the connection is broken.
-    async fn flush(&mut self) -> bool {
-        !std::mem::take(&mut self.unflushed) || self.writer.flush().await
-    }
-
-    /// A call's task ended: forget the call; a panic is answered with `internal`.
-    async fn finished(
-        &mut self,
-        done: Result<(tokio::task::Id, Option<Id>), tokio::task::JoinError>,
-    ) -> bool {
-        match done {
-            Ok((task, key)) => {
-                if self.calls.get(&key).is_some_and(|call| call.task == task) {
-                    self.forget(&key);
-                }
-                true
-            }
-            Err(error) => {
-                let task = error.id();
-                let key = self
-                    .calls
-                    .iter()
-                    .find(|(_, call)| call.task == task)
-                    .map(|(key, _)| key.clone());
-                let Some(key) = key else {
-                    return true;
-                };
-                let Some(call) = self.forget(&key) else {
-                    return true;
-                };
-                if !error.is_panic() {
-                    return true;
-                }
-                self.send(frame_message(
-                    call.encoding,
-                    key.as_ref(),
-                    Answer::Error(crate::status::panicked(Some(call.method))),
-                ))
-                .await
-            }
-        }
-    }
 }
 
 /// What a failed read means: a message over the limit is closed with 1009, anything else ends

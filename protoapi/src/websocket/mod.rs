@@ -8,6 +8,8 @@
 
 // The task of a call that does not answer at once.
 mod call;
+// The calls in progress on one connection.
+mod calls;
 // `WebSocketConfig` and the fixed limits of a connection.
 mod config;
 // The loop of one connection.
