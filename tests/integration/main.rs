@@ -6,6 +6,7 @@
 mod support;
 
 mod auth;
+mod compression;
 mod context;
 mod download;
 mod examples;

@@ -149,3 +149,20 @@ pub(super) fn grpc_context(
 ) -> Context {
     Context::new(CallTransport::Grpc, metadata.into_headers(), extensions)
 }
+
+/// tonic's server side of one call with `codec`: messages up to the body limit, requests
+/// compressed with gzip or zstd accepted (`grpc-encoding`), and answers compressed with the
+/// first of them that the client accepts (`grpc-accept-encoding`).
+pub(super) fn server<C: tonic::codec::Codec>(
+    codec: C,
+    limits: crate::limits::Limits,
+) -> tonic::server::Grpc<C> {
+    use tonic::codec::CompressionEncoding::{Gzip, Zstd};
+    tonic::server::Grpc::new(codec)
+        .max_decoding_message_size(limits.body_limit())
+        .max_encoding_message_size(usize::MAX)
+        .accept_compressed(Gzip)
+        .accept_compressed(Zstd)
+        .send_compressed(Gzip)
+        .send_compressed(Zstd)
+}

@@ -74,9 +74,8 @@ where
     B::Error: Into<tonic::codegen::StdError> + Send,
 {
     Box::pin(async move {
-        let mut grpc = Grpc::new(ProstCodec::<FileChunk, M::Request>::default())
-            .max_decoding_message_size(limits.body_limit())
-            .max_encoding_message_size(usize::MAX);
+        let mut grpc =
+            super::service::server(ProstCodec::<FileChunk, M::Request>::default(), limits);
         let request = charged(request, limits.body_limit());
         Ok(grpc
             .server_streaming(DownloadCall { service, call }, request)
@@ -173,9 +172,7 @@ fn validated<Req: Validate + Send + 'static>(messages: tonic::Streaming<Req>) ->
 }
 
 fn server_grpc<Rsp: ProtoMessage, Req: ProtoMessage>(limits: Limits) -> Grpc<ProstCodec<Rsp, Req>> {
-    Grpc::new(ProstCodec::<Rsp, Req>::default())
-        .max_decoding_message_size(limits.body_limit())
-        .max_encoding_message_size(usize::MAX)
+    super::service::server(ProstCodec::<Rsp, Req>::default(), limits)
 }
 
 /// Serves one server-streaming gRPC call: one request, a stream of responses.

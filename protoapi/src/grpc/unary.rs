@@ -9,7 +9,7 @@ use bytes::Bytes;
 use futures_util::TryFutureExt as _;
 use futures_util::future::MapOk;
 use tonic::Status;
-use tonic::server::{Grpc, UnaryService};
+use tonic::server::UnaryService;
 
 use super::charged::charged;
 use super::service::{CallFuture, grpc_context};
@@ -124,9 +124,7 @@ async fn serve_unary<S: Send + Sync + 'static>(
     let codec = ErasedCodec {
         decode: Some(decode),
     };
-    let mut grpc = Grpc::new(codec)
-        .max_decoding_message_size(limits.body_limit())
-        .max_encoding_message_size(usize::MAX);
+    let mut grpc = super::service::server(codec, limits);
     let request = charged(request, limits.body_limit());
     Ok(grpc.unary(UnaryCall { service }, request).await)
 }

@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use tonic::Status;
-use tonic::server::Grpc;
 use tonic_prost::ProstCodec;
 
 use super::charged::charged;
@@ -54,9 +53,10 @@ where
             limits,
             method: PhantomData,
         };
-        let mut grpc = Grpc::new(ProstCodec::<M::Response, UploadChunk<M::Request>>::default())
-            .max_decoding_message_size(limits.body_limit())
-            .max_encoding_message_size(usize::MAX);
+        let mut grpc = super::service::server(
+            ProstCodec::<M::Response, UploadChunk<M::Request>>::default(),
+            limits,
+        );
         let request = charged(request, limits.body_limit());
         Ok(grpc.client_streaming(upload, request).await)
     })

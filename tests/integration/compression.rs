@@ -1,0 +1,79 @@
+//! Compressed requests and answers: gzip and zstd over gRPC (`grpc-encoding`,
+//! `grpc-accept-encoding`), with the size limit counted after decompression.
+
+use protoapi::Limits;
+use tonic::codec::CompressionEncoding;
+
+use crate::support::TestServer;
+use crate::support::lab::{Everything, LabImpl, LabServer};
+
+/// A raw tonic client of `Lab/Echo` that compresses its requests with `encoding` and accepts
+/// answers compressed with it.
+async fn echo(
+    server: &TestServer,
+    encoding: CompressionEncoding,
+    request: Everything,
+) -> Result<tonic::Response<Everything>, tonic::Status> {
+    let channel = tonic::transport::Endpoint::from_shared(server.url(""))
+        .expect("endpoint")
+        .connect()
+        .await
+        .expect("connect");
+    let mut grpc = tonic::client::Grpc::new(channel)
+        .send_compressed(encoding)
+        .accept_compressed(encoding);
+    grpc.ready().await.expect("ready");
+    grpc.unary(
+        tonic::Request::new(request),
+        http::uri::PathAndQuery::from_static("/test.v1.Lab/Echo"),
+        tonic_prost::ProstCodec::<Everything, Everything>::default(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn grpc_requests_and_answers_are_compressed_with_gzip_and_zstd() {
+    let server = TestServer::start(protoapi::Server::builder().add(LabServer::new(LabImpl))).await;
+    let request = Everything {
+        text: "火锅 ".repeat(2000),
+        ..Everything::default()
+    };
+    for (encoding, name) in [
+        (CompressionEncoding::Gzip, "gzip"),
+        (CompressionEncoding::Zstd, "zstd"),
+    ] {
+        let answer = echo(&server, encoding, request.clone())
+            .await
+            .unwrap_or_else(|status| panic!("{name}: {status:?}"));
+        assert_eq!(
+            answer.metadata().get("grpc-encoding").map(|v| v.as_bytes()),
+            Some(name.as_bytes()),
+            "{name}"
+        );
+        assert_eq!(answer.into_inner(), request, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_compressed_grpc_message_is_limited_after_decompression() {
+    let server = TestServer::start(
+        protoapi::Server::builder()
+            .limits(Limits::default().body(1024))
+            .add(LabServer::new(LabImpl)),
+    )
+    .await;
+    // 10,000 bytes that gzip makes a few dozen.
+    let request = Everything {
+        text: "x".repeat(10_000),
+        ..Everything::default()
+    };
+    let status = echo(&server, CompressionEncoding::Gzip, request)
+        .await
+        .expect_err("past the limit once inflated");
+    // tonic's code and message, which stops inflating at the limit.
+    assert_eq!(status.code(), tonic::Code::ResourceExhausted, "{status:?}");
+    assert_eq!(
+        status.message(),
+        "Error decompressing: size limit, of 1024 bytes, exceeded while decompressing message"
+    );
+}
