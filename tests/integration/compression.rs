@@ -77,3 +77,34 @@ async fn a_compressed_grpc_message_is_limited_after_decompression() {
         "Error decompressing: size limit, of 1024 bytes, exceeded while decompressing message"
     );
 }
+
+#[tokio::test]
+async fn an_unknown_grpc_encoding_is_unimplemented_and_names_the_accepted_ones() {
+    let server = TestServer::start(protoapi::Server::builder().add(LabServer::new(LabImpl))).await;
+    let client = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .expect("client");
+    let response = client
+        .post(server.url("/test.v1.Lab/Echo"))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .header("grpc-encoding", "br")
+        .body(crate::support::envelope(1, b"\x0a\x02hi").to_vec())
+        .send()
+        .await
+        .expect("answer");
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    };
+    assert_eq!(header("grpc-status").as_deref(), Some("12"));
+    assert_eq!(
+        header("grpc-message").as_deref(),
+        // Percent-encoded, as grpc-message is.
+        Some("Content%20is%20compressed%20with%20%60br%60%20which%20isn't%20supported")
+    );
+    assert_eq!(header("grpc-accept-encoding").as_deref(), Some("gzip,zstd"));
+}
