@@ -16,6 +16,9 @@ use std::time::Duration;
 ///   once while it reads and decodes them, on every transport ([`crate::MemoryBudget`]); a
 ///   request that would cross it is refused with `resource_exhausted` (HTTP: 503 with
 ///   `Retry-After`).
+/// - Head (default 64 KiB): the largest request head, the request line and headers (HTTP/1.1;
+///   hyper's buffer, at least 8 KiB) or the header list (HTTP/2); past it hyper answers 431
+///   with an empty body, before any route.
 /// - Timeout (default none): how long a method may take to answer; past it the call ends with
 ///   `deadline_exceeded` (HTTP 504) and the method's future is dropped. A gRPC client's
 ///   `grpc-timeout` shortens it.
@@ -36,6 +39,7 @@ pub struct Limits {
     body: usize,
     upload: Option<usize>,
     memory: usize,
+    head: usize,
     spool_threshold: usize,
     fields: usize,
     parts: usize,
@@ -45,6 +49,9 @@ pub struct Limits {
 impl Limits {
     /// The default body limit: 4 MiB.
     pub const DEFAULT_BODY: usize = 4 << 20;
+
+    /// The default largest request head: 64 KiB.
+    pub const DEFAULT_HEAD: usize = 64 << 10;
 
     /// The default memory budget of a server: 256 MiB.
     pub const DEFAULT_MEMORY: usize = 256 << 20;
@@ -115,6 +122,18 @@ impl Limits {
         self.body
     }
 
+    /// Sets the largest request head in bytes: the request line and headers of HTTP/1.1
+    /// (hyper's buffer, which is at least 8 KiB) and the header list of HTTP/2.
+    pub fn head(mut self, bytes: usize) -> Self {
+        self.head = bytes;
+        self
+    }
+
+    /// The largest request head in bytes.
+    pub fn head_limit(&self) -> usize {
+        self.head
+    }
+
     /// Sets how many bytes of requests the server holds in memory at once, over all requests
     /// and transports.
     pub fn memory(mut self, bytes: usize) -> Self {
@@ -157,6 +176,7 @@ impl Default for Limits {
             body: Self::DEFAULT_BODY,
             upload: None,
             memory: Self::DEFAULT_MEMORY,
+            head: Self::DEFAULT_HEAD,
             spool_threshold: Self::DEFAULT_SPOOL_THRESHOLD,
             fields: Self::DEFAULT_FIELDS,
             parts: Self::DEFAULT_PARTS,

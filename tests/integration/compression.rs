@@ -106,5 +106,8 @@ async fn an_unknown_grpc_encoding_is_unimplemented_and_names_the_accepted_ones()
         // Percent-encoded, as grpc-message is.
         Some("Content%20is%20compressed%20with%20%60br%60%20which%20isn't%20supported")
     );
-    assert_eq!(header("grpc-accept-encoding").as_deref(), Some("gzip,zstd,identity"));
+    assert_eq!(
+        header("grpc-accept-encoding").as_deref(),
+        Some("gzip,zstd,identity")
+    );
 }

@@ -581,7 +581,8 @@ async fn http2_streams_past_the_limit_wait_for_a_free_one() {
 
 #[tokio::test]
 async fn headers_past_the_limit_are_refused() {
-    let f = fixture(protoapi::Server::builder().max_header_size(16 << 10)).await;
+    let f = fixture(protoapi::Server::builder().limits(protoapi::Limits::default().head(16 << 10)))
+        .await;
 
     // HTTP/1.1: hyper answers 431 and closes.
     let mut socket = f.raw().await;
@@ -629,4 +630,22 @@ async fn headers_past_the_limit_are_refused() {
         .expect("answer");
     assert_eq!(answer.status().as_u16(), 200);
     assert_eq!(f.probe.counts(), (1, 1, 0));
+}
+
+#[tokio::test]
+async fn a_200_kb_head_gets_431_by_default_and_a_60_kb_one_is_served() {
+    let f = fixture(protoapi::Server::builder()).await;
+    let send = |size: usize| {
+        reqwest::Client::new()
+            .post(f.server.url("/work"))
+            .header("content-type", "application/json")
+            .header("x-big", "a".repeat(size))
+            .body("{}")
+            .send()
+    };
+    let answer = send(200_000).await.expect("an answer");
+    assert_eq!(answer.status().as_u16(), 431);
+    assert_eq!(answer.text().await.expect("body"), "");
+    let answer = send(60_000).await.expect("an answer");
+    assert_eq!(answer.status().as_u16(), 200);
 }

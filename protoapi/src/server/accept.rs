@@ -68,6 +68,7 @@ impl ServerBuilder {
             .limits
             .timeout_limit()
             .map(crate::limits::ServerTimeout);
+        let head = self.limits.head_limit();
         let (app, grpc) = self.build()?;
         let app = app.fallback(not_found);
         // Around the router, so that no route is boxed again; used only while `debug` spans are
@@ -86,12 +87,11 @@ impl ServerBuilder {
         builder
             .http2()
             .max_concurrent_streams(connections.max_streams);
-        if let Some(bytes) = connections.max_header_size {
-            builder.http1().max_buf_size(bytes.max(8192));
-            builder
-                .http2()
-                .max_header_list_size(u32::try_from(bytes).unwrap_or(u32::MAX));
-        }
+        // hyper's HTTP/1.1 buffer holds the request line and headers, and is at least 8 KiB.
+        builder.http1().max_buf_size(head.max(8192));
+        builder
+            .http2()
+            .max_header_list_size(u32::try_from(head).unwrap_or(u32::MAX));
         let permits = Arc::new(tokio::sync::Semaphore::new(
             connections.max.min(tokio::sync::Semaphore::MAX_PERMITS),
         ));

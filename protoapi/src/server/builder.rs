@@ -50,7 +50,6 @@ impl Server {
 pub(super) struct Connections {
     pub(super) max: usize,
     pub(super) header_read_timeout: Duration,
-    pub(super) max_header_size: Option<usize>,
     pub(super) max_streams: u32,
 }
 
@@ -59,7 +58,6 @@ impl Default for Connections {
         Connections {
             max: 10_000,
             header_read_timeout: Duration::from_secs(30),
-            max_header_size: None,
             max_streams: 200,
         }
     }
@@ -342,12 +340,10 @@ impl ServerBuilder {
         self
     }
 
-    /// Sets the largest request head: HTTP/2's header list and HTTP/1.1's read buffer, which
-    /// must hold the request line and headers (at least 8 KiB). By default hyper's: 16 KiB for
-    /// HTTP/2, about 408 KiB and 100 headers for HTTP/1.1. A larger head is answered 431 over
-    /// HTTP/1.1 and refused by the HTTP/2 stream's reset.
+    /// The old name of [`Limits::head`]: sets the largest request head.
+    #[deprecated(note = "use `Limits::head`")]
     pub fn max_header_size(mut self, bytes: usize) -> Self {
-        self.connections.max_header_size = Some(bytes);
+        self.limits = self.limits.head(bytes);
         self
     }
 
