@@ -37,9 +37,6 @@ pub(super) async fn bind_text(
             limits.fields_limit(),
         )?;
     }
-    if body.is_some() {
-        super::compression::check_encoding(&parts.headers)?;
-    }
     let json = match body {
         Some(BodyKind::Form(body)) => {
             merge_form_body(message, parts, body, limits, upload_dir).await?;

@@ -5,14 +5,12 @@
 //! - `endpoint`: one route's handler: binds the request, calls the method;
 //! - `reply`: what a method answers (`HttpReply`): JSON, a download or a stream;
 //! - `body`: the query, the body and the path parameters bound into the request message;
-//! - `compression`: request bodies inflated and JSON answers compressed (gzip, zstd);
 //! - `multipart`: `multipart/form-data` bodies and their files;
 //! - `download`: a [`crate::Download`] answered with ranges and validators;
 //! - `stream`: server streams as Server-Sent Events or newline-delimited JSON;
 //! - `response`: JSON answers, the error envelope, `Rejection`.
 
 mod body;
-mod compression;
 mod download;
 mod endpoint;
 mod multipart;
@@ -22,7 +20,6 @@ mod routes;
 mod stream;
 
 pub(crate) use body::{content_type_essence, content_type_text, count_pairs, read_body};
-pub(crate) use compression::layers as compression_layers;
 pub(crate) use response::{error_response, render};
 pub(crate) use routes::{BoxResponse, Routes, WebSocketRoute};
 

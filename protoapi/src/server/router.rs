@@ -43,7 +43,7 @@ impl ServerBuilder {
         }
         self.openapi
             .add_route(&self.http_descriptors(&config), &mut routes)?;
-        let mut router = crate::http::compression_layers(routes.into_router());
+        let mut router = routes.into_router();
         let grpc_web = self.grpc_web;
         let gate = |grpc: BoxGrpcService, connect: Option<Arc<ConnectService>>| GrpcGate {
             web: grpc_web.then(|| grpc::grpc_web_service(grpc.clone())),
