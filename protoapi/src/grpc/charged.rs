@@ -14,27 +14,26 @@ use crate::budget::{Charge, MemoryBudget};
 /// passes, before tonic buffers the message, and given back once the whole message has passed
 /// and tonic asks for more (it decodes a complete message before reading on). A message over
 /// `limit` is not charged: tonic refuses it from its header.
-pub(crate) fn charged<B>(request: http::Request<B>, limit: usize) -> http::Request<axum::body::Body>
+pub(crate) fn charged<B>(request: http::Request<B>, limit: usize) -> http::Request<ChargedBody>
 where
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<tonic::codegen::StdError>,
 {
     let budget = MemoryBudget::of(request.extensions());
-    request.map(|body| {
-        axum::body::Body::new(ChargedBody {
-            body: axum::body::Body::new(body),
-            charge: budget.charge(),
-            limit,
-            header: [0; 5],
-            have: 0,
-            remaining: 0,
-            current: 0,
-            finished: 0,
-        })
+    request.map(|body| ChargedBody {
+        body: axum::body::Body::new(body),
+        charge: budget.charge(),
+        limit,
+        header: [0; 5],
+        have: 0,
+        remaining: 0,
+        current: 0,
+        finished: 0,
     })
 }
 
-struct ChargedBody {
+/// A gRPC request body that charges its messages to the memory budget.
+pub(crate) struct ChargedBody {
     body: axum::body::Body,
     charge: Charge,
     limit: usize,

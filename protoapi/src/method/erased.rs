@@ -22,7 +22,6 @@ pub struct ErasedMethod {
     pub(crate) limit: Option<u64>,
     /// The method's own limit on the files of a request sent in pieces, if its request has
     /// `#[file]` fields and it sets one.
-    #[allow(dead_code, reason = "read by the WebSocket's uploads in pieces")]
     pub(crate) upload: Option<u64>,
     /// The names of the request's `#[file]` fields (proto, JSON), which a request sent in pieces
     /// fills; empty for a request without files.
