@@ -1,5 +1,6 @@
 //! Compressed requests and answers: gzip and zstd over gRPC (`grpc-encoding`,
-//! `grpc-accept-encoding`), with the size limit counted after decompression.
+//! `grpc-accept-encoding`) and HTTP (`Content-Encoding`, `Accept-Encoding`), with the size limit
+//! counted after decompression.
 
 use protoapi::Limits;
 use tonic::codec::CompressionEncoding;
@@ -109,5 +110,138 @@ async fn an_unknown_grpc_encoding_is_unimplemented_and_names_the_accepted_ones()
     assert_eq!(
         header("grpc-accept-encoding").as_deref(),
         Some("gzip,zstd,identity")
+    );
+}
+
+/// A client that neither asks for compressed answers nor inflates them, to see them as sent.
+fn raw_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_gzip()
+        .no_zstd()
+        .build()
+        .expect("client")
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).expect("gzip");
+    encoder.finish().expect("gzip")
+}
+
+#[tokio::test]
+async fn http_bodies_in_gzip_and_zstd_are_inflated() {
+    let server = TestServer::start(protoapi::Server::builder().add(LabServer::new(LabImpl))).await;
+    let body = r#"{"text": "火锅", "int32Value": 7}"#.as_bytes();
+    for (encoding, compressed) in [
+        ("gzip", gzip(body)),
+        ("zstd", zstd::encode_all(body, 3).expect("zstd")),
+    ] {
+        let answer = crate::support::send(
+            raw_client()
+                .post(server.url("/test.v1/lab/echo"))
+                .header("content-type", "application/json")
+                .header("content-encoding", encoding)
+                .body(compressed),
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{encoding}: {}", answer.body);
+        assert_eq!(answer.json()["text"], "火锅", "{encoding}");
+        assert_eq!(answer.json()["int32Value"], 7, "{encoding}");
+    }
+}
+
+#[tokio::test]
+async fn json_answers_are_compressed_when_the_client_accepts_it() {
+    let server = TestServer::start(protoapi::Server::builder().add(LabServer::new(LabImpl))).await;
+    let body = format!(r#"{{"text": "{}"}}"#, "火锅".repeat(1000));
+    for encoding in ["gzip", "zstd"] {
+        let response = raw_client()
+            .post(server.url("/test.v1/lab/echo"))
+            .header("content-type", "application/json")
+            .header("accept-encoding", encoding)
+            .body(body.clone())
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(
+            response
+                .headers()
+                .get("content-encoding")
+                .map(|v| v.as_bytes()),
+            Some(encoding.as_bytes())
+        );
+        let sent = response.bytes().await.expect("body");
+        assert!(sent.len() < 1000, "{encoding}: {} bytes", sent.len());
+    }
+    // A client that inflates answers gets the JSON back whole.
+    let answer = crate::support::post_json(&server.url("/test.v1/lab/echo"), &body).await;
+    assert_eq!(answer.json()["text"], "火锅".repeat(1000));
+    // A small answer, and one to a client that does not accept compression, go as they are.
+    let response = raw_client()
+        .post(server.url("/test.v1/lab/echo"))
+        .header("content-type", "application/json")
+        .header("accept-encoding", "gzip")
+        .body(r#"{"text": "small"}"#)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.headers().get("content-encoding"), None);
+    let response = raw_client()
+        .post(server.url("/test.v1/lab/echo"))
+        .header("content-type", "application/json")
+        .body(body.clone())
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.headers().get("content-encoding"), None);
+}
+
+#[tokio::test]
+async fn a_small_gzip_body_that_inflates_past_the_limit_gets_the_size_error() {
+    let server = TestServer::start(protoapi::Server::builder().add(LabServer::new(LabImpl))).await;
+    // 8 MiB of one letter, a few kilobytes once gzipped, against the 4 MiB body limit.
+    let inflated = format!(r#"{{"text": "{}"}}"#, "x".repeat(8 << 20));
+    let bomb = gzip(inflated.as_bytes());
+    assert!(bomb.len() < 10_000, "{} bytes", bomb.len());
+    let answer = crate::support::send(
+        raw_client()
+            .post(server.url("/test.v1/lab/echo"))
+            .header("content-type", "application/json")
+            .header("content-encoding", "gzip")
+            .body(bomb),
+    )
+    .await;
+    assert_eq!(answer.status, 413, "{}", answer.body);
+    assert_eq!(
+        answer.json(),
+        serde_json::json!({
+            "code": "resource_exhausted",
+            "message": "request body is larger than the limit of 4194304 bytes",
+            "details": []
+        })
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_http_encoding_is_415() {
+    let server = TestServer::start(protoapi::Server::builder().add(LabServer::new(LabImpl))).await;
+    let answer = crate::support::send(
+        raw_client()
+            .post(server.url("/test.v1/lab/echo"))
+            .header("content-type", "application/json")
+            .header("content-encoding", "br")
+            .body("{}"),
+    )
+    .await;
+    assert_eq!(answer.status, 415, "{}", answer.body);
+    assert_eq!(
+        answer.json(),
+        serde_json::json!({
+            "code": "invalid_argument",
+            "message": "unsupported content encoding `br`: this server accepts gzip, zstd or identity",
+            "details": []
+        })
     );
 }

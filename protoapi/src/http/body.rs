@@ -39,10 +39,12 @@ pub(super) async fn bind_text(
     }
     let json = match body {
         Some(BodyKind::Form(body)) => {
+            let body = super::compression::inflate(&mut parts.headers, body)?;
             merge_form_body(message, parts, body, limits, upload_dir).await?;
             None
         }
         Some(BodyKind::Json(body)) => {
+            let body = super::compression::inflate(&mut parts.headers, body)?;
             check_json_content_type(&parts.headers)?;
             Some(read_body(&parts.headers, &parts.extensions, body, limits.body_limit()).await?)
         }

@@ -237,6 +237,7 @@ fn reply_to(
         event_stream: stream && accepts_event_stream(&parts.headers),
         status,
         envelope,
+        coding: super::compression::accepted(&parts.headers),
     };
     (
         Context::new(Transport::Http, parts.headers, parts.extensions),

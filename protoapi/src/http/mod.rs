@@ -5,12 +5,14 @@
 //! - `endpoint`: one route's handler: binds the request, calls the method;
 //! - `reply`: what a method answers (`HttpReply`): JSON, a download or a stream;
 //! - `body`: the query, the body and the path parameters bound into the request message;
+//! - `compression`: request bodies in gzip or zstd inflated, JSON answers compressed;
 //! - `multipart`: `multipart/form-data` bodies and their files;
 //! - `download`: a [`crate::Download`] answered with ranges and validators;
 //! - `stream`: server streams as Server-Sent Events or newline-delimited JSON;
 //! - `response`: JSON answers, the error envelope, `Rejection`.
 
 mod body;
+mod compression;
 mod download;
 mod endpoint;
 mod multipart;

@@ -6,6 +6,7 @@ use std::future::Future;
 use axum::response::Response;
 use http::StatusCode;
 
+use super::compression::{Coding, compress, mark};
 use super::download::Conditions;
 use super::response::json_body_response;
 use crate::download::Download;
@@ -22,6 +23,8 @@ pub struct ReplyTo {
     pub(super) status: StatusCode,
     /// Answers in the `{"code": 0, "data": ...}` envelope.
     pub(super) envelope: bool,
+    /// What a whole JSON answer may be compressed with (`Accept-Encoding`).
+    pub(super) coding: Option<Coding>,
 }
 
 /// What a method answers over HTTP: a message as JSON, a [`Download`] streamed, or a
@@ -53,7 +56,17 @@ impl<T: ProtoMessage> HttpReply for T {
             }
             Err(error) => Err(error),
         };
-        let response = json_body_response(status, encoded);
+        let (encoded, coding) = match encoded {
+            Ok(mut body) => {
+                let coding = compress(to.coding, &mut body);
+                (Ok(body), coding)
+            }
+            Err(error) => (Err(error), None),
+        };
+        let mut response = json_body_response(status, encoded);
+        if to.coding.is_some() && response.status() == status {
+            mark(response.headers_mut(), coding);
+        }
         std::future::ready(response)
     }
 }
