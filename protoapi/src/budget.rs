@@ -47,11 +47,11 @@ impl MemoryBudget {
         FALLBACK.get_or_init(|| MemoryBudget::new(crate::Limits::DEFAULT_MEMORY))
     }
 
-    /// The budget of a request: the one its server put in its extensions, or the fallback.
+    /// The budget of a gRPC request: the one its server shares with it, or the fallback.
     pub(crate) fn of(extensions: &http::Extensions) -> MemoryBudget {
         extensions
-            .get::<MemoryBudget>()
-            .unwrap_or_else(|| Self::fallback())
+            .get::<ServerShare>()
+            .map_or_else(|| Self::fallback(), |share| &share.budget)
             .clone()
     }
 
@@ -125,6 +125,15 @@ impl fmt::Debug for MemoryBudget {
             .field("refused", &self.refused())
             .finish()
     }
+}
+
+/// What a server shares with the requests of its generated gRPC services, in their extensions
+/// (one entry, put there by the service's wrapper): its memory budget, and the directory
+/// uploads are spooled to (the system's temporary directory when `None`).
+#[derive(Clone, Debug)]
+pub(crate) struct ServerShare {
+    pub(crate) budget: MemoryBudget,
+    pub(crate) upload_dir: Option<Arc<std::path::Path>>,
 }
 
 /// Bytes charged to a budget, given back when the charge is dropped.

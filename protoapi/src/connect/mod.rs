@@ -26,6 +26,7 @@ use futures_util::{FutureExt as _, StreamExt as _};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::value::RawValue;
 
+use crate::budget::MemoryBudget;
 use crate::http::{content_type_essence, content_type_text, error_response, render};
 use crate::method::{Answers, Encoding, ErasedMethod, Payload};
 use crate::status::{Code, Status};
@@ -50,6 +51,8 @@ pub(crate) struct ConnectService {
     service: String,
     methods: Vec<ConnectMethod>,
     body_limit: usize,
+    /// The server's memory budget, charged for the bodies read.
+    budget: MemoryBudget,
 }
 
 struct ConnectMethod {
@@ -63,6 +66,7 @@ impl ConnectService {
         service: String,
         methods: Vec<(ErasedMethod, bool)>,
         body_limit: usize,
+        budget: MemoryBudget,
     ) -> Arc<Self> {
         Arc::new(ConnectService {
             service,
@@ -74,6 +78,7 @@ impl ConnectService {
                 })
                 .collect(),
             body_limit,
+            budget,
         })
     }
 

@@ -41,8 +41,7 @@ impl ConnectService {
         };
         // The envelope adds five bytes to the message.
         let limit = self.limit(&method.method).saturating_add(5);
-        let (bytes, _charge) = match read_body(&parts.headers, &parts.extensions, body, limit).await
-        {
+        let (bytes, _charge) = match read_body(&parts.headers, body, limit, &self.budget).await {
             Ok(read) => read,
             Err(rejection) => {
                 return stream_error(encoding, &Status::resource_exhausted(rejection.message()));

@@ -49,7 +49,7 @@ impl ConnectService {
                 Encoding::Json
             };
             let limit = self.limit(&method.method);
-            match read_body(&parts.headers, &parts.extensions, body, limit).await {
+            match read_body(&parts.headers, body, limit, &self.budget).await {
                 Ok((bytes, charge)) => {
                     _charge = Some(charge);
                     payload(encoding, bytes)

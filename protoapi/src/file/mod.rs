@@ -317,11 +317,6 @@ impl Spool {
     }
 }
 
-/// Where a request's uploads are spooled, in its extensions when the server has an upload
-/// directory ([`crate::ServerBuilder::upload_dir`]); the system's temporary directory otherwise.
-#[derive(Clone, Debug)]
-pub(crate) struct UploadDir(pub(crate) Arc<Path>);
-
 /// Why an upload could not be received.
 #[derive(Debug)]
 pub(crate) enum ReceiveError<E> {

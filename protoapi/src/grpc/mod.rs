@@ -29,7 +29,7 @@ mod web;
 
 pub(crate) use health::{HEALTH_SERVICE, health_service};
 pub(crate) use reflection::reflection_services;
-pub(crate) use service::{BoxGrpcService, GrpcFuture, with_upload_dir};
+pub(crate) use service::{BoxGrpcService, GrpcFuture, with_server_share};
 pub(crate) use web::grpc_web_service;
 
 /// What generated code calls on the gRPC side.

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tonic::Status;
 
+use crate::budget::ServerShare;
 use crate::context::{Context, Transport as CallTransport};
-use crate::file::UploadDir;
 
 /// The future of a call to a [`BoxGrpcService`].
 pub type GrpcFuture = std::pin::Pin<
@@ -104,31 +104,25 @@ where
     BoxGrpcService(Arc::new(Erased(service)))
 }
 
-/// A generated service whose requests carry the server's upload directory, for chunked uploads.
-struct WithUploadDir {
+/// A generated service whose requests carry what their server shares with them.
+struct WithServerShare {
     inner: BoxGrpcService,
-    dir: UploadDir,
+    share: ServerShare,
 }
 
-impl ErasedGrpc for WithUploadDir {
+impl ErasedGrpc for WithServerShare {
     fn call(&self, mut request: http::Request<axum::body::Body>) -> GrpcFuture {
-        request.extensions_mut().insert(self.dir.clone());
+        request.extensions_mut().insert(self.share.clone());
         self.inner.call(request)
     }
 }
 
-/// `service`, its requests carrying `dir` (when set) as the directory uploads are spooled to.
-pub(crate) fn with_upload_dir(
-    service: BoxGrpcService,
-    dir: Option<Arc<std::path::Path>>,
-) -> BoxGrpcService {
-    match dir {
-        Some(dir) => BoxGrpcService(Arc::new(WithUploadDir {
-            inner: service,
-            dir: UploadDir(dir),
-        })),
-        None => service,
-    }
+/// `service`, its requests carrying `share`: the server's memory budget and upload directory.
+pub(crate) fn with_server_share(service: BoxGrpcService, share: ServerShare) -> BoxGrpcService {
+    BoxGrpcService(Arc::new(WithServerShare {
+        inner: service,
+        share,
+    }))
 }
 
 /// The future of one gRPC call of a generated service.

@@ -14,10 +14,10 @@ use tonic_prost::ProstCodec;
 
 use super::charged::charged;
 use super::service::{CallFuture, grpc_context, unimplemented};
-use crate::budget::MemoryBudget;
+use crate::budget::{MemoryBudget, ServerShare};
 use crate::context::Context;
 use crate::download::FileChunk;
-use crate::file::{File, ReceiveError, UploadDir};
+use crate::file::{File, ReceiveError};
 use crate::limits::Limits;
 use crate::message::{MethodMessages, ProtoMessage};
 use crate::upload::{UploadChunk, UploadPart};
@@ -88,7 +88,9 @@ where
         request: tonic::Request<tonic::Streaming<UploadChunk<M::Request>>>,
     ) -> Self::Future {
         let (metadata, extensions, messages) = request.into_parts();
-        let dir = extensions.get::<UploadDir>().map(|dir| dir.0.clone());
+        let dir = extensions
+            .get::<ServerShare>()
+            .and_then(|share| share.upload_dir.clone());
         let budget = MemoryBudget::of(&extensions);
         let (service, call, limits) = (self.service.clone(), self.call.clone(), self.limits);
         Box::pin(async move {

@@ -28,6 +28,7 @@ pub(super) async fn bind_text(
     body: Option<BodyKind>,
     limits: Limits,
     upload_dir: Option<&std::path::Path>,
+    budget: &MemoryBudget,
 ) -> Result<(Option<(Bytes, Charge)>, RawPathParams), Rejection> {
     if let Some(query) = parts.uri.query() {
         merge_pairs(
@@ -40,13 +41,13 @@ pub(super) async fn bind_text(
     let json = match body {
         Some(BodyKind::Form(body)) => {
             let body = super::compression::inflate(&mut parts.headers, body)?;
-            merge_form_body(message, parts, body, limits, upload_dir).await?;
+            merge_form_body(message, parts, body, limits, upload_dir, budget).await?;
             None
         }
         Some(BodyKind::Json(body)) => {
             let body = super::compression::inflate(&mut parts.headers, body)?;
             check_json_content_type(&parts.headers)?;
-            Some(read_body(&parts.headers, &parts.extensions, body, limits.body_limit()).await?)
+            Some(read_body(&parts.headers, body, limits.body_limit(), budget).await?)
         }
         None => None,
     };
@@ -120,18 +121,18 @@ async fn merge_form_body(
     body: Body,
     limits: Limits,
     upload_dir: Option<&std::path::Path>,
+    budget: &MemoryBudget,
 ) -> Result<(), Rejection> {
     let (headers, limit) = (&parts.headers, limits.body_limit());
     match content_type_essence(headers).as_deref() {
         None | Some("application/x-www-form-urlencoded") => {
-            let (bytes, _charge) = read_body(headers, &parts.extensions, body, limit).await?;
+            let (bytes, _charge) = read_body(headers, body, limit, budget).await?;
             merge_pairs(message, &bytes, "form field", limits.fields_limit())
         }
         // Boxed: its state is large, and would otherwise be room in every request's future.
         Some("multipart/form-data") => {
-            let budget = MemoryBudget::of(&parts.extensions);
             Box::pin(super::multipart::merge(
-                message, headers, body, limits, upload_dir, &budget,
+                message, headers, body, limits, upload_dir, budget,
             ))
             .await
         }
@@ -197,9 +198,9 @@ fn check_json_content_type(headers: &HeaderMap) -> Result<(), Rejection> {
 /// once), and given back when the returned charge is dropped; past the budget, 503.
 pub(crate) async fn read_body(
     headers: &HeaderMap,
-    extensions: &http::Extensions,
     body: Body,
     limit: usize,
+    budget: &MemoryBudget,
 ) -> Result<(Bytes, Charge), Rejection> {
     let too_large = || {
         Rejection::new(
@@ -215,7 +216,7 @@ pub(crate) async fn read_body(
     if declared.is_some_and(|len| len > limit as u64) {
         return Err(too_large());
     }
-    let mut charge = MemoryBudget::of(extensions).charge();
+    let mut charge = budget.charge();
     let mut charged = 0;
     let mut body = Limited::new(body, limit);
     if let Some(len) = declared {

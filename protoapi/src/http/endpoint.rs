@@ -110,6 +110,7 @@ where
 {
     let limits = config.limits.for_method(endpoint.limit, Req::FILES);
     let upload_dir = config.upload_dir.clone();
+    let budget = config.stats.memory().clone();
     let status = StatusCode::from_u16(endpoint.status).unwrap_or(StatusCode::OK);
     let (with_body, envelope) = (endpoint.body, endpoint.envelope);
     // The per-method future holds only what needs the method's types; binding, the reply's
@@ -117,7 +118,7 @@ where
     let handler = move |request: Request| -> ResponseFuture {
         let service = service.clone();
         let call = call.clone();
-        let upload_dir = upload_dir.clone();
+        let (upload_dir, budget) = (upload_dir.clone(), budget.clone());
         let (mut parts, body) = request.into_parts();
         // The future is boxed, and its size is copied on every request: the binding and the
         // call are each in a block of their own, so that what one holds takes no room while
@@ -138,6 +139,7 @@ where
                     body,
                     limits,
                     upload_dir.as_deref(),
+                    &budget,
                 )
                 .await;
                 if let Some(response) = bind_rest(&mut message, bound, envelope) {

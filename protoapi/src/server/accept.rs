@@ -45,7 +45,6 @@ impl ServerBuilder {
         signal: impl Future<Output = ()> + Send,
     ) -> Result<(), Error> {
         let stats = self.stats.clone();
-        let budget = self.stats.memory().clone();
         let shutdown = self.shutdown.clone();
         let health = self.health.clone();
         #[cfg(feature = "tls")]
@@ -121,8 +120,7 @@ impl ServerBuilder {
                 () = &mut signal => break,
             };
             let _ = stream.set_nodelay(true);
-            let (app, traced, grpc, budget) =
-                (app.clone(), traced.clone(), grpc.clone(), budget.clone());
+            let (app, traced, grpc) = (app.clone(), traced.clone(), grpc.clone());
             let permit = Arc::new(permit);
             let held = permit.clone();
             // The connection's reads, metered once it becomes a WebSocket.
@@ -144,7 +142,6 @@ impl ServerBuilder {
                     if let Some(timeout) = timeout {
                         request.extensions_mut().insert(timeout);
                     }
-                    request.extensions_mut().insert(budget.clone());
                     let request = request.map(axum::body::Body::new);
                     // Every answer has axum's body type, which hyper's connection code is
                     // then compiled for alone; only a traced response's body is boxed again.

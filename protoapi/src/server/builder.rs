@@ -444,8 +444,7 @@ impl ServerBuilder {
     /// Fails when two services claim the same verb and path, or the same gRPC name.
     pub fn into_router(self) -> Result<Router, Error> {
         let timeout = self.limits.timeout_limit();
-        let budget = self.stats.memory().clone();
-        let router = self.build()?.0.layer(axum::Extension(budget));
+        let router = self.build()?.0;
         Ok(match timeout {
             Some(timeout) => router.layer(axum::Extension(crate::limits::ServerTimeout(timeout))),
             None => router,

@@ -10,6 +10,7 @@ use axum::response::Response;
 use http::{HeaderMap, Method};
 
 use super::ServerBuilder;
+use crate::budget::ServerShare;
 use crate::connect::{CallKind, ConnectService};
 use crate::error::Error;
 use crate::grpc::{self, BoxGrpcService, GrpcFuture};
@@ -69,10 +70,20 @@ impl ServerBuilder {
                         (m, get)
                     })
                     .collect();
-                ConnectService::new(name.clone(), methods, self.limits.body_limit())
+                ConnectService::new(
+                    name.clone(),
+                    methods,
+                    self.limits.body_limit(),
+                    self.stats.memory().clone(),
+                )
             });
-            let service =
-                grpc::with_upload_dir(service.grpc_service(self.limits), self.upload_dir.clone());
+            let service = grpc::with_server_share(
+                service.grpc_service(self.limits),
+                ServerShare {
+                    budget: self.stats.memory().clone(),
+                    upload_dir: self.upload_dir.clone(),
+                },
+            );
             table.push((name.clone().into(), service.clone()));
             router = router.route_service(&format!("/{name}/{{*method}}"), gate(service, connect));
             names.push(name);

@@ -27,7 +27,7 @@ use super::frame::{
 };
 use super::upload::{FailedUploads, Uploading};
 use super::writer::Writer;
-use crate::budget::{MemoryBudget, Meter};
+use crate::budget::Meter;
 use crate::context::{Context, Transport};
 use crate::method::{Encoding, Params, Requests};
 
@@ -404,7 +404,7 @@ impl Connection {
                 frame.end,
                 self.endpoint.spool_threshold(),
                 self.endpoint.upload_dir.clone(),
-                MemoryBudget::of(&self.extensions),
+                self.endpoint.stats.memory().clone(),
             );
             match started {
                 Ok(started) => upload = Some(started),
