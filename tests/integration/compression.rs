@@ -245,3 +245,47 @@ async fn an_unknown_http_encoding_is_415() {
         })
     );
 }
+
+#[tokio::test]
+async fn connect_unary_bodies_and_answers_are_compressed() {
+    let server = TestServer::start(protoapi::Server::builder().add(LabServer::new(LabImpl))).await;
+    let text = "火锅".repeat(1000);
+    let body = format!(r#"{{"text": "{text}"}}"#);
+    for encoding in ["gzip", "zstd"] {
+        let compressed = match encoding {
+            "gzip" => gzip(body.as_bytes()),
+            _ => zstd::encode_all(body.as_bytes(), 3).expect("zstd"),
+        };
+        let response = raw_client()
+            .post(server.url("/test.v1.Lab/Echo"))
+            .header("content-type", "application/json")
+            .header("content-encoding", encoding)
+            .header("accept-encoding", encoding)
+            .body(compressed)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.status().as_u16(), 200, "{encoding}");
+        assert_eq!(
+            response
+                .headers()
+                .get("content-encoding")
+                .map(|v| v.as_bytes()),
+            Some(encoding.as_bytes())
+        );
+        let sent = response.bytes().await.expect("body");
+        let inflated = match encoding {
+            "gzip" => {
+                use std::io::Read as _;
+                let mut out = Vec::new();
+                flate2::read::GzDecoder::new(&sent[..])
+                    .read_to_end(&mut out)
+                    .expect("gunzip");
+                out
+            }
+            _ => zstd::decode_all(&sent[..]).expect("unzstd"),
+        };
+        let answer: serde_json::Value = serde_json::from_slice(&inflated).expect("JSON");
+        assert_eq!(answer["text"], text.as_str(), "{encoding}");
+    }
+}

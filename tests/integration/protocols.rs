@@ -655,14 +655,18 @@ mod connect {
             reqwest::Client::new()
                 .post(server.url("/lab.streams.Streams/Echo"))
                 .header("content-type", "application/json")
-                .header("content-encoding", "gzip")
+                .header("content-encoding", "br")
                 .body("{}"),
         )
         .await;
         assert_eq!(answer.status, 501);
         assert_eq!(
             answer.json(),
-            json!({"code": "unimplemented", "message": "unsupported compression `gzip`: this server reads only identity", "details": []})
+            json!({"code": "unimplemented", "message": "unsupported compression `br`: this server reads gzip, zstd or identity", "details": []})
+        );
+        assert_eq!(
+            answer.headers.get("accept-encoding").map(|v| v.as_bytes()),
+            Some(&b"gzip, zstd, identity"[..])
         );
 
         let frames = {

@@ -144,19 +144,23 @@ async fn next(answers: &mut Answers) -> Option<Result<Payload, Status>> {
 
 /// Refuses compressed requests: protoapi reads only `identity`.
 fn check_headers(headers: &HeaderMap, encoding_header: &str) -> Result<(), Status> {
-    if let Some(version) = headers.get("connect-protocol-version")
-        && version.as_bytes() != b"1"
-    {
-        return Err(Status::invalid_argument(
-            "unsupported connect-protocol-version: this server speaks version 1",
-        ));
-    }
+    check_version(headers)?;
     match headers.get(encoding_header).map(HeaderValue::as_bytes) {
         None | Some(b"identity") => Ok(()),
         Some(other) => Err(Status::unimplemented(format!(
             "unsupported compression `{}`: this server reads only identity",
             String::from_utf8_lossy(other)
         ))),
+    }
+}
+
+/// `connect-protocol-version`, when sent, is 1.
+fn check_version(headers: &HeaderMap) -> Result<(), Status> {
+    match headers.get("connect-protocol-version") {
+        Some(version) if version.as_bytes() != b"1" => Err(Status::invalid_argument(
+            "unsupported connect-protocol-version: this server speaks version 1",
+        )),
+        _ => Ok(()),
     }
 }
 

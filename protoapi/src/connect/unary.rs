@@ -16,13 +16,15 @@ use crate::method::{Encoding, Params, Payload, Requests};
 use crate::status::Status;
 
 use super::{
-    ConnectMethod, ConnectService, check_headers, content_type_is, next, payload, payload_bytes,
+    ConnectMethod, ConnectService, check_version, content_type_is, next, payload, payload_bytes,
     timeout,
 };
 
 impl ConnectService {
     pub(super) async fn unary(&self, method: &ConnectMethod, request: Request) -> Response {
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
+        // What the answer may be compressed with (`Accept-Encoding`).
+        let accepted = crate::http::accepted(&parts.headers);
         // The body's charge to the memory budget, held until the call answers.
         let mut _charge = None;
         let parsed = if parts.method == Method::GET {
@@ -39,10 +41,13 @@ impl ConnectService {
             }
             get_message(parts.uri.query().unwrap_or_default())
         } else {
-            match check_headers(&parts.headers, "content-encoding") {
-                Ok(()) => {}
-                Err(status) => return render(&status),
+            if let Err(status) = check_version(&parts.headers) {
+                return render(&status);
             }
+            let body = match crate::http::coding_of(&parts.headers) {
+                Ok(coding) => crate::http::inflate_with(coding, &mut parts.headers, body),
+                Err(name) => return unsupported_compression(&name),
+            };
             let encoding = if content_type_is(&parts.headers, "application/proto") {
                 Encoding::Proto
             } else {
@@ -87,11 +92,12 @@ impl ConnectService {
                     Payload::Json(_) => "application/json",
                     Payload::Proto(_) => "application/proto",
                 };
-                (
-                    [(header::CONTENT_TYPE, content_type)],
-                    payload_bytes(payload),
-                )
-                    .into_response()
+                let (body, coding) = crate::http::compress_bytes(accepted, payload_bytes(payload));
+                let mut response = ([(header::CONTENT_TYPE, content_type)], body).into_response();
+                if accepted.is_some() {
+                    crate::http::mark(response.headers_mut(), coding);
+                }
+                response
             }
             Some(Err(status)) => render(&status),
             None => render(&Status::internal("the method gave no answer")),
@@ -170,4 +176,17 @@ mod tests {
             Some("a GET call names its `encoding` (json or proto) in the query")
         );
     }
+}
+
+/// The answer to a body in a compression this server does not read: `unimplemented`, with
+/// the ones it does in `Accept-Encoding`, as the Connect protocol asks.
+fn unsupported_compression(name: &str) -> Response {
+    let mut response = render(&Status::unimplemented(format!(
+        "unsupported compression `{name}`: this server reads gzip, zstd or identity"
+    )));
+    response.headers_mut().insert(
+        header::ACCEPT_ENCODING,
+        HeaderValue::from_static("gzip, zstd, identity"),
+    );
+    response
 }

@@ -7,6 +7,7 @@ use std::io::{self, Write as _};
 
 use async_compression::tokio::bufread::{GzipDecoder, ZstdDecoder};
 use axum::body::Body;
+use bytes::Bytes;
 use futures_util::TryStreamExt as _;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use tokio_util::io::{ReaderStream, StreamReader};
@@ -33,43 +34,56 @@ impl Coding {
     }
 }
 
-/// The body as its route reads it: inflated when it came in gzip or zstd, whose
-/// `Content-Encoding` and `Content-Length` (of the compressed bytes) are then removed. Another
-/// coding is 415.
-pub(super) fn inflate(headers: &mut HeaderMap, body: Body) -> Result<Body, Rejection> {
+/// The coding a request body is in (`Content-Encoding`): `Ok(None)` for none or identity,
+/// `Err` with the name of one this server does not read.
+pub(crate) fn coding_of(headers: &HeaderMap) -> Result<Option<Coding>, String> {
     let Some(value) = headers.get(header::CONTENT_ENCODING) else {
-        return Ok(body);
+        return Ok(None);
     };
-    let coding = match value.as_bytes() {
-        b"gzip" | b"x-gzip" => Coding::Gzip,
-        b"zstd" => Coding::Zstd,
-        v if v.eq_ignore_ascii_case(b"identity") => return Ok(body),
-        v if v.eq_ignore_ascii_case(b"gzip") => Coding::Gzip,
-        v if v.eq_ignore_ascii_case(b"zstd") => Coding::Zstd,
-        other => {
-            return Err(Rejection::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                Code::InvalidArgument,
-                format!(
-                    "unsupported content encoding `{}`: this server accepts gzip, zstd or \
-                     identity",
-                    crate::status::shown(&String::from_utf8_lossy(other))
-                ),
-            ));
-        }
+    match value.as_bytes() {
+        b"gzip" | b"x-gzip" => Ok(Some(Coding::Gzip)),
+        b"zstd" => Ok(Some(Coding::Zstd)),
+        v if v.eq_ignore_ascii_case(b"identity") => Ok(None),
+        v if v.eq_ignore_ascii_case(b"gzip") => Ok(Some(Coding::Gzip)),
+        v if v.eq_ignore_ascii_case(b"zstd") => Ok(Some(Coding::Zstd)),
+        other => Err(crate::status::shown(&String::from_utf8_lossy(other)).into_owned()),
+    }
+}
+
+/// The body inflated as it is read, when it is in `coding`; the request's `Content-Encoding`
+/// and `Content-Length` (of the compressed bytes) are removed.
+pub(crate) fn inflate_with(coding: Option<Coding>, headers: &mut HeaderMap, body: Body) -> Body {
+    let Some(coding) = coding else {
+        return body;
     };
     headers.remove(header::CONTENT_ENCODING);
     headers.remove(header::CONTENT_LENGTH);
     let compressed = StreamReader::new(body.into_data_stream().map_err(io::Error::other));
-    Ok(match coding {
+    match coding {
         Coding::Gzip => Body::from_stream(ReaderStream::new(GzipDecoder::new(compressed))),
         Coding::Zstd => Body::from_stream(ReaderStream::new(ZstdDecoder::new(compressed))),
-    })
+    }
+}
+
+/// The body as an HTTP route reads it: inflated when it came in gzip or zstd; another coding
+/// is 415.
+pub(super) fn inflate(headers: &mut HeaderMap, body: Body) -> Result<Body, Rejection> {
+    match coding_of(headers) {
+        Ok(coding) => Ok(inflate_with(coding, headers, body)),
+        Err(name) => Err(Rejection::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Code::InvalidArgument,
+            format!(
+                "unsupported content encoding `{name}`: this server accepts gzip, zstd or \
+                 identity"
+            ),
+        )),
+    }
 }
 
 /// The coding an answer may be sent in: zstd, else gzip, if `Accept-Encoding` names it (or
 /// `*`) without `q=0`.
-pub(super) fn accepted(headers: &HeaderMap) -> Option<Coding> {
+pub(crate) fn accepted(headers: &HeaderMap) -> Option<Coding> {
     let value = headers.get(header::ACCEPT_ENCODING)?.to_str().ok()?;
     let (mut gzip, mut zstd) = (false, false);
     for item in value.split(',') {
@@ -101,7 +115,7 @@ pub(super) fn accepted(headers: &HeaderMap) -> Option<Coding> {
 
 /// Compresses a whole answer body in place when it is worth it; the coding it used, for
 /// [`mark`].
-pub(super) fn compress(coding: Option<Coding>, body: &mut Vec<u8>) -> Option<Coding> {
+pub(crate) fn compress(coding: Option<Coding>, body: &mut Vec<u8>) -> Option<Coding> {
     let coding = coding.filter(|_| body.len() >= MIN_SIZE)?;
     let compressed = match coding {
         Coding::Zstd => zstd::bulk::compress(body, 3),
@@ -125,9 +139,21 @@ pub(super) fn compress(coding: Option<Coding>, body: &mut Vec<u8>) -> Option<Cod
     }
 }
 
+/// [`compress`] for an answer already in `Bytes`: copied only when it is compressed.
+pub(crate) fn compress_bytes(coding: Option<Coding>, body: Bytes) -> (Bytes, Option<Coding>) {
+    if coding.is_none() || body.len() < MIN_SIZE {
+        return (body, None);
+    }
+    let mut owned = body.to_vec();
+    match compress(coding, &mut owned) {
+        Some(used) => (Bytes::from(owned), Some(used)),
+        None => (body, None),
+    }
+}
+
 /// Marks an answer compressed with `coding`; any answer that could have been says it depends on
 /// `Accept-Encoding`.
-pub(super) fn mark(headers: &mut HeaderMap, coding: Option<Coding>) {
+pub(crate) fn mark(headers: &mut HeaderMap, coding: Option<Coding>) {
     if let Some(coding) = coding {
         headers.insert(
             header::CONTENT_ENCODING,
