@@ -156,6 +156,19 @@ fn get_message(query: &str) -> Result<(Encoding, Payload), Status> {
     payload(encoding, Bytes::from(bytes))
 }
 
+/// The answer to a body in a compression this server does not read: `unimplemented`, with
+/// the ones it does in `Accept-Encoding`, as the Connect protocol asks.
+fn unsupported_compression(name: &str) -> Response {
+    let mut response = render(&Status::unimplemented(format!(
+        "unsupported compression `{name}`: this server reads gzip, zstd or identity"
+    )));
+    response.headers_mut().insert(
+        header::ACCEPT_ENCODING,
+        HeaderValue::from_static("gzip, zstd, identity"),
+    );
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,17 +189,4 @@ mod tests {
             Some("a GET call names its `encoding` (json or proto) in the query")
         );
     }
-}
-
-/// The answer to a body in a compression this server does not read: `unimplemented`, with
-/// the ones it does in `Accept-Encoding`, as the Connect protocol asks.
-fn unsupported_compression(name: &str) -> Response {
-    let mut response = render(&Status::unimplemented(format!(
-        "unsupported compression `{name}`: this server reads gzip, zstd or identity"
-    )));
-    response.headers_mut().insert(
-        header::ACCEPT_ENCODING,
-        HeaderValue::from_static("gzip, zstd, identity"),
-    );
-    response
 }
