@@ -82,7 +82,23 @@ expect "form violation" \
     "$(printf '%s' '{"code":"invalid_argument","message":"invalid request: name: must not be empty",' \
         '"details":[{"type":"google.rpc.BadRequest","value":"ChkKBG5hbWUSEW11c3Qgbm90IGJlIGVtcHR5",' \
         '"debug":{"fieldViolations":[{"description":"must not be empty","field":"name"}]}}]} 400')"
-echo "curl: 5 passed, 0 failed"
+# Compressed bodies and answers: a gzip JSON body, and `--compressed` asking for a compressed
+# answer (the greeting of a long name is past the 1 KiB threshold).
+long=$(printf 'x%.0s' $(seq 1 2000))
+printf '{"name":"%s"}' "$long" | gzip -c > "$work/hello.json.gz"
+expect "gzip body" \
+    "$(curl -sS -o "$work/gzip.out" -w '%{http_code}' -H 'content-type: application/json' \
+        -H 'content-encoding: gzip' --data-binary "@$work/hello.json.gz" \
+        "http://$greeter_addr/hello/greeter/say_hello")" \
+    200
+expect "gzip body's answer" "$(head -c 20 "$work/gzip.out")" '{"message":"hello xx'
+# curl lists zstd before gzip and br in its Accept-Encoding; the server prefers zstd.
+expect "compressed answer" \
+    "$(curl -sS --compressed -o /dev/null -w '%header{content-encoding}' \
+        -H 'content-type: application/json' -d "{\"name\":\"$long\"}" \
+        "http://$greeter_addr/hello/greeter/say_hello")" \
+    'zstd'
+echo "curl: 8 passed, 0 failed"
 
 # The chat room from Python: websockets (JSON and binary frames) and grpcio's bidi stream.
 chat_addr=$(start chat)
