@@ -58,6 +58,18 @@ impl State {
         }
     }
 
+    /// Sends the error frame of a call (or, without id, of a frame that could not be read);
+    /// false when the connection is broken.
+    pub(super) async fn send_error(
+        &mut self,
+        encoding: Encoding,
+        id: Option<&Id>,
+        status: tonic::Status,
+    ) -> bool {
+        self.send(frame_message(encoding, id, Answer::Error(status)))
+            .await
+    }
+
     /// Forgets a call that ended; one whose upload the client has not ended is remembered as
     /// failed, so that the pieces still on their way are dropped.
     pub(super) fn forget(&mut self, key: &Option<Id>) -> Option<Call> {
@@ -105,11 +117,11 @@ impl State {
                 if !error.is_panic() {
                     return true;
                 }
-                self.send(frame_message(
+                self.send_error(
                     call.encoding,
                     key.as_ref(),
-                    Answer::Error(crate::status::panicked(Some(call.method))),
-                ))
+                    crate::status::panicked(Some(call.method)),
+                )
                 .await
             }
         }

@@ -146,10 +146,7 @@ impl Connection {
                             _ => Encoding::Json,
                         };
                         let status = Status::from(exhausted);
-                        if !state
-                            .send(frame_message(encoding, None, Answer::Error(status)))
-                            .await
-                        {
+                        if !state.send_error(encoding, None, status).await {
                             break Stop::Gone;
                         }
                         continue;
@@ -166,11 +163,7 @@ impl Connection {
                     let sent = match incoming {
                         Ok(frame) => self.handle(&mut state, frame).await,
                         // A frame that could not be read is answered without id.
-                        Err(status) => {
-                            state
-                                .send(frame_message(encoding, None, Answer::Error(status)))
-                                .await
-                        }
+                        Err(status) => state.send_error(encoding, None, status).await,
                     };
                     charge.clear();
                     if let Some(meter) = &meter {
@@ -266,13 +259,7 @@ impl Connection {
                 || frame.method.as_deref().is_some_and(|m| m != call.method)
             {
                 let status = in_progress(key.as_ref());
-                return state
-                    .send(frame_message(
-                        frame.encoding,
-                        key.as_ref(),
-                        Answer::Error(status),
-                    ))
-                    .await;
+                return state.send_error(frame.encoding, key.as_ref(), status).await;
             }
             if frame.file.is_some() || call.upload.as_ref().is_some_and(|u| !u.ended()) {
                 return self.upload_frame(state, frame).await;
@@ -286,13 +273,7 @@ impl Connection {
                         let status = too_large(call.limit);
                         call.abort.abort();
                         state.calls.remove(&key);
-                        return state
-                            .send(frame_message(
-                                frame.encoding,
-                                key.as_ref(),
-                                Answer::Error(status),
-                            ))
-                            .await;
+                        return state.send_error(frame.encoding, key.as_ref(), status).await;
                     }
                     if let Some(payload) = frame.message {
                         // The method may have stopped reading: then the message is dropped.
@@ -311,22 +292,16 @@ impl Connection {
                     call.abort.abort();
                     state.calls.remove(&key);
                     return state
-                        .send(frame_message(
+                        .send_error(
                             encoding,
                             key.as_ref(),
-                            Answer::Error(Status::cancelled("canceled by the client")),
-                        ))
+                            Status::cancelled("canceled by the client"),
+                        )
                         .await;
                 }
                 None => {
                     let status = in_progress(key.as_ref());
-                    return state
-                        .send(frame_message(
-                            frame.encoding,
-                            key.as_ref(),
-                            Answer::Error(status),
-                        ))
-                        .await;
+                    return state.send_error(frame.encoding, key.as_ref(), status).await;
                 }
             }
         }
@@ -344,13 +319,7 @@ impl Connection {
                 if frame.file.is_some() && !frame.end {
                     state.remember_failed(key.clone());
                 }
-                return state
-                    .send(frame_message(
-                        frame.encoding,
-                        key.as_ref(),
-                        Answer::Error(status),
-                    ))
-                    .await;
+                return state.send_error(frame.encoding, key.as_ref(), status).await;
             }
         };
         if frame.end && frame.message.is_none() && frame.file.is_none() && !method.client_streaming
@@ -363,13 +332,7 @@ impl Connection {
             && payload.len() > limit
         {
             let status = too_large(limit);
-            return state
-                .send(frame_message(
-                    frame.encoding,
-                    key.as_ref(),
-                    Answer::Error(status),
-                ))
-                .await;
+            return state.send_error(frame.encoding, key.as_ref(), status).await;
         }
         // A call that answers at once takes no permit: only the connection's loop takes them,
         // so one that is free now is still free once the method has been polled.
@@ -382,13 +345,7 @@ impl Connection {
                     "too many calls in progress on this connection (at most {})",
                     self.endpoint.config.max_in_flight
                 ));
-                return state
-                    .send(frame_message(
-                        frame.encoding,
-                        key.as_ref(),
-                        Answer::Error(status),
-                    ))
-                    .await;
+                return state.send_error(frame.encoding, key.as_ref(), status).await;
             }
             0 => match state.permits.clone().acquire_owned().await {
                 Ok(permit) => Some(permit),
@@ -413,13 +370,7 @@ impl Connection {
                     if !frame.end {
                         state.remember_failed(key.clone());
                     }
-                    return state
-                        .send(frame_message(
-                            frame.encoding,
-                            key.as_ref(),
-                            Answer::Error(status),
-                        ))
-                        .await;
+                    return state.send_error(frame.encoding, key.as_ref(), status).await;
                 }
             }
         }
@@ -567,26 +518,14 @@ impl Connection {
                     "the upload of call {} has ended: a file piece comes before its `end`",
                     id()
                 ));
-                return state
-                    .send(frame_message(
-                        frame.encoding,
-                        key.as_ref(),
-                        Answer::Error(status),
-                    ))
-                    .await;
+                return state.send_error(frame.encoding, key.as_ref(), status).await;
             }
             None => {
                 let status = Status::invalid_argument(format!(
                     "call {} sends no files: a call that sends files in pieces starts with one",
                     id()
                 ));
-                return state
-                    .send(frame_message(
-                        frame.encoding,
-                        key.as_ref(),
-                        Answer::Error(status),
-                    ))
-                    .await;
+                return state.send_error(frame.encoding, key.as_ref(), status).await;
             }
         };
         // The upload is lost, so the call fails; the pieces still on their way are dropped.
@@ -595,13 +534,7 @@ impl Connection {
         if !frame.end {
             state.remember_failed(key.clone());
         }
-        state
-            .send(frame_message(
-                frame.encoding,
-                key.as_ref(),
-                Answer::Error(status),
-            ))
-            .await
+        state.send_error(frame.encoding, key.as_ref(), status).await
     }
 }
 
