@@ -8,7 +8,7 @@ use futures_util::{Future, StreamExt as _, TryStreamExt as _};
 use tonic::Status;
 
 use super::answers::encoded;
-use super::erased::ErasedMethod;
+use super::erased::{ErasedMethod, RunFn};
 use crate::context::Context;
 use crate::download::Download;
 use crate::message::{MethodMessages, ProtoMessage as _};
@@ -27,14 +27,11 @@ where
     F: FnOnce(Arc<S>, Context, M::Request) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<M::Response, Status>> + Send + 'static,
 {
-    ErasedMethod {
+    erased::<M>(
         name,
-        client_streaming: false,
-        server_streaming: false,
-        limit: message_limit::<M>(limit),
-        upload: upload_limit::<M>(limit),
-        files: M::Request::FILE_FIELDS,
-        run: Box::new(move |ctx, params, mut requests| {
+        limit,
+        (false, false),
+        Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
             futures_util::stream::once(async move {
@@ -44,7 +41,7 @@ where
             })
             .boxed()
         }),
-    }
+    )
 }
 
 /// A download method: one request, the file as a stream of `protoapi.FileChunk` messages.
@@ -60,14 +57,11 @@ where
     F: FnOnce(Arc<S>, Context, M::Request) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<Download, Status>> + Send + 'static,
 {
-    ErasedMethod {
+    erased::<M>(
         name,
-        client_streaming: false,
-        server_streaming: true,
-        limit: message_limit::<M>(limit),
-        upload: upload_limit::<M>(limit),
-        files: M::Request::FILE_FIELDS,
-        run: Box::new(move |ctx, params, mut requests| {
+        limit,
+        (false, true),
+        Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
             encoded(
@@ -82,7 +76,7 @@ where
                 encoder,
             )
         }),
-    }
+    )
 }
 
 /// A server-streaming method: one request, a stream of responses.
@@ -98,14 +92,11 @@ where
     F: FnOnce(Arc<S>, Context, M::Request) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<Streaming<M::Response>, Status>> + Send + 'static,
 {
-    ErasedMethod {
+    erased::<M>(
         name,
-        client_streaming: false,
-        server_streaming: true,
-        limit: message_limit::<M>(limit),
-        upload: upload_limit::<M>(limit),
-        files: M::Request::FILE_FIELDS,
-        run: Box::new(move |ctx, params, mut requests| {
+        limit,
+        (false, true),
+        Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
             encoded(
@@ -116,7 +107,7 @@ where
                 encoder,
             )
         }),
-    }
+    )
 }
 
 /// A client-streaming method: a stream of requests, one response.
@@ -132,14 +123,11 @@ where
     F: FnOnce(Arc<S>, Context, Streaming<M::Request>) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<M::Response, Status>> + Send + 'static,
 {
-    ErasedMethod {
+    erased::<M>(
         name,
-        client_streaming: true,
-        server_streaming: false,
-        limit: message_limit::<M>(limit),
-        upload: upload_limit::<M>(limit),
-        files: M::Request::FILE_FIELDS,
-        run: Box::new(move |ctx, params, mut requests| {
+        limit,
+        (true, false),
+        Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
             futures_util::stream::once(async move {
@@ -148,7 +136,7 @@ where
             })
             .boxed()
         }),
-    }
+    )
 }
 
 /// A bidirectional method: a stream of requests, a stream of responses.
@@ -164,14 +152,11 @@ where
     F: FnOnce(Arc<S>, Context, Streaming<M::Request>) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<Streaming<M::Response>, Status>> + Send + 'static,
 {
-    ErasedMethod {
+    erased::<M>(
         name,
-        client_streaming: true,
-        server_streaming: true,
-        limit: message_limit::<M>(limit),
-        upload: upload_limit::<M>(limit),
-        files: M::Request::FILE_FIELDS,
-        run: Box::new(move |ctx, params, mut requests| {
+        limit,
+        (true, true),
+        Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
             encoded(
@@ -179,6 +164,25 @@ where
                 encoder,
             )
         }),
+    )
+}
+
+/// The erased method of `M` with its shape and its `run`; its limits and `#[file]` fields
+/// from `M`'s request.
+fn erased<M: MethodMessages>(
+    name: &'static str,
+    limit: Option<u64>,
+    (client_streaming, server_streaming): (bool, bool),
+    run: Box<RunFn>,
+) -> ErasedMethod {
+    ErasedMethod {
+        name,
+        client_streaming,
+        server_streaming,
+        limit: message_limit::<M>(limit),
+        upload: upload_limit::<M>(limit),
+        files: M::Request::FILE_FIELDS,
+        run,
     }
 }
 

@@ -8,7 +8,7 @@ use super::requests::{Params, Requests};
 use crate::context::Context;
 
 /// Runs one call: its context, the parameters of its URL and its requests, to its answers.
-type RunFn = dyn Fn(Context, Arc<Params>, Requests) -> Answers + Send + Sync;
+pub(super) type RunFn = dyn Fn(Context, Arc<Params>, Requests) -> Answers + Send + Sync;
 
 /// One trait method with its message types erased, as the message transports (WebSocket,
 /// Connect) run it: requests go in as encoded payloads, answers come out encoded in the
