@@ -10,7 +10,7 @@ use crate::support::lab::{Everything, LabClient, LabImpl, LabServer};
 use crate::support::streams::{StreamsImpl, streams_server};
 use crate::support::uploads::{
     LargeUploadReq, LargeUploadsClient, LargeUploadsImpl, LargeUploadsServer, UploadReq,
-    UploadsClient, UploadsImpl, UploadsServer,
+    UploadsClient, UploadsImpl, UploadsServer, checksum,
 };
 use crate::support::websocket::{connect, next, next_json, send_json};
 use crate::support::{TestServer, envelope, post_json, send};
@@ -265,7 +265,9 @@ async fn a_file_method_takes_whole_messages_up_to_the_body_limit() {
         ..UploadReq::default()
     };
     let answer = client.upload(request).await.expect("3 MiB in one message");
-    assert_eq!(answer.into_inner().sizes, vec![3 << 20]);
+    let answer = answer.into_inner();
+    assert_eq!(answer.sizes, vec![3 << 20]);
+    assert_eq!(answer.checksums, vec![checksum(&vec![1; 3 << 20])]);
 }
 
 #[tokio::test]

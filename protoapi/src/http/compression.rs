@@ -16,7 +16,7 @@ use tonic::Code;
 use super::response::Rejection;
 
 /// The smallest answer worth compressing, in bytes.
-pub(crate) const MIN_SIZE: usize = 1024;
+const MIN_SIZE: usize = 1024;
 
 /// A content coding both ways: what a body is in, or what an answer may be sent in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
