@@ -134,6 +134,7 @@ impl fmt::Debug for MemoryBudget {
 pub(crate) struct ServerShare {
     pub(crate) budget: MemoryBudget,
     pub(crate) upload_dir: Option<Arc<std::path::Path>>,
+    pub(crate) compression: crate::compression::Compression,
 }
 
 /// Bytes charged to a budget, given back when the charge is dropped.

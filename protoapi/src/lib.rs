@@ -51,6 +51,7 @@
 
 mod budget;
 mod codec;
+mod compression;
 mod connect;
 mod context;
 mod download;
@@ -110,6 +111,7 @@ pub use protoapi_macros::service;
 
 pub use budget::MemoryBudget;
 pub use codec::ProtoEnum;
+pub use compression::{Coding, Compression};
 pub use context::{Context, Transport};
 pub use download::{Download, FileChunk};
 pub use error::Error;

@@ -112,6 +112,8 @@ pub struct HttpConfig {
     pub upload_dir: Option<Arc<std::path::Path>>,
     /// Settings of the WebSocket endpoints.
     pub websocket: crate::websocket::WebSocketConfig,
+    /// Which compressions bodies and answers may be in.
+    pub compression: crate::compression::Compression,
     /// The live counts the WebSocket endpoints update.
     pub stats: crate::websocket::Stats,
     /// Cancelled when the server shuts down: WebSockets then close with 1001.
@@ -124,6 +126,7 @@ impl Default for HttpConfig {
             limits: Limits::default(),
             paths: Arc::new(DefaultPathGenerator::default()),
             upload_dir: None,
+            compression: crate::compression::Compression::default(),
             websocket: crate::websocket::WebSocketConfig::default(),
             stats: crate::websocket::Stats::default(),
             shutdown: tokio_util::sync::CancellationToken::new(),

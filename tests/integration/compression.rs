@@ -2,7 +2,7 @@
 //! `grpc-accept-encoding`) and HTTP (`Content-Encoding`, `Accept-Encoding`), with the size limit
 //! counted after decompression.
 
-use protoapi::Limits;
+use protoapi::{Coding, Compression, Limits};
 use tonic::codec::CompressionEncoding;
 
 use crate::support::TestServer;
@@ -105,11 +105,13 @@ async fn an_unknown_grpc_encoding_is_unimplemented_and_names_the_accepted_ones()
     assert_eq!(
         header("grpc-message").as_deref(),
         // Percent-encoded, as grpc-message is.
-        Some("Content%20is%20compressed%20with%20%60br%60%20which%20isn't%20supported")
+        Some(
+            "unsupported%20compression%20%60br%60:%20this%20server%20reads%20gzip,%20zstd%20or%20identity"
+        )
     );
     assert_eq!(
         header("grpc-accept-encoding").as_deref(),
-        Some("gzip,zstd,identity")
+        Some("gzip, zstd, identity")
     );
 }
 
@@ -288,4 +290,208 @@ async fn connect_unary_bodies_and_answers_are_compressed() {
         let answer: serde_json::Value = serde_json::from_slice(&inflated).expect("JSON");
         assert_eq!(answer["text"], text.as_str(), "{encoding}");
     }
+}
+
+#[tokio::test]
+async fn the_builder_chooses_the_codings_and_the_minimum_size() {
+    let server = TestServer::start(
+        protoapi::Server::builder()
+            .compression(
+                Compression::default()
+                    .accept(&[Coding::Gzip])
+                    .send(&[Coding::Gzip])
+                    .min_size(64),
+            )
+            .add(LabServer::new(LabImpl)),
+    )
+    .await;
+    let body = r#"{"text": "火锅火锅火锅火锅火锅火锅火锅火锅火锅火锅火锅火锅火锅火锅火锅火锅"}"#;
+    // zstd is not read: 415 over HTTP, `unimplemented` over gRPC, each naming what is.
+    let answer = crate::support::send(
+        raw_client()
+            .post(server.url("/test.v1/lab/echo"))
+            .header("content-type", "application/json")
+            .header("content-encoding", "zstd")
+            .body(zstd::encode_all(body.as_bytes(), 3).expect("zstd")),
+    )
+    .await;
+    assert_eq!(answer.status, 415);
+    assert_eq!(
+        answer.json(),
+        serde_json::json!({"code": "invalid_argument", "message": "unsupported content encoding `zstd`: this server accepts gzip or identity", "details": []})
+    );
+    let status = echo(&server, CompressionEncoding::Zstd, Everything::default())
+        .await
+        .expect_err("zstd is not read");
+    assert_eq!(status.code(), tonic::Code::Unimplemented);
+    assert_eq!(
+        status.message(),
+        "unsupported compression `zstd`: this server reads gzip or identity"
+    );
+    // Answers go out in gzip even to a client that prefers zstd, from 64 bytes on.
+    for (accept, expected) in [("zstd, gzip", Some("gzip")), ("zstd", None)] {
+        let response = raw_client()
+            .post(server.url("/test.v1/lab/echo"))
+            .header("content-type", "application/json")
+            .header("accept-encoding", accept)
+            .body(body)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(
+            response
+                .headers()
+                .get("content-encoding")
+                .and_then(|v| v.to_str().ok()),
+            expected,
+            "{accept}"
+        );
+    }
+    let small = raw_client()
+        .post(server.url("/test.v1/lab/echo"))
+        .header("content-type", "application/json")
+        .header("accept-encoding", "gzip")
+        .body(r#"{"text": "x"}"#)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(small.headers().get("content-encoding"), None);
+    // gRPC: a reply under the minimum size is sent whole, a larger one in gzip: the flag of
+    // its frame says which.
+    let grpc_client = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .expect("client");
+    for (text, flag) in [("x".to_owned(), 0), ("xyz".repeat(100), 1)] {
+        use prost::Message as _;
+        let request = Everything {
+            text: text.clone(),
+            ..Everything::default()
+        };
+        let response = grpc_client
+            .post(server.url("/test.v1.Lab/Echo"))
+            .header("content-type", "application/grpc")
+            .header("te", "trailers")
+            .header("grpc-accept-encoding", "gzip")
+            .body(crate::support::envelope(0, &request.encode_to_vec()).to_vec())
+            .send()
+            .await
+            .expect("answer");
+        let frames = crate::support::frames(response.bytes().await.expect("body"));
+        assert_eq!(frames.len(), 1);
+        assert_eq!(frames[0].0, flag, "{} bytes", text.len());
+    }
+}
+
+#[tokio::test]
+async fn compression_can_be_switched_off() {
+    let server = TestServer::start(
+        protoapi::Server::builder()
+            .compression(Compression::off())
+            .add(LabServer::new(LabImpl)),
+    )
+    .await;
+    let answer = crate::support::send(
+        raw_client()
+            .post(server.url("/test.v1/lab/echo"))
+            .header("content-type", "application/json")
+            .header("content-encoding", "gzip")
+            .body(gzip(b"{}")),
+    )
+    .await;
+    assert_eq!(answer.status, 415);
+    assert_eq!(
+        answer.json()["message"],
+        "unsupported content encoding `gzip`: this server accepts identity only"
+    );
+    let response = raw_client()
+        .post(server.url("/test.v1/lab/echo"))
+        .header("content-type", "application/json")
+        .header("accept-encoding", "gzip, zstd")
+        .body(format!(r#"{{"text": "{}"}}"#, "x".repeat(5000)))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers().get("content-encoding"), None);
+}
+
+/// Reads a compressed stream as it arrives: the inflated text so far, once it holds `until`.
+async fn inflated_until(
+    body: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
+    decoder: &mut flate2::write::GzDecoder<Vec<u8>>,
+    until: &str,
+) -> String {
+    use futures_util::StreamExt as _;
+    use std::io::Write as _;
+    loop {
+        let text = String::from_utf8_lossy(decoder.get_ref()).into_owned();
+        if text.contains(until) {
+            return text;
+        }
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), body.next())
+            .await
+            .expect("in time")
+            .expect("more")
+            .expect("chunk");
+        decoder.write_all(&chunk).expect("gzip");
+        decoder.flush().expect("gzip");
+    }
+}
+
+#[tokio::test]
+async fn sse_and_ndjson_streams_are_compressed_item_by_item() {
+    use crate::support::streams::{StreamsImpl, StreamsServer};
+    let server = TestServer::start(
+        protoapi::Server::builder().add(StreamsServer::new(StreamsImpl::default())),
+    )
+    .await;
+    // NDJSON: the whole stream, inflated, is the plain one.
+    let response = raw_client()
+        .get(server.url("/lab/count/3"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.as_bytes()),
+        Some(&b"gzip"[..])
+    );
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&response.bytes().await.expect("body")[..]),
+        &mut text,
+    )
+    .expect("gzip");
+    assert_eq!(
+        text,
+        "{\"result\":{\"n\":1}}\n{\"result\":{\"n\":2}}\n{\"result\":{\"n\":3}}\n"
+    );
+    // SSE from a stream that never ends: each event arrives, inflatable, as it is sent.
+    let response = raw_client()
+        .get(server.url("/lab/forever"))
+        .header("accept", "text/event-stream")
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(
+        response
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.as_bytes()),
+        Some(&b"gzip"[..])
+    );
+    let mut body = response.bytes_stream();
+    let mut decoder = flate2::write::GzDecoder::new(Vec::new());
+    let text = inflated_until(&mut body, &mut decoder, "data: {\"n\":1}\n\n").await;
+    assert!(
+        text.starts_with("data: {}\n\ndata: {\"n\":1}\n\n"),
+        "{text}"
+    );
 }

@@ -7,6 +7,7 @@ mod support;
 
 mod auth;
 mod compression;
+mod connect_streams;
 mod context;
 mod download;
 mod examples;

@@ -488,8 +488,8 @@ mod connect {
             (
                 "/lab.streams.Streams/Sum",
                 b"{}",
-                501,
-                json!({"code": "unimplemented", "message": "`lab.streams.Streams/Sum` takes a stream of requests: call it over gRPC or a WebSocket", "details": []}),
+                415,
+                json!({"code": "invalid_argument", "message": "unsupported content type `application/json`: this method accepts `application/connect+json` or `application/connect+proto`: the method streams", "details": []}),
             ),
         ];
         for (path, body, status, expected) in cases {
@@ -648,7 +648,7 @@ mod connect {
         assert_eq!(status, 415);
         assert_eq!(
             serde_json::from_slice::<serde_json::Value>(&body).expect("json"),
-            json!({"code": "invalid_argument", "message": "unsupported content type `application/json`: this method accepts `application/connect+json` or `application/connect+proto`: the method streams its answers", "details": []})
+            json!({"code": "invalid_argument", "message": "unsupported content type `application/json`: this method accepts `application/connect+json` or `application/connect+proto`: the method streams", "details": []})
         );
 
         let answer = send(
@@ -683,7 +683,7 @@ mod connect {
         assert_eq!(frames[0].0, 2);
         assert_eq!(
             serde_json::from_slice::<serde_json::Value>(&frames[0].1).expect("json"),
-            json!({"error": {"code": "invalid_argument", "message": "invalid envelope: it declares 9 bytes and carries 2", "details": []}})
+            json!({"error": {"code": "invalid_argument", "message": "invalid envelope: it declares 9 bytes and the body ends after 2", "details": []}})
         );
 
         // A plain POST with another content type is no Connect call: the HTTP 404.

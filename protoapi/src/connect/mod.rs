@@ -1,20 +1,22 @@
-//! The Connect protocol (<https://connectrpc.com/docs/protocol>) for unary and server-streaming
-//! methods, at the gRPC paths `/<package>.<Service>/<Method>`.
+//! The Connect protocol (<https://connectrpc.com/docs/protocol>) for every kind of method, at
+//! the gRPC paths `/<package>.<Service>/<Method>`.
 //!
 //! - Unary: `POST` with `application/json` or `application/proto`; the answer is the message
-//!   itself, or an error with the JSON error body and the HTTP status of its code.
+//!   itself, or an error with the JSON error body and the HTTP status of its code. Bodies may be
+//!   compressed (`Content-Encoding`, `Accept-Encoding`).
 //! - Unary `GET` for methods marked side-effect free (those with a `GET` route):
 //!   `?encoding=json&message=...` (`base64=1` for URL-safe base64), `connect=v1`.
-//! - Server streaming: `POST` with `application/connect+json` or `application/connect+proto`;
-//!   the request is one enveloped message, the answer enveloped messages and an end-of-stream
-//!   envelope `{"error": ...}` (always `200 OK`).
+//! - Streams (server, client and bidi): `POST` with `application/connect+json` or
+//!   `application/connect+proto`; requests and answers are enveloped messages, which may be
+//!   compressed (`Connect-Content-Encoding`, `Connect-Accept-Encoding`), and the answer ends
+//!   with an end-of-stream envelope `{"error": ..., "metadata": ...}` (always `200 OK`).
 //!
 //! Each call runs through the method's [`ErasedMethod`], as a WebSocket call does, so decoding,
-//! validation and encoding are those of every other transport. Compression is not
-//! supported: a compressed request gets `unimplemented`.
+//! validation and encoding are those of every other transport.
 //!
 //! - `unary`: unary calls, `POST` and `GET`;
-//! - `stream`: server streams and their envelopes, and a [`Status`] as a stream's end.
+//! - `stream`: streams, their envelopes, and a [`Status`] as a stream's end;
+//! - `bridge`: Connect for the services served only over gRPC (reflection, health).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,19 +25,21 @@ use axum::extract::Request;
 use axum::response::Response;
 use bytes::Bytes;
 use futures_util::{FutureExt as _, StreamExt as _};
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::{HeaderMap, StatusCode};
 use serde_json::value::RawValue;
 
 use crate::budget::MemoryBudget;
+use crate::compression::Compression;
 use crate::http::{content_type_essence, content_type_text, error_response, render};
 use crate::method::{Answers, Encoding, ErasedMethod, Payload};
 use crate::status::{Code, Status};
 
+mod bridge;
 mod stream;
 mod unary;
 
+pub(crate) use bridge::call as bridge;
 pub(crate) use stream::render_stream;
-use stream::stream_error;
 
 /// The shape of a Connect request, from its content type: the router tells it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +57,7 @@ pub(crate) struct ConnectService {
     body_limit: usize,
     /// The server's memory budget, charged for the bodies read.
     budget: MemoryBudget,
+    compression: Compression,
 }
 
 struct ConnectMethod {
@@ -67,6 +72,7 @@ impl ConnectService {
         methods: Vec<(ErasedMethod, bool)>,
         body_limit: usize,
         budget: MemoryBudget,
+        compression: Compression,
     ) -> Arc<Self> {
         Arc::new(ConnectService {
             service,
@@ -79,6 +85,7 @@ impl ConnectService {
                 .collect(),
             body_limit,
             budget,
+            compression,
         })
     }
 
@@ -98,24 +105,13 @@ impl ConnectService {
                 self.service
             )));
         };
-        let name = method.method.name;
-        let streaming = method.method.server_streaming;
-        if method.method.client_streaming {
-            let status = Status::unimplemented(format!(
-                "`{}/{name}` takes a stream of requests: call it over gRPC or a WebSocket",
-                self.service
-            ));
-            return match kind {
-                CallKind::Stream => stream_error(Encoding::Json, &status),
-                CallKind::Unary => render(&status),
-            };
-        }
+        let streaming = method.method.server_streaming || method.method.client_streaming;
         match (kind, streaming) {
             (CallKind::Unary, false) => self.unary(method, request).await,
-            (CallKind::Stream, true) => self.server_stream(method, request).await,
+            (CallKind::Stream, true) => self.stream(method, request).await,
             (CallKind::Unary, true) => unsupported(
                 &request,
-                "`application/connect+json` or `application/connect+proto`: the method streams its answers",
+                "`application/connect+json` or `application/connect+proto`: the method streams",
             ),
             (CallKind::Stream, false) => unsupported(
                 &request,
@@ -139,18 +135,6 @@ async fn next(answers: &mut Answers) -> Option<Result<Payload, Status>> {
     {
         Ok(answer) => answer,
         Err(_) => Some(Err(crate::status::panicked(None))),
-    }
-}
-
-/// Refuses compressed requests: protoapi reads only `identity`.
-fn check_headers(headers: &HeaderMap, encoding_header: &str) -> Result<(), Status> {
-    check_version(headers)?;
-    match headers.get(encoding_header).map(HeaderValue::as_bytes) {
-        None | Some(b"identity") => Ok(()),
-        Some(other) => Err(Status::unimplemented(format!(
-            "unsupported compression `{}`: this server reads only identity",
-            String::from_utf8_lossy(other)
-        ))),
     }
 }
 
@@ -203,6 +187,7 @@ fn payload(encoding: Encoding, bytes: Bytes) -> Result<(Encoding, Payload), Stat
     };
     Ok((encoding, payload))
 }
+
 /// The bytes of an encoded message, without a copy.
 fn payload_bytes(payload: Payload) -> Bytes {
     match payload {

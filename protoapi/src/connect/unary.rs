@@ -9,6 +9,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 use http::{HeaderValue, Method, StatusCode, header};
 
+use crate::compression::Compression;
 use crate::context::{Context, Transport};
 use crate::http::read_body;
 use crate::http::render;
@@ -24,7 +25,9 @@ impl ConnectService {
     pub(super) async fn unary(&self, method: &ConnectMethod, request: Request) -> Response {
         let (mut parts, body) = request.into_parts();
         // What the answer may be compressed with (`Accept-Encoding`).
-        let accepted = crate::http::accepted(&parts.headers);
+        let accepted = self
+            .compression
+            .answer_coding(parts.headers.get(header::ACCEPT_ENCODING));
         // The body's charge to the memory budget, held until the call answers.
         let mut _charge = None;
         let parsed = if parts.method == Method::GET {
@@ -44,9 +47,12 @@ impl ConnectService {
             if let Err(status) = check_version(&parts.headers) {
                 return render(&status);
             }
-            let body = match crate::http::coding_of(&parts.headers) {
+            let coding = self
+                .compression
+                .request_coding(parts.headers.get(header::CONTENT_ENCODING));
+            let body = match coding {
                 Ok(coding) => crate::http::inflate_with(coding, &mut parts.headers, body),
-                Err(name) => return unsupported_compression(&name),
+                Err(name) => return unsupported_compression(&self.compression, &name),
             };
             let encoding = if content_type_is(&parts.headers, "application/proto") {
                 Encoding::Proto
@@ -92,7 +98,9 @@ impl ConnectService {
                     Payload::Json(_) => "application/json",
                     Payload::Proto(_) => "application/proto",
                 };
-                let (body, coding) = crate::http::compress_bytes(accepted, payload_bytes(payload));
+                let (body, coding) = self
+                    .compression
+                    .compress_bytes(accepted, payload_bytes(payload));
                 let mut response = ([(header::CONTENT_TYPE, content_type)], body).into_response();
                 if accepted.is_some() {
                     crate::http::mark(response.headers_mut(), coding);
@@ -158,14 +166,14 @@ fn get_message(query: &str) -> Result<(Encoding, Payload), Status> {
 
 /// The answer to a body in a compression this server does not read: `unimplemented`, with
 /// the ones it does in `Accept-Encoding`, as the Connect protocol asks.
-fn unsupported_compression(name: &str) -> Response {
+pub(super) fn unsupported_compression(compression: &Compression, name: &str) -> Response {
     let mut response = render(&Status::unimplemented(format!(
-        "unsupported compression `{name}`: this server reads gzip, zstd or identity"
+        "unsupported compression `{name}`: this server reads {}",
+        compression.accepted_words()
     )));
-    response.headers_mut().insert(
-        header::ACCEPT_ENCODING,
-        HeaderValue::from_static("gzip, zstd, identity"),
-    );
+    response
+        .headers_mut()
+        .insert(header::ACCEPT_ENCODING, compression.accepted_list());
     response
 }
 

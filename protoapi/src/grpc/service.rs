@@ -8,6 +8,7 @@ use bytes::Bytes;
 use tonic::Status;
 
 use crate::budget::ServerShare;
+use crate::compression::{Coding, Compression};
 use crate::context::{Context, Transport as CallTransport};
 
 /// The future of a call to a [`BoxGrpcService`].
@@ -112,8 +113,62 @@ struct WithServerShare {
 
 impl ErasedGrpc for WithServerShare {
     fn call(&self, mut request: http::Request<axum::body::Body>) -> GrpcFuture {
+        let compression = &self.share.compression;
+        if let Err(name) = compression.request_coding(request.headers().get("grpc-encoding")) {
+            return Box::pin(std::future::ready(Ok(unsupported_compression(
+                compression,
+                &name,
+            ))));
+        }
+        if *compression != Compression::default() {
+            sendable_only(compression, request.headers_mut());
+        }
         request.extensions_mut().insert(self.share.clone());
         self.inner.call(request)
+    }
+}
+
+/// The answer to a request in a compression the server does not read: `unimplemented`, with
+/// the ones it does in `grpc-accept-encoding`.
+fn unsupported_compression(
+    compression: &Compression,
+    name: &str,
+) -> http::Response<axum::body::Body> {
+    let status = Status::unimplemented(format!(
+        "unsupported compression `{name}`: this server reads {}",
+        compression.accepted_words()
+    ));
+    let mut response = status.into_http::<axum::body::Body>();
+    response
+        .headers_mut()
+        .insert("grpc-accept-encoding", compression.accepted_list());
+    response
+}
+
+/// Keeps in `grpc-accept-encoding` only the codings the server sends, so that tonic answers in
+/// one of them.
+fn sendable_only(compression: &Compression, headers: &mut http::HeaderMap) {
+    let Some(value) = headers.get("grpc-accept-encoding") else {
+        return;
+    };
+    let kept: Vec<&str> = value
+        .to_str()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|name| match *name {
+            "gzip" => compression.sends(Coding::Gzip),
+            "zstd" => compression.sends(Coding::Zstd),
+            _ => false,
+        })
+        .collect();
+    match http::HeaderValue::from_str(&kept.join(",")) {
+        Ok(value) if !kept.is_empty() => {
+            headers.insert("grpc-accept-encoding", value);
+        }
+        _ => {
+            headers.remove("grpc-accept-encoding");
+        }
     }
 }
 

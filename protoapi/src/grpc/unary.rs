@@ -6,13 +6,12 @@ use std::future::Future;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures_util::TryFutureExt as _;
-use futures_util::future::MapOk;
 use tonic::Status;
 use tonic::server::UnaryService;
 
 use super::charged::charged;
 use super::service::{CallFuture, grpc_context};
+use crate::budget::ServerShare;
 use crate::context::Context;
 use crate::limits::Limits;
 use crate::message::MethodMessages;
@@ -34,8 +33,9 @@ impl<M: prost::Message + Send + 'static> EncodeReply for M {
 }
 
 /// A request decoded and bound to its method's call: the message and the call together, their
-/// types erased. It holds the message, so boxing it is the request's one allocation.
-type PreparedCall<S> = Box<dyn FnOnce(Arc<S>, Context) -> ReplyFuture + Send>;
+/// types erased. It holds the message, so boxing it is the request's one allocation. It is
+/// given the smallest reply to compress, when the client accepts compressed replies.
+type PreparedCall<S> = Box<dyn FnOnce(Arc<S>, Context, Option<usize>) -> ReplyFuture + Send>;
 
 /// Decodes a request of the method's type, as soon as tonic has its bytes (so that tonic's read
 /// buffer is not held until the call), and binds it to the call. It captures only the generated
@@ -96,22 +96,40 @@ impl<S: Send + Sync + 'static> tonic::codec::Decoder for RequestDecoder<S> {
     }
 }
 
-type ReplyFuture = std::pin::Pin<Box<dyn Future<Output = Result<Reply, Status>> + Send>>;
+type ReplyFuture =
+    std::pin::Pin<Box<dyn Future<Output = Result<tonic::Response<Reply>, Status>> + Send>>;
 
 /// A unary call as tonic's `Grpc::unary` serves it.
 struct UnaryCall<S> {
     service: Arc<S>,
+    /// The smallest reply compressed, when the client accepts compressed replies.
+    min_size: Option<usize>,
 }
 
 impl<S: Send + Sync + 'static> UnaryService<PreparedCall<S>> for UnaryCall<S> {
     type Response = Reply;
-    type Future = MapOk<ReplyFuture, fn(Reply) -> tonic::Response<Reply>>;
+    type Future = ReplyFuture;
 
     fn call(&mut self, request: tonic::Request<PreparedCall<S>>) -> Self::Future {
         let (metadata, extensions, prepared) = request.into_parts();
         let ctx = grpc_context(metadata, extensions);
-        prepared(self.service.clone(), ctx).map_ok(tonic::Response::new as fn(_) -> _)
+        prepared(self.service.clone(), ctx, self.min_size)
     }
+}
+
+/// The reply as tonic sends it: not compressed when it is smaller than `min_size`.
+fn reply<M: prost::Message + Send + 'static>(
+    message: M,
+    min_size: Option<usize>,
+) -> tonic::Response<Reply> {
+    let small = min_size.is_some_and(|min_size| message.encoded_len() < min_size);
+    let mut response = tonic::Response::new(Box::new(message) as Reply);
+    if small {
+        response
+            .extensions_mut()
+            .insert(tonic::codec::SingleMessageCompressionOverride::Disable);
+    }
+    response
 }
 
 /// Serves one unary call of a service: compiled once per service type.
@@ -125,8 +143,18 @@ async fn serve_unary<S: Send + Sync + 'static>(
         decode: Some(decode),
     };
     let mut grpc = super::service::server(codec, limits);
+    let min_size = request
+        .headers()
+        .contains_key("grpc-accept-encoding")
+        .then(|| {
+            request
+                .extensions()
+                .get::<ServerShare>()
+                .map_or(0, |share| share.compression.min_size_bytes())
+        })
+        .filter(|min_size| *min_size > 0);
     let request = charged(request, limits.body_limit());
-    Ok(grpc.unary(UnaryCall { service }, request).await)
+    Ok(grpc.unary(UnaryCall { service, min_size }, request).await)
 }
 
 /// Serves one unary gRPC request.
@@ -149,11 +177,11 @@ where
         let message = <M::Request as prost::Message>::decode(buf)
             .map_err(|error| Status::internal(error.to_string()))?;
         let call = call.clone();
-        let prepared: PreparedCall<S> = Box::new(move |service, ctx| {
+        let prepared: PreparedCall<S> = Box::new(move |service, ctx, min_size| {
             Box::pin(async move {
                 validate::check(&message)?;
-                let reply = call(service, ctx, message).await?;
-                Ok(Box::new(reply) as Reply)
+                let message = call(service, ctx, message).await?;
+                Ok(reply(message, min_size))
             })
         });
         Ok(prepared)

@@ -12,6 +12,7 @@ use tonic::Code;
 use super::response::Rejection;
 use crate::budget::{Charge, Exhausted, MemoryBudget};
 use crate::codec::text::TextMessage;
+use crate::compression::Compression;
 use crate::limits::Limits;
 
 /// A request body, by how the message takes it.
@@ -27,6 +28,7 @@ pub(super) async fn bind_text(
     parts: &mut http::request::Parts,
     body: Option<BodyKind>,
     limits: Limits,
+    compression: &Compression,
     upload_dir: Option<&std::path::Path>,
     budget: &MemoryBudget,
 ) -> Result<(Option<(Bytes, Charge)>, RawPathParams), Rejection> {
@@ -40,12 +42,12 @@ pub(super) async fn bind_text(
     }
     let json = match body {
         Some(BodyKind::Form(body)) => {
-            let body = super::compression::inflate(&mut parts.headers, body)?;
+            let body = super::compression::inflate(&mut parts.headers, body, compression)?;
             merge_form_body(message, parts, body, limits, upload_dir, budget).await?;
             None
         }
         Some(BodyKind::Json(body)) => {
-            let body = super::compression::inflate(&mut parts.headers, body)?;
+            let body = super::compression::inflate(&mut parts.headers, body, compression)?;
             check_json_content_type(&parts.headers)?;
             Some(read_body(&parts.headers, body, limits.body_limit(), budget).await?)
         }

@@ -21,6 +21,7 @@ use super::response::{Rejection, envelope_error};
 use super::stream::accepts_event_stream;
 use crate::budget::Charge;
 use crate::codec::json_merge::merge_json;
+use crate::compression::Compression;
 use crate::context::{Context, Transport};
 use crate::download::Download;
 use crate::message::{MethodMessages, ProtoMessage};
@@ -109,6 +110,7 @@ where
     Rsp: HttpReply,
 {
     let limits = config.limits.for_method(endpoint.limit, Req::FILES);
+    let compression = config.compression;
     let upload_dir = config.upload_dir.clone();
     let budget = config.stats.memory().clone();
     let status = StatusCode::from_u16(endpoint.status).unwrap_or(StatusCode::OK);
@@ -138,6 +140,7 @@ where
                     &mut parts,
                     body,
                     limits,
+                    &compression,
                     upload_dir.as_deref(),
                     &budget,
                 )
@@ -145,7 +148,14 @@ where
                 if let Some(response) = bind_rest(&mut message, bound, envelope) {
                     return response;
                 }
-                let (ctx, to) = reply_to(parts, status, envelope, Rsp::CONDITIONAL, Rsp::STREAM);
+                let (ctx, to) = reply_to(
+                    parts,
+                    status,
+                    envelope,
+                    Rsp::CONDITIONAL,
+                    Rsp::STREAM,
+                    compression,
+                );
                 (call(service, ctx, message), to)
             };
             // A method that panics is answered `internal`, as on a WebSocket, instead of
@@ -229,6 +239,7 @@ fn reply_to(
     envelope: bool,
     conditional: bool,
     stream: bool,
+    compression: Compression,
 ) -> (Context, ReplyTo) {
     let to = ReplyTo {
         conditions: if conditional {
@@ -239,7 +250,8 @@ fn reply_to(
         event_stream: stream && accepts_event_stream(&parts.headers),
         status,
         envelope,
-        coding: super::compression::accepted(&parts.headers),
+        coding: compression.answer_coding(parts.headers.get(http::header::ACCEPT_ENCODING)),
+        compression,
     };
     (
         Context::new(Transport::Http, parts.headers, parts.extensions),

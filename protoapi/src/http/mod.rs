@@ -22,7 +22,7 @@ mod routes;
 mod stream;
 
 pub(crate) use body::{content_type_essence, content_type_text, count_pairs, read_body};
-pub(crate) use compression::{accepted, coding_of, compress_bytes, inflate_with, mark};
+pub(crate) use compression::{inflate_with, mark};
 pub(crate) use response::{error_response, render};
 pub(crate) use routes::{BoxResponse, Routes, WebSocketRoute};
 

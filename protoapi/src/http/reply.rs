@@ -6,9 +6,10 @@ use std::future::Future;
 use axum::response::Response;
 use http::StatusCode;
 
-use super::compression::{Coding, compress, mark};
+use super::compression::mark;
 use super::download::Conditions;
 use super::response::json_body_response;
+use crate::compression::{Coding, Compression};
 use crate::download::Download;
 use crate::message::ProtoMessage;
 
@@ -23,8 +24,10 @@ pub struct ReplyTo {
     pub(super) status: StatusCode,
     /// Answers in the `{"code": 0, "data": ...}` envelope.
     pub(super) envelope: bool,
-    /// What a whole JSON answer may be compressed with (`Accept-Encoding`).
+    /// What the answer may be compressed with (`Accept-Encoding`).
     pub(super) coding: Option<Coding>,
+    /// The server's compression settings.
+    pub(super) compression: Compression,
 }
 
 /// What a method answers over HTTP: a message as JSON, a [`Download`] streamed, or a
@@ -58,7 +61,7 @@ impl<T: ProtoMessage> HttpReply for T {
         };
         let (encoded, coding) = match encoded {
             Ok(mut body) => {
-                let coding = compress(to.coding, &mut body);
+                let coding = to.compression.compress(to.coding, &mut body);
                 (Ok(body), coding)
             }
             Err(error) => (Err(error), None),

@@ -50,11 +50,6 @@ impl Rejection {
         }
     }
 
-    /// The error message.
-    pub(crate) fn message(&self) -> &str {
-        &self.message
-    }
-
     #[cold]
     pub(super) fn from_status(status: Status) -> Self {
         Rejection::new(

@@ -34,11 +34,12 @@ pub(super) fn accepts_event_stream(headers: &HeaderMap) -> bool {
 impl<T: ProtoMessage> HttpReply for Streaming<T> {
     const STREAM: bool = true;
     fn into_http(self, to: ReplyTo) -> impl Future<Output = Response> + Send {
-        let response = if to.event_stream {
+        let mut response = if to.event_stream {
             event_stream(self, to.status)
         } else {
             ndjson(self, to.status)
         };
+        super::compression::compress_stream(&mut response, to.coding);
         std::future::ready(response)
     }
 }

@@ -11,6 +11,7 @@ use tonic_health::server::HealthReporter;
 
 use super::Server;
 use super::openapi::OpenApiConfig;
+use crate::compression::Compression;
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
@@ -29,6 +30,7 @@ impl Server {
             paths: PathsConfig::Default(DefaultPathGenerator::default()),
             upload_dir: None,
             websocket: WebSocketConfig::default(),
+            compression: Compression::default(),
             stats: Stats::default(),
             shutdown: CancellationToken::new(),
             extra: None,
@@ -72,6 +74,7 @@ pub struct ServerBuilder {
     paths: PathsConfig,
     pub(super) upload_dir: Option<Arc<std::path::Path>>,
     pub(super) websocket: WebSocketConfig,
+    pub(super) compression: Compression,
     pub(super) stats: Stats,
     pub(super) shutdown: CancellationToken,
     pub(super) extra: Option<Router>,
@@ -291,6 +294,7 @@ impl ServerBuilder {
             paths,
             upload_dir: self.upload_dir.clone(),
             websocket: self.websocket.clone(),
+            compression: self.compression,
             stats: self.stats.clone(),
             shutdown: self.shutdown.clone(),
         }
@@ -300,6 +304,14 @@ impl ServerBuilder {
     /// (default [`WebSocketConfig::default`]).
     pub fn websocket(mut self, config: WebSocketConfig) -> Self {
         self.websocket = config;
+        self
+    }
+
+    /// Sets which compressions requests and answers may be in, on every transport, and the
+    /// smallest answer compressed (default [`Compression::default`]: gzip and zstd both ways,
+    /// from 1 KiB).
+    pub fn compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
         self
     }
 

@@ -11,6 +11,7 @@ use http::{HeaderMap, Method};
 
 use super::ServerBuilder;
 use crate::budget::ServerShare;
+use crate::compression::Compression;
 use crate::connect::{CallKind, ConnectService};
 use crate::error::Error;
 use crate::grpc::{self, BoxGrpcService, GrpcFuture};
@@ -46,10 +47,16 @@ impl ServerBuilder {
             .add_route(&self.http_descriptors(&config), &mut routes)?;
         let mut router = routes.into_router();
         let grpc_web = self.grpc_web;
+        let connect_protocol = self.connect_protocol;
+        let compression = self.compression;
         let gate = |grpc: BoxGrpcService, connect: Option<Arc<ConnectService>>| GrpcGate {
             web: grpc_web.then(|| grpc::grpc_web_service(grpc.clone())),
+            connect: match connect {
+                Some(service) => ConnectSide::Methods(service),
+                None if connect_protocol => ConnectSide::Bridge(compression),
+                None => ConnectSide::None,
+            },
             grpc,
-            connect,
         };
         let mut names = Vec::new();
         let mut table: Vec<(Box<str>, BoxGrpcService)> = Vec::new();
@@ -75,6 +82,7 @@ impl ServerBuilder {
                     methods,
                     self.limits.body_limit(),
                     self.stats.memory().clone(),
+                    self.compression,
                 )
             });
             let service = grpc::with_server_share(
@@ -82,6 +90,7 @@ impl ServerBuilder {
                 ServerShare {
                     budget: self.stats.memory().clone(),
                     upload_dir: self.upload_dir.clone(),
+                    compression: self.compression,
                 },
             );
             table.push((name.clone().into(), service.clone()));
@@ -233,7 +242,18 @@ impl GrpcTable {
 struct GrpcGate {
     grpc: BoxGrpcService,
     web: Option<BoxGrpcService>,
-    connect: Option<Arc<ConnectService>>,
+    connect: ConnectSide,
+}
+
+/// How a service answers Connect calls.
+#[derive(Clone)]
+enum ConnectSide {
+    /// Through its methods, as every protoapi service does.
+    Methods(Arc<ConnectService>),
+    /// Through its gRPC service (reflection, health).
+    Bridge(Compression),
+    /// It does not.
+    None,
 }
 
 impl tower::Service<Request> for GrpcGate {
@@ -250,19 +270,28 @@ impl tower::Service<Request> for GrpcGate {
 
     fn call(&mut self, request: Request) -> Self::Future {
         let protocol = Protocol::of(request.method(), request.headers());
-        match (protocol, &self.web, &self.connect) {
-            (Protocol::Grpc, _, _) => self.grpc.call(request),
-            (Protocol::GrpcWeb, Some(web), _) => web.call(request),
-            (Protocol::ConnectUnary | Protocol::ConnectStream, _, Some(connect)) => {
+        let kind = match protocol {
+            Protocol::Grpc => return self.grpc.call(request),
+            Protocol::GrpcWeb => match &self.web {
+                Some(web) => return web.call(request),
+                None => return Box::pin(async move { Ok(not_found(request).await) }),
+            },
+            Protocol::ConnectStream => CallKind::Stream,
+            Protocol::ConnectUnary => CallKind::Unary,
+            Protocol::Other => return Box::pin(async move { Ok(not_found(request).await) }),
+        };
+        match &self.connect {
+            ConnectSide::Methods(connect) => {
                 let connect = connect.clone();
-                let kind = if protocol == Protocol::ConnectStream {
-                    CallKind::Stream
-                } else {
-                    CallKind::Unary
-                };
                 Box::pin(async move { Ok(connect.call(kind, request).await) })
             }
-            _ => Box::pin(async move { Ok(not_found(request).await) }),
+            ConnectSide::Bridge(compression) => {
+                let (grpc, compression) = (self.grpc.clone(), *compression);
+                Box::pin(async move {
+                    Ok(crate::connect::bridge(grpc, compression, kind, request).await)
+                })
+            }
+            ConnectSide::None => Box::pin(async move { Ok(not_found(request).await) }),
         }
     }
 }
