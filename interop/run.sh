@@ -136,5 +136,5 @@ done
 cargo build --quiet --example student
 "$examples/student" --proto-out "$work/proto" > /dev/null
 student_addr=$(start student)
-bash interop/node/run.sh "$greeter_addr" "$student_addr" "$work/proto"
+bash interop/node/run.sh "$greeter_addr" "$student_addr" "$chat_addr" "$work/proto"
 # ---- end of the npm clients -----------------------------------------------------------------

@@ -1,8 +1,7 @@
-// `buf curl` calls the greeter example over gRPC, gRPC-Web and Connect. Over gRPC and gRPC-Web it
-// finds the schema by server reflection; over Connect it is given the schema (the example's
-// `--proto-out` files, or protoc's descriptor set of them), since buf curl asks for reflection in
-// the protocol of the call, and reflection's bidirectional stream is served over gRPC and
-// gRPC-Web only.
+// `buf curl` calls the greeter example over gRPC, gRPC-Web and Connect. It finds the schema by
+// server reflection, which it asks for in the protocol of the call (reflection is a bidi stream,
+// which the server also serves over Connect), or is given the schema: the example's
+// `--proto-out` files, or protoc's descriptor set of them.
 //
 //   BUF=node_modules/.bin/buf GREETER_URL=http://127.0.0.1:8080 PROTO_DIR=proto \
 //   DESCRIPTORS=all.binpb node --test buf.test.mjs
@@ -64,6 +63,8 @@ const protocols = [
     "application/grpc-web+proto",
     "HTTP/1.1",
   ],
+  // buf curl's default: Connect, over h2c once it asks for reflection.
+  ["connect --reflect", ["--reflect"], "application/proto", "HTTP/2.0"],
   // buf compiles the `.proto` files of a directory itself.
   ["connect", ["--protocol", "connect", "--schema", protoDir], "application/proto", "HTTP/1.1"],
   [
@@ -134,7 +135,7 @@ for (const [name, flags, contentType, httpVersion] of protocols) {
 }
 
 describe("buf curl lists by reflection", () => {
-  for (const protocol of ["grpc", "grpcweb"]) {
+  for (const protocol of ["grpc", "grpcweb", "connect"]) {
     test(`--list-services --protocol ${protocol}`, () => {
       const run = buf("--protocol", protocol, "--reflect", "--list-services", greeterUrl);
       assert.equal(
@@ -187,19 +188,9 @@ describe("buf curl lists by reflection", () => {
     });
   }
 
-  test("--protocol connect cannot ask for reflection: it is a gRPC bidi stream", () => {
-    // buf curl sends ServerReflectionInfo as a Connect stream (v1, then v1alpha); the server
-    // answers 404 (no Connect route there), so buf finds no schema.
-    const run = buf("--protocol", "connect", "--reflect", "-v", `${greeterUrl}/hello.Greeter/SayHello`);
-    assert.equal(run.stdout, "");
-    assert.match(
-      run.stderr,
-      /POST \/grpc\.reflection\.v1\.ServerReflection\/ServerReflectionInfo\n(.*\n)*.*HTTP\/2\.0 404 Not Found\n/,
-    );
-    assert.ok(
-      run.stderr.endsWith('Failure: failed to find service named "hello.Greeter" in schema\n'),
-      run.stderr,
-    );
-    assert.equal(run.status, 1);
+  test("the default protocol (Connect) with --reflect, as buf's docs show it", () => {
+    const run = buf("--reflect", "-d", '{"name":"x"}', `${greeterUrl}/hello.Greeter/SayHello`);
+    assert.equal(run.stdout, '{\n  "message": "hello x"\n}\n', run.stderr);
+    assert.equal(run.status, 0);
   });
 });

@@ -14,6 +14,7 @@ import { createFileRegistry, fromBinary, toJson } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import {
+  compressionGzip,
   createConnectTransport,
   createGrpcTransport,
   createGrpcWebTransport,
@@ -28,6 +29,7 @@ function env(name) {
 
 const greeterUrl = env("GREETER_URL");
 const studentUrl = env("STUDENT_URL");
+const chatUrl = env("CHAT_URL");
 const registry = createFileRegistry(
   fromBinary(FileDescriptorSetSchema, readFileSync(env("DESCRIPTORS"))),
 );
@@ -36,8 +38,11 @@ const StudentService = registry.getService("demo.StudentService");
 assert.ok(Greeter, "hello.Greeter is in the descriptor set");
 assert.ok(StudentService, "demo.StudentService is in the descriptor set");
 const Student = registry.getMessage("demo.Student");
+const Chat = registry.getService("chat.Chat");
+assert.ok(Chat, "chat.Chat is in the descriptor set");
 
 // Every transport: its name, how to make it, and the content type of its unary requests.
+// The compressing variants send every request in gzip and accept gzip answers.
 const transports = [
   [
     "connect json http/1.1",
@@ -192,4 +197,121 @@ for (const [name, make, contentType] of transports) {
       assert.deepEqual(seen, [post, get, get, get, post, get]);
     });
   });
+}
+
+// Every kind of stream over HTTP/2, where Connect is full duplex, with and without gzip: the
+// chat room's bidi stream (each event read before the next message is sent), the greeter's
+// chunked upload (a client stream) and its download (a server stream).
+const gzip = { sendCompression: compressionGzip, acceptCompression: [compressionGzip], compressMinBytes: 0 };
+const streamTransports = [
+  ["connect binary http/2", (opts) => createConnectTransport({ httpVersion: "2", useBinaryFormat: true, ...opts })],
+  ["connect json http/2", (opts) => createConnectTransport({ httpVersion: "2", useBinaryFormat: false, ...opts })],
+  ["grpc binary http/2", (opts) => createGrpcTransport({ httpVersion: "2", useBinaryFormat: true, ...opts })],
+];
+
+// A queue whose items an async iterable yields as they are pushed, ended by `end()`.
+function queue() {
+  const items = [];
+  let wake = null;
+  let ended = false;
+  return {
+    push(item) {
+      items.push(item);
+      wake?.();
+    },
+    end() {
+      ended = true;
+      wake?.();
+    },
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        if (items.length > 0) {
+          yield items.shift();
+        } else if (ended) {
+          return;
+        } else {
+          await new Promise((resolve) => (wake = resolve));
+          wake = null;
+        }
+      }
+    },
+  };
+}
+
+// The next event of `user` in the room.
+async function nextOf(events, user) {
+  for (;;) {
+    const { value, done } = await events.next();
+    assert.ok(!done, `the stream ended before an event of ${user}`);
+    if (value.user === user) return [Kind[value.kind], value.text];
+  }
+}
+const Kind = { 1: "MESSAGE", 2: "JOINED", 3: "LEFT" };
+
+for (const [name, make] of streamTransports) {
+  for (const [variant, extra] of [["", {}], [" gzip", gzip]]) {
+    describe(`${name}${variant} streams`, () => {
+      test("Chat.Chat (bidi): each event arrives before the next message is sent", async () => {
+        const chat = createClient(Chat, make({ baseUrl: chatUrl, ...extra }));
+        const user = `ada ${name}${variant}`;
+        const requests = queue();
+        const events = chat.chat(requests)[Symbol.asyncIterator]();
+        requests.push({ user });
+        assert.deepEqual(await nextOf(events, user), ["JOINED", ""]);
+        requests.push({ text: "火锅 ".repeat(100) });
+        assert.deepEqual(await nextOf(events, user), ["MESSAGE", "火锅 ".repeat(100)]);
+        requests.end();
+        assert.deepEqual(await nextOf(events, user), ["LEFT", ""]);
+        const { done } = await events.next();
+        assert.ok(done, "the stream ends after LEFT");
+      });
+
+      test("Chat.Chat (bidi) without a user is invalid_argument", async () => {
+        const chat = createClient(Chat, make({ baseUrl: chatUrl, ...extra }));
+        await rejects(
+          (async () => {
+            async function* requests() {
+              yield { text: "hi" };
+            }
+            for await (const event of chat.chat(requests())) assert.fail(`unexpected ${event.kind}`);
+          })(),
+          Code.InvalidArgument,
+          "the first message names its `user`",
+        );
+      });
+
+      const binary = !name.includes("json");
+      const file = `${name.replaceAll(/[^a-z0-9]+/g, "-")}${variant.trim()}-chunks.txt`;
+      test("Greeter.UploadChunks (client stream) stores the pieces, Download sends them back", async (t) => {
+        const greeter = createClient(Greeter, make({ baseUrl: greeterUrl, ...extra }));
+        async function* pieces() {
+          yield { part: { case: "request", value: {} } };
+          for (let start = 0; start < content.length; start += 50000) {
+            const data = content.subarray(start, start + 50000);
+            yield {
+              part: {
+                case: "file",
+                value: start === 0 ? { name: file, contentType: "text/plain", data } : { data },
+              },
+            };
+          }
+        }
+        if (!binary) {
+          // Chunked uploads are served over Connect in protobuf only.
+          await rejects(
+            greeter.uploadChunks(pieces()),
+            Code.Unimplemented,
+            "unknown method `UploadChunks` of service `hello.Greeter`",
+          );
+          t.diagnostic("chunked uploads take protobuf over Connect");
+          return;
+        }
+        const rsp = await greeter.uploadChunks(pieces());
+        assert.equal(rsp.status, `received ${file} (200000 bytes)`);
+        const chunks = [];
+        for await (const chunk of greeter.download({ name: file })) chunks.push(chunk);
+        assert.ok(Buffer.concat(chunks.map((c) => c.data)).equals(content), "the same bytes");
+      });
+    });
+  }
 }

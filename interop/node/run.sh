@@ -2,13 +2,13 @@
 # Third-party clients from npm call the running examples: `buf curl` (schema by gRPC reflection)
 # and @connectrpc/connect (schema from protoc's descriptor set), over gRPC, gRPC-Web and Connect.
 #
-#   interop/node/run.sh GREETER_ADDR STUDENT_ADDR PROTO_DIR
+#   interop/node/run.sh GREETER_ADDR STUDENT_ADDR CHAT_ADDR PROTO_DIR
 #
-# GREETER_ADDR and STUDENT_ADDR are host:port of the running greeter and student examples,
-# PROTO_DIR holds their `--proto-out` files. Needs `npm ci` in this directory, and protoc.
+# GREETER_ADDR, STUDENT_ADDR and CHAT_ADDR are host:port of the running greeter, student and
+# chat examples, PROTO_DIR holds their `--proto-out` files. Needs `npm ci` in this directory, and protoc.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-greeter_addr=$1 student_addr=$2 proto_dir=$3
+greeter_addr=$1 student_addr=$2 chat_addr=$3 proto_dir=$4
 
 if [ ! -x "$here/node_modules/.bin/buf" ]; then
     echo "run 'npm ci' in $here first" >&2
@@ -20,13 +20,13 @@ trap 'rm -rf "$work"' EXIT
 # The schema for the clients that are given one: the greeter's and the student's files, imports
 # included, as `.proto` files (for buf) and as protoc's descriptor set.
 mkdir -p "$work/proto/protoapi"
-for file in hello.proto demo.proto protoapi/types.proto; do
+for file in hello.proto demo.proto chat.proto protoapi/types.proto; do
     cp "$proto_dir/$file" "$work/proto/$file"
 done
 protoc --proto_path="$work/proto" --include_imports --descriptor_set_out="$work/all.binpb" \
-    hello.proto demo.proto
+    hello.proto demo.proto chat.proto
 
-export GREETER_URL="http://$greeter_addr" STUDENT_URL="http://$student_addr"
+export GREETER_URL="http://$greeter_addr" STUDENT_URL="http://$student_addr" CHAT_URL="http://$chat_addr"
 export DESCRIPTORS="$work/all.binpb" PROTO_DIR="$work/proto" BUF="$here/node_modules/.bin/buf"
 # buf keeps its cache (modules it compiled) out of the home directory.
 export BUF_CACHE_DIR="$work/buf-cache"

@@ -89,21 +89,41 @@ impl ConnectService {
         })
     }
 
-    /// Answers a Connect request at `/<service>/<method>`.
-    pub(crate) async fn call(self: Arc<Self>, kind: CallKind, request: Request) -> Response {
-        let name = request
-            .uri()
-            .path()
-            .strip_prefix('/')
+    /// Whether a request is for a method that Connect calls through the service's gRPC side
+    /// (a method with no message-level form, such as a chunked upload), in protobuf.
+    pub(crate) fn bridges(&self, request: &Request) -> bool {
+        let name = self.method_name(request.uri().path());
+        !self.methods.iter().any(|m| m.method.name == name)
+            && matches!(
+                content_type_essence(request.headers()).as_deref(),
+                Some("application/proto" | "application/connect+proto")
+            )
+    }
+
+    pub(crate) fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    fn method_name<'a>(&self, path: &'a str) -> &'a str {
+        path.strip_prefix('/')
             .and_then(|path| path.strip_prefix(self.service.as_str()))
             .and_then(|path| path.strip_prefix('/'))
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    /// Answers a Connect request at `/<service>/<method>`.
+    pub(crate) async fn call(self: Arc<Self>, kind: CallKind, request: Request) -> Response {
+        let name = self.method_name(request.uri().path());
         let Some(method) = self.methods.iter().find(|m| m.method.name == name) else {
-            return render(&Status::unimplemented(format!(
+            let status = Status::unimplemented(format!(
                 "unknown method `{}` of service `{}`",
                 crate::status::shown(name),
                 self.service
-            )));
+            ));
+            return match kind {
+                CallKind::Unary => render(&status),
+                CallKind::Stream => render_stream(request.headers(), &status),
+            };
         };
         let streaming = method.method.server_streaming || method.method.client_streaming;
         match (kind, streaming) {
