@@ -1,5 +1,6 @@
-//! Connect for the services served only over gRPC (reflection, health): each Connect call is
-//! rewritten into a gRPC call to the service and its answer back into Connect. Both protocols
+//! Connect for what only the gRPC side serves (the reflection and health services, a service's
+//! chunked uploads): each Connect call is rewritten into a gRPC call and its answer back into
+//! Connect. Both protocols
 //! put a message in the same five-byte envelope, so stream bodies pass through unchanged; the
 //! gRPC trailers become the end-of-stream envelope. These services speak protobuf only.
 

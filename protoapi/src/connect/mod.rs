@@ -16,7 +16,7 @@
 //!
 //! - `unary`: unary calls, `POST` and `GET`;
 //! - `stream`: streams, their envelopes, and a [`Status`] as a stream's end;
-//! - `bridge`: Connect for the services served only over gRPC (reflection, health).
+//! - `bridge`: Connect for what only the gRPC side serves (reflection, health, chunked uploads).
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -42,7 +42,11 @@ impl ConnectService {
                     .insert(header::ALLOW, HeaderValue::from_static("POST"));
                 return response;
             }
-            get_message(parts.uri.query().unwrap_or_default())
+            get_message(
+                parts.uri.query().unwrap_or_default(),
+                &self.compression,
+                self.limit(&method.method),
+            )
         } else {
             if let Err(status) = check_version(&parts.headers) {
                 return render(&status);
@@ -113,20 +117,29 @@ impl ConnectService {
     }
 }
 
-/// The message of a `GET` call, from its query.
-fn get_message(query: &str) -> Result<(Encoding, Payload), Status> {
+/// The message of a `GET` call, from its query; a compressed one is inflated within `limit`.
+fn get_message(
+    query: &str,
+    compression: &Compression,
+    limit: usize,
+) -> Result<(Encoding, Payload), Status> {
     let mut encoding = None;
     let mut message = None;
     let mut base64 = false;
+    let mut coding = None;
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         match &*key {
             "encoding" => encoding = Some(value.into_owned()),
             "message" => message = Some(value.into_owned()),
             "base64" => base64 = value == "1",
-            "compression" if value != "identity" => {
-                return Err(Status::unimplemented(format!(
-                    "unsupported compression `{value}`: this server reads only identity"
-                )));
+            "compression" => {
+                let value = HeaderValue::from_str(&value).ok();
+                coding = compression.request_coding(value.as_ref()).map_err(|name| {
+                    Status::unimplemented(format!(
+                        "unsupported compression `{name}`: this server reads {}",
+                        compression.accepted_words()
+                    ))
+                })?;
             }
             "connect" if value != "v1" => {
                 return Err(Status::invalid_argument(
@@ -161,7 +174,24 @@ fn get_message(query: &str) -> Result<(Encoding, Payload), Status> {
     } else {
         message.into_bytes()
     };
-    payload(encoding, Bytes::from(bytes))
+    let bytes = match coding {
+        None => Bytes::from(bytes),
+        Some(coding) => match crate::compression::inflate_message(coding, &bytes, limit) {
+            Ok(inflated) => inflated,
+            Err(crate::compression::Inflate::TooLarge) => {
+                return Err(Status::resource_exhausted(format!(
+                    "the message is larger than the limit of {limit} bytes"
+                )));
+            }
+            Err(crate::compression::Inflate::Broken(error)) => {
+                return Err(Status::invalid_argument(format!(
+                    "invalid {} message: {error}",
+                    coding.name()
+                )));
+            }
+        },
+    };
+    payload(encoding, bytes)
 }
 
 /// The answer to a body in a compression this server does not read: `unimplemented`, with
@@ -184,17 +214,59 @@ mod tests {
     #[test]
     fn get_reads_base64_with_or_without_padding() {
         // `{"n":1}` in URL-safe base64, padded.
-        let (encoding, payload) =
-            get_message("encoding=json&base64=1&message=eyJuIjoxfQ%3D%3D&connect=v1")
-                .unwrap_or_else(|status| panic!("{status:?}"));
+        let (encoding, payload) = get_message(
+            "encoding=json&base64=1&message=eyJuIjoxfQ%3D%3D&connect=v1",
+            &Compression::default(),
+            64,
+        )
+        .unwrap_or_else(|status| panic!("{status:?}"));
         assert_eq!(encoding, Encoding::Json);
         assert_eq!(payload_bytes(payload), Bytes::from_static(b"{\"n\":1}"));
-        let error = get_message("message=%7B%7D")
+        let error = get_message("message=%7B%7D", &Compression::default(), 64)
             .err()
             .map(|s| s.message().to_owned());
         assert_eq!(
             error.as_deref(),
             Some("a GET call names its `encoding` (json or proto) in the query")
+        );
+    }
+
+    #[test]
+    fn get_inflates_a_compressed_message_within_the_limit() {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let small = URL_SAFE_NO_PAD.encode(zstd::bulk::compress(b"{\"n\":1}", 3).expect("zstd"));
+        let (_, payload) = get_message(
+            &format!("encoding=json&base64=1&compression=zstd&message={small}"),
+            &Compression::default(),
+            64,
+        )
+        .unwrap_or_else(|status| panic!("{status:?}"));
+        assert_eq!(payload_bytes(payload), Bytes::from_static(b"{\"n\":1}"));
+        let bomb = URL_SAFE_NO_PAD.encode(zstd::bulk::compress(&[b' '; 1000], 3).expect("zstd"));
+        let error = get_message(
+            &format!("encoding=json&base64=1&compression=zstd&message={bomb}"),
+            &Compression::default(),
+            64,
+        )
+        .err()
+        .map(|status| (status.code(), status.message().to_owned()));
+        assert_eq!(
+            error,
+            Some((
+                tonic::Code::ResourceExhausted,
+                "the message is larger than the limit of 64 bytes".to_owned()
+            ))
+        );
+        let error = get_message(
+            "encoding=json&compression=br&message=x",
+            &Compression::default(),
+            64,
+        )
+        .err()
+        .map(|status| status.message().to_owned());
+        assert_eq!(
+            error.as_deref(),
+            Some("unsupported compression `br`: this server reads gzip, zstd or identity")
         );
     }
 }
