@@ -2,7 +2,7 @@
 # Interop: clients in other languages, generated from the examples' `--print-proto` output, call
 # the running examples; the examples' OpenAPI documents are validated, and schemathesis tests the
 # student and tasks servers against theirs. Needs protoc and a Python with the packages of
-# interop/requirements.txt (PYTHON, default python3); .ci/run installs both.
+# interop/requirements.txt (PYTHON, default python3), and zstd; .ci/run installs them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -92,17 +92,37 @@ expect "gzip body" \
         "http://$greeter_addr/hello/greeter/say_hello")" \
     200
 expect "gzip body's answer" "$(head -c 20 "$work/gzip.out")" '{"message":"hello xx'
+printf '{"name":"%s"}' "$long" | zstd -q -c > "$work/hello.json.zst"
+expect "zstd body" \
+    "$(curl -sS -o "$work/zstd.out" -w '%{http_code}' -H 'content-type: application/json' \
+        -H 'content-encoding: zstd' --data-binary "@$work/hello.json.zst" \
+        "http://$greeter_addr/hello/greeter/say_hello")" \
+    200
+expect "zstd body's answer" "$(head -c 20 "$work/zstd.out")" '{"message":"hello xx'
 # curl lists zstd before gzip and br in its Accept-Encoding; the server prefers zstd.
 expect "compressed answer" \
     "$(curl -sS --compressed -o /dev/null -w '%header{content-encoding}' \
         -H 'content-type: application/json' -d "{\"name\":\"$long\"}" \
         "http://$greeter_addr/hello/greeter/say_hello")" \
     'zstd'
-echo "curl: 8 passed, 0 failed"
+echo "curl: 10 passed, 0 failed"
 
 # The chat room from Python: websockets (JSON and binary frames) and grpcio's bidi stream.
 chat_addr=$(start chat)
 PYTHONPATH="$work/gen" "$PYTHON" interop/chat_client.py "$chat_addr"
+
+# grpcio with gzip on the channel calls a method of every example, its messages built from the
+# descriptor set of the examples' files.
+for name in student tasks auth; do
+    "$examples/$name" --proto-out "$work/proto" > /dev/null
+done
+"$PYTHON" -m grpc_tools.protoc --proto_path="$work/proto" --include_imports \
+    --descriptor_set_out="$work/examples.pb" hello.proto date.proto chat.proto demo.proto \
+    tasks.proto auth.proto
+gzip_student_addr=$(start student)
+auth_addr=$(start auth)
+"$PYTHON" interop/grpc_gzip.py "$work/examples.pb" "greeter=$greeter_addr" "dating=$dating_addr" \
+    "student=$gzip_student_addr" "tasks=$tasks_addr" "auth=$auth_addr" "chat=$chat_addr"
 
 # protoc also accepts the test suite's `.proto` with every supported field type.
 cp tests/integration/data/lab.proto "$work/proto/lab.proto"

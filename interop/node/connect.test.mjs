@@ -199,8 +199,8 @@ for (const [name, make, contentType] of transports) {
   });
 }
 
-// Every kind of stream over HTTP/2, where Connect is full duplex, with and without gzip: the
-// chat room's bidi stream (each event read before the next message is sent), the greeter's
+// Every kind of method over HTTP/2, where Connect is full duplex, with and without gzip: a
+// unary call, the chat room's bidi stream (each event read before the next message is sent), the greeter's
 // chunked upload (a client stream) and its download (a server stream).
 const gzip = { sendCompression: compressionGzip, acceptCompression: [compressionGzip], compressMinBytes: 0 };
 const streamTransports = [
@@ -251,6 +251,12 @@ const Kind = { 1: "MESSAGE", 2: "JOINED", 3: "LEFT" };
 for (const [name, make] of streamTransports) {
   for (const [variant, extra] of [["", {}], [" gzip", gzip]]) {
     describe(`${name}${variant} streams`, () => {
+      test("Greeter.SayHello (unary) with a long name", async () => {
+        const greeter = createClient(Greeter, make({ baseUrl: greeterUrl, ...extra }));
+        const reply = await greeter.sayHello({ name: "火锅".repeat(1000) });
+        assert.equal(reply.message, `hello ${"火锅".repeat(1000)}`);
+      });
+
       test("Chat.Chat (bidi): each event arrives before the next message is sent", async () => {
         const chat = createClient(Chat, make({ baseUrl: chatUrl, ...extra }));
         const user = `ada ${name}${variant}`;

@@ -177,7 +177,12 @@ async fn slow_readers_hold_back_streams_on_every_transport() {
     };
 
     // HTTP: read one chunk, then nothing.
-    let response = reqwest::Client::new()
+    let plain = reqwest::Client::builder()
+        .no_gzip()
+        .no_zstd()
+        .build()
+        .expect("client");
+    let response = plain
         .get(server.url("/lab/forever?tag=fast"))
         .send()
         .await
@@ -187,6 +192,30 @@ async fn slow_readers_hold_back_streams_on_every_transport() {
     let held = stalls(&lab.produced).await;
     // What the socket buffers hold, not what a whole stream would make.
     assert!(held < 20_000, "{held} items made for a reader that stopped");
+    drop(body);
+
+    // A compressed stream stops too, once the socket buffers hold its compressed bytes.
+    let before = lab.produced.load(Ordering::SeqCst);
+    let response = plain
+        .get(server.url("/lab/forever?tag=fast"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(
+        response
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.as_bytes()),
+        Some(&b"gzip"[..])
+    );
+    let mut body = response.bytes_stream();
+    body.next().await.expect("a chunk").expect("bytes");
+    let held = stalls(&lab.produced).await - before;
+    assert!(
+        held < 2_000_000,
+        "{held} items made for a reader that stopped"
+    );
     drop(body);
 
     // gRPC: read one message, then nothing.
