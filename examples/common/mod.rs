@@ -1,6 +1,6 @@
 //! What every example binary shares: `--addr HOST:PORT`, `--memory BYTES` (the server's memory
-//! budget, `Limits::memory`), `--print-proto`, `--proto-out DIR`
-//! (writes every `.proto` file, imports included), `--print-openapi` (the OpenAPI 3.1 document
+//! budget, `Limits::memory`), `--print-proto` (the service's `.proto`, compiling alone),
+//! `--proto-out DIR` (writes every `.proto` file as reflection serves them, imports included), `--print-openapi` (the OpenAPI 3.1 document
 //! of the HTTP routes), logging, and the
 //! `listening on http://HOST:PORT` line once the port accepts connections.
 
@@ -33,12 +33,8 @@ pub async fn run(
         }
         match arg.as_str() {
             "--print-proto" => {
-                // The services' own files; `--proto-out` also writes the files they import.
-                for file in server
-                    .proto_files()
-                    .iter()
-                    .filter(|f| !f.name.starts_with("protoapi/"))
-                {
+                // The service's file, compiling alone: protoapi's messages declared in it.
+                for file in server.standalone_proto_files() {
                     print!("{}", file.content);
                 }
                 return Ok(());

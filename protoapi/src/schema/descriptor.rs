@@ -2,7 +2,8 @@
 //! the form gRPC reflection serves and `protoc --descriptor_set_out` writes.
 //!
 //! The files mirror the `.proto` text of [`super::proto`] one for one: the same names, the same
-//! messages in the same order, so that `protoc` run on the text gives the same descriptors.
+//! messages in the same order, so that `protoc` run on the text gives the same descriptors; so
+//! does the service's file that compiles alone ([`standalone_file`]).
 
 use prost_types::field_descriptor_proto::{Label as ProtoLabel, Type};
 use prost_types::method_options::IdempotencyLevel;
@@ -12,26 +13,37 @@ use prost_types::{
     OneofDescriptorProto, ServiceDescriptorProto,
 };
 
-use super::proto::{TYPES_FILE, is_builtin};
+use super::builtins::{self, Builtins, TYPES_FILE, is_builtin};
 use super::{
     EnumDescriptor, FieldDescriptor, FieldType, Label, MessageDescriptor, MethodDescriptor,
     ScalarType, ServiceDescriptor,
 };
 use crate::upload::{chunk_message, chunks_rpc};
 
-/// The descriptor of the service's own file.
+/// The descriptor of the service's own file, as the server serves it.
 pub(super) fn service_file(service: &ServiceDescriptor) -> FileDescriptorProto {
+    file(service, &Builtins::Imported)
+}
+
+/// The descriptor of the service's file that compiles alone.
+pub(super) fn standalone_file(service: &ServiceDescriptor) -> FileDescriptorProto {
+    file(service, &Builtins::inline(service))
+}
+
+fn file(service: &ServiceDescriptor, builtins: &Builtins) -> FileDescriptorProto {
     let package = service.package;
+    let type_name = |name: &str| builtins.full_name(package, name);
     let mut dependency = Vec::new();
-    if service.messages.iter().any(|m| is_builtin(m.name)) {
+    if matches!(builtins, Builtins::Imported) && service.messages.iter().any(|m| is_builtin(m.name))
+    {
         dependency.push(TYPES_FILE.to_owned());
     }
     let mut methods = Vec::new();
     for method in &service.methods {
         methods.push(MethodDescriptorProto {
             name: Some(method.name.to_owned()),
-            input_type: Some(type_name(package, method.input)),
-            output_type: Some(type_name(package, method.output)),
+            input_type: Some(type_name(method.input)),
+            output_type: Some(type_name(method.output)),
             options: method.no_side_effects().then(|| MethodOptions {
                 idempotency_level: Some(IdempotencyLevel::NoSideEffects as i32),
                 ..MethodOptions::default()
@@ -43,8 +55,8 @@ pub(super) fn service_file(service: &ServiceDescriptor) -> FileDescriptorProto {
         if service.chunked_uploads().any(|m| m.name == method.name) {
             methods.push(MethodDescriptorProto {
                 name: Some(chunks_rpc(method.name)),
-                input_type: Some(type_name(package, &chunk_message(method.name))),
-                output_type: Some(type_name(package, method.output)),
+                input_type: Some(type_name(&chunk_message(method.name))),
+                output_type: Some(type_name(method.output)),
                 options: None,
                 client_streaming: Some(true),
                 server_streaming: None,
@@ -55,11 +67,17 @@ pub(super) fn service_file(service: &ServiceDescriptor) -> FileDescriptorProto {
         .messages
         .iter()
         .filter(|m| !is_builtin(m.name))
-        .map(|m| message(package, m))
+        .map(|m| message(package, m, builtins))
         .chain(
             service
                 .chunked_uploads()
-                .map(|m| upload_message(package, m)),
+                .map(|m| upload_message(package, m, builtins)),
+        )
+        .chain(
+            builtins
+                .inlined()
+                .iter()
+                .map(|i| message(package, &i.message, builtins)),
         )
         .collect();
     FileDescriptorProto {
@@ -80,13 +98,17 @@ pub(super) fn service_file(service: &ServiceDescriptor) -> FileDescriptorProto {
 
 /// The message of the chunked upload of `method`: `oneof part { <input> request = 1;
 /// protoapi.FileChunk file = 2; }`.
-fn upload_message(package: &str, method: &MethodDescriptor) -> DescriptorProto {
+fn upload_message(
+    package: &str,
+    method: &MethodDescriptor,
+    builtins: &Builtins,
+) -> DescriptorProto {
     let part = |name: &str, number: i32, ty: &str| FieldDescriptorProto {
         name: Some(name.to_owned()),
         number: Some(number),
         label: Some(ProtoLabel::Optional as i32),
         r#type: Some(Type::Message as i32),
-        type_name: Some(type_name(package, ty)),
+        type_name: Some(builtins.full_name(package, ty)),
         json_name: Some(name.to_owned()),
         oneof_index: Some(0),
         ..FieldDescriptorProto::default()
@@ -109,45 +131,32 @@ fn upload_message(package: &str, method: &MethodDescriptor) -> DescriptorProto {
 pub(super) fn builtins_file() -> FileDescriptorProto {
     FileDescriptorProto {
         name: Some(TYPES_FILE.to_owned()),
-        package: Some("protoapi".to_owned()),
-        message_type: super::proto::builtin_messages()
+        package: Some(builtins::PACKAGE.to_owned()),
+        message_type: builtins::builtin_messages()
             .iter()
-            .map(|m| message("protoapi", m))
+            .map(|m| message(builtins::PACKAGE, m, &Builtins::Imported))
             .collect(),
         syntax: Some("proto3".to_owned()),
         ..FileDescriptorProto::default()
     }
 }
 
-/// The fully qualified name of a message or enum: `.package.Name`, or `.protoapi.File` for
-/// protoapi's own messages, which name their package already.
-fn type_name(package: &str, name: &str) -> String {
-    if is_builtin(name) || package.is_empty() {
-        format!(".{name}")
-    } else {
-        format!(".{package}.{name}")
-    }
-}
-
-fn message(package: &str, descriptor: &MessageDescriptor) -> DescriptorProto {
-    let name = descriptor
-        .name
-        .strip_prefix("protoapi.")
-        .unwrap_or(descriptor.name);
-    let full_name = type_name(package, descriptor.name);
+fn message(package: &str, descriptor: &MessageDescriptor, builtins: &Builtins) -> DescriptorProto {
+    let name = builtins.declared(descriptor.name);
+    let full_name = builtins.full_name(package, descriptor.name);
     let mut message = DescriptorProto {
         name: Some(name.to_owned()),
         ..DescriptorProto::default()
     };
     let mut synthetic = Vec::new();
     for field in &descriptor.fields {
-        let mut proto = self::field(package, field);
+        let mut proto = self::field(package, field, builtins);
         match (&field.ty, field.label) {
             (FieldType::Map(key, value), _) => {
                 let entry = map_entry_name(field.name);
                 message
                     .nested_type
-                    .push(map_entry(package, &entry, *key, value));
+                    .push(map_entry(package, &entry, *key, value, builtins));
                 proto.label = Some(ProtoLabel::Repeated as i32);
                 proto.r#type = Some(Type::Message as i32);
                 proto.type_name = Some(format!("{full_name}.{entry}"));
@@ -172,7 +181,7 @@ fn message(package: &str, descriptor: &MessageDescriptor) -> DescriptorProto {
     message
 }
 
-fn field(package: &str, field: &FieldDescriptor) -> FieldDescriptorProto {
+fn field(package: &str, field: &FieldDescriptor, builtins: &Builtins) -> FieldDescriptorProto {
     let label = match field.label {
         Label::Repeated => ProtoLabel::Repeated,
         Label::Singular | Label::Optional => ProtoLabel::Optional,
@@ -184,20 +193,20 @@ fn field(package: &str, field: &FieldDescriptor) -> FieldDescriptorProto {
         json_name: Some(field.json_name.to_owned()),
         ..FieldDescriptorProto::default()
     };
-    set_type(&mut proto, package, &field.ty);
+    set_type(&mut proto, package, &field.ty, builtins);
     proto
 }
 
-fn set_type(proto: &mut FieldDescriptorProto, package: &str, ty: &FieldType) {
+fn set_type(proto: &mut FieldDescriptorProto, package: &str, ty: &FieldType, builtins: &Builtins) {
     match ty {
         FieldType::Scalar(scalar) => proto.r#type = Some(scalar_type(*scalar) as i32),
         FieldType::Message(name) => {
             proto.r#type = Some(Type::Message as i32);
-            proto.type_name = Some(type_name(package, name));
+            proto.type_name = Some(builtins.full_name(package, name));
         }
         FieldType::Enum(name) => {
             proto.r#type = Some(Type::Enum as i32);
-            proto.type_name = Some(type_name(package, name));
+            proto.type_name = Some(builtins.full_name(package, name));
         }
         // Set by the caller, which declares the entry message.
         FieldType::Map(..) => {}
@@ -222,7 +231,13 @@ fn map_entry_name(field: &str) -> String {
     name
 }
 
-fn map_entry(package: &str, name: &str, key: ScalarType, value: &FieldType) -> DescriptorProto {
+fn map_entry(
+    package: &str,
+    name: &str,
+    key: ScalarType,
+    value: &FieldType,
+    builtins: &Builtins,
+) -> DescriptorProto {
     let entry_field = |name: &str, number: i32| FieldDescriptorProto {
         name: Some(name.to_owned()),
         number: Some(number),
@@ -233,7 +248,7 @@ fn map_entry(package: &str, name: &str, key: ScalarType, value: &FieldType) -> D
     let mut key_field = entry_field("key", 1);
     key_field.r#type = Some(scalar_type(key) as i32);
     let mut value_field = entry_field("value", 2);
-    set_type(&mut value_field, package, value);
+    set_type(&mut value_field, package, value, builtins);
     DescriptorProto {
         name: Some(name.to_owned()),
         field: vec![key_field, value_field],

@@ -1,9 +1,12 @@
 //! The description of a service and its messages, and the `.proto` text made from it.
 //!
 //! `#[protoapi::service]` and `#[protoapi::message]` describe what they generate through
-//! [`ServiceDescriptor`]; [`ServiceDescriptor::proto_file`] renders it as a `.proto` file that
-//! `protoc` accepts, so clients in other languages can be generated from the Rust trait.
+//! [`ServiceDescriptor`]; [`ServiceDescriptor::proto_files`] renders it as the `.proto` files
+//! that `protoc` accepts and reflection serves, and [`ServiceDescriptor::standalone_proto_file`]
+//! as one file that compiles alone, so clients in other languages can be generated from the
+//! Rust trait.
 
+mod builtins;
 mod descriptor;
 mod openapi;
 mod proto;
@@ -341,9 +344,44 @@ impl ServiceDescriptor {
 
     /// The `.proto` text of the service and of every message and enum it uses. When it uses
     /// protoapi's own messages (`protoapi.File`), it imports `protoapi/types.proto`: see
-    /// [`Self::proto_files`].
+    /// [`Self::proto_files`], and [`Self::standalone_proto_file`] for one file alone.
     pub fn proto_file(&self) -> String {
         proto::render(self)
+    }
+
+    /// The `.proto` text of the service as one file that compiles alone: [`Self::proto_file`]
+    /// with protoapi's own messages that the rpcs use declared in the service's package
+    /// (`hello.File` for `protoapi.File`; `ProtoapiFile` when the service has a type named
+    /// `File`) instead of imported. The messages are the same on the wire, in protobuf and in
+    /// JSON, so a client generated from this file calls the server; only their full names
+    /// differ from what reflection serves.
+    ///
+    /// ```
+    /// use protoapi::schema::ServiceDescriptor;
+    ///
+    /// #[protoapi::message]
+    /// pub struct Put {
+    ///     pub file: protoapi::File,
+    /// }
+    ///
+    /// #[protoapi::service(package = "files")]
+    /// pub trait Files {
+    ///     async fn put(&self, req: Put) -> Result<Put, protoapi::Status>;
+    /// }
+    ///
+    /// let descriptor: ServiceDescriptor = FilesServer::<()>::descriptor();
+    /// let text = descriptor.standalone_proto_file();
+    /// assert!(text.contains("\n  File file = 1;\n") && text.contains("\nmessage File {\n"));
+    /// assert!(!text.contains("import"));
+    /// ```
+    pub fn standalone_proto_file(&self) -> String {
+        proto::render_standalone(self)
+    }
+
+    /// The descriptor of [`Self::standalone_proto_file`]: what `protoc` makes of its text
+    /// (without comments).
+    pub fn standalone_file_descriptor(&self) -> prost_types::FileDescriptorProto {
+        descriptor::standalone_file(self)
     }
 
     /// The methods with a chunked upload that the `.proto` text and the descriptors show: those
@@ -372,7 +410,7 @@ impl ServiceDescriptor {
     /// Whether a client needs `protoapi/types.proto`: the service uses protoapi's own messages,
     /// or serves a WebSocket (whose binary frames are `protoapi.Frame`).
     fn needs_builtins(&self) -> bool {
-        self.messages.iter().any(|m| proto::is_builtin(m.name)) || self.has_websocket()
+        self.messages.iter().any(|m| builtins::is_builtin(m.name)) || self.has_websocket()
     }
 
     /// The name of the service's `.proto` file: its package (or its name) in lowercase, with dots
@@ -395,7 +433,7 @@ impl ServiceDescriptor {
         }];
         if self.needs_builtins() {
             files.push(ProtoFile {
-                name: proto::TYPES_FILE.to_owned(),
+                name: builtins::TYPES_FILE.to_owned(),
                 content: proto::render_builtins(),
             });
         }

@@ -374,6 +374,22 @@ impl ServerBuilder {
         })
     }
 
+    /// One `.proto` file per service served over gRPC, each compiling alone: protoapi's own
+    /// messages that its rpcs use declared in it
+    /// ([`ServiceDescriptor::standalone_proto_file`]). The examples' `--print-proto` prints
+    /// these.
+    pub fn standalone_proto_files(&self) -> Vec<ProtoFile> {
+        self.grpc_files(
+            |descriptor| {
+                vec![ProtoFile {
+                    name: descriptor.proto_file_name(),
+                    content: descriptor.standalone_proto_file(),
+                }]
+            },
+            |file: &mut ProtoFile| &mut file.name,
+        )
+    }
+
     /// The files of every service served over gRPC, each once: `.proto` texts or their
     /// descriptors. Two services of one package share a file name; when their files differ, the
     /// second is named after its service (`greeter.proto`), so that both stay.
