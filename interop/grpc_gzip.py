@@ -62,7 +62,7 @@ cases = [
         "auth.Profile/Me",
         {},
         (("authorization", "Bearer alice-token"),),
-        {"name": "alice", "transport": "grpc"},
+        {"name": "alice", "admin": True, "transport": "grpc"},
     ),
 ]
 for example, full_name, request, metadata, expected in cases:

@@ -175,6 +175,17 @@ auth_addr=$(start auth)
 "$PYTHON" interop/grpc_gzip.py "$work/examples.pb" "greeter=$greeter_addr" "dating=$dating_addr" \
     "student=$gzip_student_addr" "tasks=$tasks_addr" "auth=$auth_addr" "chat=$chat_addr"
 
+# connectrpc, the Connect project's Python client, on every kind of call to the greeter, the chat
+# room and the student example (GET): its clients and messages generated from the same files by
+# the protoc plugins protoc-gen-connectrpc and protoc-gen-py (installed as scripts beside PYTHON).
+scripts=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
+mkdir -p "$work/connect/connect_gen"
+"$PYTHON" -m grpc_tools.protoc --proto_path="$work/proto" \
+    --plugin=protoc-gen-py="$scripts/protoc-gen-py" --py_out="$work/connect/connect_gen" \
+    --plugin=protoc-gen-connectrpc="$scripts/protoc-gen-connectrpc" \
+    --connectrpc_out="$work/connect/connect_gen" hello.proto chat.proto demo.proto protoapi/types.proto
+PYTHONPATH="$work/connect" "$PYTHON" interop/connect_client.py "$greeter_addr" "$chat_addr" "$gzip_student_addr"
+
 # protoc also accepts the test suite's `.proto` with every supported field type.
 cp tests/integration/data/lab.proto "$work/proto/lab.proto"
 protoc --proto_path="$work/proto" --descriptor_set_out="$work/lab.pb" lab.proto

@@ -307,7 +307,7 @@ for (const [name, make] of streamTransports) {
           await rejects(
             greeter.uploadChunks(pieces()),
             Code.Unimplemented,
-            "unknown method `UploadChunks` of service `hello.Greeter`",
+            "`hello.Greeter/UploadChunks` is a chunked upload, served over Connect in protobuf only: send `application/connect+proto`",
           );
           t.diagnostic("chunked uploads take protobuf over Connect");
           return;

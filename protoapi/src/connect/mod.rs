@@ -54,6 +54,8 @@ pub(crate) enum CallKind {
 pub(crate) struct ConnectService {
     service: String,
     methods: Vec<ConnectMethod>,
+    /// The chunked uploads (`<Rpc>Chunks`), which only the gRPC side serves.
+    chunked: Vec<String>,
     body_limit: usize,
     /// The server's memory budget, charged for the bodies read.
     budget: MemoryBudget,
@@ -70,6 +72,7 @@ impl ConnectService {
     pub(crate) fn new(
         service: String,
         methods: Vec<(ErasedMethod, bool)>,
+        chunked: Vec<String>,
         body_limit: usize,
         budget: MemoryBudget,
         compression: Compression,
@@ -83,6 +86,7 @@ impl ConnectService {
                     no_side_effects,
                 })
                 .collect(),
+            chunked,
             body_limit,
             budget,
             compression,
@@ -115,11 +119,19 @@ impl ConnectService {
     pub(crate) async fn call(self: Arc<Self>, kind: CallKind, request: Request) -> Response {
         let name = self.method_name(request.uri().path());
         let Some(method) = self.methods.iter().find(|m| m.method.name == name) else {
-            let status = Status::unimplemented(format!(
-                "unknown method `{}` of service `{}`",
-                crate::status::shown(name),
-                self.service
-            ));
+            let status = if self.chunked.iter().any(|chunked| chunked == name) {
+                Status::unimplemented(format!(
+                    "`{}/{name}` is a chunked upload, served over Connect in protobuf only: \
+                     send `application/connect+proto`",
+                    self.service
+                ))
+            } else {
+                Status::unimplemented(format!(
+                    "unknown method `{}` of service `{}`",
+                    crate::status::shown(name),
+                    self.service
+                ))
+            };
             return match kind {
                 CallKind::Unary => render(&status),
                 CallKind::Stream => render_stream(request.headers(), &status),

@@ -77,9 +77,16 @@ impl ServerBuilder {
                         (m, get)
                     })
                     .collect();
+                let chunked = descriptor
+                    .methods
+                    .iter()
+                    .filter(|m| m.upload)
+                    .map(|m| format!("{}Chunks", m.name))
+                    .collect();
                 ConnectService::new(
                     name.clone(),
                     methods,
+                    chunked,
                     self.limits.body_limit(),
                     self.stats.memory().clone(),
                     self.compression,
