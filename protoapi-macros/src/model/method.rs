@@ -322,7 +322,11 @@ impl Method {
             Some((name, lit.span()))
         });
         let response_body = attrs.response_body.get().and_then(|lit| {
-            match syn::parse_str::<syn::Ident>(&lit.value()) {
+            let name = lit.value();
+            // A keyword names a raw field: `type` is `r#type`.
+            let ident = syn::parse_str::<syn::Ident>(&name)
+                .or_else(|_| syn::parse_str::<syn::Ident>(&format!("r#{name}")));
+            match ident {
                 Ok(mut ident) => {
                     ident.set_span(lit.span());
                     Some(ident)
