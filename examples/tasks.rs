@@ -2,9 +2,11 @@
 //!
 //! ```sh
 //! cargo run --example tasks
-//! curl -s localhost:8080/tasks
+//! curl -s localhost:8080/tasks                                    # a bare array of tasks
 //! curl -s localhost:8080/tasks/2
-//! curl -s -X PUT localhost:8080/tasks/4 -d name=task4
+//! curl -s localhost:8080/tasks/5 -d 'data={"name": "task5"}' -X PUT  # the task in JSON
+//! curl -s -X PUT localhost:8080/tasks/4 -d name=task4              # or field by field
+//! curl -s -X PUT localhost:8080/tasks/6 -F 'data={"name": "task6"};type=application/json'
 //! ```
 //!
 //! A web front end served from another origin calls it through CORS: `tower_http`'s
@@ -46,9 +48,8 @@ pub struct TaskId {
     pub id: u32,
 }
 
-/// A task from a form: `PUT /tasks/4` with `name=task4`.
+/// A task from a form: `PUT /tasks/5` with `data={"name": "task5"}`, or with `name=task5`.
 #[protoapi::message]
-#[form]
 pub struct PutTask {
     pub id: u32,
     #[validate(min_len = 1, max_len = 100)]
@@ -58,14 +59,14 @@ pub struct PutTask {
 /// Tasks as REST resources.
 #[protoapi::service(package = "tasks")]
 pub trait Tasks {
-    /// Every task.
-    #[protoapi(get = "/tasks")]
+    /// Every task: over HTTP the list alone, `[{"id": 1, "name": "task1"}, ...]`.
+    #[protoapi(get = "/tasks", response_body = "tasks")]
     async fn list(&self, req: ListTasks) -> Result<TaskList, Status>;
     /// One task; an unknown id is `not_found`.
     #[protoapi(get = "/tasks/:id")]
     async fn get(&self, req: TaskId) -> Result<Task, Status>;
-    /// Creates or replaces a task.
-    #[protoapi(put = "/tasks/:id", status = 201)]
+    /// Creates or replaces a task; over HTTP the form field `data` carries it in JSON.
+    #[protoapi(put = "/tasks/:id", status = 201, form = "data")]
     async fn put(&self, req: PutTask) -> Result<Task, Status>;
 }
 

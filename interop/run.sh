@@ -125,6 +125,19 @@ expect "download" "$(curl -sS "http://$greeter_addr/demo/download/curl.txt")" 's
 expect "no file part" \
     "$(curl -sS -o /dev/null -w '%{http_code}' -F "other=x" "http://$greeter_addr/demo/upload")" 400
 tasks_addr=$(start tasks)
+# The REST section of the comparison of RPC styles: its curl commands as it runs them, and the
+# task in a multipart part.
+tasks_list='[{"id":1,"name":"task1"},{"id":2,"name":"task2"},{"id":3,"name":"task3"}'
+expect "bare array" "$(curl -sS "http://$tasks_addr/tasks")" "$tasks_list]"
+expect "JSON form field" \
+    "$(curl -sS -w ' %{http_code}' "http://$tasks_addr/tasks/5" -d 'data={"name": "task5"}' -X PUT)" \
+    '{"id":5,"name":"task5"} 201'
+expect "bare array after the put" "$(curl -sS "http://$tasks_addr/tasks")" \
+    "$tasks_list"',{"id":5,"name":"task5"}]'
+expect "JSON multipart part" \
+    "$(curl -sS -w ' %{http_code}' -X PUT -F 'data={"name": "task6"};type=application/json' \
+        "http://$tasks_addr/tasks/6")" \
+    '{"id":6,"name":"task6"} 201'
 expect "urlencoded form" \
     "$(curl -sS -w ' %{http_code}' -X PUT --data-urlencode 'name=from curl' "http://$tasks_addr/tasks/7")" \
     '{"id":7,"name":"from curl"} 201'
@@ -156,7 +169,7 @@ expect "compressed answer" \
         -H 'content-type: application/json' -d "{\"name\":\"$long\"}" \
         "http://$greeter_addr/hello/greeter/say_hello")" \
     'zstd'
-echo "curl: 10 passed, 0 failed"
+echo "curl: 14 passed, 0 failed"
 
 # The chat room from Python: websockets (JSON and binary frames) and grpcio's bidi stream.
 chat_addr=$(start chat)

@@ -27,6 +27,8 @@ pub fn service(cx: &Ctxt, service: &Service) {
     check_routes_do_not_clash(cx, service);
     check_rpc_names_unique(cx, service);
     check_websocket_needs_http(cx, service);
+    check_form_has_a_body(cx, service);
+    check_response_body_has_one_answer(cx, service);
 }
 
 /// A message name is an identifier; protoapi's own messages (`protoapi.FileChunk`) live in the
@@ -236,6 +238,51 @@ fn check_websocket_needs_http(cx: &Ctxt, service: &Service) {
         cx.error_at(
             websocket.span,
             "a WebSocket is served on the HTTP side: remove the service's `http = false`",
+        );
+    }
+}
+
+/// `form` describes a request body: the method has an HTTP route with one.
+fn check_form_has_a_body(cx: &Ctxt, service: &Service) {
+    for method in &service.methods {
+        let Some((_, span)) = &method.form else {
+            continue;
+        };
+        if method.client_streaming {
+            cx.error_at(
+                *span,
+                "`form` describes an HTTP request body, and a client-streaming method has no HTTP route",
+            );
+        } else if !method.routes.iter().any(|route| route.has_body()) {
+            cx.error_at(
+                *span,
+                "`form` describes an HTTP request body, and GET and DELETE have none: give the method a `post`, `put` or `patch` route",
+            );
+        }
+    }
+}
+
+/// `response_body` picks a field of one answer: the method has an HTTP route and answers one
+/// message.
+fn check_response_body_has_one_answer(cx: &Ctxt, service: &Service) {
+    for method in &service.methods {
+        let Some(field) = &method.response_body else {
+            continue;
+        };
+        let reason = if method.client_streaming {
+            "a client-streaming method has no HTTP route"
+        } else if method.download {
+            "a download answers a file"
+        } else if method.server_streaming {
+            "a server-streaming method answers a stream"
+        } else {
+            continue;
+        };
+        cx.error_spanned_by(
+            field,
+            format_args!(
+                "`response_body` picks a field of the one message of an HTTP answer, and {reason}"
+            ),
         );
     }
 }

@@ -42,6 +42,7 @@ pub use crate::download::register_download;
 pub use crate::limits::{call_timeout, within};
 pub use crate::message::{
     FieldOf, MethodMessages, NamedValue, method_limits, register_request, register_response,
+    response_field,
 };
 pub use crate::server::not_found;
 pub use crate::upload::register_upload;

@@ -86,6 +86,15 @@ pub fn register_response<M: MethodMessages>(
     register_message::<M::Response>(registry)
 }
 
+/// The proto name of the field of `M`'s response called `name` (`response_body`), for the
+/// method's descriptor.
+pub fn response_field<M: MethodMessages>(name: &str) -> Option<&'static str> {
+    let index = <M::Response as JsonMessage>::field_index(name)?;
+    <M::Response as JsonMessage>::FIELDS
+        .get(index)
+        .map(|(proto, _)| *proto)
+}
+
 /// A message or enum as a field's value: every trait the field codecs and a message's own
 /// impls use. `#[protoapi::message]` implements it for each message and enum.
 #[diagnostic::on_unimplemented(

@@ -379,7 +379,7 @@ async fn tasks_end_to_end() {
         (answer.status, answer.body.as_str()),
         (
             200,
-            r#"{"tasks":[{"id":1,"name":"task1"},{"id":2,"name":"task2"},{"id":3,"name":"task3"}]}"#
+            r#"[{"id":1,"name":"task1"},{"id":2,"name":"task2"},{"id":3,"name":"task3"}]"#
         )
     );
     let answer = send(client.get(url("/tasks/2"))).await;

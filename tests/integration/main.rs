@@ -6,6 +6,7 @@
 mod support;
 
 mod auth;
+mod body_field;
 mod compression;
 mod connect_streams;
 mod context;

@@ -235,8 +235,9 @@ impl MessageArgs {
 }
 
 /// `#[protoapi(get = "/p", post = "/p", put = "/p", delete = "/p", patch = "/p", path = "/p",
-/// name = "Rpc", status = 201, limit = "64MiB", timeout = "5s", websocket, websocket = "/ws")]`
-/// on a trait method; `wbsk` (the Go protoapi's key) is another spelling of `websocket`.
+/// name = "Rpc", status = 201, limit = "64MiB", timeout = "5s", websocket, websocket = "/ws",
+/// form = "data", response_body = "items")]` on a trait method; `wbsk` (the Go protoapi's key)
+/// is another spelling of `websocket`.
 pub struct MethodAttrs {
     /// `(verb, path)` in the order written; `path = ".."` is `POST`.
     pub routes: Vec<(Verb, LitStr)>,
@@ -245,6 +246,10 @@ pub struct MethodAttrs {
     pub limit: Value<LitStr>,
     pub timeout: Value<LitStr>,
     pub websocket: Value<Option<LitStr>>,
+    /// The form field that carries the request in proto3 JSON.
+    pub form: Value<LitStr>,
+    /// The response field that is the whole HTTP answer.
+    pub response_body: Value<LitStr>,
 }
 
 impl MethodAttrs {
@@ -260,6 +265,8 @@ impl MethodAttrs {
         "limit",
         "timeout",
         "websocket",
+        "form",
+        "response_body",
     ];
     /// `websocket` and the Go protoapi's spelling.
     const WEBSOCKET: &'static [&'static str] = &["websocket", "wbsk"];
@@ -280,6 +287,8 @@ impl MethodAttrs {
             limit: Value::new("limit"),
             timeout: Value::new("timeout"),
             websocket: Value::new("websocket"),
+            form: Value::new("form"),
+            response_body: Value::new("response_body"),
         };
         let mut seen_verbs: Vec<&'static str> = Vec::new();
         each_protoapi_key(cx, attrs, |meta| {
@@ -300,6 +309,10 @@ impl MethodAttrs {
                 out.limit.set(cx, span, lit_str(meta)?);
             } else if meta.path.is_ident("timeout") {
                 out.timeout.set(cx, span, lit_str(meta)?);
+            } else if meta.path.is_ident("form") {
+                out.form.set(cx, span, lit_str(meta)?);
+            } else if meta.path.is_ident("response_body") {
+                out.response_body.set(cx, span, lit_str(meta)?);
             } else if let Some(key) = Self::WEBSOCKET.iter().find(|k| meta.path.is_ident(k)) {
                 let path = if meta.input.peek(syn::Token![=]) {
                     Some(lit_str(meta)?)

@@ -52,6 +52,24 @@ impl Service {
                 Some(bytes) => quote!(::core::option::Option::Some(#bytes)),
                 None => quote!(::core::option::Option::None),
             };
+            let form = match &m.form {
+                Some((name, _)) => quote!(::core::option::Option::Some(#name)),
+                None => quote!(::core::option::Option::None),
+            };
+            let response_body = match &m.response_body {
+                Some(field) => {
+                    // The field exists: a missing one is an error on the literal.
+                    let response = &m.response;
+                    checks.push(respan(
+                        quote!(let _ = |message: &#response| { let _ = &message.#field; };),
+                        field.span(),
+                    ));
+                    let name = field.to_string();
+                    let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
+                    quote!(::core::option::Option::Some(#name))
+                }
+                None => quote!(::core::option::Option::None),
+            };
             for route in &m.routes {
                 let verb = route.verb.tokens(&private);
                 let body = route.has_body();
@@ -73,7 +91,15 @@ impl Service {
                         #marker,
                         ::core::clone::Clone::clone(&self.inner),
                         config,
-                        #private::rest::Endpoint { verb: #verb, body: #body, status: #status, limit: #limit, envelope: #envelope },
+                        #private::rest::Endpoint {
+                            verb: #verb,
+                            body: #body,
+                            status: #status,
+                            limit: #limit,
+                            envelope: #envelope,
+                            form: #form,
+                            response_body: #response_body,
+                        },
                         Self::#call,
                     )),
                     request.span(),

@@ -271,6 +271,31 @@ impl Message {
                     }
                     ::core::result::Result::Ok(())
                 }
+
+                fn field_index(name: &str) -> ::core::option::Option<usize> {
+                    match name {
+                        #( #text_names => ::core::option::Option::Some(#indexes), )*
+                        _ => ::core::option::Option::None,
+                    }
+                }
+
+                fn serialize_field<__S: #private::serde::Serializer>(
+                    &self,
+                    index: usize,
+                    serializer: __S,
+                ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    match index {
+                        #(
+                            #indexes => #private::serde::Serialize::serialize(
+                                &#private::json::Ser::<#codecs, #types>::new(&self.#idents),
+                                serializer,
+                            ),
+                        )*
+                        _ => ::core::result::Result::Err(
+                            <__S::Error as #private::serde::ser::Error>::custom("no such field"),
+                        ),
+                    }
+                }
             }
 
             #[automatically_derived]

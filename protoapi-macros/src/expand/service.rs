@@ -163,6 +163,18 @@ impl Service {
             let server_streaming = m.download || m.server_streaming;
             let client_streaming = m.client_streaming;
             let (status, download) = (m.status, m.download);
+            let form = match &m.form {
+                Some((name, _)) => quote!(::core::option::Option::Some(#name)),
+                None => quote!(::core::option::Option::None),
+            };
+            let response_body = match &m.response_body {
+                Some(field) => {
+                    let name = field.to_string();
+                    let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
+                    quote!(#private::response_field::<#marker>(#name))
+                }
+                None => quote!(::core::option::Option::None),
+            };
             let upload = if self.has_chunked_upload(m) {
                 quote!(#private::register_upload::<#marker>(&mut registry))
             } else {
@@ -194,6 +206,8 @@ impl Service {
                     status: #status,
                     download: #download,
                     upload: #upload,
+                    form: #form,
+                    response_body: #response_body,
                 }
             }
         });

@@ -42,6 +42,12 @@ pub struct Method {
     pub limit: Option<u64>,
     /// How long the method may take, in milliseconds, when it sets a timeout.
     pub timeout: Option<u64>,
+    /// `form = "data"`: the HTTP body is a form whose field of this name carries the request
+    /// in proto3 JSON; with the span of the literal.
+    pub form: Option<(String, Span)>,
+    /// `response_body = "items"`: the response field whose value is the whole HTTP answer,
+    /// spanned at the literal.
+    pub response_body: Option<syn::Ident>,
     pub doc: String,
     /// The method's attributes other than `#[protoapi(...)]`.
     pub attrs: Vec<syn::Attribute>,
@@ -304,6 +310,36 @@ impl Method {
         };
         let limit = quantity(attrs.limit.get(), paths::parse_size);
         let timeout = quantity(attrs.timeout.get(), paths::parse_duration);
+        let form = attrs.form.get().and_then(|lit| {
+            let name = lit.value();
+            if name.is_empty() || name.chars().any(char::is_control) {
+                cx.error_spanned_by(
+                    lit,
+                    "`form` names the form field that carries the request in JSON, such as `form = \"data\"`",
+                );
+                return None;
+            }
+            Some((name, lit.span()))
+        });
+        let response_body = attrs.response_body.get().and_then(|lit| {
+            let name = lit.value();
+            // A keyword names a raw field: `type` is `r#type`.
+            let ident = syn::parse_str::<syn::Ident>(&name)
+                .or_else(|_| syn::parse_str::<syn::Ident>(&format!("r#{name}")));
+            match ident {
+                Ok(mut ident) => {
+                    ident.set_span(lit.span());
+                    Some(ident)
+                }
+                Err(_) => {
+                    cx.error_spanned_by(
+                        lit,
+                        "`response_body` names a field of the response message, such as `response_body = \"items\"`",
+                    );
+                    None
+                }
+            }
+        });
         let arg_ident = |pat: &Pat, fallback: &str| match pat {
             Pat::Ident(p) if p.by_ref.is_none() && p.mutability.is_none() && p.subpat.is_none() => {
                 p.ident.clone()
@@ -329,6 +365,8 @@ impl Method {
             status,
             limit,
             timeout,
+            form,
+            response_body,
             doc: attr::doc(&method.attrs),
             attrs: attr::without_protoapi(&method.attrs),
         })

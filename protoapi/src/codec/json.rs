@@ -537,6 +537,28 @@ pub trait JsonMessage: Default {
         index: usize,
         map: &mut A,
     ) -> Result<(), A::Error>;
+
+    /// The index into [`Self::FIELDS`] of the field called `name` (by its Rust, proto or JSON
+    /// name) that [`Self::serialize_field`] writes; `None` when there is none, and for messages
+    /// written by hand, which write no field alone.
+    fn field_index(name: &str) -> Option<usize> {
+        let _ = name;
+        None
+    }
+
+    /// Writes the value of field number `index` alone, also when it is the default (an empty
+    /// list is `[]`): an HTTP answer whose body is one field (`response_body`).
+    fn serialize_field<S: Serializer>(
+        &self,
+        index: usize,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let _ = serializer;
+        Err(serde::ser::Error::custom(format_args!(
+            "message {} has no field number {index}",
+            Self::NAME
+        )))
+    }
 }
 
 /// Deserializes a message: known fields by either name, unknown ones skipped.

@@ -17,12 +17,13 @@ use crate::limits::Limits;
 
 /// A request body, by how the message takes it.
 pub(super) enum BodyKind {
-    Form(Body),
+    /// A form; with the name of the form field that carries the message in JSON (`form`).
+    Form(Body, Option<&'static str>),
     Json(Body),
 }
 
-/// Merges the query and a form body; reads a JSON body (for the caller to merge) and the path
-/// parameters (to merge after it).
+/// Merges the query and a form body; reads a JSON body or the JSON of a form's `form` field
+/// (for the caller to merge) and the path parameters (to merge after it).
 pub(super) async fn bind_text(
     message: &mut (dyn TextMessage + Send),
     parts: &mut http::request::Parts,
@@ -38,13 +39,13 @@ pub(super) async fn bind_text(
             query.as_bytes(),
             "query parameter",
             limits.fields_limit(),
+            None,
         )?;
     }
     let json = match body {
-        Some(BodyKind::Form(body)) => {
+        Some(BodyKind::Form(body, json_field)) => {
             let body = super::compression::inflate(&mut parts.headers, body, compression)?;
-            merge_form_body(message, parts, body, limits, upload_dir, budget).await?;
-            None
+            merge_form_body(message, parts, body, json_field, limits, upload_dir, budget).await?
         }
         Some(BodyKind::Json(body)) => {
             let body = super::compression::inflate(&mut parts.headers, body, compression)?;
@@ -83,13 +84,15 @@ pub(super) fn merge_path_params(
 }
 
 /// Merges `key=value` pairs (a query string or an urlencoded form); unknown keys are ignored.
-/// More than `most` pairs are refused before any is merged.
+/// More than `most` pairs are refused before any is merged. The value of `json_field`, given
+/// once, is returned instead of merged.
 fn merge_pairs(
     message: &mut dyn TextMessage,
     text: &[u8],
     what: &str,
     most: usize,
-) -> Result<(), Rejection> {
+    json_field: Option<&str>,
+) -> Result<Option<Bytes>, Rejection> {
     let pairs = count_pairs(text);
     if pairs > most {
         return Err(Rejection::new(
@@ -98,7 +101,14 @@ fn merge_pairs(
             format!("too many {what}s: {pairs}, the limit is {most}"),
         ));
     }
+    let mut json = None;
     for (key, value) in form_urlencoded::parse(text) {
+        if json_field == Some(&*key) {
+            if json.replace(Bytes::from(value.into_owned())).is_some() {
+                return Err(super::multipart::json_field_twice(&key));
+            }
+            continue;
+        }
         message.merge_text(&key, &value).map_err(|error| {
             Rejection::new(
                 StatusCode::BAD_REQUEST,
@@ -107,7 +117,7 @@ fn merge_pairs(
             )
         })?;
     }
-    Ok(())
+    Ok(json)
 }
 
 /// How many `key=value` pairs a query or form has, at most: pairs are separated by `&`, and
@@ -116,25 +126,29 @@ pub(crate) fn count_pairs(text: &[u8]) -> usize {
     text.split(|&b| b == b'&').filter(|p| !p.is_empty()).count()
 }
 
-/// The body of a `#[form]` message: urlencoded (or absent; multipart in [`super::multipart`]).
+/// A form body: urlencoded (or absent; multipart in [`super::multipart`]). The value of
+/// `json_field`, the field carrying the message in JSON, is returned with its charge.
 async fn merge_form_body(
     message: &mut (dyn TextMessage + Send),
     parts: &http::request::Parts,
     body: Body,
+    json_field: Option<&str>,
     limits: Limits,
     upload_dir: Option<&std::path::Path>,
     budget: &MemoryBudget,
-) -> Result<(), Rejection> {
+) -> Result<Option<(Bytes, Charge)>, Rejection> {
     let (headers, limit) = (&parts.headers, limits.body_limit());
     match content_type_essence(headers).as_deref() {
         None | Some("application/x-www-form-urlencoded") => {
-            let (bytes, _charge) = read_body(headers, body, limit, budget).await?;
-            merge_pairs(message, &bytes, "form field", limits.fields_limit())
+            let (bytes, charge) = read_body(headers, body, limit, budget).await?;
+            let fields = limits.fields_limit();
+            let json = merge_pairs(message, &bytes, "form field", fields, json_field)?;
+            Ok(json.map(|json| (json, charge)))
         }
         // Boxed: its state is large, and would otherwise be room in every request's future.
         Some("multipart/form-data") => {
             Box::pin(super::multipart::merge(
-                message, headers, body, limits, upload_dir, budget,
+                message, headers, body, json_field, limits, upload_dir, budget,
             ))
             .await
         }

@@ -43,6 +43,12 @@ pub struct Endpoint {
     pub limit: Option<u64>,
     /// Answers in the `{"code": 0, "data": ...}` envelope.
     pub envelope: bool,
+    /// The form field whose value is the request in proto3 JSON (`form = "data"`): the body is
+    /// then a form, whatever the message says.
+    pub form: Option<&'static str>,
+    /// The response field whose value is the whole answer (`response_body = "items"`), by its
+    /// Rust name.
+    pub response_body: Option<&'static str>,
 }
 
 /// The route of a unary method: answers its response message.
@@ -114,7 +120,8 @@ where
     let upload_dir = config.upload_dir.clone();
     let budget = config.stats.memory().clone();
     let status = StatusCode::from_u16(endpoint.status).unwrap_or(StatusCode::OK);
-    let (with_body, envelope) = (endpoint.body, endpoint.envelope);
+    let (with_body, envelope, form) = (endpoint.body, endpoint.envelope, endpoint.form);
+    let body_field = endpoint.response_body.and_then(Rsp::body_field);
     // The per-method future holds only what needs the method's types; binding, the reply's
     // settings and the error answers are compiled once (`bind_text`, `reply_to`, `failed`).
     let handler = move |request: Request| -> ResponseFuture {
@@ -129,8 +136,8 @@ where
             let (called, to) = {
                 let mut message = Req::default();
                 let body = with_body.then(|| {
-                    if Req::FORM {
-                        BodyKind::Form(body)
+                    if Req::FORM || form.is_some() {
+                        BodyKind::Form(body, form)
                     } else {
                         BodyKind::Json(body)
                     }
@@ -148,14 +155,16 @@ where
                 if let Some(response) = bind_rest(&mut message, bound, envelope) {
                     return response;
                 }
-                let (ctx, to) = reply_to(
-                    parts,
+                let (conditional, stream) = (Rsp::CONDITIONAL, Rsp::STREAM);
+                let shape = Shape {
                     status,
                     envelope,
-                    Rsp::CONDITIONAL,
-                    Rsp::STREAM,
+                    conditional,
+                    stream,
+                    body_field,
                     compression,
-                );
+                };
+                let (ctx, to) = reply_to(parts, shape);
                 (call(service, ctx, message), to)
             };
             // A method that panics is answered `internal`, as on a WebSocket, instead of
@@ -232,15 +241,27 @@ fn bind_rest<Req: ProtoMessage>(
     }
 }
 
-/// The call's context and how to answer it.
-fn reply_to(
-    parts: http::request::Parts,
+/// What a route decided about its answers, beside what each request says.
+#[derive(Clone, Copy)]
+struct Shape {
     status: StatusCode,
     envelope: bool,
     conditional: bool,
     stream: bool,
+    body_field: Option<usize>,
     compression: Compression,
-) -> (Context, ReplyTo) {
+}
+
+/// The call's context and how to answer it.
+fn reply_to(parts: http::request::Parts, shape: Shape) -> (Context, ReplyTo) {
+    let Shape {
+        status,
+        envelope,
+        conditional,
+        stream,
+        body_field,
+        compression,
+    } = shape;
     let to = ReplyTo {
         conditions: if conditional {
             Conditions::from_headers(&parts.headers)
@@ -250,6 +271,7 @@ fn reply_to(
         event_stream: stream && accepts_event_stream(&parts.headers),
         status,
         envelope,
+        body_field,
         coding: compression.answer_coding(parts.headers.get(http::header::ACCEPT_ENCODING)),
         compression,
     };

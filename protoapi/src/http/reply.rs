@@ -9,6 +9,7 @@ use http::StatusCode;
 use super::compression::mark;
 use super::download::Conditions;
 use super::response::json_body_response;
+use crate::codec::json::JsonMessage;
 use crate::compression::{Coding, Compression};
 use crate::download::Download;
 use crate::message::ProtoMessage;
@@ -28,6 +29,8 @@ pub struct ReplyTo {
     pub(super) coding: Option<Coding>,
     /// The server's compression settings.
     pub(super) compression: Compression,
+    /// The index of the response field that is the whole answer (`response_body`).
+    pub(super) body_field: Option<usize>,
 }
 
 /// What a method answers over HTTP: a message as JSON, a [`Download`] streamed, or a
@@ -37,11 +40,21 @@ pub trait HttpReply: Send + 'static {
     const CONDITIONAL: bool = false;
     /// Whether the answer is a stream of messages.
     const STREAM: bool = false;
+    /// The index of the field called `name` (its Rust, proto or JSON name) when the answer can
+    /// be that field alone (`response_body`): a message's fields can, files and streams cannot.
+    fn body_field(name: &str) -> Option<usize> {
+        let _ = name;
+        None
+    }
     /// The response.
     fn into_http(self, to: ReplyTo) -> impl Future<Output = Response> + Send;
 }
 
 impl<T: ProtoMessage> HttpReply for T {
+    fn body_field(name: &str) -> Option<usize> {
+        T::field_index(name)
+    }
+
     fn into_http(self, to: ReplyTo) -> impl Future<Output = Response> + Send {
         let (status, envelope) = (to.status, to.envelope);
         // The envelope `{"code":0,"data":...}` is written around the message's JSON, not
@@ -50,7 +63,11 @@ impl<T: ProtoMessage> HttpReply for T {
         if envelope {
             body.extend_from_slice(br#"{"code":0,"data":"#);
         }
-        let encoded = match serde_json::to_writer(&mut body, &self) {
+        let written = match to.body_field {
+            Some(index) => serde_json::to_writer(&mut body, &FieldJson(&self, index)),
+            None => serde_json::to_writer(&mut body, &self),
+        };
+        let encoded = match written {
             Ok(()) => {
                 if envelope {
                     body.push(b'}');
@@ -71,6 +88,15 @@ impl<T: ProtoMessage> HttpReply for T {
             mark(response.headers_mut(), coding);
         }
         std::future::ready(response)
+    }
+}
+
+/// Field number `.1` of the message `.0`, alone, in the proto3 JSON mapping.
+struct FieldJson<'a, T>(&'a T, usize);
+
+impl<T: JsonMessage> serde::Serialize for FieldJson<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_field(self.1, serializer)
     }
 }
 

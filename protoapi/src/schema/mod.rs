@@ -296,6 +296,12 @@ pub struct MethodDescriptor {
     /// `#[file]` fields gets the client stream `<name>Chunks` of `<name>Chunk` messages, each
     /// the request without its files or a `protoapi.FileChunk` ([`crate::UploadChunk`]).
     pub upload: bool,
+    /// The form field whose value is the request message in proto3 JSON (`form = "data"`):
+    /// the HTTP body is then a form, urlencoded or multipart.
+    pub form: Option<&'static str>,
+    /// The proto name of the response field whose value is the whole HTTP answer
+    /// (`response_body = "items"`); gRPC and the other transports answer the whole message.
+    pub response_body: Option<&'static str>,
 }
 
 /// A service, with every message and enum it uses.

@@ -127,7 +127,8 @@ impl Scope<'_> {
         }
 
         if body && let Some(input) = input {
-            operation.insert("requestBody".into(), self.request_body(input, used));
+            let request_body = self.request_body(input, method.form, used);
+            operation.insert("requestBody".into(), request_body);
         }
         operation.insert(
             "responses".into(),
@@ -145,8 +146,15 @@ impl Scope<'_> {
         (path, Value::Object(operation))
     }
 
-    pub(super) fn request_body(&self, input: &MessageDescriptor, used: &mut Used) -> Value {
-        if !input.form {
+    /// The request body of a route: JSON, or a form for a `#[form]` message or a method whose
+    /// `form` field carries the message in JSON.
+    pub(super) fn request_body(
+        &self,
+        input: &MessageDescriptor,
+        json_field: Option<&str>,
+        used: &mut Used,
+    ) -> Value {
+        if !input.form && json_field.is_none() {
             return json!({
                 "description": "The request message in the proto3 JSON mapping (any `application/*+json` type is read too). An empty body is the empty message.",
                 "required": false,
@@ -156,9 +164,21 @@ impl Scope<'_> {
             });
         }
         let params = self.text_params(input, "", &mut Vec::new(), used);
+        let message = json_field.map(|_| self.use_type(input.name, used));
         let form_schema = |with_files: bool| {
             let mut properties = Map::new();
             let mut required = Vec::new();
+            if let (Some(key), Some(message)) = (json_field, &message) {
+                properties.insert(
+                    key.to_owned(),
+                    json!({
+                        "type": "string",
+                        "contentMediaType": "application/json",
+                        "contentSchema": message,
+                        "description": "The request message in the proto3 JSON mapping, merged after the other fields.",
+                    }),
+                );
+            }
             for param in params.iter().filter(|p| with_files || !p.file) {
                 let mut schema = param.schema.clone();
                 if !param.description.is_empty()
@@ -180,12 +200,22 @@ impl Scope<'_> {
             }
             schema
         };
+        let mut multipart = json!({ "schema": form_schema(true) });
+        let description = match json_field {
+            Some(key) => {
+                multipart["encoding"] = json!({ key: { "contentType": "application/json" } });
+                format!(
+                    "The request message as a form whose field `{key}` carries it in the proto3 JSON mapping (in a multipart body, the part `{key}`, with or without a file name); the other keys name fields (`a.b` a field of a message field), a repeated field repeats its key, and parts with a file name fill the file fields. An empty body is the empty message."
+                )
+            }
+            None => "The request message as a form: keys name fields (`a.b` a field of a message field), a repeated field repeats its key. In a multipart body, parts with a file name fill the file fields. An empty body is the empty message.".to_owned(),
+        };
         json!({
-            "description": "The request message as a form: keys name fields (`a.b` a field of a message field), a repeated field repeats its key. In a multipart body, parts with a file name fill the file fields. An empty body is the empty message.",
+            "description": description,
             "required": false,
             "content": {
                 "application/x-www-form-urlencoded": { "schema": form_schema(false) },
-                "multipart/form-data": { "schema": form_schema(true) }
+                "multipart/form-data": multipart
             }
         })
     }
@@ -268,7 +298,14 @@ impl Scope<'_> {
                 }),
             );
         } else {
-            let output = self.use_type(method.output, used);
+            let message = self.message(method.output);
+            let field = method
+                .response_body
+                .and_then(|name| find_field(message?, name));
+            let output = match field {
+                Some(field) => self.use_field_type(field, used),
+                None => self.use_type(method.output, used),
+            };
             let schema = if envelope {
                 json!({
                     "type": "object",
@@ -278,8 +315,12 @@ impl Scope<'_> {
             } else {
                 output
             };
-            let description = match self.message(method.output) {
-                Some(message) if !message.doc.is_empty() => message.doc.to_owned(),
+            let description = match (field, message) {
+                (Some(field), _) => format!(
+                    "The field `{}` of the response message `{}`, alone.",
+                    field.json_name, method.output
+                ),
+                (None, Some(message)) if !message.doc.is_empty() => message.doc.to_owned(),
                 _ => "Success.".to_owned(),
             };
             responses.insert(
@@ -316,6 +357,18 @@ impl Scope<'_> {
         );
         responses
     }
+    /// The schema of a field's JSON value, the types it names remembered as used.
+    fn use_field_type(&self, field: &FieldDescriptor, used: &mut Used) -> Value {
+        let value = match &field.ty {
+            FieldType::Map(_, value) => value,
+            ty => ty,
+        };
+        if let FieldType::Message(name) | FieldType::Enum(name) = value {
+            self.use_type(name, used);
+        }
+        self.json_field_schema(field)
+    }
+
     /// The keys that set fields of `message` from text (query string, form): scalars and enums,
     /// repeated ones as arrays, the fields of message fields as `field.sub` (each message once
     /// on a path), and the file fields (multipart only). Maps and repeated messages cannot be

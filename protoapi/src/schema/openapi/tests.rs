@@ -58,6 +58,8 @@ fn method(
         status: 200,
         download: false,
         upload: false,
+        form: None,
+        response_body: None,
     }
 }
 
