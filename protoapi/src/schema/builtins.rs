@@ -193,6 +193,8 @@ mod tests {
             status: 200,
             download: false,
             upload: false,
+            form: None,
+            response_body: None,
         }
     }
 
