@@ -36,7 +36,9 @@ impl Demo for Impl {
 fn main() {
     let server = DemoServer::new(Impl);
     let _ = protoapi::Server::builder().add(server).into_router();
-    assert!(DemoServer::<Impl>::proto_file().contains("rpc Pong(Ping) returns (Ping);"));
+    // `Ping` is also an rpc: the message is named in full, as protoc would otherwise find the rpc.
+    assert!(DemoServer::<Impl>::proto_file()
+        .contains("rpc Pong(.acme.demo.v1.Ping) returns (.acme.demo.v1.Ping);"));
     fn client_is_send<T: Send + Sync>() {}
     client_is_send::<DemoClient>();
 }
