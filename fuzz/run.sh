@@ -12,11 +12,13 @@ seconds="${1:-600}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(json form query path multipart websocket_frame)
+    targets=(json form query path multipart websocket_frame grpc_frame connect_envelope compressed_body)
 fi
 
 command -v cargo-fuzz > /dev/null || cargo install cargo-fuzz --locked
 export RUSTC_BOOTSTRAP=1
+# The instrumented build stays in fuzz/target, apart from the workspace's.
+export CARGO_TARGET_DIR="$PWD/target"
 
 cargo fuzz build -O --debug-assertions
 triple="$(rustc -vV | sed -n 's/^host: //p')"

@@ -4,16 +4,24 @@
 //! Each target hands its input to one decoder through the same path a request takes (the
 //! router, for HTTP) and holds the server to its rules: no panic (a panic inside a handler
 //! would be answered 500, so a 5xx fails the target too), every refusal a 4xx with the JSON
-//! error body, and no temporary file left after a request.
+//! error body, no temporary file left and nothing left charged to the memory budget after a
+//! request. The wire-format targets (gRPC frames, Connect envelopes, compressed bodies) call
+//! the [`wire`] service and check their answers with [`grpc`] and [`connect`].
+
+pub mod connect;
+pub mod grpc;
+pub mod input;
+pub mod wire;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
+use http_body::Body as _;
 use http_body_util::BodyExt as _;
 use protoapi::__private::axum::Router;
 use protoapi::__private::axum::body::Body;
-use protoapi::__private::http::{Request, header};
-use protoapi::{File, Limits, Status};
+use protoapi::__private::http::{HeaderMap, Request, header};
+use protoapi::{File, Limits, MemoryBudget, Status};
 use tower::ServiceExt as _;
 
 #[protoapi::message]
@@ -142,11 +150,21 @@ impl Fuzz for FuzzImpl {
     }
 }
 
-/// The router, its runtime and the upload directory, made once per process.
+/// The router, its runtime, the upload directory and the server's memory budget, made once
+/// per process.
 pub struct Harness {
     runtime: tokio::runtime::Runtime,
     router: Router,
     uploads: tempfile::TempDir,
+    budget: MemoryBudget,
+}
+
+/// An answer as the client reads it: status, headers, the whole body and the trailers.
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    pub trailers: Option<HeaderMap>,
 }
 
 /// The one harness of this process.
@@ -154,8 +172,11 @@ pub fn harness() -> &'static Harness {
     static HARNESS: OnceLock<Harness> = OnceLock::new();
     HARNESS.get_or_init(|| {
         let uploads = tempfile::tempdir().expect("an upload directory");
-        let router = protoapi::Server::builder()
+        let builder = protoapi::Server::builder()
             .add(FuzzServer::new(FuzzImpl))
+            .add(wire::WireServer::new(wire::WireImpl));
+        let budget = builder.stats().memory().clone();
+        let router = builder
             .upload_dir(uploads.path())
             .limits(Limits::default().fields(64).parts(16))
             .into_router()
@@ -170,51 +191,69 @@ pub fn harness() -> &'static Harness {
             runtime,
             router,
             uploads,
+            budget,
         }
     })
 }
 
 impl Harness {
-    /// Sends one request through the router and checks its answer; returns the status and body.
-    pub fn send(&self, request: Request<Body>) -> (u16, Vec<u8>) {
-        let (status, body) = self.runtime.block_on(async {
+    /// Sends one request through the router and reads its whole answer. The server must hold
+    /// nothing in its memory budget once the answer is read, and leave no temporary file.
+    pub fn answer(&self, request: Request<Body>) -> Answer {
+        let answer = self.runtime.block_on(async {
             let response = self
                 .router
                 .clone()
                 .oneshot(request)
                 .await
                 .expect("the router is infallible");
-            let status = response.status().as_u16();
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .expect("an answer's body")
-                .to_bytes();
-            (status, body.to_vec())
+            let (parts, mut body) = response.into_parts();
+            let mut data = Vec::new();
+            let mut trailers = None;
+            // Frame by frame, to hold the body to its contract: nothing after the trailers,
+            // and nothing once it says it ended.
+            while let Some(frame) = body.frame().await {
+                let frame = frame.expect("an answer's body");
+                assert!(trailers.is_none(), "a frame after the trailers");
+                match frame.into_data() {
+                    Ok(bytes) => data.extend_from_slice(&bytes),
+                    Err(frame) => trailers = frame.into_trailers().ok(),
+                }
+                if body.is_end_stream() {
+                    assert!(body.frame().await.is_none(), "a frame after the end");
+                    break;
+                }
+            }
+            Answer {
+                status: parts.status.as_u16(),
+                headers: parts.headers,
+                body: data,
+                trailers,
+            }
         });
-        assert!(
-            status < 500,
-            "answered {status}: {}",
-            String::from_utf8_lossy(&body)
+        assert_eq!(
+            self.budget.used(),
+            0,
+            "a request left bytes charged to the memory budget"
         );
-        if status >= 400 {
-            let error: serde_json::Value = serde_json::from_slice(&body).unwrap_or_else(|error| {
-                panic!(
-                    "the {status} answer is not JSON ({error}): {:?}",
-                    String::from_utf8_lossy(&body)
-                )
-            });
-            assert!(
-                error["message"].is_string() && error["code"].is_string(),
-                "an error answer has a code and a message: {error}"
-            );
-        }
         let left = std::fs::read_dir(self.uploads.path())
             .expect("the upload directory")
             .count();
         assert_eq!(left, 0, "a request left {left} temporary files");
-        (status, body)
+        answer
+    }
+
+    /// Sends one request through the router and checks its answer as an HTTP answer: below 500,
+    /// and a refusal has the JSON error body. Returns the status and body.
+    pub fn send(&self, request: Request<Body>) -> (u16, Vec<u8>) {
+        let answer = self.answer(request);
+        check_http(&answer);
+        (answer.status, answer.body)
+    }
+
+    /// The server's memory budget.
+    pub fn budget(&self) -> &MemoryBudget {
+        &self.budget
     }
 
     /// A request with a body and a content type.
@@ -232,5 +271,34 @@ impl Harness {
         let uri = protoapi::__private::http::Uri::try_from(path).ok()?;
         let request = Request::get(uri).body(Body::empty()).expect("a request");
         Some(self.send(request))
+    }
+}
+
+/// Holds an HTTP answer to protoapi's rules: no 5xx, and every refusal has the JSON error body
+/// ([`check_error_body`]).
+pub fn check_http(answer: &Answer) {
+    assert!(
+        answer.status < 500,
+        "answered {}: {}",
+        answer.status,
+        String::from_utf8_lossy(&answer.body)
+    );
+    check_error_body(answer);
+}
+
+/// Holds a refusal (4xx or 5xx) to the JSON error body with a code and a message.
+pub fn check_error_body(answer: &Answer) {
+    let (status, body) = (answer.status, &answer.body);
+    if status >= 400 {
+        let error: serde_json::Value = serde_json::from_slice(body).unwrap_or_else(|error| {
+            panic!(
+                "the {status} answer is not JSON ({error}): {:?}",
+                String::from_utf8_lossy(body)
+            )
+        });
+        assert!(
+            error["message"].is_string() && error["code"].is_string(),
+            "an error answer has a code and a message: {error}"
+        );
     }
 }

@@ -113,7 +113,7 @@ where
             grpc_context(metadata, extensions),
             message,
         );
-        Box::pin(answer.map_ok(tonic::Response::new))
+        Box::pin(answer.map_ok(answers))
     }
 }
 
@@ -156,19 +156,44 @@ where
             grpc_context(metadata, extensions),
             validated(messages),
         );
-        Box::pin(answer.map_ok(tonic::Response::new))
+        Box::pin(answer.map_ok(answers))
     }
 }
 
 /// The requests of a client stream, each checked as it arrives: a message that breaks a rule
 /// is an `invalid_argument` item, which ends the stream for a method that reads it with `?`.
+/// An error of tonic's (a body cut inside a message, a message over the limit or that does not
+/// decode) is the stream's last item: tonic would give a cut body's error on every read, and
+/// read the bytes of a message over the limit as messages.
 fn validated<Req: Validate + Send + 'static>(messages: tonic::Streaming<Req>) -> Streaming<Req> {
     use futures_util::StreamExt as _;
-    Streaming::new(messages.map(|message| {
+    Streaming::new(until_error(messages).map(|message| {
         let message = message?;
         validate::check(&message)?;
         Ok(message)
     }))
+}
+
+/// A method's stream of answers as tonic sends it: ended at its first error, as on every other
+/// transport. tonic's body reads the stream on after it sent an error as the trailers.
+fn answers<Rsp: Send + 'static>(stream: Streaming<Rsp>) -> tonic::Response<Streaming<Rsp>> {
+    tonic::Response::new(Streaming::new(until_error(stream)))
+}
+
+/// `stream`, ended after its first error.
+fn until_error<T, S>(stream: S) -> impl futures_util::Stream<Item = Result<T, Status>> + Send
+where
+    T: Send,
+    S: futures_util::Stream<Item = Result<T, Status>> + Send,
+{
+    use futures_util::StreamExt as _;
+    stream.scan(false, |failed, item| {
+        let item = (!*failed).then(|| {
+            *failed = item.is_err();
+            item
+        });
+        std::future::ready(item)
+    })
 }
 
 fn server_grpc<Rsp: ProtoMessage, Req: ProtoMessage>(limits: Limits) -> Grpc<ProstCodec<Rsp, Req>> {
@@ -245,4 +270,75 @@ where
             .streaming(StreamCall { service, call }, request)
             .await)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::StreamExt as _;
+    use tonic::Code;
+    use tonic::codec::Codec as _;
+
+    use super::*;
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct Num {
+        #[prost(int32, tag = "1")]
+        n: i32,
+    }
+
+    impl Validate for Num {}
+
+    /// What tonic reads from `body` as a server reads a client stream, with messages up to
+    /// `limit` bytes.
+    fn requests(body: Vec<u8>, limit: usize) -> Streaming<Num> {
+        let decoder = ProstCodec::<Num, Num>::default().decoder();
+        let body = axum::body::Body::from(body);
+        validated(tonic::Streaming::new_request(
+            decoder,
+            body,
+            None,
+            Some(limit),
+        ))
+    }
+
+    async fn codes(mut stream: Streaming<Num>) -> Vec<Result<i32, Code>> {
+        let mut items = Vec::new();
+        // A stream that never ends is cut after a few items.
+        while let Some(item) = stream.next().await {
+            items.push(item.map(|num| num.n).map_err(|status| status.code()));
+            if items.len() == 4 {
+                break;
+            }
+        }
+        items
+    }
+
+    #[tokio::test]
+    async fn a_request_stream_cut_inside_a_message_ends_at_its_error() {
+        // A message (n = 7), then three bytes of a header.
+        let body = vec![0, 0, 0, 0, 2, 8, 7, 0, 0, 0];
+        assert_eq!(
+            codes(requests(body, 64)).await,
+            [Ok(7), Err(Code::Internal)]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_request_stream_ends_at_a_message_over_the_limit() {
+        // A 7-byte message over a limit of 4, whose bytes are a message of their own.
+        let body = vec![0, 0, 0, 0, 7, 0, 0, 0, 0, 2, 8, 9];
+        assert_eq!(codes(requests(body, 4)).await, [Err(Code::OutOfRange)]);
+    }
+
+    #[tokio::test]
+    async fn an_answer_stream_ends_at_its_first_error() {
+        let stream = Streaming::new(futures_util::stream::iter([
+            Ok(Num { n: 1 }),
+            Err(Status::aborted("first")),
+            Ok(Num { n: 2 }),
+            Err(Status::aborted("second")),
+        ]));
+        let stream = answers(stream).into_inner();
+        assert_eq!(codes(stream).await, [Ok(1), Err(Code::Aborted)]);
+    }
 }
