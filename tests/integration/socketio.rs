@@ -318,18 +318,95 @@ async fn a_panic_answers_internal_and_the_socket_survives() {
 }
 
 #[tokio::test]
-async fn a_client_stream_is_refused_for_now() {
+async fn a_client_stream_is_the_emits_of_its_event_until_one_without_a_request() {
     let server = server().await;
-    let sio = connect(&server.url(""), TransportType::Websocket).await;
+    for transport in TRANSPORTS {
+        let sio = connect(&server.url(""), transport).await;
+        // The ack of a request comes once the method has taken it.
+        assert_eq!(sio.call("sum", json!({"n": 1})).await, json!({}));
+        sio.emit("sum", json!({"n": 2})).await;
+        assert_eq!(sio.call("sum", json!({"n": "3"})).await, json!({}));
+        // An emit without a request ends them; its ack gets the answer.
+        assert_eq!(
+            sio.call("sum", Value::Null).await,
+            json!({"data": {"n": 6}})
+        );
+        // The next emit starts another call.
+        sio.emit("sum", json!({"n": 5})).await;
+        assert_eq!(
+            sio.call("sum", Value::Null).await,
+            json!({"data": {"n": 5}})
+        );
+        // A call whose requests are none at all.
+        assert_eq!(sio.call("sum", Value::Null).await, json!({"data": {}}));
+        // A request that fails to decode fails the call.
+        sio.emit("sum", json!({"n": "x"})).await;
+        assert_eq!(
+            sio.call("sum", Value::Null).await,
+            error(
+                "invalid_argument",
+                "invalid JSON at `n`: invalid value: string \"x\", expected a 32-bit integer \
+                 (a number or a string) at line 1 column 8"
+            )
+        );
+        sio.close().await;
+    }
+}
+
+#[tokio::test]
+async fn the_chat_room_is_the_chat_event() {
+    let chat = start("chat");
+    let mut sio = connect(&chat.url, TransportType::Websocket).await;
     assert_eq!(
-        sio.call("sum", json!({"n": 1})).await,
-        error(
-            "unimplemented",
-            "`sum` takes a stream of requests, which Socket.IO does not carry yet: call it over \
-             gRPC, Connect or protoapi's WebSocket"
+        sio.call("chat", json!({"user": "ann", "text": "hello"}))
+            .await,
+        json!({})
+    );
+    assert_eq!(
+        sio.next_event().await,
+        (
+            "chat".to_owned(),
+            json!({"data": {"kind": "JOINED", "user": "ann"}})
         )
     );
+    assert_eq!(
+        sio.next_event().await,
+        (
+            "chat".to_owned(),
+            json!({"data": {"kind": "MESSAGE", "user": "ann", "text": "hello"}})
+        )
+    );
+    assert_eq!(sio.call("chat", Value::Null).await, json!({"end": true}));
     sio.close().await;
+}
+
+#[tokio::test]
+async fn a_bidi_stream_answers_each_request_with_an_event() {
+    let server = server().await;
+    for transport in TRANSPORTS {
+        let mut sio = connect(&server.url(""), transport).await;
+        sio.emit("doubles", json!({"n": 1})).await;
+        assert_eq!(
+            sio.next_event().await,
+            ("doubles".to_owned(), json!({"data": {"n": 2}}))
+        );
+        sio.emit("doubles", json!({"n": 2, "tag": "b"})).await;
+        assert_eq!(
+            sio.next_event().await,
+            ("doubles".to_owned(), json!({"data": {"n": 4, "tag": "b"}}))
+        );
+        assert_eq!(sio.call("doubles", Value::Null).await, json!({"end": true}));
+        // Past the method's own limit (1 KiB), a request is refused, and the stream goes on.
+        let tag = "x".repeat(1024);
+        assert_eq!(
+            sio.call("doubles", json!({"n": 1, "tag": tag})).await,
+            error(
+                "resource_exhausted",
+                "the message is larger than the limit of 1024 bytes"
+            )
+        );
+        sio.close().await;
+    }
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! [`Call`]: one call's task, from its answers to the frames it sends; [`Reply`]: where they go.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use socketioxide::extract::{AckSender, SocketRef};
@@ -7,19 +8,23 @@ use socketioxide::{SendError, SocketError};
 use tokio_util::sync::CancellationToken;
 
 use super::frame::{END_FRAME, error_frame, raw};
+use super::stream::Ending;
 use crate::budget::Charge;
 use crate::method::{Answers, Payload, next};
 use crate::status::Status;
 
 /// Where a call's frames go: a stream's items are emitted as the method's event; the last frame
 /// (the answer of a unary call, the end or error of a stream) goes to the client's ack when it
-/// asked for one, else it is emitted as the event too.
+/// asked for one, else it is emitted as the event too. For a stream of requests, the ack is
+/// that of the emit that ends them.
 pub(super) struct Reply {
     socket: SocketRef,
     /// The client's ack, when the event asked for one.
     ack: Option<AckSender>,
     /// The method's event, once the event names a method.
     event: Option<&'static str>,
+    /// For a stream of requests, where its last frame goes.
+    ending: Option<Arc<Ending>>,
 }
 
 /// The socket closed: the call's frames have nowhere to go.
@@ -31,7 +36,19 @@ impl Reply {
             socket,
             ack: wants_ack.then_some(ack),
             event: None,
+            ending: None,
         }
+    }
+
+    /// The client's ack, taken out (a request of a stream has its own).
+    pub(super) fn take_ack(&mut self) -> Option<AckSender> {
+        self.ack.take()
+    }
+
+    /// The reply of a call whose last frame goes where `ending` says.
+    pub(super) fn ending(mut self, ending: Arc<Ending>) -> Self {
+        self.ending = Some(ending);
+        self
     }
 
     /// The reply of a call of the method whose event is `event`.
@@ -61,7 +78,10 @@ impl Reply {
     }
 
     /// Sends the last frame of a call.
-    async fn finish(self, frame: String) {
+    async fn finish(mut self, frame: String) {
+        if let Some(ending) = &self.ending {
+            self.ack = ending.call_ended(&frame);
+        }
         match self.ack {
             Some(ack) => send_ack(ack, frame),
             None => {
@@ -113,7 +133,8 @@ impl Reply {
 /// The longest pause between two tries to emit to a socket whose buffer is full.
 const MAX_WAIT: Duration = Duration::from_millis(50);
 
-fn send_ack(ack: AckSender, frame: String) {
+/// Answers an ack with a frame.
+pub(super) fn send_ack(ack: AckSender, frame: String) {
     if let Err(error) = ack.send(&*raw(frame)) {
         tracing::debug!(%error, "a Socket.IO ack was not sent");
     }
@@ -125,19 +146,30 @@ pub(super) struct Call {
     /// Whether the method answers with a stream.
     pub(super) streaming: bool,
     pub(super) reply: Reply,
-    /// The request's charge to the memory budget, held until the call answers first.
-    pub(super) charge: Charge,
+    /// The request's charge to the memory budget, held until the call answers first (a stream's
+    /// requests are charged while they are queued).
+    pub(super) charge: Option<Charge>,
 }
 
 impl Call {
     /// Runs the call in a task of its own, dropped when `closed` is cancelled (the socket
     /// disconnected): the method's future and stream are dropped with it.
     pub(super) fn spawn(self, closed: CancellationToken) {
+        self.spawn_with(closed, std::future::ready(()));
+    }
+
+    /// Runs the call as [`Self::spawn`] does, with `beside` in the same task (what hands a
+    /// stream's requests to the method).
+    pub(super) fn spawn_with(
+        self,
+        closed: CancellationToken,
+        beside: impl Future<Output = ()> + Send + 'static,
+    ) {
         tokio::spawn(async move {
             tokio::select! {
                 biased;
                 () = closed.cancelled() => {}
-                () = self.run() => {}
+                ((), ()) = futures_util::future::join(self.run(), beside) => {}
             }
         });
     }
@@ -149,7 +181,7 @@ impl Call {
             reply,
             charge,
         } = self;
-        let mut charge = Some(charge);
+        let mut charge = charge;
         loop {
             let answer = next(&mut answers).await;
             charge.take();

@@ -11,11 +11,15 @@ use socketioxide::adapter::LocalAdapter;
 use socketioxide::extract::{AckSender, SocketRef};
 use socketioxide::handler::{ConnectHandler, FromMessageParts as _, MessageHandler, Value};
 use socketioxide::socket::Socket;
+use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
 use tokio_util::sync::CancellationToken;
 
-use super::call::{Call, Reply};
-use super::events::Events;
-use super::frame::Incoming;
+use super::call::{Call, Reply, send_ack};
+use super::events::{Event, Events};
+use super::frame::{Incoming, error_frame};
+use super::stream::{Ending, OpenStreams, QUEUE, Queued, forward};
+use crate::budget::Charge;
 use crate::context::{Context, Transport};
 use crate::method::{Encoding, Params, Requests};
 use crate::status::Status;
@@ -27,6 +31,8 @@ pub(super) struct Connection {
     headers: Arc<HeaderMap>,
     extensions: Arc<Extensions>,
     closed: CancellationToken,
+    /// The client streams open on the socket.
+    streams: OpenStreams,
 }
 
 impl Connection {
@@ -39,6 +45,7 @@ impl Connection {
             headers: Arc::new(parts.headers.clone()),
             extensions: Arc::new(parts.extensions.clone()),
             closed: CancellationToken::new(),
+            streams: OpenStreams::default(),
         });
         let closed = connection.closed.clone();
         socket.on_fallback(Dispatch(connection));
@@ -68,14 +75,6 @@ impl Connection {
         };
         let reply = reply.named(event.name);
         let method = &event.method;
-        if method.client_streaming {
-            let status = Status::unimplemented(format!(
-                "`{}` takes a stream of requests, which Socket.IO does not carry yet: call it \
-                 over gRPC, Connect or protoapi's WebSocket",
-                event.name
-            ));
-            return reply.last(&status);
-        }
         let limit = self.events.limit(method);
         if incoming.size > limit {
             let status = Status::resource_exhausted(format!(
@@ -87,11 +86,9 @@ impl Connection {
         if let Err(exhausted) = charge.grow(incoming.size) {
             return reply.last(&Status::from(exhausted));
         }
-        let ctx = Context::shared(
-            Transport::SocketIo,
-            self.headers.clone(),
-            self.extensions.clone(),
-        );
+        if method.client_streaming {
+            return self.stream(event, incoming, charge, reply);
+        }
         let requests = Requests {
             encoding: Encoding::Json,
             envelope: Some(super::frame::data_envelope()),
@@ -99,14 +96,99 @@ impl Connection {
             rest: None,
             upload: None,
         };
-        let answers = (method.run)(ctx, Arc::new(Params::default()), requests);
+        let answers = (method.run)(self.context(), Arc::new(Params::default()), requests);
         Call {
             answers,
             streaming: method.server_streaming,
             reply,
-            charge,
+            charge: Some(charge),
         }
         .spawn(self.closed.clone());
+    }
+
+    /// An emit of a method that takes a stream of requests: the next request of the socket's
+    /// open call of the method (the first of a new one when none is open), or, without a
+    /// request, the end of its requests.
+    fn stream(&self, event: &Event, incoming: Incoming, charge: Charge, mut reply: Reply) {
+        let ends = incoming.request.is_none();
+        let ack = reply.take_ack();
+        let queued = if ends {
+            Queued::End { ack }
+        } else {
+            Queued::Request {
+                payload: incoming.payload(),
+                charge,
+                ack,
+            }
+        };
+        self.streams.with(|open| {
+            let sent = match open.get(event.name) {
+                Some(queue) => queue.try_send(queued),
+                None => Err(TrySendError::Closed(queued)),
+            };
+            let queued = match sent {
+                Ok(()) => {
+                    if ends {
+                        open.remove(event.name);
+                    }
+                    return;
+                }
+                Err(TrySendError::Full(queued)) => {
+                    let status = Status::resource_exhausted(format!(
+                        "{QUEUE} requests of `{}` wait for the method already: wait for their \
+                         acks before sending more",
+                        event.name
+                    ));
+                    return refuse(reply, queued, &status);
+                }
+                // No call is open (or it is over): this emit starts one.
+                Err(TrySendError::Closed(queued)) => {
+                    open.remove(event.name);
+                    queued
+                }
+            };
+            let (queue, queued_rx) = mpsc::channel(QUEUE);
+            let (requests_tx, requests_rx) = mpsc::channel(1);
+            let ending = Arc::new(Ending::default());
+            let requests = Requests {
+                encoding: Encoding::Json,
+                envelope: Some(super::frame::data_envelope()),
+                first: None,
+                rest: Some(requests_rx),
+                upload: None,
+            };
+            let method = &event.method;
+            let answers = (method.run)(self.context(), Arc::new(Params::default()), requests);
+            // A fresh queue has room.
+            let _ = queue.try_send(queued);
+            if !ends {
+                open.insert(event.name, queue);
+            }
+            Call {
+                answers,
+                streaming: method.server_streaming,
+                reply: reply.ending(ending.clone()),
+                charge: None,
+            }
+            .spawn_with(self.closed.clone(), forward(queued_rx, requests_tx, ending));
+        });
+    }
+
+    /// The context of a call on the socket.
+    fn context(&self) -> Context {
+        Context::shared(
+            Transport::SocketIo,
+            self.headers.clone(),
+            self.extensions.clone(),
+        )
+    }
+}
+
+/// Answers an emit of a stream that could not be queued: through its ack, else as the event.
+fn refuse(reply: Reply, queued: Queued, status: &Status) {
+    match queued.into_ack() {
+        Some(ack) => send_ack(ack, error_frame(status)),
+        None => reply.last(status),
     }
 }
 

@@ -8,7 +8,9 @@
 //! memory budget, and runs the method's [`crate::method::ErasedMethod`], as every message
 //! transport does; the [`call`]'s task sends the answers: a unary call's `{"data": ...}` or
 //! `{"error": ...}` to the client's ack, a stream's items as the method's event, then
-//! `{"end": true}` or the error. docs/socketio.md shows every frame.
+//! `{"end": true}` or the error. The emits of a method that takes a stream of requests are the
+//! requests of one call, queued for it ([`stream`]), until an emit without a request ends
+//! them. docs/socketio.md shows every frame.
 
 // `Call` and `Reply`: one call's task, and where its frames go.
 mod call;
@@ -20,6 +22,8 @@ mod connection;
 mod events;
 // `Incoming` and the answer frames.
 mod frame;
+// Client and bidirectional streams: the requests a client emits, queued for the method.
+mod stream;
 
 pub use config::SocketIoConfig;
 
