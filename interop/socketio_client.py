@@ -1,7 +1,7 @@
 """python-socketio clients call the greeter example over Socket.IO: the asyncio client
 (`AsyncClient`, over WebSocket and over HTTP long-polling) and the sync `Client`. Each method is
 an event named after the Rust method; the ack's one argument is `{"data": ...}` or
-`{"error": ...}`.
+`{"error": ...}`. A file goes up as a binary attachment.
 
     python interop/socketio_client.py GREETER_ADDR
 """
@@ -54,6 +54,11 @@ async def async_client(transports):
     sio.on("say_hello", lambda frame: answered.done() or answered.set_result(frame))
     await sio.emit("say_hello", {"name": "世界"})
     check(f"{label} answer as an event", await asyncio.wait_for(answered, 10), HELLO)
+    # `bytes` travel as a binary attachment, read as the file's data.
+    upload = {"testFile": {"name": "sio.bin", "contentType": "application/octet-stream",
+                           "data": b"\x00\xffsocket"}}
+    check(f"{label} upload with an attachment", await sio.call("upload", upload, timeout=10),
+          {"data": {"status": "received sio.bin (8 bytes)"}})
     await sio.disconnect()
 
 
