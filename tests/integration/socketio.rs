@@ -458,6 +458,40 @@ async fn a_socketio_handshake_without_a_token_gets_401() {
     );
 }
 
+#[tokio::test]
+async fn the_endpoint_may_have_another_path() {
+    let builder = protoapi::Server::builder().socketio(SocketIoConfig::default().path("/rpc/io"));
+    let server = streams_server(builder).await.0;
+    let sio = connect(&server.url("/rpc/io/"), TransportType::Websocket).await;
+    assert_eq!(
+        sio.call("echo", json!({"n": 4})).await,
+        json!({"data": {"n": 8, "tag": "socketio"}})
+    );
+    sio.close().await;
+    // The default path is then an unknown one.
+    let answer = crate::support::send(
+        reqwest::Client::new().get(server.url("/socket.io/?EIO=4&transport=polling")),
+    )
+    .await;
+    assert_eq!(answer.status, 404);
+}
+
+#[tokio::test]
+async fn marked_only_leaves_unmarked_services_out() {
+    let builder = protoapi::Server::builder().socketio(SocketIoConfig::default().marked_only());
+    let server = streams_server(builder).await.0;
+    // `Streams` is not marked `socketio`: no service serves Socket.IO, so there is no endpoint.
+    let answer = crate::support::send(
+        reqwest::Client::new().get(server.url("/socket.io/?EIO=4&transport=polling")),
+    )
+    .await;
+    assert_eq!(answer.status, 404);
+    assert_eq!(
+        answer.json(),
+        json!({"code": "not_found", "message": "no route for GET /socket.io/", "details": []})
+    );
+}
+
 mod clash {
     use protoapi::Status;
 
