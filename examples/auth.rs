@@ -1,7 +1,7 @@
 //! One middleware for every transport: a tower layer checks a bearer token and puts the user
 //! into the request's extensions, where every method reads it through `Context`. Without a
 //! valid token, HTTP and Connect calls get 401 with the JSON error body, gRPC calls
-//! `UNAUTHENTICATED`, and WebSocket handshakes 401.
+//! `UNAUTHENTICATED`, and WebSocket and Socket.IO handshakes 401.
 //!
 //! ```sh
 //! cargo run --example auth
@@ -40,12 +40,12 @@ pub struct Me {
     pub name: String,
     /// Whether the user may see `Admin`.
     pub admin: bool,
-    /// How the call arrived: `http`, `grpc`, `connect` or `websocket`.
+    /// How the call arrived: `http`, `grpc`, `connect`, `websocket` or `socketio`.
     pub transport: String,
 }
 
 /// The signed-in user.
-#[protoapi::service(package = "auth")]
+#[protoapi::service(package = "auth", socketio)]
 pub trait Profile {
     /// Who the caller is. Also a WebSocket at `/me/ws`.
     #[protoapi(get = "/me", websocket = "/me/ws")]
@@ -72,6 +72,7 @@ fn me(ctx: &Context) -> Result<Me, Status> {
         protoapi::Transport::Grpc => "grpc",
         protoapi::Transport::Connect => "connect",
         protoapi::Transport::WebSocket => "websocket",
+        protoapi::Transport::SocketIo => "socketio",
         _ => "other",
     };
     Ok(Me {

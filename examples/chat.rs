@@ -56,7 +56,7 @@ pub struct ChatEvent {
 }
 
 /// One room that everyone talks in.
-#[protoapi::service(package = "chat")]
+#[protoapi::service(package = "chat", socketio)]
 pub trait Chat {
     /// Joins the room with the first message, says the text of every message, and receives
     /// every event of the room until the request stream ends.

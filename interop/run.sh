@@ -67,6 +67,9 @@ dating_addr=$(start dating)
 
 PYTHONPATH="$work/gen" "$PYTHON" interop/python_client.py "$greeter_addr" "$dating_addr"
 
+# python-socketio's AsyncClient and Client over Socket.IO.
+"$PYTHON" interop/socketio_client.py "$greeter_addr"
+
 # README.md's Python steps, as written, in a fresh directory and venv.
 bash interop/readme_python.sh "$examples/greeter" "$greeter_addr"
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Third-party clients from npm call the running examples: `buf curl` (schema by gRPC reflection)
-# and @connectrpc/connect (schema from protoc's descriptor set), over gRPC, gRPC-Web and Connect.
+# and @connectrpc/connect (schema from protoc's descriptor set), over gRPC, gRPC-Web and Connect;
+# socket.io-client over Socket.IO.
 #
 #   interop/node/run.sh GREETER_ADDR STUDENT_ADDR CHAT_ADDR PROTO_DIR
 #
@@ -31,4 +32,4 @@ export DESCRIPTORS="$work/all.binpb" PROTO_DIR="$work/proto" BUF="$here/node_mod
 # buf keeps its cache (modules it compiled) out of the home directory.
 export BUF_CACHE_DIR="$work/buf-cache"
 cd "$here"
-node --test --test-reporter=spec buf.test.mjs connect.test.mjs
+node --test --test-reporter=spec buf.test.mjs connect.test.mjs socketio.test.mjs

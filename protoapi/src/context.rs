@@ -18,6 +18,8 @@ pub enum Transport {
     WebSocket,
     /// The Connect protocol, at the gRPC paths.
     Connect,
+    /// Socket.IO: one of the events of a socket, over a WebSocket or HTTP long-polling.
+    SocketIo,
 }
 
 /// The request around a call: headers, extensions set by tower layers, the peer and the

@@ -66,6 +66,7 @@ mod path;
 pub mod schema;
 mod server;
 mod service;
+mod socketio;
 mod status;
 mod streaming;
 mod upload;
@@ -124,6 +125,7 @@ pub use path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
 pub use server::TlsConfig;
 pub use server::{Server, ServerBuilder, reject};
 pub use service::ProtoService;
+pub use socketio::SocketIoConfig;
 pub use status::{Code, Status, code_name, http_status};
 pub use streaming::Streaming;
 /// The rustls version protoapi serves TLS with, for [`TlsConfig::from_rustls`].

@@ -24,6 +24,7 @@ mod protocols;
 mod reliability;
 mod rest;
 mod server;
+mod socketio;
 mod status;
 mod streaming;
 mod tls;

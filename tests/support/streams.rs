@@ -66,6 +66,7 @@ impl Streams for StreamsImpl {
             Transport::WebSocket => "ws",
             Transport::Http => "http",
             Transport::Connect => "connect",
+            Transport::SocketIo => "socketio",
             _ => "grpc",
         };
         let tag = if req.tag.is_empty() {

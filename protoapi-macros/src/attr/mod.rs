@@ -140,8 +140,8 @@ fn each_protoapi_key(
 }
 
 /// `#[protoapi::service(package = "...", name = "...", path = "/base", grpc = false,
-/// http = false, envelope, websocket = "/ws", crate = "...")]`; `socket` is the older spelling
-/// of `websocket`.
+/// http = false, envelope, websocket = "/ws", socketio, crate = "...")]`; `socket` is the older
+/// spelling of `websocket`.
 pub struct ServiceArgs {
     pub package: Value<LitStr>,
     pub name: Value<LitStr>,
@@ -150,6 +150,7 @@ pub struct ServiceArgs {
     pub grpc: Value<LitBool>,
     pub http: Value<LitBool>,
     pub envelope: Value<()>,
+    pub socketio: Value<()>,
     pub krate: Value<syn::Path>,
 }
 
@@ -162,6 +163,7 @@ impl ServiceArgs {
         "http",
         "envelope",
         "websocket",
+        "socketio",
         "crate",
     ];
     /// `websocket` and its older spelling.
@@ -176,6 +178,7 @@ impl ServiceArgs {
             grpc: Value::new("grpc"),
             http: Value::new("http"),
             envelope: Value::new("envelope"),
+            socketio: Value::new("socketio"),
             krate: Value::new("crate"),
         };
         each_arg(cx, tokens, |meta| {
@@ -194,6 +197,8 @@ impl ServiceArgs {
                 args.http.set(cx, span, meta.value()?.parse()?);
             } else if meta.path.is_ident("envelope") {
                 args.envelope.set(cx, span, ());
+            } else if meta.path.is_ident("socketio") {
+                args.socketio.set(cx, span, ());
             } else if meta.path.is_ident("crate") {
                 args.krate.set(cx, span, lit_str(meta)?.parse()?);
             } else {

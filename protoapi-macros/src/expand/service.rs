@@ -135,7 +135,7 @@ impl Service {
         let package = &self.package;
         let name = &self.name;
         let doc = &self.doc;
-        let (grpc, http, envelope) = (self.grpc, self.http, self.envelope);
+        let (grpc, http, envelope, socketio) = (self.grpc, self.http, self.envelope, self.socketio);
         let service_websocket = match &self.websocket {
             Some((path, _)) => quote!(::core::option::Option::Some(#path)),
             None => quote!(::core::option::Option::None),
@@ -275,6 +275,7 @@ impl Service {
                         http: #http,
                         socket: #service_websocket,
                         envelope: #envelope,
+                        socketio: #socketio,
                         methods,
                         messages,
                         enums,

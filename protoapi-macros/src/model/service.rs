@@ -24,6 +24,8 @@ pub struct Service {
     pub envelope: bool,
     /// `websocket = "/ws"`: one WebSocket for every method.
     pub websocket: Option<(String, Span)>,
+    /// `socketio`: every method is an event of the server's Socket.IO endpoint.
+    pub socketio: bool,
     pub doc: String,
     pub krate: TokenStream,
     pub methods: Vec<Method>,
@@ -123,6 +125,7 @@ impl Service {
             grpc,
             http,
             envelope: args.envelope.get().is_some(),
+            socketio: args.socketio.get().is_some(),
             doc: attr::doc(&item.attrs),
             krate: krate(args.krate.get()),
             package,
@@ -215,7 +218,7 @@ mod tests {
         assert_eq!(messages.len(), 4, "{messages:#?}");
         assert_eq!(
             messages[0],
-            "unknown `protoapi` attribute `packge`, expected one of `package`, `name`, `path`, `grpc`, `http`, `envelope`, `websocket`, `crate`"
+            "unknown `protoapi` attribute `packge`, expected one of `package`, `name`, `path`, `grpc`, `http`, `envelope`, `websocket`, `socketio`, `crate`"
         );
         assert_eq!(messages[1], "duplicate `protoapi` attribute `name`");
         assert_eq!(messages[2], "protoapi methods are `async fn`");

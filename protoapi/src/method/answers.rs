@@ -15,6 +15,18 @@ use crate::streaming::Streaming;
 /// The answers of a call, encoded: its messages, or the error that ends it.
 pub(crate) type Answers = BoxStream<'static, Result<Payload, Status>>;
 
+/// The next answer of a call; a method that panics answers `internal`, and its call ends there.
+pub(crate) async fn next(answers: &mut Answers) -> Option<Result<Payload, Status>> {
+    use futures_util::FutureExt as _;
+    match std::panic::AssertUnwindSafe(answers.next())
+        .catch_unwind()
+        .await
+    {
+        Ok(answer) => answer,
+        Err(_) => Some(Err(crate::status::panicked(None))),
+    }
+}
+
 /// How a call's answers are encoded.
 pub(super) struct Encoder {
     encoding: Encoding,

@@ -23,7 +23,7 @@ mod requests;
 // `Upload`: the files of a request sent in pieces, spooled as they arrive.
 mod upload;
 
-pub(crate) use answers::Answers;
+pub(crate) use answers::{Answers, next};
 pub(crate) use envelope::JsonEnvelope;
 pub(crate) use erased::ErasedMethod;
 pub(crate) use payload::{Encoding, Payload};

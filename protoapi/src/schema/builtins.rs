@@ -210,6 +210,7 @@ mod tests {
             http: true,
             socket: None,
             envelope: false,
+            socketio: false,
             methods,
             messages,
             enums: Vec::new(),

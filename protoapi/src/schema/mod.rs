@@ -321,6 +321,8 @@ pub struct ServiceDescriptor {
     pub socket: Option<&'static str>,
     /// Whether HTTP answers use the `{"code": 0, "data": ...}` envelope (`envelope`).
     pub envelope: bool,
+    /// Whether every method is an event of the server's Socket.IO endpoint (`socketio`).
+    pub socketio: bool,
     /// The rpcs in declaration order.
     pub methods: Vec<MethodDescriptor>,
     /// Every message the methods use, transitively, in first-use order.

@@ -17,6 +17,7 @@ use crate::limits::Limits;
 use crate::path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
 use crate::schema::{OpenApiInfo, ProtoFile, ServiceDescriptor};
 use crate::service::ProtoService;
+use crate::socketio::SocketIoConfig;
 use crate::websocket::{Stats, WebSocketConfig};
 
 impl Server {
@@ -30,6 +31,7 @@ impl Server {
             paths: PathsConfig::Default(DefaultPathGenerator::default()),
             upload_dir: None,
             websocket: WebSocketConfig::default(),
+            socketio: None,
             compression: Compression::default(),
             stats: Stats::default(),
             shutdown: CancellationToken::new(),
@@ -74,6 +76,8 @@ pub struct ServerBuilder {
     paths: PathsConfig,
     pub(super) upload_dir: Option<Arc<std::path::Path>>,
     pub(super) websocket: WebSocketConfig,
+    /// Set by [`Self::socketio`]; `None` serves the marked services with the defaults.
+    pub(super) socketio: Option<SocketIoConfig>,
     pub(super) compression: Compression,
     pub(super) stats: Stats,
     pub(super) shutdown: CancellationToken,
@@ -304,6 +308,22 @@ impl ServerBuilder {
     /// (default [`WebSocketConfig::default`]).
     pub fn websocket(mut self, config: WebSocketConfig) -> Self {
         self.websocket = config;
+        self
+    }
+
+    /// Serves Socket.IO (protocol 5 over Engine.IO 4, WebSocket and HTTP long-polling) at the
+    /// config's path, `/socket.io/` by default, for every service added to the server (for the
+    /// services marked `#[protoapi::service(socketio)]` only with
+    /// [`SocketIoConfig::marked_only`]). Each method is an event named after the Rust method;
+    /// docs/socketio.md shows the frames. Without this call, the marked services are served
+    /// with [`SocketIoConfig::default`]'s settings.
+    ///
+    /// ```
+    /// let builder = protoapi::Server::builder().socketio(protoapi::SocketIoConfig::default());
+    /// # drop(builder);
+    /// ```
+    pub fn socketio(mut self, config: SocketIoConfig) -> Self {
+        self.socketio = Some(config);
         self
     }
 

@@ -1,5 +1,6 @@
-//! Which transport takes a request: gRPC, gRPC-Web, Connect or HTTP, by path and content
-//! type; the router the builder makes of every service; the answers to requests no route takes.
+//! Which transport takes a request: gRPC, gRPC-Web, Connect, Socket.IO or HTTP, by path and
+//! content type; the router the builder makes of every service; the answers to requests no
+//! route takes.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use crate::error::Error;
 use crate::grpc::{self, BoxGrpcService, GrpcFuture};
 use crate::http::{BoxResponse, Routes, WebSocketRoute, content_type_essence};
 use crate::schema::{ServiceDescriptor, Verb};
+use crate::socketio::{Events, SocketIoConfig};
 use crate::status::Status;
 use crate::websocket::{self, WebSocketEndpoint};
 
@@ -118,6 +120,7 @@ impl ServerBuilder {
             table.push((name.into(), service.clone()));
             router = router.route_service(&format!("/{name}/{{*method}}"), gate(service, None));
         }
+        router = self.socketio_route(router, &descriptors)?;
         if let Some(extra) = self.extra {
             router = router.merge(extra);
         }
@@ -130,6 +133,51 @@ impl ServerBuilder {
             router = layer(router);
         }
         Ok((router, GrpcTable::new(table)))
+    }
+}
+
+impl ServerBuilder {
+    /// `router` with the Socket.IO endpoint, when a service serves Socket.IO; refuses a path
+    /// that an HTTP route or a WebSocket has.
+    fn socketio_route(
+        &self,
+        router: Router,
+        descriptors: &[ServiceDescriptor],
+    ) -> Result<Router, Error> {
+        let config = self
+            .socketio
+            .clone()
+            .unwrap_or_else(SocketIoConfig::marked_services);
+        let events = Events::new(
+            &self.services,
+            descriptors,
+            config.every_service(),
+            self.limits.body_limit(),
+            self.stats.memory().clone(),
+        )?;
+        if events.is_empty() {
+            return Ok(router);
+        }
+        let path = config.path_str();
+        let taken = descriptors.iter().any(|descriptor| {
+            descriptor.socket == Some(path)
+                || descriptor.methods.iter().any(|method| {
+                    method.websocket.as_deref() == Some(path)
+                        || method.http.iter().any(|route| route.path == path)
+                })
+        });
+        if taken {
+            return Err(Error::route_conflict(format!(
+                "{path} is the Socket.IO endpoint's path and a route's; set another with \
+                 SocketIoConfig::path"
+            )));
+        }
+        Ok(crate::socketio::route(
+            router,
+            events,
+            &config,
+            self.shutdown.clone(),
+        ))
     }
 }
 

@@ -81,6 +81,7 @@ fn service(methods: Vec<MethodDescriptor>, messages: Vec<MessageDescriptor>) -> 
         http: true,
         socket: None,
         envelope: false,
+        socketio: false,
         methods,
         messages,
         enums: vec![EnumDescriptor {

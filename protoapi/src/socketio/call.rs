@@ -1,0 +1,206 @@
+//! [`Call`]: one call's task, from its answers to the frames it sends; [`Reply`]: where they go.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use socketioxide::extract::{AckSender, SocketRef};
+use socketioxide::{SendError, SocketError};
+use tokio_util::sync::CancellationToken;
+
+use super::frame::{END_FRAME, error_frame, raw};
+use super::stream::Ending;
+use crate::budget::Charge;
+use crate::method::{Answers, Payload, next};
+use crate::status::Status;
+
+/// Where a call's frames go: a stream's items are emitted as the method's event; the last frame
+/// (the answer of a unary call, the end or error of a stream) goes to the client's ack when it
+/// asked for one, else it is emitted as the event too. For a stream of requests, the ack is
+/// that of the emit that ends them.
+pub(super) struct Reply {
+    socket: SocketRef,
+    /// The client's ack, when the event asked for one.
+    ack: Option<AckSender>,
+    /// The method's event, once the event names a method.
+    event: Option<&'static str>,
+    /// For a stream of requests, where its last frame goes.
+    ending: Option<Arc<Ending>>,
+}
+
+/// The socket closed: the call's frames have nowhere to go.
+pub(super) struct Gone;
+
+impl Reply {
+    pub(super) fn new(socket: SocketRef, ack: AckSender, wants_ack: bool) -> Self {
+        Reply {
+            socket,
+            ack: wants_ack.then_some(ack),
+            event: None,
+            ending: None,
+        }
+    }
+
+    /// The client's ack, taken out (a request of a stream has its own).
+    pub(super) fn take_ack(&mut self) -> Option<AckSender> {
+        self.ack.take()
+    }
+
+    /// The reply of a call whose last frame goes where `ending` says.
+    pub(super) fn ending(mut self, ending: Arc<Ending>) -> Self {
+        self.ending = Some(ending);
+        self
+    }
+
+    /// The reply of a call of the method whose event is `event`.
+    pub(super) fn named(mut self, event: &'static str) -> Self {
+        self.event = Some(event);
+        self
+    }
+
+    /// Answers an event that names no method (or that cannot be read): through its ack, when
+    /// it asked for one; an event named after nothing is not emitted back.
+    pub(super) fn error_only_to_ack(self, status: &Status) {
+        match self.ack {
+            Some(ack) => send_ack(ack, error_frame(status)),
+            None => tracing::debug!(message = status.message(), "a Socket.IO event failed"),
+        }
+    }
+
+    /// Ends a call that failed before it started.
+    pub(super) fn last(self, status: &Status) {
+        let frame = error_frame(status);
+        match self.ack {
+            Some(ack) => send_ack(ack, frame),
+            None => {
+                let _ = self.emit_now(frame);
+            }
+        }
+    }
+
+    /// Sends the last frame of a call.
+    async fn finish(mut self, frame: String) {
+        if let Some(ending) = &self.ending {
+            self.ack = ending.call_ended(&frame);
+        }
+        match self.ack {
+            Some(ack) => send_ack(ack, frame),
+            None => {
+                let _ = self.emit(frame).await;
+            }
+        }
+    }
+
+    /// Emits a frame as the method's event, waiting while the socket has too many packets
+    /// waiting to be sent.
+    async fn emit(&self, frame: String) -> Result<(), Gone> {
+        let Some(event) = self.event else {
+            return Ok(());
+        };
+        let frame = raw(frame);
+        let mut wait = Duration::from_millis(1);
+        loop {
+            match self.socket.emit(event, &*frame) {
+                Ok(()) => return Ok(()),
+                Err(SendError::Socket(SocketError::InternalChannelFull)) => {
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(MAX_WAIT);
+                }
+                Err(SendError::Socket(SocketError::Closed)) => return Err(Gone),
+                Err(SendError::Serialize(error)) => {
+                    tracing::error!(%error, "failed to write a Socket.IO frame");
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// Emits a frame as the method's event if the socket has room for it now.
+    fn emit_now(&self, frame: String) -> Result<(), Gone> {
+        let Some(event) = self.event else {
+            return Ok(());
+        };
+        match self.socket.emit(event, &*raw(frame)) {
+            Ok(()) => Ok(()),
+            Err(SendError::Socket(SocketError::Closed)) => Err(Gone),
+            Err(error) => {
+                tracing::debug!(%error, "a Socket.IO frame was not sent");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The longest pause between two tries to emit to a socket whose buffer is full.
+const MAX_WAIT: Duration = Duration::from_millis(50);
+
+/// Answers an ack with a frame.
+pub(super) fn send_ack(ack: AckSender, frame: String) {
+    if let Err(error) = ack.send(&*raw(frame)) {
+        tracing::debug!(%error, "a Socket.IO ack was not sent");
+    }
+}
+
+/// A call that runs in a task of its own: its answers, and where they go.
+pub(super) struct Call {
+    pub(super) answers: Answers,
+    /// Whether the method answers with a stream.
+    pub(super) streaming: bool,
+    pub(super) reply: Reply,
+    /// The request's charge to the memory budget, held until the call answers first (a stream's
+    /// requests are charged while they are queued).
+    pub(super) charge: Option<Charge>,
+}
+
+impl Call {
+    /// Runs the call in a task of its own, dropped when `closed` is cancelled (the socket
+    /// disconnected): the method's future and stream are dropped with it.
+    pub(super) fn spawn(self, closed: CancellationToken) {
+        self.spawn_with(closed, std::future::ready(()));
+    }
+
+    /// Runs the call as [`Self::spawn`] does, with `beside` in the same task (what hands a
+    /// stream's requests to the method).
+    pub(super) fn spawn_with(
+        self,
+        closed: CancellationToken,
+        beside: impl Future<Output = ()> + Send + 'static,
+    ) {
+        tokio::spawn(async move {
+            tokio::select! {
+                biased;
+                () = closed.cancelled() => {}
+                ((), ()) = futures_util::future::join(self.run(), beside) => {}
+            }
+        });
+    }
+
+    async fn run(self) {
+        let Call {
+            mut answers,
+            streaming,
+            reply,
+            charge,
+        } = self;
+        let mut charge = charge;
+        loop {
+            let answer = next(&mut answers).await;
+            charge.take();
+            let frame = match answer {
+                Some(Ok(Payload::Json(frame))) if streaming => {
+                    if reply.emit(frame).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                Some(Ok(Payload::Json(frame))) => frame,
+                Some(Ok(Payload::Proto(_))) => {
+                    error_frame(&Status::internal("failed to encode the answer"))
+                }
+                Some(Err(status)) => error_frame(&status),
+                None if streaming => END_FRAME.to_owned(),
+                None => error_frame(&Status::internal("the method gave no answer")),
+            };
+            return reply.finish(frame).await;
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! [`Events`]: the methods served over Socket.IO by event name, and the endpoint made of them.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use super::config::SocketIoConfig;
+use super::connection::Open;
+use crate::budget::MemoryBudget;
+use crate::error::Error;
+use crate::method::ErasedMethod;
+use crate::schema::ServiceDescriptor;
+use crate::service::ProtoService;
+
+/// The events a client may not emit: the Socket.IO client libraries keep these names for
+/// themselves, so a method named so could never be called.
+const RESERVED: &[&str] = &[
+    "connect",
+    "connect_error",
+    "disconnect",
+    "disconnecting",
+    "newListener",
+    "removeListener",
+];
+
+/// Every method served over Socket.IO, by event name (the Rust method name), with what each
+/// call needs from the server.
+pub(crate) struct Events {
+    methods: HashMap<&'static str, Event>,
+    /// The limit of a request message, for methods without their own.
+    pub(super) body_limit: usize,
+    /// The server's memory budget, charged for each request while it is handled.
+    pub(super) budget: MemoryBudget,
+}
+
+/// One method as an event.
+pub(super) struct Event {
+    pub(super) name: &'static str,
+    pub(super) method: ErasedMethod,
+    /// The full name of its service, for logs.
+    pub(super) service: String,
+}
+
+impl Events {
+    /// The events of the services that serve Socket.IO: every service when `every_service`,
+    /// else those marked `socketio`. Refuses two methods of one name, and methods named like
+    /// the events Socket.IO keeps for itself.
+    pub(crate) fn new(
+        services: &[Box<dyn ProtoService>],
+        descriptors: &[ServiceDescriptor],
+        every_service: bool,
+        body_limit: usize,
+        budget: MemoryBudget,
+    ) -> Result<Events, Error> {
+        let mut methods: HashMap<&'static str, Event> = HashMap::new();
+        for (service, descriptor) in services.iter().zip(descriptors) {
+            if !every_service && !descriptor.socketio {
+                continue;
+            }
+            let full_name = descriptor.full_name();
+            for method in service.rpc_methods() {
+                let Some(name) = descriptor
+                    .methods
+                    .iter()
+                    .find(|m| m.name == method.name)
+                    .map(|m| m.rust_name)
+                else {
+                    continue;
+                };
+                if RESERVED.contains(&name) {
+                    return Err(Error::config(format!(
+                        "method `{name}` of {full_name} cannot be a Socket.IO event: Socket.IO \
+                         clients keep the name `{name}` for themselves; rename the method"
+                    )));
+                }
+                if let Some(other) = methods.get(name) {
+                    return Err(Error::route_conflict(format!(
+                        "Socket.IO event `{name}` is claimed by {} and {full_name}: events are \
+                         named after methods, one name per server",
+                        other.service
+                    )));
+                }
+                methods.insert(
+                    name,
+                    Event {
+                        name,
+                        method,
+                        service: full_name.clone(),
+                    },
+                );
+            }
+        }
+        Ok(Events {
+            methods,
+            body_limit,
+            budget,
+        })
+    }
+
+    /// Whether no method is served over Socket.IO.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.methods.is_empty()
+    }
+
+    /// The method of an event.
+    pub(super) fn get(&self, name: &str) -> Option<&Event> {
+        self.methods.get(name)
+    }
+
+    /// The largest request message of any event: the message limit of the socket.
+    fn largest_message(&self) -> usize {
+        self.methods
+            .values()
+            .map(|event| self.limit(&event.method))
+            .max()
+            .unwrap_or(self.body_limit)
+    }
+
+    /// The limit of one request message of `method`: its own, or the body limit.
+    pub(super) fn limit(&self, method: &ErasedMethod) -> usize {
+        method.limit.map_or(self.body_limit, |bytes| {
+            usize::try_from(bytes).unwrap_or(usize::MAX)
+        })
+    }
+}
+
+/// `router` with the Socket.IO endpoint of `events` at `config`'s path. When `shutdown` is
+/// cancelled, every socket is closed.
+pub(crate) fn route(
+    router: axum::Router,
+    events: Events,
+    config: &SocketIoConfig,
+    shutdown: CancellationToken,
+) -> axum::Router {
+    let (service, io) = config.builder(events.largest_message()).build_svc();
+    let events = Arc::new(events);
+    io.ns("/", Open(events));
+    // Without a runtime (a router built outside one), the sockets close with the runtime.
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(async move {
+            shutdown.cancelled().await;
+            io.close().await;
+        });
+    }
+    router.route_service(config.path_str(), service)
+}

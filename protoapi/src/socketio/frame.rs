@@ -1,0 +1,195 @@
+//! The frames of a Socket.IO call: the event a client emits read into its request, and the
+//! JSON the server answers with, `{"data": ...}`, `{"error": ...}` or `{"end": true}`, the
+//! shapes of protoapi's WebSocket frames without their `id`.
+
+use std::collections::VecDeque;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use serde_json::value::RawValue;
+
+use crate::method::{JsonEnvelope, Payload};
+use crate::status::{Status, error_json};
+
+/// An event as a client emitted it: its name and its one argument, the request.
+#[derive(Debug)]
+pub(super) struct Incoming {
+    pub(super) event: String,
+    /// The request in JSON; `None` when the event has no argument or `null`.
+    pub(super) request: Option<String>,
+    /// The request's size as sent: its JSON and its binary attachments.
+    pub(super) size: usize,
+}
+
+impl Incoming {
+    /// Reads an event's packet data, `["say_hello",{"name":"x"}]`, with its binary attachments,
+    /// each a `{"_placeholder":true,"num":0}` in the text, put in as base64 strings (proto3
+    /// JSON's `bytes`). Fails when the event is not there or carries more than one argument.
+    pub(super) fn read(text: &str, attachments: Option<&VecDeque<Bytes>>) -> Result<Self, Status> {
+        let parts: Vec<&RawValue> = serde_json::from_str(text)
+            .map_err(|error| Status::invalid_argument(format!("invalid event: {error}")))?;
+        let mut parts = parts.into_iter();
+        let event: String = parts
+            .next()
+            .and_then(|name| serde_json::from_str(name.get()).ok())
+            .ok_or_else(|| Status::invalid_argument("invalid event: no event name"))?;
+        let request = parts.next().filter(|request| request.get() != "null");
+        let extra = parts.len();
+        if extra > 0 {
+            return Err(Status::invalid_argument(format!(
+                "an event carries one argument, the request; `{}` has {}",
+                crate::status::shown(&event),
+                extra + 1
+            )));
+        }
+        let size = request.map_or(0, |request| request.get().len())
+            + attachments.map_or(0, |a| a.iter().map(Bytes::len).sum::<usize>());
+        let request = match (request, attachments) {
+            (None, _) => None,
+            (Some(request), Some(attachments)) if !attachments.is_empty() => {
+                Some(with_attachments(request.get(), attachments)?)
+            }
+            (Some(request), _) => Some(request.get().to_owned()),
+        };
+        Ok(Incoming {
+            event,
+            request,
+            size,
+        })
+    }
+
+    /// The request as a call's first payload: an event without one carries the empty message.
+    pub(super) fn payload(self) -> Payload {
+        Payload::Json(self.request.unwrap_or_else(|| "{}".to_owned()))
+    }
+}
+
+/// A request's JSON with each attachment placeholder replaced by the attachment in base64.
+fn with_attachments(text: &str, attachments: &VecDeque<Bytes>) -> Result<String, Status> {
+    let mut value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|error| Status::invalid_argument(format!("invalid JSON: {error}")))?;
+    fill_placeholders(&mut value, attachments)?;
+    Ok(value.to_string())
+}
+
+fn fill_placeholders(
+    value: &mut serde_json::Value,
+    attachments: &VecDeque<Bytes>,
+) -> Result<(), Status> {
+    match value {
+        serde_json::Value::Object(map) => {
+            if map.len() == 2 && map.get("_placeholder") == Some(&serde_json::Value::Bool(true)) {
+                let index = map.get("num").and_then(serde_json::Value::as_u64);
+                let attachment = index
+                    .and_then(|index| usize::try_from(index).ok())
+                    .and_then(|index| attachments.get(index))
+                    .ok_or_else(|| {
+                        Status::invalid_argument("invalid event: a placeholder names no attachment")
+                    })?;
+                *value = serde_json::Value::String(
+                    base64::engine::general_purpose::STANDARD.encode(attachment),
+                );
+                return Ok(());
+            }
+            map.values_mut()
+                .try_for_each(|item| fill_placeholders(item, attachments))
+        }
+        serde_json::Value::Array(items) => items
+            .iter_mut()
+            .try_for_each(|item| fill_placeholders(item, attachments)),
+        _ => Ok(()),
+    }
+}
+
+/// The envelope of a call's answers, `{"data":` + message + `}`.
+pub(super) fn data_envelope() -> JsonEnvelope {
+    JsonEnvelope::new("{\"data\":".to_owned(), "}")
+}
+
+/// The frame of a failed call: `{"error":{"code":...,"message":...,"details":[...]}}`, the
+/// error in the JSON error body of every transport.
+pub(super) fn error_frame(status: &Status) -> String {
+    let body = error_json(status);
+    let mut frame = String::with_capacity(body.len() + 10);
+    frame.push_str("{\"error\":");
+    frame.push_str(&body);
+    frame.push('}');
+    frame
+}
+
+/// The frame that ends a stream successfully.
+pub(super) const END_FRAME: &str = "{\"end\":true}";
+
+/// A frame's text as the value socketioxide writes into the packet as it is.
+pub(super) fn raw(frame: String) -> Box<RawValue> {
+    RawValue::from_string(frame).unwrap_or_else(|error| {
+        tracing::error!(%error, "a Socket.IO frame is not JSON");
+        RawValue::from_string(error_frame(&Status::internal(
+            "failed to encode the answer",
+        )))
+        .unwrap_or_default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_is_read_into_its_name_and_request() {
+        let incoming = Incoming::read(r#"["say_hello",{"name":"世界"}]"#, None).expect("an event");
+        assert_eq!(incoming.event, "say_hello");
+        assert_eq!(incoming.request.as_deref(), Some(r#"{"name":"世界"}"#));
+        assert_eq!(incoming.size, r#"{"name":"世界"}"#.len());
+        let bare = Incoming::read(r#"["say_hello"]"#, None).expect("an event");
+        assert_eq!(bare.request, None);
+        assert!(matches!(bare.payload(), Payload::Json(text) if text == "{}"));
+        let null = Incoming::read(r#"["say_hello",null]"#, None).expect("an event");
+        assert_eq!(null.request, None);
+    }
+
+    #[test]
+    fn an_event_with_two_arguments_is_refused() {
+        let status = Incoming::read(r#"["say_hello",{},2]"#, None).expect_err("two arguments");
+        assert_eq!(
+            status.message(),
+            "an event carries one argument, the request; `say_hello` has 2"
+        );
+    }
+
+    #[test]
+    fn attachments_become_base64() {
+        let attachments = VecDeque::from([Bytes::from_static(b"hi"), Bytes::from_static(b"\0")]);
+        let incoming = Incoming::read(
+            r#"["put",{"a":{"_placeholder":true,"num":1},"b":[{"_placeholder":true,"num":0}]}]"#,
+            Some(&attachments),
+        )
+        .expect("an event");
+        assert_eq!(
+            incoming.request.as_deref(),
+            Some(r#"{"a":"AA==","b":["aGk="]}"#)
+        );
+        let status = Incoming::read(
+            r#"["put",{"a":{"_placeholder":true,"num":2}}]"#,
+            Some(&attachments),
+        )
+        .expect_err("no third attachment");
+        assert_eq!(
+            status.message(),
+            "invalid event: a placeholder names no attachment"
+        );
+    }
+
+    #[test]
+    fn frames_are_the_websocket_shapes_without_an_id() {
+        let frame = data_envelope()
+            .wrap(&serde_json::json!({"message": "hi"}))
+            .expect("a frame");
+        assert_eq!(frame, r#"{"data":{"message":"hi"}}"#);
+        assert_eq!(
+            error_frame(&Status::invalid_argument("no")),
+            r#"{"error":{"code":"invalid_argument","message":"no","details":[]}}"#
+        );
+        assert_eq!(raw(END_FRAME.to_owned()).get(), END_FRAME);
+    }
+}
