@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # The benchmarks of BENCHMARKS.md: protoapi against the same API written by hand with tonic and
-# axum, and against the Python stacks (grpcio, flask-restful on gunicorn, python-socketio on
-# aiohttp). Builds in release mode, starts the servers pinned to one core, drives them from the
-# other with h2load (gRPC), wrk (HTTP), curl (uploads, downloads) and bench_client (WebSocket,
-# streams), alternating protoapi and baseline runs so that drift hits both, then prints the table
-# and writes bench/results.json. Also runs the compile-cost comparison and the decoder
-# micro-benchmarks.
+# axum (with tonic's gzip and tower-http's compression for the compressed cases), against a
+# Connect server written with connectrpc, and against the Python stacks (grpcio, flask-restful
+# on gunicorn, python-socketio on aiohttp). Builds in release mode, starts the servers pinned to
+# one core, drives them from the other with h2load (gRPC), wrk (HTTP, Connect), curl (uploads,
+# downloads) and bench_client (WebSocket, streams), alternating protoapi and baseline runs so
+# that drift hits both, then prints the table and writes bench/results.json. Also runs the
+# compile-cost comparison and the decoder micro-benchmarks.
 #
 # Settings (environment): SECS (seconds per run, 10), ROUNDS (runs per side, 3), ONLY (an
 # extended regex: only the cases whose name matches), SKIP_PYTHON=1, SKIP_COMPILE=1,
-# SKIP_CRITERION=1, SERVER_CPU (1) and CLIENT_CPU (0).
+# SKIP_CRITERION=1, SERVER_CPU (1) and CLIENT_CPU (0); CARGO_TARGET_DIR is where the release
+# binaries are built (target/ if unset).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -23,6 +25,14 @@ mkdir -p "$WORK"
 export DEBIAN_FRONTEND=noninteractive CARGO_TERM_COLOR=never
 
 log() { printf '%s\n' "$*" >&2; }
+
+# selected NAME...: whether ONLY picks any of these cases.
+selected() {
+    [ -z "$ONLY" ] && return 0
+    local name
+    for name in "$@"; do grep -Eq "$ONLY" <<<"$name" && return 0; done
+    return 1
+}
 
 # ---- tools -------------------------------------------------------------------------------------
 missing=()
@@ -42,7 +52,7 @@ fi
 
 log "building in release mode"
 cargo build --release --quiet -p protoapi-bench --bins
-BIN=$ROOT/target/release
+BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release
 CLIENT=(taskset -c "$CLIENT_CPU" "$BIN/bench_client")
 
 # ---- data --------------------------------------------------------------------------------------
@@ -51,11 +61,17 @@ mkdir -p "$WORK/files"
 [ -s "$WORK/upload.bin" ] || head -c $((256 << 20)) /dev/urandom >"$WORK/upload.bin"
 "$BIN/bench_client" grpc-body small "$WORK/small.grpc"
 "$BIN/bench_client" grpc-body 64k "$WORK/64k.grpc"
+"$BIN/bench_client" grpc-body 4k "$WORK/4k.gzip.grpc" --gzip
+# The JSON echo request of about 4 KiB that bench/wrk/echo_4k.lua sends.
+export ECHO_4K_BODY=$WORK/echo_4k.json
+"$BIN/bench_client" json-body 4k "$ECHO_4K_BODY"
 "$BIN/protoapi_server" --proto-out "$WORK/proto"
 
 # ---- servers -----------------------------------------------------------------------------------
 P=9001 # protoapi
 B=9002 # hand-written tonic + axum
+BZ=9003 # the same with gzip (tonic) and tower-http's CompressionLayer
+BC=9004 # hand-written connectrpc (Connect)
 PY_GRPC=9011
 PY_FLASK=9012
 PY_SIO=9013
@@ -98,6 +114,15 @@ stop() {
 
 start protoapi $P "$BIN/protoapi_server" --addr 127.0.0.1:$P --dir "$WORK/files"
 start baseline $B "$BIN/baseline_server" --addr 127.0.0.1:$B --dir "$WORK/files"
+COMPRESSED_CASES=("gRPC unary with gzip, 4 KiB message" "server streaming with gzip, gRPC"
+    "HTTP JSON with compressed answers, 4 KiB")
+CONNECT_CASES=("Connect unary, JSON" "Connect unary, proto")
+if selected "${COMPRESSED_CASES[@]}"; then
+    start baseline-gzip $BZ "$BIN/baseline_server" --addr 127.0.0.1:$BZ --dir "$WORK/files" --compression
+fi
+if selected "${CONNECT_CASES[@]}"; then
+    start connect $BC "$BIN/connect_server" --addr 127.0.0.1:$BC
+fi
 
 # ---- measuring ---------------------------------------------------------------------------------
 RAW=$WORK/raw.tsv
@@ -116,11 +141,15 @@ fail() {
     exit 1
 }
 
-# h2load_rps URL BODY CONNECTIONS STREAMS: gRPC requests per second.
+# h2load_rps URL BODY CONNECTIONS STREAMS [HEADER...]: gRPC requests per second; each HEADER
+# is one more `name: value` sent with every request.
 h2load_rps() {
-    local out
-    out=$(taskset -c "$CLIENT_CPU" h2load -t 1 -c "$3" -m "$4" -D "$SECS" --warm-up-time=1 \
-        -d "$2" -H 'content-type: application/grpc' -H 'te: trailers' "$1" 2>&1) || fail "h2load: $out"
+    local out url=$1 body=$2 conns=$3 streams=$4 header headers=()
+    shift 4
+    for header in "$@"; do headers+=(-H "$header"); done
+    out=$(taskset -c "$CLIENT_CPU" h2load -t 1 -c "$conns" -m "$streams" -D "$SECS" --warm-up-time=1 \
+        -d "$body" -H 'content-type: application/grpc' -H 'te: trailers' "${headers[@]}" "$url" 2>&1) ||
+        fail "h2load: $out"
     grep -Eq ' 0 failed, 0 errored, 0 timeout' <<<"$out" || fail "h2load errors: $out"
     grep -Eq 'status codes: [0-9]+ 2xx, 0 3xx, 0 4xx, 0 5xx' <<<"$out" || fail "h2load statuses: $out"
     sed -nE 's/^finished in .*, ([0-9.]+) req\/s.*/\1/p' <<<"$out"
@@ -140,14 +169,6 @@ client_rate() {
     local out
     out=$("${CLIENT[@]}" "$@" --secs "$SECS") || fail "bench_client $*: $out"
     python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["per_sec"])' <<<"$out"
-}
-
-# selected NAME...: whether ONLY picks any of these cases.
-selected() {
-    [ -z "$ONLY" ] && return 0
-    local name
-    for name in "$@"; do grep -Eq "$ONLY" <<<"$name" && return 0; done
-    return 1
 }
 
 # ab CASE UNIT AGAINST FUNCTION [BASELINE_PORT]: FUNCTION PORT prints the figure (higher is
@@ -187,8 +208,42 @@ sio_echo_8() {
     client_rate ws-echo "ws://127.0.0.1:$1/socket.io/?EIO=4&transport=websocket" --conns 16 --in-flight 8 --socketio
 }
 stream_grpc() { client_rate stream grpc "http://127.0.0.1:$1" --conns 4 --count 10000; }
+stream_grpc_gzip() { client_rate stream grpc "http://127.0.0.1:$1" --conns 4 --count 10000 --gzip; }
 stream_ws() { client_rate stream ws "http://127.0.0.1:$1" --conns 4 --count 10000; }
 stream_sse() { client_rate stream sse "http://127.0.0.1:$1" --conns 4 --count 10000; }
+
+# Compressed answers. gRPC: a request compressed with gzip, the answer accepted in gzip (the
+# 4 KiB message: protoapi compresses unary answers from 1 KiB, tonic every answer).
+grpc_4k_gzip() {
+    "$BIN/bench_client" grpc-check 4k "http://127.0.0.1:$1" --gzip || fail "gRPC gzip echo on $1"
+    h2load_rps "http://127.0.0.1:$1/bench.Bench/Echo" "$WORK/4k.gzip.grpc" 32 8 \
+        'grpc-encoding: gzip' 'grpc-accept-encoding: gzip'
+}
+# HTTP: the 4 KiB JSON echo with `Accept-Encoding: gzip`, its answer checked once with curl.
+http_json_gzip() {
+    local out="$WORK/echo_4k.$1"
+    curl -sS -D "$out.headers" -o "$out.body" -H 'Accept-Encoding: gzip' \
+        -H 'Content-Type: application/json' --data-binary "@$ECHO_4K_BODY" \
+        "http://127.0.0.1:$1/echo" || fail "curl /echo on $1"
+    grep -Eq '^HTTP/1.1 200' "$out.headers" || fail "/echo on $1: $(cat "$out.headers")"
+    grep -iEq '^content-encoding: gzip' "$out.headers" || fail "/echo on $1 is not in gzip: $(cat "$out.headers")"
+    gunzip -c "$out.body" | python3 -c '
+import json, sys
+request = json.load(open(sys.argv[1]))
+want = {"id": str(request["id"]), "message": "hello " + request["name"], "tags": request["tags"]}
+got = json.load(sys.stdin)
+sys.exit(0 if got == want else "unexpected answer: %s" % got)' "$ECHO_4K_BODY" || fail "/echo on $1"
+    wrk_rps "http://127.0.0.1:$1/echo" 64 echo_4k.lua
+}
+# Connect unary over HTTP/1.1, the answers checked first by bench_client.
+connect_json() {
+    "$BIN/bench_client" connect-check "http://127.0.0.1:$1" || fail "Connect echo on $1"
+    wrk_rps "http://127.0.0.1:$1/bench.Bench/Echo" 64 connect_json.lua
+}
+connect_proto() {
+    "$BIN/bench_client" connect-check "http://127.0.0.1:$1" || fail "Connect echo on $1"
+    wrk_rps "http://127.0.0.1:$1/bench.Bench/Echo" 64 connect_proto.lua
+}
 
 ab "gRPC unary, small message" req/s "hand-written tonic" grpc_small
 ab "gRPC unary, 64 KiB message" req/s "hand-written tonic" grpc_64k
@@ -202,6 +257,12 @@ ab "server streaming, WebSocket" msgs/s "hand-written axum" stream_ws
 ab "server streaming, SSE" msgs/s "hand-written axum" stream_sse
 ab "256 connections, HTTP JSON" req/s "hand-written axum" http_json_256
 ab "256 connections, gRPC" req/s "hand-written tonic" grpc_256
+ab "gRPC unary with gzip, 4 KiB message" req/s "hand-written tonic, gzip" grpc_4k_gzip $BZ
+ab "server streaming with gzip, gRPC" msgs/s "hand-written tonic, gzip" stream_grpc_gzip $BZ
+ab "HTTP JSON with compressed answers, 4 KiB" req/s "hand-written axum + tower-http CompressionLayer" \
+    http_json_gzip $BZ
+ab "Connect unary, JSON" req/s "connectrpc (connect-rust)" connect_json $BC
+ab "Connect unary, proto" req/s "connectrpc (connect-rust)" connect_proto $BC
 
 # Uploads: throughput, and the server's peak resident memory above idle during the upload
 # (VmHWM after resetting it with clear_refs).
@@ -264,6 +325,8 @@ ab "download 512 MiB of 1 GiB with Range" MiB/s "hand-written axum (ServeFile)" 
 
 stop protoapi
 stop baseline
+if selected "${COMPRESSED_CASES[@]}"; then stop baseline-gzip; fi
+if selected "${CONNECT_CASES[@]}"; then stop connect; fi
 
 # ---- the Python stacks -------------------------------------------------------------------------
 if [ "${SKIP_PYTHON:-0}" != 1 ]; then

@@ -6,19 +6,22 @@
 #   CALLS=5000 ONLY='^gRPC' bench/profile/callgrind.sh
 #
 # Cases: gRPC unary (small and 64 KiB), HTTP JSON unary, GET with path + query binding,
-# urlencoded form; the loads of bench/run.sh. For each case and server: the server runs under
-# callgrind pinned to one core (one tokio worker, as in bench/run.sh); h2load (HTTP/2, or
-# HTTP/1.1 with --h1; 8 connections) warms it up with 2,000 calls, the counters are zeroed,
-# CALLS calls are made, and the counters are dumped. Prints a line per case: instructions per
+# urlencoded form, gRPC unary with gzip (4 KiB), HTTP JSON with compressed answers (4 KiB),
+# Connect unary (JSON and proto); the loads of bench/run.sh, against the same baselines
+# (`baseline_server`, with `--compression` for the compressed cases; `connect_server`). For
+# each case and server: the server runs under callgrind pinned to one core (one tokio worker,
+# as in bench/run.sh); h2load (HTTP/2, or HTTP/1.1 with --h1; 8 connections) warms it up with
+# 2,000 calls, the counters are zeroed, CALLS calls are made, and the counters are dumped. Prints a line per case: instructions per
 # call (every thread of the process) and calls to the Rust allocator per call, each server's,
 # and the ratio baseline / protoapi (above 1: protoapi does less).
-# Needs valgrind, h2load and a release build (`cargo build --release -p protoapi-bench --bins`).
+# Needs valgrind, h2load and a release build (`cargo build --release -p protoapi-bench --bins`,
+# in CARGO_TARGET_DIR if set).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CALLS="${CALLS:-20000}"
 ONLY="${ONLY:-}"
-bin="$root/target/release"
+bin="${CARGO_TARGET_DIR:-$root/target}/release"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -27,7 +30,11 @@ for tool in valgrind callgrind_control h2load; do
 done
 "$bin/bench_client" grpc-body small "$work/small.grpc"
 "$bin/bench_client" grpc-body 64k "$work/64k.grpc"
+"$bin/bench_client" grpc-body 4k "$work/4k.gzip.grpc" --gzip
+"$bin/bench_client" json-body 4k "$work/echo_4k.json"
 printf '%s' '{"id":42,"name":"bench","tags":["a","b"]}' >"$work/echo.json"
+printf '%s' '{"id":"42","name":"bench","tags":["a","b"]}' >"$work/connect.json"
+printf '\x08\x2a\x12\x05bench\x1a\x01a\x1a\x01b' >"$work/connect.bin"
 printf '%s' 'name=Ann&email=ann%40example.com&age=30&subscribe=true' >"$work/form.txt"
 grpc=(-m 4 -H 'content-type: application/grpc' -H 'te: trailers')
 
@@ -40,16 +47,44 @@ load() {
     "HTTP JSON unary") path=/echo args=(--h1 -d "$work/echo.json" -H 'content-type: application/json') ;;
     "GET with path + query binding") path='/users/7?verbose=true&limit=3&tag=rust' args=(--h1) ;;
     "urlencoded form") path=/signup args=(--h1 -d "$work/form.txt" -H 'content-type: application/x-www-form-urlencoded') ;;
+    "gRPC unary with gzip, 4 KiB message")
+        path=/bench.Bench/Echo
+        args=("${grpc[@]}" -d "$work/4k.gzip.grpc" -H 'grpc-encoding: gzip' -H 'grpc-accept-encoding: gzip')
+        ;;
+    "HTTP JSON with compressed answers, 4 KiB")
+        path=/echo
+        args=(--h1 -d "$work/echo_4k.json" -H 'content-type: application/json' -H 'accept-encoding: gzip')
+        ;;
+    "Connect unary, JSON")
+        path=/bench.Bench/Echo
+        args=(--h1 -d "$work/connect.json" -H 'content-type: application/json' -H 'connect-protocol-version: 1')
+        ;;
+    "Connect unary, proto")
+        path=/bench.Bench/Echo
+        args=(--h1 -d "$work/connect.bin" -H 'content-type: application/proto' -H 'connect-protocol-version: 1')
+        ;;
     esac
     h2load -t 1 -c 8 -n "$count" "${args[@]}" "http://127.0.0.1:$port$path" 2>&1
 }
 
-# measure SERVER PORT CASE: prints "instructions allocations" per call.
+# baseline CASE: the hand-written server of the case, with its arguments.
+baseline() {
+    case "$1" in
+    *gzip* | *compressed*) echo baseline_server --compression ;;
+    Connect*) echo connect_server ;;
+    *) echo baseline_server ;;
+    esac
+}
+
+# measure "SERVER [ARGS...]" PORT CASE: prints "instructions allocations" per call.
 measure() {
-    local server=$1 port=$2 name=$3 out="$work/callgrind.$1"
+    local command port=$2 name=$3
+    read -r -a command <<<"$1"
+    local server=${command[0]}
+    local out="$work/callgrind.$server"
     rm -f "$out".*
     taskset -c 1 valgrind --tool=callgrind --callgrind-out-file="$out.%p" \
-        "$bin/$server" --addr "127.0.0.1:$port" >/dev/null 2>"$work/$server.log" &
+        "$bin/$server" "${command[@]:1}" --addr "127.0.0.1:$port" >/dev/null 2>"$work/$server.log" &
     local pid=$!
     for _ in $(seq 200); do
         curl -s -o /dev/null "http://127.0.0.1:$port/" && break
@@ -89,12 +124,13 @@ print(f"{total / calls:.0f} {allocs / calls:.1f}")
 PY
 }
 
-printf '%-32s %24s %24s %7s\n' case "protoapi instr / allocs" "baseline instr / allocs" ratio
+printf '%-42s %24s %24s %7s\n' case "protoapi instr / allocs" "baseline instr / allocs" ratio
 for name in "gRPC unary, small message" "gRPC unary, 64 KiB message" "HTTP JSON unary" \
-    "GET with path + query binding" "urlencoded form"; do
+    "GET with path + query binding" "urlencoded form" "gRPC unary with gzip, 4 KiB message" \
+    "HTTP JSON with compressed answers, 4 KiB" "Connect unary, JSON" "Connect unary, proto"; do
     if [ -n "$ONLY" ] && ! grep -Eq -- "$ONLY" <<<"$name"; then continue; fi
     read -r pi pa < <(measure protoapi_server 9001 "$name")
-    read -r bi ba < <(measure baseline_server 9002 "$name")
-    printf '%-32s %15s / %6s %15s / %6s %7.3f\n' "$name" "$pi" "$pa" "$bi" "$ba" \
+    read -r bi ba < <(measure "$(baseline "$name")" 9002 "$name")
+    printf '%-42s %15s / %6s %15s / %6s %7.3f\n' "$name" "$pi" "$pa" "$bi" "$ba" \
         "$(python3 -c "print($bi / $pi)")"
 done

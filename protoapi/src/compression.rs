@@ -210,12 +210,13 @@ impl Compression {
         let coding = coding.filter(|_| body.len() >= self.min_size)?;
         let compressed = match coding {
             Coding::Zstd => zstd::bulk::compress(body, 3),
+            // Read from the body itself: the writing encoder zero-fills its 32 KiB output
+            // buffer on every write.
             Coding::Gzip => {
-                let mut encoder = flate2::write::GzEncoder::new(
-                    Vec::with_capacity(body.len() / 4),
-                    flate2::Compression::fast(),
-                );
-                encoder.write_all(body).and_then(|()| encoder.finish())
+                let mut compressed = Vec::with_capacity(body.len() / 4);
+                flate2::bufread::GzEncoder::new(body.as_slice(), flate2::Compression::fast())
+                    .read_to_end(&mut compressed)
+                    .map(|_| compressed)
             }
         };
         match compressed {

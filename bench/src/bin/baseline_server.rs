@@ -14,7 +14,10 @@
 //! - WebSocket: `/echo/ws` and `/ticks/ws`, with protoapi's JSON frames
 //!   (`{"id": 1, "data": {...}}`).
 //!
-//! `baseline_server --addr 127.0.0.1:9002 --dir DIR` (`DIR` holds the files to download).
+//! `baseline_server --addr 127.0.0.1:9002 --dir DIR` (`DIR` holds the files to download);
+//! with `--compression`, gRPC reads and sends gzip (tonic's `accept_compressed` and
+//! `send_compressed`) and the HTTP routes answer in gzip when the client accepts it
+//! (tower-http's `CompressionLayer`, at the fastest level, as protoapi compresses).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -32,6 +35,8 @@ use futures_util::{SinkExt as _, StreamExt as _, stream};
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt as _;
 use tower::ServiceExt as _;
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeFile;
 
 // ---- Messages: as prost-build generates them, with serde for the proto3 JSON mapping ----
@@ -315,13 +320,21 @@ pub mod bench_server {
     #[derive(Debug)]
     pub struct BenchServer<T> {
         inner: Arc<T>,
+        gzip: bool,
     }
 
     impl<T> BenchServer<T> {
         pub fn new(inner: T) -> Self {
             Self {
                 inner: Arc::new(inner),
+                gzip: false,
             }
+        }
+
+        /// Reads requests in gzip, and answers in gzip clients that accept it.
+        pub fn gzip(mut self) -> Self {
+            self.gzip = true;
+            self
         }
     }
 
@@ -329,7 +342,19 @@ pub mod bench_server {
         fn clone(&self) -> Self {
             Self {
                 inner: Arc::clone(&self.inner),
+                gzip: self.gzip,
             }
+        }
+    }
+
+    /// tonic's server side of one call, with gzip both ways when `gzip`.
+    fn grpc<C: tonic::codec::Codec>(codec: C, gzip: bool) -> tonic::server::Grpc<C> {
+        let grpc = tonic::server::Grpc::new(codec);
+        if gzip {
+            use tonic::codec::CompressionEncoding::Gzip;
+            grpc.accept_compressed(Gzip).send_compressed(Gzip)
+        } else {
+            grpc
         }
     }
 
@@ -351,15 +376,16 @@ pub mod bench_server {
         /// the trait (tonic-build writes a struct per method), so one box per call.
         fn call(&mut self, req: http::Request<B>) -> Self::Future {
             let inner = Arc::clone(&self.inner);
+            let gzip = self.gzip;
             match req.uri().path() {
                 "/bench.Bench/Echo" => Box::pin(async move {
                     let method = tower::service_fn(|request| inner.echo(request));
-                    let mut grpc = tonic::server::Grpc::new(tonic_prost::ProstCodec::default());
+                    let mut grpc = grpc(tonic_prost::ProstCodec::default(), gzip);
                     Ok(grpc.unary(method, req).await)
                 }),
                 "/bench.Bench/Ticks" => Box::pin(async move {
                     let method = tower::service_fn(|request| inner.ticks(request));
-                    let mut grpc = tonic::server::Grpc::new(tonic_prost::ProstCodec::default());
+                    let mut grpc = grpc(tonic_prost::ProstCodec::default(), gzip);
                     Ok(grpc.server_streaming(method, req).await)
                 }),
                 _ => Box::pin(async move {
@@ -721,8 +747,8 @@ async fn send_ticks(
 
 // ---- The server: gRPC and HTTP on one port ----
 
-fn app(dir: PathBuf) -> Router {
-    Router::new()
+fn app(dir: PathBuf, compression: bool) -> Router {
+    let http = Router::new()
         .route("/echo", post(echo_http))
         .route("/users/{id}", get(get_user_http))
         .route("/signup", post(signup_http))
@@ -733,23 +759,31 @@ fn app(dir: PathBuf) -> Router {
         .route("/files/{name}", get(download_http))
         .route("/ticks/{count}", get(ticks_sse))
         .route("/echo/ws", get(echo_ws))
-        .route("/ticks/ws", get(ticks_ws))
-        .route_service(
-            &format!("/{}/{{*method}}", bench_server::SERVICE_NAME),
-            BenchServer::new(Api),
-        )
-        .with_state(Arc::new(dir))
+        .route("/ticks/ws", get(ticks_ws));
+    let (http, grpc) = if compression {
+        let layer = CompressionLayer::new().quality(CompressionLevel::Fastest);
+        (http.layer(layer), BenchServer::new(Api).gzip())
+    } else {
+        (http, BenchServer::new(Api))
+    };
+    http.route_service(
+        &format!("/{}/{{*method}}", bench_server::SERVICE_NAME),
+        grpc,
+    )
+    .with_state(Arc::new(dir))
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut addr = String::from("127.0.0.1:9002");
     let mut dir = std::env::temp_dir();
+    let mut compression = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--addr" => addr = args.next().ok_or("--addr needs HOST:PORT")?,
             "--dir" => dir = args.next().ok_or("--dir needs a directory")?.into(),
+            "--compression" => compression = true,
             other => return Err(format!("unknown argument `{other}`").into()),
         }
     }
@@ -758,7 +792,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, app(dir))
+    axum::serve(listener, app(dir, compression))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

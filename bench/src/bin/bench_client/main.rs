@@ -1,13 +1,16 @@
 //! The load client for what h2load and wrk cannot drive: WebSocket round trips (protoapi's
 //! frames, or Socket.IO's for python-socketio) and server streams over gRPC, WebSocket and SSE.
 //! It also writes the gRPC request bodies h2load sends, and checks that a server answers them
-//! (h2load counts any HTTP 200 as a success, a gRPC error included).
+//! (h2load counts any HTTP 200 as a success, a gRPC error included), with gzip too; and checks
+//! the Connect unary echo in JSON and in binary.
 //!
 //! ```text
-//! bench_client grpc-body small|64k FILE
-//! bench_client grpc-check small|64k BASE_URL
+//! bench_client grpc-body small|4k|64k FILE [--gzip]
+//! bench_client grpc-check small|4k|64k BASE_URL [--gzip]
+//! bench_client json-body small|4k FILE
+//! bench_client connect-check BASE_URL
 //! bench_client ws-echo URL [--conns N] [--secs S] [--in-flight K] [--socketio]
-//! bench_client stream grpc|ws|sse BASE_URL [--count C] [--conns N] [--secs S]
+//! bench_client stream grpc|ws|sse BASE_URL [--count C] [--conns N] [--secs S] [--gzip]
 //! bench_client soak BASE_URL --pid PID --uploads DIR [--conns N] [--secs S]
 //! ```
 //!
@@ -17,6 +20,7 @@
 //! Each load command prints one JSON line: `{"ops":…, "secs":…, "per_sec":…, "errors":…}`; it
 //! runs on one thread, so that pinned to one core it leaves the other to the server.
 
+use std::io::{Read as _, Write as _};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -66,6 +70,8 @@ struct Options {
     in_flight: u64,
     pid: Option<u32>,
     uploads: Option<std::path::PathBuf>,
+    /// gRPC in gzip: request bodies compressed, answers accepted (and required) in gzip.
+    gzip: bool,
 }
 
 fn main() -> Result<(), Error> {
@@ -78,6 +84,7 @@ fn main() -> Result<(), Error> {
         in_flight: 1,
         pid: None,
         uploads: None,
+        gzip: false,
     };
     let mut positional = Vec::new();
     let mut iter = args.iter();
@@ -91,6 +98,7 @@ fn main() -> Result<(), Error> {
             "--in-flight" => options.in_flight = value()?.parse::<u64>()?.max(1),
             "--pid" => options.pid = Some(value()?.parse()?),
             "--uploads" => options.uploads = Some(value()?.into()),
+            "--gzip" => options.gzip = true,
             _ => positional.push(arg.as_str()),
         }
     }
@@ -98,42 +106,72 @@ fn main() -> Result<(), Error> {
         .enable_all()
         .build()?;
     match positional.as_slice() {
-        ["grpc-body", size, file] => grpc_body(size, file),
+        ["grpc-body", size, file] => grpc_body(size, file, options.gzip),
+        ["grpc-check", size, base] if options.gzip => runtime.block_on(grpc_check_gzip(size, base)),
         ["grpc-check", size, base] => runtime.block_on(grpc_check(size, base)),
+        ["json-body", size, file] => json_body(size, file),
+        ["connect-check", base] => runtime.block_on(connect_check(base)),
         ["ws-echo", url] => runtime.block_on(run(&options, |_| ws_echo(url, &options))),
         ["stream", kind, base] => {
             let kind = *kind;
             runtime.block_on(run(&options, |_| stream(kind, base, &options)))
         }
         ["soak", base] => runtime.block_on(soak::soak(base, &options)),
-        _ => Err("usage: bench_client grpc-body small|64k FILE | ws-echo URL [--in-flight K] [--socketio] | stream grpc|ws|sse BASE_URL [--count C]  [--conns N] [--secs S] | soak BASE_URL --pid PID --uploads DIR [--conns N] [--secs S]".into()),
+        _ => Err("usage: bench_client grpc-body small|4k|64k FILE [--gzip] | grpc-check small|4k|64k BASE_URL [--gzip] | json-body small|4k FILE | connect-check BASE_URL | ws-echo URL [--in-flight K] [--socketio] | stream grpc|ws|sse BASE_URL [--count C] [--conns N] [--secs S] [--gzip] | soak BASE_URL --pid PID --uploads DIR [--conns N] [--secs S]".into()),
     }
 }
 
-/// The echo request of the gRPC cases: small, or with 64 KiB of payload.
+/// The echo request of the gRPC cases: small; about 4 KiB, its tags 64 lines of text (as
+/// compressible as text is); or with 64 KiB of payload.
 fn echo_request(size: &str) -> Result<EchoRequest, Error> {
-    let payload = match size {
-        "small" => Vec::new(),
-        "64k" => vec![0xa5; 64 << 10],
-        other => return Err(format!("unknown size `{other}`: small or 64k").into()),
+    let (tags, payload) = match size {
+        "small" => (vec!["a".into(), "b".into()], Vec::new()),
+        "4k" => (text_tags(), Vec::new()),
+        "64k" => (vec!["a".into(), "b".into()], vec![0xa5; 64 << 10]),
+        other => return Err(format!("unknown size `{other}`: small, 4k or 64k").into()),
     };
     Ok(EchoRequest {
         id: 42,
         name: "bench".into(),
-        tags: vec!["a".into(), "b".into()],
+        tags,
         payload,
     })
 }
 
-/// Writes one gRPC message (5-byte prefix and the protobuf) for h2load's `-d`.
-fn grpc_body(size: &str, file: &str) -> Result<(), Error> {
-    let message = echo_request(size)?.encode_to_vec();
+/// The tags of the 4 KiB echo request.
+fn text_tags() -> Vec<String> {
+    (0..80)
+        .map(|i| format!("tag {i}: the quick brown fox jumps over the lazy dog"))
+        .collect()
+}
+
+/// Writes one gRPC message (5-byte prefix and the protobuf) for h2load's `-d`; with `gzip`,
+/// the message compressed (flag 1), to be sent with `grpc-encoding: gzip`.
+fn grpc_body(size: &str, file: &str, gzip: bool) -> Result<(), Error> {
+    std::fs::write(file, grpc_frame(&echo_request(size)?, gzip)?)?;
+    Ok(())
+}
+
+/// Writes the echo request in JSON for the HTTP cases (wrk's and h2load's body).
+fn json_body(size: &str, file: &str) -> Result<(), Error> {
+    let request = echo_request(size)?;
+    let json = serde_json::json!({"id": request.id, "name": request.name, "tags": request.tags});
+    std::fs::write(file, serde_json::to_vec(&json)?)?;
+    Ok(())
+}
+
+fn grpc_frame(request: &EchoRequest, gzip: bool) -> Result<Vec<u8>, Error> {
+    let mut message = request.encode_to_vec();
+    if gzip {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(&message)?;
+        message = encoder.finish()?;
+    }
     let mut body = Vec::with_capacity(5 + message.len());
-    body.push(0);
+    body.push(u8::from(gzip));
     body.extend_from_slice(&u32::try_from(message.len())?.to_be_bytes());
     body.extend_from_slice(&message);
-    std::fs::write(file, body)?;
-    Ok(())
+    Ok(body)
 }
 
 /// `bench.EchoReply`.
@@ -147,6 +185,16 @@ struct EchoReply {
     tags: Vec<String>,
     #[prost(bytes = "vec", tag = "4")]
     payload: Vec<u8>,
+}
+
+/// The echo of `request`.
+fn echo_of(request: EchoRequest) -> EchoReply {
+    EchoReply {
+        id: request.id,
+        message: format!("hello {}", request.name),
+        tags: request.tags,
+        payload: request.payload,
+    }
 }
 
 /// One echo call over gRPC, its answer checked.
@@ -165,16 +213,111 @@ async fn grpc_check(size: &str, base: &str) -> Result<(), Error> {
         .unary(tonic::Request::new(request.clone()), path, codec)
         .await?
         .into_inner();
-    let want = EchoReply {
-        id: request.id,
-        message: format!("hello {}", request.name),
-        tags: request.tags,
-        payload: request.payload,
-    };
-    if reply != want {
+    if reply != echo_of(request) {
         return Err(format!("unexpected echo: {reply:?}").into());
     }
     Ok(())
+}
+
+/// One echo call over gRPC with the body h2load sends in the gzip case (the message
+/// compressed) and its headers: the answer must be one message compressed with gzip, the echo.
+async fn grpc_check_gzip(size: &str, base: &str) -> Result<(), Error> {
+    let request = echo_request(size)?;
+    let client = reqwest::Client::builder().http2_prior_knowledge().build()?;
+    let response = client
+        .post(format!("{base}/bench.Bench/Echo"))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .header("grpc-encoding", "gzip")
+        .header("grpc-accept-encoding", "gzip")
+        .body(grpc_frame(&request, true)?)
+        .send()
+        .await?;
+    let headers = response.headers().clone();
+    let status = response.status();
+    let body = response.bytes().await?;
+    // A failed call answers with its status in the headers and no message.
+    if status != http::StatusCode::OK || headers.contains_key("grpc-status") {
+        return Err(format!("gRPC call failed: {status} {headers:?}").into());
+    }
+    if headers.get("grpc-encoding").map(|v| v.as_bytes()) != Some(b"gzip") {
+        return Err(format!("the answer is not in gzip: {headers:?}").into());
+    }
+    let (flag, message) = match body.as_ref() {
+        [flag, a, b, c, d, message @ ..]
+            if u32::from_be_bytes([*a, *b, *c, *d]) as usize == message.len() =>
+        {
+            (*flag, message)
+        }
+        _ => return Err(format!("not one gRPC message: {} bytes", body.len()).into()),
+    };
+    if flag != 1 {
+        return Err(format!("the answer's message is not compressed (flag {flag})").into());
+    }
+    let mut inflated = Vec::new();
+    flate2::read::GzDecoder::new(message).read_to_end(&mut inflated)?;
+    let reply = EchoReply::decode(inflated.as_slice())?;
+    if reply != echo_of(request) {
+        return Err(format!("unexpected echo: {reply:?}").into());
+    }
+    Ok(())
+}
+
+/// One Connect unary echo over HTTP/1.1 in JSON and one in binary, their answers checked.
+async fn connect_check(base: &str) -> Result<(), Error> {
+    let client = reqwest::Client::new();
+    let url = format!("{base}/bench.Bench/Echo");
+    let request = echo_request("small")?;
+    let want = echo_of(request.clone());
+
+    let response = client
+        .post(&url)
+        .header("content-type", "application/json")
+        .header("connect-protocol-version", "1")
+        .body(CONNECT_JSON_REQUEST)
+        .send()
+        .await?;
+    let (status, kind) = (response.status(), content_type(&response));
+    let text = response.text().await?;
+    let json = serde_json::from_str::<serde_json::Value>(&text).ok();
+    let want_json = serde_json::json!({
+        "id": want.id.to_string(),
+        "message": want.message,
+        "tags": want.tags,
+    });
+    if status != http::StatusCode::OK || kind != "application/json" || json != Some(want_json) {
+        return Err(format!("unexpected Connect JSON answer: {status} {kind} {text}").into());
+    }
+
+    let response = client
+        .post(&url)
+        .header("content-type", "application/proto")
+        .header("connect-protocol-version", "1")
+        .body(request.encode_to_vec())
+        .send()
+        .await?;
+    let (status, kind) = (response.status(), content_type(&response));
+    let body = response.bytes().await?;
+    let reply = EchoReply::decode(body.as_ref());
+    if status != http::StatusCode::OK
+        || kind != "application/proto"
+        || reply.as_ref().ok() != Some(&want)
+    {
+        return Err(format!("unexpected Connect proto answer: {status} {kind} {reply:?}").into());
+    }
+    Ok(())
+}
+
+/// The JSON body of bench/wrk/connect_json.lua.
+const CONNECT_JSON_REQUEST: &str = r#"{"id":"42","name":"bench","tags":["a","b"]}"#;
+
+fn content_type(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Runs `conns` copies of `work` until the time is up; each returns how many operations it did.
@@ -295,6 +438,9 @@ async fn stream(kind: &str, base: &str, options: &Options) -> Result<u64, Error>
                 .connect()
                 .await?;
             let mut client = tonic::client::Grpc::new(channel);
+            if options.gzip {
+                client = client.accept_compressed(tonic::codec::CompressionEncoding::Gzip);
+            }
             let path = http::uri::PathAndQuery::from_static("/bench.Bench/Ticks");
             while Instant::now() < end {
                 client.ready().await?;
@@ -302,10 +448,14 @@ async fn stream(kind: &str, base: &str, options: &Options) -> Result<u64, Error>
                 let request = tonic::Request::new(TicksRequest {
                     count: options.count,
                 });
-                let mut stream = client
+                let response = client
                     .server_streaming(request, path.clone(), codec)
-                    .await?
-                    .into_inner();
+                    .await?;
+                let coding = response.metadata().get("grpc-encoding");
+                if options.gzip && coding.map(|v| v.as_bytes()) != Some(b"gzip") {
+                    return Err(format!("the stream is not in gzip: {coding:?}").into());
+                }
+                let mut stream = response.into_inner();
                 let mut got = 0;
                 while let Some(tick) = stream.message().await? {
                     if tick.text != "tick" {

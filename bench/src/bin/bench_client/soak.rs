@@ -272,6 +272,7 @@ async fn client(
         in_flight: 1,
         pid: None,
         uploads: None,
+        gzip: false,
     };
     match KINDS[kind] {
         "grpc" => grpc(base, i, end, &count).await,

@@ -1,0 +1,6 @@
+-- A Connect unary call of bench.Bench/Echo in binary: the small EchoRequest (id 42, name
+-- "bench", tags "a" and "b") as protobuf.
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/proto"
+wrk.headers["Connect-Protocol-Version"] = "1"
+wrk.body = "\8\42\18\5bench\26\1a\26\1b"
