@@ -62,8 +62,9 @@ impl ConnectService {
             buffer: BytesMut::new(),
             limit: self.limit(&method.method),
             coding,
-            charge: self.budget.charge(),
+            charge: SharedCharge::new(self.budget.charge()),
         };
+        let charge = envelopes.charge.clone();
         let (requests, reading) = if method.method.client_streaming {
             let (sender, receiver) = mpsc::channel(INBOX);
             let (fail, failed) = oneshot::channel();
@@ -77,7 +78,8 @@ impl ConnectService {
             };
             let reading = Reading {
                 failed: Some(failed),
-                _task: AbortOnDrop(task.abort_handle()),
+                task: task.abort_handle(),
+                charge,
             };
             (requests, Some(reading))
         } else {
@@ -131,18 +133,46 @@ struct Answering {
     compression: Compression,
 }
 
-/// The task that reads a client stream: it stops when the call's answer is dropped.
+/// The task that reads a client stream: it stops when the call's answer is dropped, and what it
+/// had charged to the memory budget is given back at once.
 struct Reading {
     /// Where it tells why the client stream could not be read.
     failed: Option<oneshot::Receiver<Status>>,
-    _task: AbortOnDrop,
+    task: tokio::task::AbortHandle,
+    charge: SharedCharge,
 }
 
-struct AbortOnDrop(tokio::task::AbortHandle);
-
-impl Drop for AbortOnDrop {
+impl Drop for Reading {
     fn drop(&mut self) {
-        self.0.abort();
+        self.task.abort();
+        self.charge.clear();
+    }
+}
+
+/// The charge of the message being read, shared with the answer, which gives it back when the
+/// call ends before the reading task is dropped.
+#[derive(Clone)]
+struct SharedCharge(Arc<std::sync::Mutex<Charge>>);
+
+impl SharedCharge {
+    fn new(charge: Charge) -> Self {
+        SharedCharge(Arc::new(std::sync::Mutex::new(charge)))
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Charge) -> T) -> T {
+        let mut charge = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut charge)
+    }
+
+    fn grow(&self, bytes: usize) -> Result<(), crate::budget::Exhausted> {
+        self.with(|charge| charge.grow(bytes))
+    }
+
+    fn clear(&self) {
+        self.with(Charge::clear);
     }
 }
 
@@ -215,7 +245,7 @@ struct Envelopes {
     limit: usize,
     /// What compressed messages are in (`Connect-Content-Encoding`).
     coding: Option<Coding>,
-    charge: Charge,
+    charge: SharedCharge,
 }
 
 impl Envelopes {
@@ -461,7 +491,7 @@ mod tests {
             buffer: BytesMut::new(),
             limit: 64,
             coding,
-            charge: MemoryBudget::new(1 << 20).charge(),
+            charge: SharedCharge::new(MemoryBudget::new(1 << 20).charge()),
         }
     }
 

@@ -153,10 +153,10 @@ impl ServerBuilder {
                                 .map_ok(|response| response.map(axum::body::Body::new)),
                         );
                     }
-                    // gRPC calls skip the HTTP router; its gRPC routes would lead to the same
-                    // service.
+                    // gRPC, gRPC-Web and Connect calls skip the HTTP router; its routes at the
+                    // services' paths would lead to the same gates.
                     Either::Right(match grpc.route(&request) {
-                        Some(service) => Either::Left(service.call(request)),
+                        Some((gate, protocol)) => Either::Left(gate.dispatch(protocol, request)),
                         None => Either::Right(app.clone().oneshot(request)),
                     })
                 });

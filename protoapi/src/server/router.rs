@@ -61,7 +61,7 @@ impl ServerBuilder {
             grpc,
         };
         let mut names = Vec::new();
-        let mut table: Vec<(Box<str>, BoxGrpcService)> = Vec::new();
+        let mut table: Vec<(Box<str>, GrpcGate)> = Vec::new();
         for (service, descriptor) in grpc {
             let name = descriptor.full_name();
             let connect = self.connect_protocol.then(|| {
@@ -102,23 +102,26 @@ impl ServerBuilder {
                     compression: self.compression,
                 },
             );
-            table.push((name.clone().into(), service.clone()));
-            router = router.route_service(&format!("/{name}/{{*method}}"), gate(service, connect));
+            let gate = gate(service, connect);
+            table.push((name.clone().into(), gate.clone()));
+            router = router.route_service(&format!("/{name}/{{*method}}"), gate);
             names.push(name);
         }
         if self.grpc && self.reflection {
             let services =
                 grpc::reflection_services(self.file_descriptor_set(), self.health.is_some())?;
             for (name, service) in services {
-                table.push((name.into(), service.clone()));
-                router = router.route_service(&format!("/{name}/{{*method}}"), gate(service, None));
+                let gate = gate(service, None);
+                table.push((name.into(), gate.clone()));
+                router = router.route_service(&format!("/{name}/{{*method}}"), gate);
             }
         }
         if let Some(reporter) = self.health.as_ref().filter(|_| self.grpc) {
             let name = grpc::HEALTH_SERVICE;
             let service = grpc::health_service(reporter, names);
-            table.push((name.into(), service.clone()));
-            router = router.route_service(&format!("/{name}/{{*method}}"), gate(service, None));
+            let gate = gate(service, None);
+            table.push((name.into(), gate.clone()));
+            router = router.route_service(&format!("/{name}/{{*method}}"), gate);
         }
         router = self.socketio_route(router, &descriptors)?;
         if let Some(extra) = self.extra {
@@ -267,26 +270,35 @@ impl std::fmt::Display for Claim {
     }
 }
 
-/// The gRPC services by full name, sorted, for `serve*` to call a gRPC request's service without
-/// routing it through axum: the router's gRPC routes lead to the same services, so that only the
-/// cost differs (no path match, no `MatchedPath` and path-parameter extensions).
+/// The gates of the gRPC services by full name, sorted, for `serve*` to answer a gRPC, gRPC-Web
+/// or Connect request to a known service without routing it through axum: the router's routes
+/// at those paths lead to the same gates, so that only the cost differs (no path match, no
+/// `MatchedPath` and path-parameter extensions).
 #[derive(Clone)]
-pub(super) struct GrpcTable(Arc<[(Box<str>, BoxGrpcService)]>);
+pub(super) struct GrpcTable(Arc<[(Box<str>, GrpcGate)]>);
 
 impl GrpcTable {
-    fn new(mut services: Vec<(Box<str>, BoxGrpcService)>) -> GrpcTable {
+    fn new(mut services: Vec<(Box<str>, GrpcGate)>) -> GrpcTable {
         services.sort_by(|a, b| a.0.cmp(&b.0));
         GrpcTable(services.into())
     }
 
-    /// The service of a gRPC request (by its usual content type) to a known service name.
-    pub(super) fn route(&self, request: &Request) -> Option<&BoxGrpcService> {
-        if self.0.is_empty() || !grpc::is_grpc(request.headers()) {
+    /// The gate and protocol of a request in one of the gates' protocols to a known service
+    /// name; `None` for the router.
+    pub(super) fn route(&self, request: &Request) -> Option<(&GrpcGate, Protocol)> {
+        if self.0.is_empty() {
             return None;
         }
-        let (name, _method) = request.uri().path().strip_prefix('/')?.split_once('/')?;
-        let index = self.0.binary_search_by(|(n, _)| (**n).cmp(name)).ok()?;
-        Some(&self.0[index].1)
+        let index = self.index(request.uri().path())?;
+        match Protocol::of(request.method(), request.headers()) {
+            Protocol::Other => None,
+            protocol => Some((&self.0[index].1, protocol)),
+        }
+    }
+
+    fn index(&self, path: &str) -> Option<usize> {
+        let (name, _method) = path.strip_prefix('/')?.split_once('/')?;
+        self.0.binary_search_by(|(n, _)| (**n).cmp(name)).ok()
     }
 }
 
@@ -294,7 +306,7 @@ impl GrpcTable {
 /// Connect side, by content type; answers any other request there as the HTTP side would
 /// answer an unknown path.
 #[derive(Clone)]
-struct GrpcGate {
+pub(super) struct GrpcGate {
     grpc: BoxGrpcService,
     web: Option<BoxGrpcService>,
     connect: ConnectSide,
@@ -325,6 +337,13 @@ impl tower::Service<Request> for GrpcGate {
 
     fn call(&mut self, request: Request) -> Self::Future {
         let protocol = Protocol::of(request.method(), request.headers());
+        self.dispatch(protocol, request)
+    }
+}
+
+impl GrpcGate {
+    /// Answers a request in `protocol`, the protocol it was found to be in.
+    pub(super) fn dispatch(&self, protocol: Protocol, request: Request) -> GrpcFuture {
         let kind = match protocol {
             Protocol::Grpc => return self.grpc.call(request),
             Protocol::GrpcWeb => match &self.web {
