@@ -30,6 +30,7 @@ use serde_json::value::RawValue;
 
 use crate::budget::MemoryBudget;
 use crate::compression::Compression;
+use crate::grpc::BoxGrpcService;
 use crate::http::{content_type_essence, content_type_text, error_response, render};
 use crate::method::{Answers, Encoding, ErasedMethod, Payload};
 use crate::status::{Code, Status};
@@ -93,21 +94,6 @@ impl ConnectService {
         })
     }
 
-    /// Whether a request is for a method that Connect calls through the service's gRPC side
-    /// (a method with no message-level form, such as a chunked upload), in protobuf.
-    pub(crate) fn bridges(&self, request: &Request) -> bool {
-        let name = self.method_name(request.uri().path());
-        !self.methods.iter().any(|m| m.method.name == name)
-            && matches!(
-                content_type_essence(request.headers()).as_deref(),
-                Some("application/proto" | "application/connect+proto")
-            )
-    }
-
-    pub(crate) fn compression(&self) -> Compression {
-        self.compression
-    }
-
     fn method_name<'a>(&self, path: &'a str) -> &'a str {
         path.strip_prefix('/')
             .and_then(|path| path.strip_prefix(self.service.as_str()))
@@ -115,10 +101,24 @@ impl ConnectService {
             .unwrap_or_default()
     }
 
-    /// Answers a Connect request at `/<service>/<method>`.
-    pub(crate) async fn call(self: Arc<Self>, kind: CallKind, request: Request) -> Response {
+    /// Answers a Connect request at `/<service>/<method>`; a method that only the service's
+    /// gRPC side serves (a chunked upload) is called through `grpc` when the request is in
+    /// protobuf.
+    pub(crate) async fn call(
+        self: Arc<Self>,
+        kind: CallKind,
+        request: Request,
+        grpc: BoxGrpcService,
+    ) -> Response {
         let name = self.method_name(request.uri().path());
         let Some(method) = self.methods.iter().find(|m| m.method.name == name) else {
+            let protobuf = matches!(
+                content_type_essence(request.headers()).as_deref(),
+                Some("application/proto" | "application/connect+proto")
+            );
+            if protobuf {
+                return bridge::call(grpc, self.compression, kind, request).await;
+            }
             let status = if self.chunked.iter().any(|chunked| chunked == name) {
                 Status::unimplemented(format!(
                     "`{}/{name}` is a chunked upload, served over Connect in protobuf only: \

@@ -25,7 +25,8 @@ use crate::method::{Answers, Encoding, Params, Payload, Requests};
 use crate::status::{Status, error_json};
 
 use super::{
-    ConnectMethod, ConnectService, check_version, content_type_is, next, payload, timeout,
+    ConnectMethod, ConnectService, check_version, content_type_is, next, payload, payload_bytes,
+    timeout,
 };
 
 /// The envelope flag of a compressed message.
@@ -391,10 +392,6 @@ fn stream_encoding(headers: &HeaderMap) -> Encoding {
     }
 }
 
-fn payload_bytes(payload: Payload) -> Bytes {
-    super::payload_bytes(payload)
-}
-
 fn envelope(flags: u8, message: Bytes) -> Bytes {
     let mut out = BytesMut::with_capacity(message.len() + 5);
     out.put_u8(flags);
@@ -567,8 +564,13 @@ mod tests {
             .next()
             .await;
         assert_eq!(
-            message(identity).map_err(|(code, _)| code),
-            Err(Code::InvalidArgument)
+            message(identity),
+            Err((
+                Code::InvalidArgument,
+                "invalid envelope: a compressed message in a stream whose \
+                 connect-content-encoding is identity"
+                    .to_owned()
+            ))
         );
     }
 

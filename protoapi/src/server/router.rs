@@ -355,15 +355,9 @@ impl GrpcGate {
             Protocol::Other => return Box::pin(async move { Ok(not_found(request).await) }),
         };
         match &self.connect {
-            ConnectSide::Methods(connect) if connect.bridges(&request) => {
-                let (grpc, compression) = (self.grpc.clone(), connect.compression());
-                Box::pin(async move {
-                    Ok(crate::connect::bridge(grpc, compression, kind, request).await)
-                })
-            }
             ConnectSide::Methods(connect) => {
-                let connect = connect.clone();
-                Box::pin(async move { Ok(connect.call(kind, request).await) })
+                let (connect, grpc) = (connect.clone(), self.grpc.clone());
+                Box::pin(async move { Ok(connect.call(kind, request, grpc).await) })
             }
             ConnectSide::Bridge(compression) => {
                 let (grpc, compression) = (self.grpc.clone(), *compression);
