@@ -1,10 +1,12 @@
-//! The chat room of the Socket.IO example, as one bidirectional streaming method: package
-//! `chat`, trait `Chat`. Every message a client sends is broadcast to every connected client,
-//! whichever transport it uses: a browser or Python `websockets` on `ws://HOST/chat`, or a gRPC
-//! client on `chat.Chat/Chat`.
+//! A chat room, as one bidirectional streaming method: package `chat`, trait `Chat`. Every
+//! message a client sends reaches every client in the room, whichever transport it uses: a
+//! browser or Python `websockets` on `ws://HOST/chat`, a Socket.IO client emitting `chat`, or a
+//! gRPC client on `chat.Chat/Chat`. The room is one of protoapi's [`Rooms`]: with
+//! `--redis redis://HOST:PORT/`, every instance started so shares it.
 //!
 //! ```sh
 //! cargo run --example chat
+//! cargo run --example chat -- --addr 127.0.0.1:8081 --redis redis://127.0.0.1:6379/
 //! ```
 //!
 //! In a browser console (or any WebSocket client):
@@ -16,11 +18,13 @@
 //! ws.send(JSON.stringify({ data: { text: "hello" } }));                  // say something
 //! ws.send(JSON.stringify({ end: true }));                                // leave
 //! ```
+//!
+//! From python-socketio: `sio.on("chat", print)`, `await sio.emit("chat", {"user": "ann"})`
+//! to join, `await sio.emit("chat", {"text": "hello"})`, and `await sio.emit("chat")` to leave.
 
 mod common;
 
-use protoapi::{Status, Streaming};
-use tokio::sync::broadcast;
+use protoapi::{Rooms, Status, Streaming};
 
 /// What a client sends: its name first, then what it says.
 #[protoapi::message]
@@ -64,26 +68,27 @@ pub trait Chat {
     async fn chat(&self, messages: Streaming<ChatMessage>) -> Result<Streaming<ChatEvent>, Status>;
 }
 
-/// The room: a broadcast channel. A client that reads too slowly misses events rather than
-/// making the room buffer for it.
+/// The room everyone talks in: protoapi's rooms, shared with other instances through Redis
+/// when the example runs with `--redis URL`.
 struct Room {
-    events: broadcast::Sender<ChatEvent>,
+    rooms: Rooms,
 }
 
-/// Someone in the room: announces `LEFT` when dropped, however their stream ends.
-struct Presence {
-    events: broadcast::Sender<ChatEvent>,
-    user: String,
-}
+/// The room's name, and the event its messages are sent as.
+const ROOM: &str = "chat";
 
-impl Drop for Presence {
-    fn drop(&mut self) {
-        let _ = self.events.send(ChatEvent {
-            kind: Kind::Left,
-            user: std::mem::take(&mut self.user),
-            text: String::new(),
-        });
+impl Room {
+    /// Tells everyone in the room that `kind` happened.
+    async fn announce(&self, kind: Kind, user: &str, text: String) -> Result<(), Status> {
+        announce(&self.rooms, kind, user.to_owned(), text).await
     }
+}
+
+async fn announce(rooms: &Rooms, kind: Kind, user: String, text: String) -> Result<(), Status> {
+    rooms
+        .to(ROOM)
+        .emit(ROOM, &ChatEvent { kind, user, text })
+        .await
 }
 
 impl Chat for Room {
@@ -101,37 +106,25 @@ impl Chat for Room {
         }
         let user = first.user;
         // Subscribe first, so that the client sees its own arrival.
-        let mut events = self.events.subscribe();
-        let _ = self.events.send(ChatEvent {
-            kind: Kind::Joined,
-            user: user.clone(),
-            text: String::new(),
-        });
-        let presence = Presence {
-            events: self.events.clone(),
-            user: user.clone(),
-        };
+        let mut events = self.rooms.subscribe(ROOM);
+        self.announce(Kind::Joined, &user, String::new()).await?;
         if !first.text.is_empty() {
-            let _ = self.events.send(ChatEvent {
-                kind: Kind::Message,
-                user: user.clone(),
-                text: first.text,
-            });
+            self.announce(Kind::Message, &user, first.text).await?;
         }
 
-        // Says each later message; when the requests end (or fail: the client is gone), the
-        // presence is dropped, which announces `LEFT`, and the client's event stream ends.
+        // Says each later message; when the requests end (or fail: the client is gone), it
+        // announces `LEFT`, and the client's event stream ends.
         let (left, mut gone) = tokio::sync::oneshot::channel::<()>();
-        let room = self.events.clone();
+        let rooms = self.rooms.clone();
         tokio::spawn(async move {
             while let Ok(Some(message)) = messages.message().await {
-                let _ = room.send(ChatEvent {
-                    kind: Kind::Message,
-                    user: user.clone(),
-                    text: message.text,
-                });
+                if let Err(status) =
+                    announce(&rooms, Kind::Message, user.clone(), message.text).await
+                {
+                    tracing::warn!(message = status.message(), "a chat message was not sent");
+                }
             }
-            drop(presence);
+            let _ = announce(&rooms, Kind::Left, user, String::new()).await;
             let _ = left.send(());
         });
 
@@ -141,17 +134,12 @@ impl Chat for Room {
                 tokio::select! {
                     // Events first: the client's own `LEFT` comes before the end.
                     biased;
-                    event = events.recv() => match event {
-                        Ok(event) => {
-                            if sender.send(Ok(event)).await.is_err() {
-                                break; // the client went away
-                            }
+                    event = events.recv() => {
+                        let Some(event) = event else { break };
+                        if sender.send(event.decode::<ChatEvent>()).await.is_err() {
+                            break; // the client went away
                         }
-                        Err(broadcast::error::RecvError::Lagged(missed)) => {
-                            tracing::warn!(missed, "a slow client missed events");
-                        }
-                        Err(broadcast::error::RecvError::Closed) => break,
-                    },
+                    }
                     _ = &mut gone => break,
                 }
             }
@@ -162,10 +150,15 @@ impl Chat for Room {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (events, _) = broadcast::channel(256);
+    let rooms = match common::option("--redis") {
+        Some(url) => Rooms::redis(&url).await?,
+        None => Rooms::new(),
+    };
     common::run(
-        protoapi::Server::builder().add(ChatServer::new(Room { events })),
-        &[],
+        protoapi::Server::builder()
+            .rooms(rooms.clone())
+            .add(ChatServer::new(Room { rooms })),
+        &["--redis"],
     )
     .await
 }

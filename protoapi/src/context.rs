@@ -1,10 +1,15 @@
 //! [`Context`]: what a method knows about the request besides its message.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::ConnectInfo;
 use http::{Extensions, HeaderMap};
+use serde::Serialize;
+
+use crate::rooms::Member;
+use crate::status::Status;
 
 /// The transport a call arrived on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -22,6 +27,20 @@ pub enum Transport {
     SocketIo,
 }
 
+impl Transport {
+    /// The transport's name as people write it: `gRPC`, `HTTP`, `WebSocket`, `Connect`,
+    /// `Socket.IO`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Transport::Grpc => "gRPC",
+            Transport::Http => "HTTP",
+            Transport::WebSocket => "WebSocket",
+            Transport::Connect => "Connect",
+            Transport::SocketIo => "Socket.IO",
+        }
+    }
+}
+
 /// The request around a call: headers, extensions set by tower layers, the peer and the
 /// transport. A method receives it when its first argument is `ctx: protoapi::Context`.
 ///
@@ -36,12 +55,25 @@ pub enum Transport {
 ///         .ok_or_else(|| Status::invalid_argument("no user agent"))
 /// }
 /// ```
-#[derive(Debug)]
 pub struct Context {
     headers: Held<HeaderMap>,
     extensions: Held<Extensions>,
     peer: Option<SocketAddr>,
     transport: Transport,
+    /// The connection the call came on, when it can join rooms (a Socket.IO socket).
+    member: Option<Arc<dyn Member>>,
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("headers", &self.headers)
+            .field("extensions", &self.extensions)
+            .field("peer", &self.peer)
+            .field("transport", &self.transport)
+            .field("member", &self.member.is_some())
+            .finish()
+    }
 }
 
 /// A request's headers or extensions: its own, or shared by the calls of one WebSocket (copied
@@ -80,6 +112,7 @@ impl Context {
             extensions: Held::Own(extensions),
             peer,
             transport,
+            member: None,
         }
     }
 
@@ -98,6 +131,7 @@ impl Context {
             extensions: Held::Shared(extensions),
             peer,
             transport,
+            member: None,
         }
     }
 
@@ -137,5 +171,46 @@ impl Context {
     /// The transport the call arrived on.
     pub fn transport(&self) -> Transport {
         self.transport
+    }
+
+    /// The context of a call on a connection that can join rooms.
+    pub(crate) fn with_member(mut self, member: Arc<dyn Member>) -> Self {
+        self.member = Some(member);
+        self
+    }
+
+    /// The caller's connection, or why the call has none that joins rooms.
+    fn member(&self) -> Result<&dyn Member, Status> {
+        self.member.as_deref().ok_or_else(|| {
+            Status::failed_precondition(format!(
+                "a {} caller has no connection that joins rooms: a Socket.IO socket does; on \
+                 other transports, a streaming method listens with Rooms::subscribe",
+                self.transport.name()
+            ))
+        })
+    }
+
+    /// Puts the caller's connection in `room`, so that what is sent to the room
+    /// ([`crate::Rooms::to`]) reaches it as an event until it leaves or disconnects. Only a
+    /// Socket.IO socket joins rooms; on other transports this fails with `failed_precondition`.
+    pub fn join(&self, room: &str) -> Result<(), Status> {
+        self.member()?.join(room);
+        Ok(())
+    }
+
+    /// Takes the caller's connection out of `room`; fails as [`Self::join`] does.
+    pub fn leave(&self, room: &str) -> Result<(), Status> {
+        self.member()?.leave(room);
+        Ok(())
+    }
+
+    /// Sends `event` with `message` (in proto3 JSON) to the caller's connection alone, beside
+    /// the call's answer; fails as [`Self::join`] does, or when the connection is gone.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, message: &T) -> Result<(), Status> {
+        let member = self.member()?;
+        let data = serde_json::value::to_raw_value(message).map_err(|error| {
+            Status::internal(format!("failed to write an event as JSON: {error}"))
+        })?;
+        member.emit(event, &data)
     }
 }

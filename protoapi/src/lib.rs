@@ -63,6 +63,7 @@ mod limits;
 mod message;
 mod method;
 mod path;
+mod rooms;
 pub mod schema;
 mod server;
 mod service;
@@ -121,6 +122,7 @@ pub use grpc::client::upload_chunks;
 pub use limits::Limits;
 pub use message::ProtoMessage;
 pub use path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
+pub use rooms::{Broadcast, Recipients, Rooms, Subscription};
 #[cfg(feature = "tls")]
 pub use server::TlsConfig;
 pub use server::{Server, ServerBuilder, reject};

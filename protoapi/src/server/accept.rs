@@ -68,7 +68,9 @@ impl ServerBuilder {
             .timeout_limit()
             .map(crate::limits::ServerTimeout);
         let head = self.limits.head_limit();
+        let rooms = self.rooms.clone();
         let (app, grpc) = self.build()?;
+        rooms.ready().await?;
         let app = app.fallback(not_found);
         // Around the router, so that no route is boxed again; used only while `debug` spans are
         // recorded, since it reads the clock twice per request.

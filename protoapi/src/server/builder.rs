@@ -15,6 +15,7 @@ use crate::compression::Compression;
 use crate::error::Error;
 use crate::limits::Limits;
 use crate::path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
+use crate::rooms::Rooms;
 use crate::schema::{OpenApiInfo, ProtoFile, ServiceDescriptor};
 use crate::service::ProtoService;
 use crate::socketio::SocketIoConfig;
@@ -32,6 +33,7 @@ impl Server {
             upload_dir: None,
             websocket: WebSocketConfig::default(),
             socketio: None,
+            rooms: Rooms::new(),
             compression: Compression::default(),
             stats: Stats::default(),
             shutdown: CancellationToken::new(),
@@ -78,6 +80,8 @@ pub struct ServerBuilder {
     pub(super) websocket: WebSocketConfig,
     /// Set by [`Self::socketio`]; `None` serves the marked services with the defaults.
     pub(super) socketio: Option<SocketIoConfig>,
+    /// The rooms whose broadcasts reach the server's Socket.IO sockets.
+    pub(super) rooms: Rooms,
     pub(super) compression: Compression,
     pub(super) stats: Stats,
     pub(super) shutdown: CancellationToken,
@@ -327,6 +331,21 @@ impl ServerBuilder {
         self
     }
 
+    /// Sets the rooms that the server's Socket.IO sockets join and that reach them
+    /// ([`Rooms`]); give the same rooms (a clone) to the services that send to them. Rooms made
+    /// with `Rooms::redis` share the sockets of every instance through socketioxide's Redis
+    /// adapter. Without this call, the server has rooms of its own that no service holds.
+    ///
+    /// ```
+    /// let rooms = protoapi::Rooms::new();
+    /// let builder = protoapi::Server::builder().rooms(rooms.clone());
+    /// # drop(builder);
+    /// ```
+    pub fn rooms(mut self, rooms: Rooms) -> Self {
+        self.rooms = rooms;
+        self
+    }
+
     /// Sets which compressions requests and answers may be in, on every transport, and the
     /// smallest answer compressed (default [`Compression::default`]: gzip and zstd both ways,
     /// from 1 KiB).
@@ -492,7 +511,9 @@ impl ServerBuilder {
     /// Fails when two services claim the same verb and path, or the same gRPC name.
     pub fn into_router(self) -> Result<Router, Error> {
         let timeout = self.limits.timeout_limit();
+        let rooms = self.rooms.clone();
         let router = self.build()?.0;
+        rooms.spawn_pending();
         Ok(match timeout {
             Some(timeout) => router.layer(axum::Extension(crate::limits::ServerTimeout(timeout))),
             None => router,

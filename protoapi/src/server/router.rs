@@ -175,12 +175,7 @@ impl ServerBuilder {
                  SocketIoConfig::path"
             )));
         }
-        Ok(crate::socketio::route(
-            router,
-            events,
-            &config,
-            self.shutdown.clone(),
-        ))
+        crate::socketio::route(router, events, &config, &self.rooms, self.shutdown.clone())
     }
 }
 

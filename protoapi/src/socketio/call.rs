@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef};
 use socketioxide::{SendError, SocketError};
 use tokio_util::sync::CancellationToken;
@@ -17,21 +18,21 @@ use crate::status::Status;
 /// (the answer of a unary call, the end or error of a stream) goes to the client's ack when it
 /// asked for one, else it is emitted as the event too. For a stream of requests, the ack is
 /// that of the emit that ends them.
-pub(super) struct Reply {
-    socket: SocketRef,
+pub(super) struct Reply<A: Adapter> {
+    socket: SocketRef<A>,
     /// The client's ack, when the event asked for one.
-    ack: Option<AckSender>,
+    ack: Option<AckSender<A>>,
     /// The method's event, once the event names a method.
     event: Option<&'static str>,
     /// For a stream of requests, where its last frame goes.
-    ending: Option<Arc<Ending>>,
+    ending: Option<Arc<Ending<A>>>,
 }
 
 /// The socket closed: the call's frames have nowhere to go.
 pub(super) struct Gone;
 
-impl Reply {
-    pub(super) fn new(socket: SocketRef, ack: AckSender, wants_ack: bool) -> Self {
+impl<A: Adapter> Reply<A> {
+    pub(super) fn new(socket: SocketRef<A>, ack: AckSender<A>, wants_ack: bool) -> Self {
         Reply {
             socket,
             ack: wants_ack.then_some(ack),
@@ -41,12 +42,12 @@ impl Reply {
     }
 
     /// The client's ack, taken out (a request of a stream has its own).
-    pub(super) fn take_ack(&mut self) -> Option<AckSender> {
+    pub(super) fn take_ack(&mut self) -> Option<AckSender<A>> {
         self.ack.take()
     }
 
     /// The reply of a call whose last frame goes where `ending` says.
-    pub(super) fn ending(mut self, ending: Arc<Ending>) -> Self {
+    pub(super) fn ending(mut self, ending: Arc<Ending<A>>) -> Self {
         self.ending = Some(ending);
         self
     }
@@ -134,24 +135,24 @@ impl Reply {
 const MAX_WAIT: Duration = Duration::from_millis(50);
 
 /// Answers an ack with a frame.
-pub(super) fn send_ack(ack: AckSender, frame: String) {
+pub(super) fn send_ack<A: Adapter>(ack: AckSender<A>, frame: String) {
     if let Err(error) = ack.send(&*raw(frame)) {
         tracing::debug!(%error, "a Socket.IO ack was not sent");
     }
 }
 
 /// A call that runs in a task of its own: its answers, and where they go.
-pub(super) struct Call {
+pub(super) struct Call<A: Adapter> {
     pub(super) answers: Answers,
     /// Whether the method answers with a stream.
     pub(super) streaming: bool,
-    pub(super) reply: Reply,
+    pub(super) reply: Reply<A>,
     /// The request's charge to the memory budget, held until the call answers first (a stream's
     /// requests are charged while they are queued).
     pub(super) charge: Option<Charge>,
 }
 
-impl Call {
+impl<A: Adapter> Call<A> {
     /// Runs the call in a task of its own, dropped when `closed` is cancelled (the socket
     /// disconnected): the method's future and stream are dropped with it.
     pub(super) fn spawn(self, closed: CancellationToken) {

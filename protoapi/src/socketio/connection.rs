@@ -7,10 +7,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use http::{Extensions, HeaderMap};
-use socketioxide::adapter::LocalAdapter;
+use serde_json::value::RawValue;
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef};
 use socketioxide::handler::{ConnectHandler, FromMessageParts as _, MessageHandler, Value};
 use socketioxide::socket::Socket;
+use socketioxide::{SendError, SocketError};
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio_util::sync::CancellationToken;
@@ -22,23 +24,24 @@ use super::stream::{Ending, OpenStreams, QUEUE, Queued, forward};
 use crate::budget::Charge;
 use crate::context::{Context, Transport};
 use crate::method::{Encoding, Params, Requests};
+use crate::rooms::Member;
 use crate::status::Status;
 
 /// One socket: the handshake's headers and extensions, which every call's [`Context`] shares,
 /// and the token that stops its calls when it disconnects.
-pub(super) struct Connection {
+pub(super) struct Connection<A: Adapter> {
     events: Arc<Events>,
     headers: Arc<HeaderMap>,
     extensions: Arc<Extensions>,
     closed: CancellationToken,
     /// The client streams open on the socket.
-    streams: OpenStreams,
+    streams: OpenStreams<A>,
 }
 
-impl Connection {
+impl<A: Adapter> Connection<A> {
     /// Takes a socket that connects to the namespace: every event it emits goes to the
     /// connection's handler; its calls stop when it disconnects.
-    fn open(socket: &Socket<LocalAdapter>, events: Arc<Events>) {
+    fn open(socket: &Socket<A>, events: Arc<Events>) {
         let parts = socket.req_parts();
         let connection = Arc::new(Connection {
             events,
@@ -56,11 +59,12 @@ impl Connection {
     }
 
     /// Starts the call of one event, or answers why it cannot start.
-    fn dispatch(&self, socket: SocketRef, ack: AckSender, wants_ack: bool, value: &Value) {
+    fn dispatch(&self, socket: SocketRef<A>, ack: AckSender<A>, wants_ack: bool, value: &Value) {
         let Value::Str(text, attachments) = value else {
             // The common parser gives text only.
             return;
         };
+        let member: Arc<dyn Member> = Arc::new(Caller(socket.clone()));
         let reply = Reply::new(socket, ack, wants_ack);
         let incoming = match Incoming::read(text.as_str(), attachments.as_ref()) {
             Ok(incoming) => incoming,
@@ -87,7 +91,7 @@ impl Connection {
             return reply.last(&Status::from(exhausted));
         }
         if method.client_streaming {
-            return self.stream(event, incoming, charge, reply);
+            return self.stream(event, incoming, charge, reply, member);
         }
         let requests = Requests {
             encoding: Encoding::Json,
@@ -96,7 +100,7 @@ impl Connection {
             rest: None,
             upload: None,
         };
-        let answers = (method.run)(self.context(), Arc::new(Params::default()), requests);
+        let answers = (method.run)(self.context(member), Arc::new(Params::default()), requests);
         Call {
             answers,
             streaming: method.server_streaming,
@@ -109,7 +113,14 @@ impl Connection {
     /// An emit of a method that takes a stream of requests: the next request of the socket's
     /// open call of the method (the first of a new one when none is open), or, without a
     /// request, the end of its requests.
-    fn stream(&self, event: &Event, incoming: Incoming, charge: Charge, mut reply: Reply) {
+    fn stream(
+        &self,
+        event: &Event,
+        incoming: Incoming,
+        charge: Charge,
+        mut reply: Reply<A>,
+        member: Arc<dyn Member>,
+    ) {
         let ends = incoming.request.is_none();
         let ack = reply.take_ack();
         let queued = if ends {
@@ -158,7 +169,7 @@ impl Connection {
                 upload: None,
             };
             let method = &event.method;
-            let answers = (method.run)(self.context(), Arc::new(Params::default()), requests);
+            let answers = (method.run)(self.context(member), Arc::new(Params::default()), requests);
             // A fresh queue has room.
             let _ = queue.try_send(queued);
             if !ends {
@@ -174,18 +185,46 @@ impl Connection {
         });
     }
 
-    /// The context of a call on the socket.
-    fn context(&self) -> Context {
+    /// The context of a call on the socket, whose caller is `member`.
+    fn context(&self, member: Arc<dyn Member>) -> Context {
         Context::shared(
             Transport::SocketIo,
             self.headers.clone(),
             self.extensions.clone(),
         )
+        .with_member(member)
+    }
+}
+
+/// The socket a call came on, as the rooms see it.
+struct Caller<A: Adapter>(SocketRef<A>);
+
+impl<A: Adapter> Member for Caller<A> {
+    fn join(&self, room: &str) {
+        self.0.join(room.to_owned());
+    }
+
+    fn leave(&self, room: &str) {
+        self.0.leave(room.to_owned());
+    }
+
+    fn emit(&self, event: &str, data: &RawValue) -> Result<(), Status> {
+        self.0.emit(event, data).map_err(|error| match error {
+            SendError::Socket(SocketError::Closed) => {
+                Status::unavailable("the Socket.IO socket is closed")
+            }
+            SendError::Socket(SocketError::InternalChannelFull) => Status::resource_exhausted(
+                "the Socket.IO socket has too many packets waiting to be sent",
+            ),
+            SendError::Serialize(error) => {
+                Status::internal(format!("failed to write an event: {error}"))
+            }
+        })
     }
 }
 
 /// Answers an emit of a stream that could not be queued: through its ack, else as the event.
-fn refuse(reply: Reply, queued: Queued, status: &Status) {
+fn refuse<A: Adapter>(reply: Reply<A>, queued: Queued<A>, status: &Status) {
     match queued.into_ack() {
         Some(ack) => send_ack(ack, error_frame(status)),
         None => reply.last(status),
@@ -201,14 +240,10 @@ pub(super) struct Open(pub(super) Arc<Events>);
 /// The result of a connect middleware, as socketioxide names it.
 type Admitted<'a> = Pin<Box<dyn Future<Output = Result<(), Box<dyn Display + Send>>> + Send + 'a>>;
 
-impl ConnectHandler<LocalAdapter, Whole> for Open {
-    fn call(&self, _: Arc<Socket<LocalAdapter>>, _: Option<Value>) {}
+impl<A: Adapter> ConnectHandler<A, Whole> for Open {
+    fn call(&self, _: Arc<Socket<A>>, _: Option<Value>) {}
 
-    fn call_middleware<'a>(
-        &'a self,
-        socket: Arc<Socket<LocalAdapter>>,
-        _: &'a Option<Value>,
-    ) -> Admitted<'a> {
+    fn call_middleware<'a>(&'a self, socket: Arc<Socket<A>>, _: &'a Option<Value>) -> Admitted<'a> {
         Connection::open(&socket, self.0.clone());
         Box::pin(std::future::ready(Ok(())))
     }
@@ -216,13 +251,13 @@ impl ConnectHandler<LocalAdapter, Whole> for Open {
 
 /// The handler of every event of one socket: socketioxide calls it for each event as the
 /// socket reads it.
-struct Dispatch(Arc<Connection>);
+struct Dispatch<A: Adapter>(Arc<Connection<A>>);
 
 /// The extractor marker of [`Open`] and [`Dispatch`], which take the socket and event whole.
 pub(super) struct Whole;
 
-impl MessageHandler<LocalAdapter, Whole> for Dispatch {
-    fn call(&self, socket: Arc<Socket<LocalAdapter>>, mut value: Value, ack_id: Option<i64>) {
+impl<A: Adapter> MessageHandler<A, Whole> for Dispatch<A> {
+    fn call(&self, socket: Arc<Socket<A>>, mut value: Value, ack_id: Option<i64>) {
         let Ok(ack) = AckSender::from_message_parts(&socket, &mut value, &ack_id);
         let Ok(socket) = SocketRef::from_message_parts(&socket, &mut value, &ack_id);
         self.0.dispatch(socket, ack, ack_id.is_some(), &value);

@@ -5,13 +5,19 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use serde_json::value::RawValue;
+use socketioxide::SocketIo;
+use socketioxide::adapter::Adapter;
+
 use super::config::SocketIoConfig;
 use super::connection::Open;
 use crate::budget::MemoryBudget;
 use crate::error::Error;
 use crate::method::ErasedMethod;
+use crate::rooms::{Rooms, Sending, Sockets};
 use crate::schema::ServiceDescriptor;
 use crate::service::ProtoService;
+use crate::status::Status;
 
 /// The events a client may not emit: the Socket.IO client libraries keep these names for
 /// themselves, so a method named so could never be called.
@@ -125,17 +131,50 @@ impl Events {
     }
 }
 
-/// `router` with the Socket.IO endpoint of `events` at `config`'s path. When `shutdown` is
-/// cancelled, every socket is closed.
+/// `router` with the Socket.IO endpoint of `events` at `config`'s path, whose sockets `rooms`
+/// reach (through Redis when the rooms are shared). When `shutdown` is cancelled, every socket
+/// is closed.
 pub(crate) fn route(
     router: axum::Router,
     events: Events,
     config: &SocketIoConfig,
+    rooms: &Rooms,
     shutdown: CancellationToken,
-) -> axum::Router {
-    let (service, io) = config.builder(events.largest_message()).build_svc();
+) -> Result<axum::Router, Error> {
+    let builder = config.builder(events.largest_message());
     let events = Arc::new(events);
+    #[cfg(feature = "redis")]
+    if let Some(adapter) = rooms.take_adapter() {
+        let (service, io) = builder
+            .with_adapter::<socketioxide_redis::RedisAdapter<_>>(adapter)
+            .build_svc();
+        // The namespace exists once the adapter has subscribed to Redis.
+        let init = io.ns("/", Open(events));
+        rooms.pending(Box::pin(async move {
+            init.await
+                .map_err(|error| Error::config(format!("Socket.IO's Redis adapter: {error}")))
+        }));
+        attach(io, rooms, shutdown)?;
+        return Ok(router.route_service(config.path_str(), service));
+    }
+    let (service, io) = builder.build_svc();
     io.ns("/", Open(events));
+    attach(io, rooms, shutdown)?;
+    Ok(router.route_service(config.path_str(), service))
+}
+
+/// Gives `io`'s sockets to `rooms`, and closes them when `shutdown` is cancelled.
+fn attach<A: Adapter>(
+    io: SocketIo<A>,
+    rooms: &Rooms,
+    shutdown: CancellationToken,
+) -> Result<(), Error> {
+    if !rooms.attach(Arc::new(Everyone(io.clone()))) {
+        return Err(Error::config(
+            "these Rooms reach the sockets of another server already: give each server its own"
+                .to_owned(),
+        ));
+    }
     // Without a runtime (a router built outside one), the sockets close with the runtime.
     if let Ok(runtime) = tokio::runtime::Handle::try_current() {
         runtime.spawn(async move {
@@ -143,5 +182,24 @@ pub(crate) fn route(
             io.close().await;
         });
     }
-    router.route_service(config.path_str(), service)
+    Ok(())
+}
+
+/// Every socket of the endpoint (of every instance, with Redis), as the rooms reach them.
+struct Everyone<A: Adapter>(SocketIo<A>);
+
+impl<A: Adapter> Sockets for Everyone<A> {
+    fn emit(&self, room: Option<String>, event: &str, data: Box<RawValue>) -> Sending {
+        let io = self.0.clone();
+        let event = event.to_owned();
+        Box::pin(async move {
+            let operators = match room {
+                Some(room) => io.to(room),
+                None => io.broadcast(),
+            };
+            operators.emit(&event, &*data).await.map_err(|error| {
+                Status::unavailable(format!("a Socket.IO broadcast failed: {error}"))
+            })
+        })
+    }
 }

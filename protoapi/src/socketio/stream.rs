@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use socketioxide::adapter::Adapter;
 use socketioxide::extract::AckSender;
 use tokio::sync::mpsc;
 
@@ -18,34 +19,39 @@ pub(super) const QUEUE: usize = 16;
 const TAKEN_FRAME: &str = "{}";
 
 /// The open client streams of one socket, by event: where their next requests go.
-#[derive(Default)]
-pub(super) struct OpenStreams(Mutex<HashMap<&'static str, mpsc::Sender<Queued>>>);
+pub(super) struct OpenStreams<A: Adapter>(Mutex<HashMap<&'static str, mpsc::Sender<Queued<A>>>>);
 
-impl OpenStreams {
+impl<A: Adapter> Default for OpenStreams<A> {
+    fn default() -> Self {
+        OpenStreams(Mutex::default())
+    }
+}
+
+impl<A: Adapter> OpenStreams<A> {
     /// Runs `f` on the open streams, locked.
     pub(super) fn with<T>(
         &self,
-        f: impl FnOnce(&mut HashMap<&'static str, mpsc::Sender<Queued>>) -> T,
+        f: impl FnOnce(&mut HashMap<&'static str, mpsc::Sender<Queued<A>>>) -> T,
     ) -> T {
         f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
 
 /// What a client emits on an open stream.
-pub(super) enum Queued {
+pub(super) enum Queued<A: Adapter> {
     /// The next request, charged to the memory budget until the method takes it.
     Request {
         payload: Payload,
         charge: Charge,
-        ack: Option<AckSender>,
+        ack: Option<AckSender<A>>,
     },
     /// The end of the requests: the call's last frame goes to this ack.
-    End { ack: Option<AckSender> },
+    End { ack: Option<AckSender<A>> },
 }
 
-impl Queued {
+impl<A: Adapter> Queued<A> {
     /// The ack of the emit, taken out.
-    pub(super) fn into_ack(self) -> Option<AckSender> {
+    pub(super) fn into_ack(self) -> Option<AckSender<A>> {
         match self {
             Queued::Request { ack, .. } | Queued::End { ack } => ack,
         }
@@ -54,27 +60,30 @@ impl Queued {
 
 /// Where a client stream's last frame goes, decided by whichever ends first: the client's
 /// requests or the call.
-#[derive(Default)]
-pub(super) struct Ending(Mutex<EndingState>);
+pub(super) struct Ending<A: Adapter>(Mutex<EndingState<A>>);
 
-#[derive(Default)]
-enum EndingState {
-    #[default]
+impl<A: Adapter> Default for Ending<A> {
+    fn default() -> Self {
+        Ending(Mutex::new(EndingState::Open))
+    }
+}
+
+enum EndingState<A: Adapter> {
     Open,
     /// The client ended its requests, asking for an ack or not.
-    Ended(Option<AckSender>),
+    Ended(Option<AckSender<A>>),
     /// The call answered its last frame.
     Answered(String),
 }
 
-impl Ending {
-    fn state(&self) -> std::sync::MutexGuard<'_, EndingState> {
+impl<A: Adapter> Ending<A> {
+    fn state(&self) -> std::sync::MutexGuard<'_, EndingState<A>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The client ended its requests: an ack of the end gets the call's last frame, at once
     /// when the call has answered it already.
-    fn client_ended(&self, ack: Option<AckSender>) {
+    fn client_ended(&self, ack: Option<AckSender<A>>) {
         let mut state = self.state();
         match &*state {
             EndingState::Open => *state = EndingState::Ended(ack),
@@ -89,7 +98,7 @@ impl Ending {
 
     /// The call's last frame: the ack it goes to, or `None` when it is emitted as the event
     /// (the client has not ended its requests, or did without asking for an ack).
-    pub(super) fn call_ended(&self, frame: &str) -> Option<AckSender> {
+    pub(super) fn call_ended(&self, frame: &str) -> Option<AckSender<A>> {
         let mut state = self.state();
         match std::mem::replace(&mut *state, EndingState::Answered(frame.to_owned())) {
             EndingState::Ended(ack) => ack,
@@ -109,10 +118,10 @@ impl Ending {
 /// Hands the queued requests of a stream to its method, one at a time: a request's charge is
 /// given back and its ack answered `{}` once the method has taken it (or, when the call is
 /// over, with the call's last frame).
-pub(super) async fn forward(
-    mut queue: mpsc::Receiver<Queued>,
+pub(super) async fn forward<A: Adapter>(
+    mut queue: mpsc::Receiver<Queued<A>>,
     requests: mpsc::Sender<Payload>,
-    ending: Arc<Ending>,
+    ending: Arc<Ending<A>>,
 ) {
     let mut requests = Some(requests);
     while let Some(queued) = queue.recv().await {
