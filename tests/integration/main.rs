@@ -23,6 +23,7 @@ mod proto;
 mod protocols;
 mod reliability;
 mod rest;
+mod rooms;
 mod server;
 mod socketio;
 mod status;

@@ -18,7 +18,7 @@ use crate::support::examples::start;
 use crate::support::streams::streams_server;
 
 /// A connected client and the events the server emitted to it.
-struct Sio {
+pub(crate) struct Sio {
     client: Client,
     events: mpsc::UnboundedReceiver<(String, Value)>,
 }
@@ -80,7 +80,7 @@ async fn try_connect(
     })
 }
 
-async fn connect(url: &str, transport: TransportType) -> Sio {
+pub(crate) async fn connect(url: &str, transport: TransportType) -> Sio {
     try_connect(url, transport, None)
         .await
         .expect("Socket.IO connection")
@@ -88,7 +88,7 @@ async fn connect(url: &str, transport: TransportType) -> Sio {
 
 impl Sio {
     /// Emits `event` with `data` and waits for the ack's one argument.
-    async fn call(&self, event: &str, data: Value) -> Value {
+    pub(crate) async fn call(&self, event: &str, data: Value) -> Value {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let tx = std::sync::Mutex::new(Some(tx));
         self.client
@@ -107,19 +107,19 @@ impl Sio {
     }
 
     /// Emits `event` with `data`, asking no ack.
-    async fn emit(&self, event: &str, data: Value) {
+    pub(crate) async fn emit(&self, event: &str, data: Value) {
         self.client.emit(event, data).await.expect("emit");
     }
 
     /// The next event the server emitted.
-    async fn next_event(&mut self) -> (String, Value) {
+    pub(crate) async fn next_event(&mut self) -> (String, Value) {
         tokio::time::timeout(Duration::from_secs(10), self.events.recv())
             .await
             .expect("an event within 10 s")
             .expect("the client is open")
     }
 
-    async fn close(self) {
+    pub(crate) async fn close(self) {
         self.client.disconnect().await.expect("disconnect");
     }
 }
