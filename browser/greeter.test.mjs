@@ -1,6 +1,7 @@
 // The greeter example's page (`GET /`, examples/greeter/index.html) in Debian's Chromium,
-// driven by playwright-core: say hello, an error, an upload over HTTP, the download of it, and
-// the same upload over the WebSocket.
+// driven by playwright-core: say hello and an error over HTTP JSON and over Socket.IO (with the
+// socket.io-client build the greeter serves), an upload over HTTP, the download of it, and the
+// same upload over the WebSocket.
 //
 // Builds the example with cargo (or takes GREETER_BIN), starts it on a free loopback port, and
 // stops it at the end, also when a test fails. CHROMIUM overrides /usr/bin/chromium; SCREENSHOT
@@ -9,7 +10,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -84,6 +85,16 @@ async function errorText(page) {
 
 const text = (page, selector) => page.locator(selector).textContent();
 
+/** The Socket.IO packets of an Engine.IO message packet (`4`), as socket.io-client sends them. */
+function socketIoPackets(payload) {
+  const packets = [];
+  // A polling body holds several Engine.IO packets, split by the record separator.
+  for (const packet of String(payload).split("\x1e")) {
+    if (packet.startsWith("4")) packets.push(packet.slice(1));
+  }
+  return packets;
+}
+
 // Built before any test starts, so that a first build does not count against their timeouts.
 const binary = greeterBinary();
 
@@ -96,6 +107,8 @@ describe("greeter page in Chromium", { timeout: 120_000 }, () => {
   const pageErrors = [];
   const requested = [];
   const sockets = [];
+  // The Socket.IO packets the page sent, over polling or over the WebSocket.
+  const socketIoSent = [];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "greeter-browser-"));
@@ -120,8 +133,19 @@ describe("greeter page in Chromium", { timeout: 120_000 }, () => {
         pageErrors.push(message.text());
       }
     });
-    page.on("request", (request) => requested.push(new URL(request.url()).pathname));
-    page.on("websocket", (socket) => sockets.push(socket.url()));
+    page.on("request", (request) => {
+      const path = new URL(request.url()).pathname;
+      requested.push(path);
+      if (path === "/socket.io/" && request.method() === "POST") {
+        socketIoSent.push(...socketIoPackets(request.postData()));
+      }
+    });
+    page.on("websocket", (socket) => {
+      sockets.push(socket.url());
+      if (new URL(socket.url()).pathname === "/socket.io/") {
+        socket.on("framesent", ({ payload }) => socketIoSent.push(...socketIoPackets(payload)));
+      }
+    });
   });
 
   after(async () => {
@@ -159,6 +183,51 @@ describe("greeter page in Chromium", { timeout: 120_000 }, () => {
     await settled(page, "hello-result");
     assert.equal(await errorText(page), "HTTP 400 invalid_argument: name must not be empty");
     assert.equal(await text(page, "#hello-result"), "");
+  });
+
+  it("serves the browser build of socket.io-client", async () => {
+    const response = await fetch(`${base}/socket.io.min.js`);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("content-type"), "text/javascript; charset=utf-8");
+    // The very file of the npm package this directory locks (examples/greeter/socket.io-client).
+    const packaged = readFileSync(
+      join(root, "browser/node_modules/socket.io-client/dist/socket.io.min.js"),
+      "utf8",
+    );
+    assert.equal(await response.text(), packaged);
+  });
+
+  it("says hello over Socket.IO", async () => {
+    assert.equal(await text(page, "#sio-state"), "not connected");
+    await page.fill("#sio-name", "世界");
+    await page.click("#sio-hello");
+    await settled(page, "sio-result");
+    assert.equal(await errorText(page), null);
+    assert.equal(await text(page, "#sio-result"), "hello 世界");
+    assert.equal(await text(page, "#sio-frame"), JSON.stringify({ data: { message: "hello 世界" } }));
+    // socket.io-client connects over HTTP long-polling, then upgrades to WebSocket.
+    await page.waitForFunction(
+      () => document.getElementById("sio-state").textContent === "connected over websocket",
+      null,
+      { timeout: STEP_TIMEOUT_MS },
+    );
+  });
+
+  it("shows the error frame of an empty name over Socket.IO", async () => {
+    await page.fill("#sio-name", "");
+    await page.click("#sio-hello");
+    await settled(page, "sio-result");
+    assert.equal(await errorText(page), "Socket.IO invalid_argument: name must not be empty");
+    assert.equal(await text(page, "#sio-result"), "");
+    assert.equal(
+      await text(page, "#sio-frame"),
+      JSON.stringify({ error: { code: "invalid_argument", message: "name must not be empty", details: [] } }),
+    );
+    // Both calls went to the server as `say_hello` events asking for acks 0 and 1.
+    assert.deepEqual(
+      socketIoSent.filter((packet) => packet.startsWith("2")),
+      ['20["say_hello",{"name":"世界"}]', '21["say_hello",{"name":""}]'],
+    );
   });
 
   it("asks for a file before uploading", async () => {
@@ -206,9 +275,15 @@ describe("greeter page in Chromium", { timeout: 120_000 }, () => {
   it("logged no script errors and loaded nothing but the page and the API", () => {
     assert.deepEqual(pageErrors, []);
     const download = `/demo/download/${encodeURIComponent(FILE_NAME)}`;
-    assert.deepEqual(requested, [
-      "/", "/hello/greeter/say_hello", "/hello/greeter/say_hello", "/demo/upload", download,
+    // Socket.IO's long-polling requests, as many as its timing makes, all go to `/socket.io/`.
+    assert.ok(requested.includes("/socket.io/"), `no request to /socket.io/ in ${requested}`);
+    assert.deepEqual(requested.filter((path) => path !== "/socket.io/"), [
+      "/", "/socket.io.min.js", "/hello/greeter/say_hello", "/hello/greeter/say_hello",
+      "/demo/upload", download,
     ]);
-    assert.deepEqual(sockets, [`${base.replace("http://", "ws://")}/demo/upload`]);
+    const ws = base.replace("http://", "ws://");
+    assert.equal(sockets.length, 2, `WebSockets: ${sockets}`);
+    assert.match(sockets[0], new RegExp(`^${ws}/socket\\.io/\\?EIO=4&transport=websocket&sid=`));
+    assert.equal(sockets[1], `${ws}/demo/upload`);
   });
 });

@@ -10,10 +10,17 @@
 //!
 //! `GET /` serves a page (`examples/greeter/index.html`, served through
 //! [`protoapi::ServerBuilder::merge`]) that calls each of these from a browser: say hello over
-//! HTTP JSON, upload a file with `fetch` and `FormData`, download it back and compare it with the
-//! chosen file, and upload it again over the WebSocket at `/demo/upload`, in binary pieces. Open
-//! <http://127.0.0.1:8080/> after `cargo run --example greeter`; `browser/` holds a Playwright test
-//! that clicks through it in Chromium (`cd browser && npm ci && npm test`).
+//! HTTP JSON and over Socket.IO, upload a file with `fetch` and `FormData`, download it back and
+//! compare it with the chosen file, and upload it again over the WebSocket at `/demo/upload`, in
+//! binary pieces. Open <http://127.0.0.1:8080/> after `cargo run --example greeter`; `browser/`
+//! holds a Playwright test that clicks through it in Chromium (`cd browser && npm ci && npm test`).
+//!
+//! The page's Socket.IO client is the browser build of the npm package `socket.io-client`,
+//! committed unchanged with its license in `examples/greeter/socket.io-client/` (its README names
+//! the version) and embedded here with `include_str!`, served at `GET /socket.io.min.js`. Committed
+//! rather than fetched at build time or from a CDN, the example needs no npm and no network: it
+//! builds and its page works offline on a fresh machine, and the file changes only in a reviewed
+//! commit.
 
 mod common;
 
@@ -118,15 +125,29 @@ impl Greeter for MyGreeter {
     }
 }
 
-/// The page at `GET /`: one self-contained file, no external resources.
+/// The page at `GET /`: no resources from other hosts; its one script file is [`SOCKET_IO`].
 const PAGE: &str = include_str!("greeter/index.html");
 
-/// The example's own routes beside the API: the page.
+/// The browser build of socket.io-client, which the page loads from `GET /socket.io.min.js`.
+const SOCKET_IO: &str = include_str!("greeter/socket.io-client/socket.io.min.js");
+
+/// The example's own routes beside the API: the page and its Socket.IO client.
 fn page() -> axum::Router {
-    axum::Router::new().route(
-        "/",
-        axum::routing::get(|| async { axum::response::Html(PAGE) }),
-    )
+    use axum::http::header;
+    axum::Router::new()
+        .route(
+            "/",
+            axum::routing::get(|| async { axum::response::Html(PAGE) }),
+        )
+        .route(
+            "/socket.io.min.js",
+            axum::routing::get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+                    SOCKET_IO,
+                )
+            }),
+        )
 }
 
 #[tokio::main]

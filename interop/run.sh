@@ -69,6 +69,8 @@ PYTHONPATH="$work/gen" "$PYTHON" interop/python_client.py "$greeter_addr" "$dati
 
 # python-socketio's AsyncClient and Client over Socket.IO.
 "$PYTHON" interop/socketio_client.py "$greeter_addr"
+# The same clients reconnect by themselves to a greeter that the script restarts on one port.
+timeout 300 "$PYTHON" interop/socketio_reconnect.py "$examples/greeter"
 
 # README.md's Python steps, as written, in a fresh directory and venv.
 bash interop/readme_python.sh "$examples/greeter" "$greeter_addr"
@@ -234,7 +236,7 @@ done
 cargo build --quiet --example student
 "$examples/student" --proto-out "$work/proto" > /dev/null
 student_addr=$(start student)
-bash interop/node/run.sh "$greeter_addr" "$student_addr" "$chat_addr" "$work/proto"
+GREETER_BIN="$examples/greeter" bash interop/node/run.sh "$greeter_addr" "$student_addr" "$chat_addr" "$work/proto"
 # buf curl with the schema by reflection, as README.md and docs/protocols.md show it: with
 # --protocol grpc and grpcweb, and with buf curl's default protocol, Connect.
 buf() { BUF_CACHE_DIR="$work/buf-cache" interop/node/node_modules/.bin/buf "$@"; }

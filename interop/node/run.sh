@@ -6,10 +6,15 @@
 #   interop/node/run.sh GREETER_ADDR STUDENT_ADDR CHAT_ADDR PROTO_DIR
 #
 # GREETER_ADDR, STUDENT_ADDR and CHAT_ADDR are host:port of the running greeter, student and
-# chat examples, PROTO_DIR holds their `--proto-out` files. Needs `npm ci` in this directory, and protoc.
+# chat examples, PROTO_DIR holds their `--proto-out` files. GREETER_BIN (in the environment) is
+# the greeter binary, which socketio.test.mjs starts and restarts itself to test reconnection.
+# Needs `npm ci` in this directory, and protoc.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 greeter_addr=$1 student_addr=$2 chat_addr=$3 proto_dir=$4
+: "${GREETER_BIN:?set GREETER_BIN to the greeter example binary}"
+# Absolute, since the tests run in this directory.
+GREETER_BIN=$(realpath "$GREETER_BIN")
 
 if [ ! -x "$here/node_modules/.bin/buf" ]; then
     echo "run 'npm ci' in $here first" >&2
@@ -27,7 +32,7 @@ done
 protoc --proto_path="$work/proto" --include_imports --descriptor_set_out="$work/all.binpb" \
     hello.proto demo.proto chat.proto
 
-export GREETER_URL="http://$greeter_addr" STUDENT_URL="http://$student_addr" CHAT_URL="http://$chat_addr"
+export GREETER_URL="http://$greeter_addr" GREETER_BIN STUDENT_URL="http://$student_addr" CHAT_URL="http://$chat_addr"
 export DESCRIPTORS="$work/all.binpb" PROTO_DIR="$work/proto" BUF="$here/node_modules/.bin/buf"
 # buf keeps its cache (modules it compiled) out of the home directory.
 export BUF_CACHE_DIR="$work/buf-cache"

@@ -1,16 +1,23 @@
 // socket.io-client calls the greeter example over Socket.IO, over WebSocket and over HTTP
 // long-polling: each method is an event named after the Rust method, and the ack's one
-// argument is `{"data": ...}` or `{"error": ...}`.
+// argument is `{"data": ...}` or `{"error": ...}`. It also reconnects by itself when a greeter
+// it started (GREETER_BIN) restarts on the same port.
 //
-//   GREETER_URL=http://127.0.0.1:8080 node --test socketio.test.mjs
+//   GREETER_URL=http://127.0.0.1:8080 GREETER_BIN=target/debug/examples/greeter \
+//     node --test socketio.test.mjs
 
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createServer } from "node:net";
 import { describe, test } from "node:test";
 
 import { io } from "socket.io-client";
 
 const greeterUrl = process.env.GREETER_URL;
 if (!greeterUrl) throw new Error("GREETER_URL is not set");
+const greeterBin = process.env.GREETER_BIN;
+if (!greeterBin) throw new Error("GREETER_BIN is not set");
 
 const hello = { data: { message: "hello 世界" } };
 const emptyName = {
@@ -63,5 +70,97 @@ for (const transports of [["websocket"], ["polling"], ["polling", "websocket"]])
         socket.disconnect();
       }
     });
+  });
+}
+
+/** A loopback port that was free a moment ago. */
+async function freePort() {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address();
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
+/** Starts the greeter on `addr` and resolves with its process once it listens there. */
+function startGreeter(addr) {
+  const child = spawn(greeterBin, ["--addr", addr], {
+    env: { ...process.env, RUST_LOG: "warn" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  // Also when the runner exits without running the test's `finally` (a timeout, an interrupt).
+  const killOnExit = () => child.kill("SIGKILL");
+  process.on("exit", killOnExit);
+  child.on("exit", () => process.off("exit", killOnExit));
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`greeter did not start on ${addr} within 20 s: ${out}`));
+    }, 20_000);
+    child.on("error", (error) => { clearTimeout(timer); reject(error); });
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`greeter exited before listening (code ${code}, signal ${signal}): ${out}`));
+    });
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      if (out === `listening on http://${addr}\n`) { clearTimeout(timer); resolve(child); }
+    });
+  });
+}
+
+/** Stops the greeter with `signal` and waits for it to exit, at most 10 s. */
+async function stopGreeter(child, signal) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  const [code, received] = await exited;
+  clearTimeout(timer);
+  assert.equal(received ?? code, signal === "SIGINT" ? 0 : signal, "how the greeter stopped");
+}
+
+/** The socket's next `connect`, within `ms`. */
+function nextConnect(socket, ms) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no connect within ${ms / 1000} s`)), ms);
+    socket.once("connect", () => { clearTimeout(timer); resolve(socket.id); });
+  });
+}
+
+// The client's defaults retry after about 1, 2, 4, 5, 5... s: a restart is seen within a few.
+const RECONNECT_TIMEOUT_MS = 30_000;
+
+// SIGINT stops the greeter gracefully (it closes every Socket.IO session); SIGKILL is a crash.
+for (const signal of ["SIGINT", "SIGKILL"]) {
+  test(`socket.io-client reconnects by itself after a ${signal} restart`, { timeout: 90_000 }, async () => {
+    const addr = `127.0.0.1:${await freePort()}`;
+    let greeter = await startGreeter(addr);
+    // The client's defaults: reconnection on, without end, polling then the upgrade to WebSocket.
+    const socket = io(`http://${addr}`);
+    try {
+      const first = await nextConnect(socket, 10_000);
+      assert.deepEqual(await socket.timeout(10_000).emitWithAck("say_hello", { name: "世界" }), hello);
+
+      const disconnected = once(socket, "disconnect");
+      await stopGreeter(greeter, signal);
+      const [reason] = await disconnected;
+      assert.equal(reason, "transport close");
+      // A call made while the server is away waits in the client's buffer until it reconnects.
+      const buffered = socket.timeout(RECONNECT_TIMEOUT_MS).emitWithAck("say_hello", { name: "等待" });
+      const reconnected = nextConnect(socket, RECONNECT_TIMEOUT_MS);
+      greeter = await startGreeter(addr);
+      const second = await reconnected;
+      assert.notEqual(second, first, "a reconnection is a new session");
+      assert.deepEqual(await buffered, { data: { message: "hello 等待" } });
+      assert.deepEqual(await socket.timeout(10_000).emitWithAck("say_hello", { name: "世界" }), hello);
+    } finally {
+      socket.disconnect();
+      await stopGreeter(greeter, "SIGKILL");
+    }
   });
 }

@@ -188,6 +188,18 @@ async fn greeter_serves_its_page_at_the_root() {
         include_str!("../../examples/greeter/index.html")
     );
 
+    // The page's Socket.IO client, beside the Socket.IO endpoint at `/socket.io/`.
+    let answer =
+        send(reqwest::Client::new().get(format!("{}/socket.io.min.js", greeter.url))).await;
+    assert_eq!(
+        (answer.status, answer.content_type.as_deref()),
+        (200, Some("text/javascript; charset=utf-8"))
+    );
+    assert_eq!(
+        answer.body,
+        include_str!("../../examples/greeter/socket.io-client/socket.io.min.js")
+    );
+
     // The API's JSON 404 still answers every other path.
     let answer = send(reqwest::Client::new().get(format!("{}/nope", greeter.url))).await;
     assert_eq!(
