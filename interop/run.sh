@@ -179,6 +179,9 @@ echo "curl: 14 passed, 0 failed"
 # The chat room from Python: websockets (JSON and binary frames) and grpcio's bidi stream.
 chat_addr=$(start chat)
 PYTHONPATH="$work/gen" "$PYTHON" interop/chat_client.py "$chat_addr"
+# Two chat instances and a redis-server that the script starts: python-socketio on one,
+# websockets and grpcio on the other hear each other.
+PYTHONPATH="$work/gen" timeout 300 "$PYTHON" interop/chat_redis.py "$examples/chat"
 
 # grpcio with gzip on the channel calls a method of every example, its messages built from the
 # descriptor set of the examples' files.
