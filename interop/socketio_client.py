@@ -1,7 +1,7 @@
 """python-socketio clients call the greeter example over Socket.IO: the asyncio client
 (`AsyncClient`, over WebSocket and over HTTP long-polling) and the sync `Client`. Each method is
 an event named after the Rust method; the ack's one argument is `{"data": ...}` or
-`{"error": ...}`. A file goes up as a binary attachment.
+`{"error": ...}`. A file goes up, and comes back down, as a binary attachment.
 
     python interop/socketio_client.py GREETER_ADDR
 """
@@ -59,6 +59,14 @@ async def async_client(transports):
                            "data": b"\x00\xffsocket"}}
     check(f"{label} upload with an attachment", await sio.call("upload", upload, timeout=10),
           {"data": {"status": "received sio.bin (8 bytes)"}})
+    # The download's chunks come back as events, their `bytes` as binary attachments.
+    chunks = asyncio.Queue()
+    sio.on("download", chunks.put_nowait)
+    check(f"{label} download ends", await sio.call("download", {"name": "sio.bin"}, timeout=10),
+          {"end": True})
+    check(f"{label} download's chunk carries bytes", await asyncio.wait_for(chunks.get(), 10),
+          {"data": {"name": "sio.bin", "contentType": "application/octet-stream", "size": "8",
+                    "data": b"\x00\xffsocket"}})
     await sio.disconnect()
 
 

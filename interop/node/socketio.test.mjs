@@ -60,6 +60,34 @@ for (const transports of [["websocket"], ["polling"], ["polling", "websocket"]])
       }
     });
 
+    test("a file goes up and comes back down as binary attachments", async () => {
+      const socket = await connect(transports);
+      try {
+        const data = Buffer.from([0, 255, 1, 2, 110, 111, 100, 101]);
+        const name = `node-${transports.join("-")}.bin`;
+        assert.deepEqual(
+          await socket.timeout(10_000).emitWithAck("upload", {
+            testFile: { name, contentType: "application/octet-stream", data },
+          }),
+          { data: { status: `received ${name} (8 bytes)` } },
+        );
+        const chunk = new Promise((resolve) => socket.once("download", resolve));
+        assert.deepEqual(await socket.timeout(10_000).emitWithAck("download", { name }), {
+          end: true,
+        });
+        const { data: item } = await chunk;
+        assert.ok(Buffer.isBuffer(item.data), "the chunk's data is a Buffer");
+        assert.deepEqual(item, {
+          name,
+          contentType: "application/octet-stream",
+          size: "8",
+          data,
+        });
+      } finally {
+        socket.disconnect();
+      }
+    });
+
     test("without an ack the answer is the method's event", async () => {
       const socket = await connect(transports);
       try {

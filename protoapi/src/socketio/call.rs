@@ -8,6 +8,7 @@ use socketioxide::extract::{AckSender, SocketRef};
 use socketioxide::{SendError, SocketError};
 use tokio_util::sync::CancellationToken;
 
+use super::binary::{Attach, Frame};
 use super::frame::{END_FRAME, error_frame, raw};
 use super::stream::Ending;
 use crate::budget::Charge;
@@ -79,7 +80,7 @@ impl<A: Adapter> Reply<A> {
     }
 
     /// Sends the last frame of a call.
-    async fn finish(mut self, frame: String) {
+    async fn finish(mut self, frame: Frame) {
         if let Some(ending) = &self.ending {
             self.ack = ending.call_ended(&frame);
         }
@@ -93,14 +94,13 @@ impl<A: Adapter> Reply<A> {
 
     /// Emits a frame as the method's event, waiting while the socket has too many packets
     /// waiting to be sent.
-    async fn emit(&self, frame: String) -> Result<(), Gone> {
+    async fn emit(&self, frame: Frame) -> Result<(), Gone> {
         let Some(event) = self.event else {
             return Ok(());
         };
-        let frame = raw(frame);
         let mut wait = Duration::from_millis(1);
         loop {
-            match self.socket.emit(event, &*frame) {
+            match self.socket.emit(event, &frame) {
                 Ok(()) => return Ok(()),
                 Err(SendError::Socket(SocketError::InternalChannelFull)) => {
                     tokio::time::sleep(wait).await;
@@ -135,8 +135,8 @@ impl<A: Adapter> Reply<A> {
 const MAX_WAIT: Duration = Duration::from_millis(50);
 
 /// Answers an ack with a frame.
-pub(super) fn send_ack<A: Adapter>(ack: AckSender<A>, frame: String) {
-    if let Err(error) = ack.send(&*raw(frame)) {
+pub(super) fn send_ack<A: Adapter>(ack: AckSender<A>, frame: impl Into<Frame>) {
+    if let Err(error) = ack.send(&frame.into()) {
         tracing::debug!(%error, "a Socket.IO ack was not sent");
     }
 }
@@ -147,6 +147,8 @@ pub(super) struct Call<A: Adapter> {
     /// Whether the method answers with a stream.
     pub(super) streaming: bool,
     pub(super) reply: Reply<A>,
+    /// Where the `bytes` of its answers are, to send them as attachments.
+    pub(super) binaries: Option<Attach>,
     /// The request's charge to the memory budget, held until the call answers first (a stream's
     /// requests are charged while they are queued).
     pub(super) charge: Option<Charge>,
@@ -180,26 +182,31 @@ impl<A: Adapter> Call<A> {
             mut answers,
             streaming,
             reply,
+            binaries,
             charge,
         } = self;
+        let data = |frame: String| match &binaries {
+            Some(binaries) => binaries.frame(frame),
+            None => Frame::from(frame),
+        };
         let mut charge = charge;
         loop {
             let answer = next(&mut answers).await;
             charge.take();
             let frame = match answer {
                 Some(Ok(Payload::Json(frame))) if streaming => {
-                    if reply.emit(frame).await.is_err() {
+                    if reply.emit(data(frame)).await.is_err() {
                         return;
                     }
                     continue;
                 }
-                Some(Ok(Payload::Json(frame))) => frame,
+                Some(Ok(Payload::Json(frame))) => data(frame),
                 Some(Ok(Payload::Proto(_))) => {
-                    error_frame(&Status::internal("failed to encode the answer"))
+                    error_frame(&Status::internal("failed to encode the answer")).into()
                 }
-                Some(Err(status)) => error_frame(&status),
-                None if streaming => END_FRAME.to_owned(),
-                None => error_frame(&Status::internal("the method gave no answer")),
+                Some(Err(status)) => error_frame(&status).into(),
+                None if streaming => END_FRAME.to_owned().into(),
+                None => error_frame(&Status::internal("the method gave no answer")).into(),
             };
             return reply.finish(frame).await;
         }

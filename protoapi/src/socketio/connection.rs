@@ -105,6 +105,7 @@ impl<A: Adapter> Connection<A> {
             answers,
             streaming: method.server_streaming,
             reply,
+            binaries: event.binaries.clone(),
             charge: Some(charge),
         }
         .spawn(self.closed.clone());
@@ -179,6 +180,7 @@ impl<A: Adapter> Connection<A> {
                 answers,
                 streaming: method.server_streaming,
                 reply: reply.ending(ending.clone()),
+                binaries: event.binaries.clone(),
                 charge: None,
             }
             .spawn_with(self.closed.clone(), forward(queued_rx, requests_tx, ending));

@@ -9,6 +9,7 @@ use serde_json::value::RawValue;
 use socketioxide::SocketIo;
 use socketioxide::adapter::Adapter;
 
+use super::binary::{Attach, Binaries};
 use super::config::SocketIoConfig;
 use super::connection::Open;
 use crate::budget::MemoryBudget;
@@ -46,6 +47,8 @@ pub(super) struct Event {
     pub(super) method: ErasedMethod,
     /// The full name of its service, for logs.
     pub(super) service: String,
+    /// Where the `bytes` of its answers are, when they have any.
+    pub(super) binaries: Option<Attach>,
 }
 
 impl Events {
@@ -65,12 +68,13 @@ impl Events {
                 continue;
             }
             let full_name = descriptor.full_name();
+            let binaries = Arc::new(Binaries::new(&descriptor.messages));
             for method in service.rpc_methods() {
-                let Some(name) = descriptor
+                let Some((name, output)) = descriptor
                     .methods
                     .iter()
                     .find(|m| m.name == method.name)
-                    .map(|m| m.rust_name)
+                    .map(|m| (m.rust_name, m.output))
                 else {
                     continue;
                 };
@@ -93,6 +97,10 @@ impl Events {
                         name,
                         method,
                         service: full_name.clone(),
+                        binaries: binaries.holds(output).then(|| Attach {
+                            binaries: binaries.clone(),
+                            message: output,
+                        }),
                     },
                 );
             }

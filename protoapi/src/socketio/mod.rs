@@ -12,6 +12,8 @@
 //! requests of one call, queued for it ([`stream`]), until an emit without a request ends
 //! them. docs/socketio.md shows every frame.
 
+// `Binaries`: the `bytes` of answers, sent as binary attachments.
+mod binary;
 // `Call` and `Reply`: one call's task, and where its frames go.
 mod call;
 // `SocketIoConfig`: the path, the services, the timers.

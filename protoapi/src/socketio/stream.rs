@@ -8,6 +8,7 @@ use socketioxide::adapter::Adapter;
 use socketioxide::extract::AckSender;
 use tokio::sync::mpsc;
 
+use super::binary::Frame;
 use super::call::send_ack;
 use crate::budget::Charge;
 use crate::method::Payload;
@@ -73,7 +74,7 @@ enum EndingState<A: Adapter> {
     /// The client ended its requests, asking for an ack or not.
     Ended(Option<AckSender<A>>),
     /// The call answered its last frame.
-    Answered(String),
+    Answered(Frame),
 }
 
 impl<A: Adapter> Ending<A> {
@@ -98,16 +99,16 @@ impl<A: Adapter> Ending<A> {
 
     /// The call's last frame: the ack it goes to, or `None` when it is emitted as the event
     /// (the client has not ended its requests, or did without asking for an ack).
-    pub(super) fn call_ended(&self, frame: &str) -> Option<AckSender<A>> {
+    pub(super) fn call_ended(&self, frame: &Frame) -> Option<AckSender<A>> {
         let mut state = self.state();
-        match std::mem::replace(&mut *state, EndingState::Answered(frame.to_owned())) {
+        match std::mem::replace(&mut *state, EndingState::Answered(frame.clone())) {
             EndingState::Ended(ack) => ack,
             EndingState::Open | EndingState::Answered(_) => None,
         }
     }
 
     /// The call's last frame, once it has answered it.
-    fn answered(&self) -> Option<String> {
+    fn answered(&self) -> Option<Frame> {
         match &*self.state() {
             EndingState::Answered(frame) => Some(frame.clone()),
             EndingState::Open | EndingState::Ended(_) => None,
@@ -139,7 +140,7 @@ pub(super) async fn forward<A: Adapter>(
                 if let Some(ack) = ack {
                     let frame = match ending.answered() {
                         Some(frame) if !taken => frame,
-                        _ => TAKEN_FRAME.to_owned(),
+                        _ => Frame::from(TAKEN_FRAME.to_owned()),
                     };
                     send_ack(ack, frame);
                 }
