@@ -72,6 +72,7 @@ mod status;
 mod streaming;
 mod upload;
 mod validate;
+mod value;
 mod websocket;
 
 #[doc(hidden)]
@@ -141,4 +142,5 @@ pub use tonic::{IntoRequest, Request, Response};
 pub use tonic_health::ServingStatus;
 pub use tonic_health::server::HealthReporter;
 pub use validate::{FieldViolation, MAX_VIOLATIONS, Validate, Violations};
+pub use value::{ListValue, Struct, Value};
 pub use websocket::{Frame, FrameError, Stats, WebSocketConfig};

@@ -31,6 +31,7 @@ mod streaming;
 mod tls;
 mod upload;
 mod validation;
+mod value;
 mod websocket;
 mod wire;
 mod ws_upload;

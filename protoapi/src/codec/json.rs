@@ -538,6 +538,12 @@ pub trait JsonMessage: Default {
         map: &mut A,
     ) -> Result<(), A::Error>;
 
+    /// Reads a whole JSON document into the message: an object of its fields (see
+    /// [`merge_message`]); the well-known types (`protoapi::Value`) read any JSON value.
+    fn merge_json<'de, D: Deserializer<'de>>(&mut self, deserializer: D) -> Result<(), D::Error> {
+        merge_message(self, deserializer)
+    }
+
     /// The index into [`Self::FIELDS`] of the field called `name` (by its Rust, proto or JSON
     /// name) that [`Self::serialize_field`] writes; `None` when there is none, and for messages
     /// written by hand, which write no field alone.

@@ -32,7 +32,8 @@ fn merge_json_with<'de, T: JsonMessage, R: serde_json::de::Read<'de>>(
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(());
     }
-    super::json::merge_message(message, &mut deserializer)
+    message
+        .merge_json(&mut deserializer)
         .and_then(|()| deserializer.end())
         .map_err(|error| json_error(bytes, &error))
 }

@@ -140,10 +140,11 @@ impl Builtins {
     }
 
     /// The full name of a type that a file of `package` refers to as `name`, with its leading
-    /// dot: `.hello.HelloRequest`, `.protoapi.File`; an inlined builtin is in `package`.
+    /// dot: `.hello.HelloRequest`, `.protoapi.File`, `.google.protobuf.Value`; an inlined
+    /// builtin is in `package`.
     pub(super) fn full_name(&self, package: &str, name: &str) -> String {
         let name = self.reference(name);
-        if is_builtin(name) || package.is_empty() {
+        if is_builtin(name) || super::well_known::is_well_known(name) || package.is_empty() {
             format!(".{name}")
         } else {
             format!(".{package}.{name}")

@@ -14,6 +14,7 @@ use prost_types::{
 };
 
 use super::builtins::{self, Builtins, TYPES_FILE, is_builtin};
+use super::well_known::{STRUCT_FILE, is_well_known, uses_well_known};
 use super::{
     EnumDescriptor, FieldDescriptor, FieldType, Label, MessageDescriptor, MethodDescriptor,
     ScalarType, ServiceDescriptor,
@@ -34,6 +35,9 @@ fn file(service: &ServiceDescriptor, builtins: &Builtins) -> FileDescriptorProto
     let package = service.package;
     let type_name = |name: &str| builtins.full_name(package, name);
     let mut dependency = Vec::new();
+    if uses_well_known(service) {
+        dependency.push(STRUCT_FILE.to_owned());
+    }
     if matches!(builtins, Builtins::Imported) && service.messages.iter().any(|m| is_builtin(m.name))
     {
         dependency.push(TYPES_FILE.to_owned());
@@ -66,7 +70,7 @@ fn file(service: &ServiceDescriptor, builtins: &Builtins) -> FileDescriptorProto
     let message_type = service
         .messages
         .iter()
-        .filter(|m| !is_builtin(m.name))
+        .filter(|m| !is_builtin(m.name) && !is_well_known(m.name))
         .map(|m| message(package, m, builtins))
         .chain(
             service

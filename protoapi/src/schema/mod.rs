@@ -10,6 +10,7 @@ mod builtins;
 mod descriptor;
 mod openapi;
 mod proto;
+mod well_known;
 
 pub use openapi::{ENVELOPE_ERROR_SCHEMA, ERROR_SCHEMA, OpenApiInfo, openapi_document};
 
@@ -362,7 +363,8 @@ impl ServiceDescriptor {
     /// (`hello.File` for `protoapi.File`; `ProtoapiFile` when the service has a type named
     /// `File`) instead of imported. The messages are the same on the wire, in protobuf and in
     /// JSON, so a client generated from this file calls the server; only their full names
-    /// differ from what reflection serves.
+    /// differ from what reflection serves. protobuf's well-known types ([`crate::Value`]) stay
+    /// imported from `google/protobuf/struct.proto`, which every protobuf compiler ships.
     ///
     /// ```
     /// use protoapi::schema::ServiceDescriptor;
@@ -449,11 +451,17 @@ impl ServiceDescriptor {
     }
 
     /// The descriptors of the files of [`Self::proto_files`], in the same order: what `protoc`
-    /// makes of their text (without comments), and what gRPC reflection serves.
+    /// makes of their text (without comments), and what gRPC reflection serves; then, when the
+    /// service uses [`crate::Value`], [`crate::Struct`] or [`crate::ListValue`], the descriptor of
+    /// `google/protobuf/struct.proto`, which every protobuf compiler ships (so `proto_files`
+    /// leaves its text out).
     pub fn file_descriptors(&self) -> Vec<prost_types::FileDescriptorProto> {
         let mut files = vec![descriptor::service_file(self)];
         if self.needs_builtins() {
             files.push(descriptor::builtins_file());
+        }
+        if well_known::uses_well_known(self) {
+            files.push(well_known::struct_file());
         }
         files
     }

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use crate::upload::{chunk_message, chunks_rpc};
 
 use super::builtins::{Builtins, builtin_messages, is_builtin};
+use super::well_known::{STRUCT_FILE, is_well_known, uses_well_known};
 use super::{
     EnumDescriptor, FieldDescriptor, FieldType, Label, MessageDescriptor, ServiceDescriptor,
 };
@@ -29,9 +30,19 @@ fn render_file(service: &ServiceDescriptor, builtins: &Builtins) -> String {
     if !service.package.is_empty() {
         let _ = write!(out, "\npackage {};\n", service.package);
     }
+    let mut imports = Vec::new();
+    if uses_well_known(service) {
+        imports.push(STRUCT_FILE);
+    }
     if matches!(builtins, Builtins::Imported) && service.messages.iter().any(|m| is_builtin(m.name))
     {
-        let _ = write!(out, "\nimport \"{}\";\n", super::builtins::TYPES_FILE);
+        imports.push(super::builtins::TYPES_FILE);
+    }
+    if !imports.is_empty() {
+        out.push('\n');
+    }
+    for import in imports {
+        let _ = writeln!(out, "import \"{import}\";");
     }
 
     out.push('\n');
@@ -68,7 +79,8 @@ fn render_file(service: &ServiceDescriptor, builtins: &Builtins) -> String {
     }
     out.push_str("}\n");
 
-    for message in service.messages.iter().filter(|m| !is_builtin(m.name)) {
+    let own = |m: &&MessageDescriptor| !is_builtin(m.name) && !is_well_known(m.name);
+    for message in service.messages.iter().filter(own) {
         out.push('\n');
         render_message(&mut out, message, builtins);
     }

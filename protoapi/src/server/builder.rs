@@ -266,7 +266,8 @@ impl ServerBuilder {
             |file: &mut prost_types::FileDescriptorProto| file.name.get_or_insert_default(),
         );
         // Dependencies before the files that import them.
-        files.sort_by_key(|f| f.package.as_deref() != Some("protoapi"));
+        files
+            .sort_by_key(|f| !matches!(f.package.as_deref(), Some("google.protobuf" | "protoapi")));
         prost_types::FileDescriptorSet { file: files }
     }
 

@@ -10,6 +10,9 @@ use crate::schema::{
 impl Scope<'_> {
     /// A message in the proto3 JSON mapping.
     pub(super) fn message_schema(&self, message: &MessageDescriptor) -> Value {
+        if let Some(schema) = well_known_schema(message) {
+            return schema;
+        }
         let mut properties = Map::new();
         let mut required = Vec::new();
         for field in &message.fields {
@@ -76,6 +79,19 @@ impl Scope<'_> {
         constrain_value(&mut schema, &field.ty, &field.constraints);
         schema
     }
+}
+
+/// protobuf's JSON types as JSON Schema: any value (`google.protobuf.Value`), an object of any
+/// values (`Struct`), an array of any values (`ListValue`).
+fn well_known_schema(message: &MessageDescriptor) -> Option<Value> {
+    let mut schema = match message.name {
+        "google.protobuf.Value" => json!({}),
+        "google.protobuf.Struct" => json!({ "type": "object", "additionalProperties": {} }),
+        "google.protobuf.ListValue" => json!({ "type": "array", "items": {} }),
+        _ => return None,
+    };
+    describe(&mut schema, message.doc);
+    Some(schema)
 }
 
 pub(super) const I64_PATTERN: &str = "^-?[0-9]+$";
