@@ -17,7 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build --quiet --example greeter --example dating --example chat --example student --example tasks --example auth
+cargo build --quiet --example greeter --example dating --example chat --example student --example tasks --example auth --example socketio
 examples=${CARGO_TARGET_DIR:-target}/debug/examples
 
 mkdir -p "$work/proto" "$work/gen"
@@ -29,7 +29,7 @@ done
 # messages; when it does, it declares them itself. Either way protoc compiles it alone.
 cmp <("$examples/dating" --print-proto) "$work/proto/date.proto"
 mkdir -p "$work/alone"
-for name in greeter dating chat student tasks auth; do
+for name in greeter dating chat student tasks auth socketio; do
     "$examples/$name" --print-proto > "$work/alone/$name.proto"
     protoc --proto_path="$work/alone" --descriptor_set_out=/dev/null "$name.proto"
 done
@@ -71,6 +71,10 @@ PYTHONPATH="$work/gen" "$PYTHON" interop/python_client.py "$greeter_addr" "$dati
 "$PYTHON" interop/socketio_client.py "$greeter_addr"
 # The same clients reconnect by themselves to a greeter that the script restarts on one port.
 timeout 300 "$PYTHON" interop/socketio_reconnect.py "$examples/greeter"
+# The comparison's python-socketio client, as it prints it, against its server re-created as
+# the socketio example; a second client sees the broadcasts.
+socketio_addr=$(start socketio)
+"$PYTHON" interop/socketio_comparison.py "$socketio_addr"
 
 # README.md's Python steps, as written, in a fresh directory and venv.
 bash interop/readme_python.sh "$examples/greeter" "$greeter_addr"
@@ -180,8 +184,9 @@ echo "curl: 14 passed, 0 failed"
 chat_addr=$(start chat)
 PYTHONPATH="$work/gen" "$PYTHON" interop/chat_client.py "$chat_addr"
 # Two chat instances and a redis-server that the script starts: python-socketio on one,
-# websockets and grpcio on the other hear each other.
-PYTHONPATH="$work/gen" timeout 300 "$PYTHON" interop/chat_redis.py "$examples/chat"
+# websockets and grpcio on the other hear each other; then two socketio examples share their
+# sockets, a broadcast on one reaching the other's clients.
+PYTHONPATH="$work/gen" timeout 300 "$PYTHON" interop/chat_redis.py "$examples/chat" "$examples/socketio"
 
 # grpcio with gzip on the channel calls a method of every example, its messages built from the
 # descriptor set of the examples' files.
@@ -213,7 +218,7 @@ protoc --proto_path="$work/proto" --descriptor_set_out="$work/lab.pb" lab.proto
 echo "protoc accepted lab.proto (every field type)"
 
 # Every example's OpenAPI document is valid OpenAPI 3.1.
-for name in greeter dating chat student tasks auth; do
+for name in greeter dating chat student tasks auth socketio; do
     "$examples/$name" --print-openapi > "$work/$name.openapi.json"
     "$PYTHON" -m openapi_spec_validator "$work/$name.openapi.json"
 done

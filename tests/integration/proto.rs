@@ -209,7 +209,9 @@ mod standalone {
     /// What every example prints with `--print-proto` compiles as the only file there is.
     #[test]
     fn every_example_prints_a_proto_that_compiles_alone() {
-        for name in ["greeter", "dating", "chat", "student", "tasks", "auth"] {
+        for name in [
+            "greeter", "dating", "chat", "student", "tasks", "auth", "socketio",
+        ] {
             let output = std::process::Command::new(example(name))
                 .arg("--print-proto")
                 .output()

@@ -55,9 +55,13 @@ async fn try_connect(
         .transport_type(transport)
         .reconnect(false)
         .on_any(move |event, payload, _| {
-            if let Event::Custom(name) = event {
-                let _ = events.send((name, first(payload)));
-            }
+            // `rust_socketio` names the `message` event apart from the others.
+            let name = match event {
+                Event::Custom(name) => name,
+                Event::Message => "message".to_owned(),
+                _ => return async {}.boxed(),
+            };
+            let _ = events.send((name, first(payload)));
             async {}.boxed()
         })
         .on(Event::Connect, move |_, _| {
@@ -554,4 +558,30 @@ async fn two_methods_of_one_name_or_a_reserved_name_are_refused() {
         "invalid configuration: method `disconnect` of lab.reserved.Reserved cannot be a Socket.IO \
          event: Socket.IO clients keep the name `disconnect` for themselves; rename the method"
     );
+}
+
+/// The comparison's server, re-created as the `socketio` example: a bare string sent on
+/// `message` reaches every client as `{"a": "messagetest"}`; `msg` answers its caller alone.
+#[tokio::test]
+async fn the_comparison_example_broadcasts_message_and_answers_msg() {
+    let example = start("socketio");
+    let sender = connect(&example.url, TransportType::Websocket).await;
+    let mut listener = connect(&example.url, TransportType::Polling).await;
+    sender.emit("message", json!("Hello guys. ")).await;
+    assert_eq!(
+        listener.next_event().await,
+        ("message".to_owned(), json!({"a": "messagetest"}))
+    );
+    let mut caller = sender;
+    assert_eq!(caller.call("msg", json!("hi")).await, json!({"data": {}}));
+    assert_eq!(
+        caller.next_event().await,
+        ("message".to_owned(), json!({"a": "messagetest"}))
+    );
+    assert_eq!(
+        caller.next_event().await,
+        ("message".to_owned(), json!("resend hi"))
+    );
+    listener.close().await;
+    caller.close().await;
 }

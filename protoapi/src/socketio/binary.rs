@@ -199,6 +199,16 @@ pub(super) enum Frame {
     Binary(Part),
 }
 
+impl Frame {
+    /// Whether it is the answer of an empty message, `{"data":{}}`.
+    pub(super) fn is_empty_answer(&self) -> bool {
+        matches!(self, Frame::Text(text) if text.get() == EMPTY_ANSWER)
+    }
+}
+
+/// The answer frame of an empty message.
+const EMPTY_ANSWER: &str = "{\"data\":{}}";
+
 impl From<String> for Frame {
     fn from(frame: String) -> Self {
         Frame::Text(super::frame::raw(frame))

@@ -86,6 +86,8 @@ impl<A: Adapter> Reply<A> {
         }
         match self.ack {
             Some(ack) => send_ack(ack, frame),
+            // An empty answer has nothing to say but to an ack.
+            None if frame.is_empty_answer() => {}
             None => {
                 let _ = self.emit(frame).await;
             }
@@ -155,10 +157,15 @@ pub(super) struct Call<A: Adapter> {
 }
 
 impl<A: Adapter> Call<A> {
-    /// Runs the call in a task of its own, dropped when `closed` is cancelled (the socket
-    /// disconnected): the method's future and stream are dropped with it.
+    /// Runs the call in a task of its own. A stream is dropped when `closed` is cancelled (the
+    /// socket disconnected); a unary call runs to its end, its answer then going nowhere, so
+    /// that an event a client emits just before it disconnects is still handled.
     pub(super) fn spawn(self, closed: CancellationToken) {
-        self.spawn_with(closed, std::future::ready(()));
+        if self.streaming {
+            self.spawn_with(closed, std::future::ready(()));
+        } else {
+            tokio::spawn(self.run());
+        }
     }
 
     /// Runs the call as [`Self::spawn`] does, with `beside` in the same task (what hands a
