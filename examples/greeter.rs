@@ -66,7 +66,7 @@ pub struct DownloadReq {
 }
 
 /// Greets people, and keeps their files.
-#[protoapi::service(package = "hello", socketio)]
+#[protoapi::service(package = "hello", socketio, graphql)]
 pub trait Greeter {
     /// Answers `hello {name}`; an empty name is `invalid_argument`.
     async fn say_hello(&self, req: HelloRequest) -> Result<HelloReply, Status>;

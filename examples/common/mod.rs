@@ -1,7 +1,8 @@
 //! What every example binary shares: `--addr HOST:PORT`, `--memory BYTES` (the server's memory
 //! budget, `Limits::memory`), `--print-proto` (the service's `.proto`, compiling alone),
-//! `--proto-out DIR` (writes every `.proto` file as reflection serves them, imports included), `--print-openapi` (the OpenAPI 3.1 document
-//! of the HTTP routes), logging, and the
+//! `--proto-out DIR` (writes every `.proto` file as reflection serves them, imports included),
+//! `--print-openapi` (the OpenAPI 3.1 document of the HTTP routes), `--print-graphql` (the
+//! GraphQL schema in SDL), logging, and the
 //! `listening on http://HOST:PORT` line once the port accepts connections.
 
 use protoapi::ServerBuilder;
@@ -39,6 +40,13 @@ pub async fn run(
                 }
                 return Ok(());
             }
+            "--print-graphql" => {
+                match server.graphql_sdl()? {
+                    Some(sdl) => print!("{sdl}"),
+                    None => return Err("this example serves no GraphQL".into()),
+                }
+                return Ok(());
+            }
             "--print-openapi" => {
                 println!(
                     "{}",
@@ -71,7 +79,7 @@ pub async fn run(
             "-h" | "--help" => {
                 let own: String = own.iter().map(|name| format!(" [{name} VALUE]")).collect();
                 println!(
-                    "usage: [--addr HOST:PORT] [--memory BYTES] [--print-proto] [--proto-out DIR] [--print-openapi]{own}"
+                    "usage: [--addr HOST:PORT] [--memory BYTES] [--print-proto] [--proto-out DIR] [--print-openapi] [--print-graphql]{own}"
                 );
                 return Ok(());
             }

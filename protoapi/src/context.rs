@@ -25,6 +25,8 @@ pub enum Transport {
     Connect,
     /// Socket.IO: one of the events of a socket, over a WebSocket or HTTP long-polling.
     SocketIo,
+    /// GraphQL: one field of an operation, over HTTP or a WebSocket.
+    GraphQl,
 }
 
 impl Transport {
@@ -37,6 +39,7 @@ impl Transport {
             Transport::WebSocket => "WebSocket",
             Transport::Connect => "Connect",
             Transport::SocketIo => "Socket.IO",
+            Transport::GraphQl => "GraphQL",
         }
     }
 }

@@ -140,7 +140,7 @@ fn each_protoapi_key(
 }
 
 /// `#[protoapi::service(package = "...", name = "...", path = "/base", grpc = false,
-/// http = false, envelope, websocket = "/ws", socketio, crate = "...")]`; `socket` is the older
+/// http = false, envelope, websocket = "/ws", socketio, graphql, crate = "...")]`; `socket` is the older
 /// spelling of `websocket`.
 pub struct ServiceArgs {
     pub package: Value<LitStr>,
@@ -151,6 +151,7 @@ pub struct ServiceArgs {
     pub http: Value<LitBool>,
     pub envelope: Value<()>,
     pub socketio: Value<()>,
+    pub graphql: Value<()>,
     pub krate: Value<syn::Path>,
 }
 
@@ -164,6 +165,7 @@ impl ServiceArgs {
         "envelope",
         "websocket",
         "socketio",
+        "graphql",
         "crate",
     ];
     /// `websocket` and its older spelling.
@@ -179,6 +181,7 @@ impl ServiceArgs {
             http: Value::new("http"),
             envelope: Value::new("envelope"),
             socketio: Value::new("socketio"),
+            graphql: Value::new("graphql"),
             krate: Value::new("crate"),
         };
         each_arg(cx, tokens, |meta| {
@@ -199,6 +202,8 @@ impl ServiceArgs {
                 args.envelope.set(cx, span, ());
             } else if meta.path.is_ident("socketio") {
                 args.socketio.set(cx, span, ());
+            } else if meta.path.is_ident("graphql") {
+                args.graphql.set(cx, span, ());
             } else if meta.path.is_ident("crate") {
                 args.krate.set(cx, span, lit_str(meta)?.parse()?);
             } else {

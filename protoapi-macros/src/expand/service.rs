@@ -135,7 +135,13 @@ impl Service {
         let package = &self.package;
         let name = &self.name;
         let doc = &self.doc;
-        let (grpc, http, envelope, socketio) = (self.grpc, self.http, self.envelope, self.socketio);
+        let (grpc, http, envelope, socketio, graphql) = (
+            self.grpc,
+            self.http,
+            self.envelope,
+            self.socketio,
+            self.graphql,
+        );
         let service_websocket = match &self.websocket {
             Some((path, _)) => quote!(::core::option::Option::Some(#path)),
             None => quote!(::core::option::Option::None),
@@ -276,6 +282,7 @@ impl Service {
                         socket: #service_websocket,
                         envelope: #envelope,
                         socketio: #socketio,
+                        graphql: #graphql,
                         methods,
                         messages,
                         enums,

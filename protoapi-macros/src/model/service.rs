@@ -26,6 +26,8 @@ pub struct Service {
     pub websocket: Option<(String, Span)>,
     /// `socketio`: every method is an event of the server's Socket.IO endpoint.
     pub socketio: bool,
+    /// `graphql`: every method is a field of the server's GraphQL schema.
+    pub graphql: bool,
     pub doc: String,
     pub krate: TokenStream,
     pub methods: Vec<Method>,
@@ -126,6 +128,7 @@ impl Service {
             http,
             envelope: args.envelope.get().is_some(),
             socketio: args.socketio.get().is_some(),
+            graphql: args.graphql.get().is_some(),
             doc: attr::doc(&item.attrs),
             krate: krate(args.krate.get()),
             package,
@@ -218,7 +221,7 @@ mod tests {
         assert_eq!(messages.len(), 4, "{messages:#?}");
         assert_eq!(
             messages[0],
-            "unknown `protoapi` attribute `packge`, expected one of `package`, `name`, `path`, `grpc`, `http`, `envelope`, `websocket`, `socketio`, `crate`"
+            "unknown `protoapi` attribute `packge`, expected one of `package`, `name`, `path`, `grpc`, `http`, `envelope`, `websocket`, `socketio`, `graphql`, `crate`"
         );
         assert_eq!(messages[1], "duplicate `protoapi` attribute `name`");
         assert_eq!(messages[2], "protoapi methods are `async fn`");

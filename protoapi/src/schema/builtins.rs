@@ -212,6 +212,7 @@ mod tests {
             socket: None,
             envelope: false,
             socketio: false,
+            graphql: false,
             methods,
             messages,
             enums: Vec::new(),

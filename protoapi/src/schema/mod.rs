@@ -324,6 +324,8 @@ pub struct ServiceDescriptor {
     pub envelope: bool,
     /// Whether every method is an event of the server's Socket.IO endpoint (`socketio`).
     pub socketio: bool,
+    /// Whether every method is a field of the server's GraphQL schema (`graphql`).
+    pub graphql: bool,
     /// The rpcs in declaration order.
     pub methods: Vec<MethodDescriptor>,
     /// Every message the methods use, transitively, in first-use order.

@@ -13,6 +13,7 @@ use super::Server;
 use super::openapi::OpenApiConfig;
 use crate::compression::Compression;
 use crate::error::Error;
+use crate::graphql::GraphQlConfig;
 use crate::limits::Limits;
 use crate::path::{DefaultPathGenerator, HttpConfig, HttpPathGenerator};
 use crate::rooms::Rooms;
@@ -34,6 +35,7 @@ impl Server {
             websocket: WebSocketConfig::default(),
             socketio: None,
             rooms: Rooms::new(),
+            graphql: None,
             compression: Compression::default(),
             stats: Stats::default(),
             shutdown: CancellationToken::new(),
@@ -82,6 +84,8 @@ pub struct ServerBuilder {
     pub(super) socketio: Option<SocketIoConfig>,
     /// The rooms whose broadcasts reach the server's Socket.IO sockets.
     pub(super) rooms: Rooms,
+    /// Set by [`Self::graphql`]; `None` serves the marked services with the defaults.
+    pub(super) graphql: Option<GraphQlConfig>,
     pub(super) compression: Compression,
     pub(super) stats: Stats,
     pub(super) shutdown: CancellationToken,
@@ -345,6 +349,40 @@ impl ServerBuilder {
     pub fn rooms(mut self, rooms: Rooms) -> Self {
         self.rooms = rooms;
         self
+    }
+
+    /// Serves GraphQL at the config's path, `/graphql` by default, for every service added to
+    /// the server (for the services marked `#[protoapi::service(graphql)]` only with
+    /// [`GraphQlConfig::marked_only`]): a method with no side effects is a `Query` field, any
+    /// other unary method a `Mutation` field, a server stream a `Subscription` field
+    /// (docs/graphql.md). Without this call, the marked services are served with
+    /// [`GraphQlConfig::default`]'s settings.
+    ///
+    /// ```
+    /// let builder = protoapi::Server::builder().graphql(protoapi::GraphQlConfig::default());
+    /// # drop(builder);
+    /// ```
+    pub fn graphql(mut self, config: GraphQlConfig) -> Self {
+        self.graphql = Some(config);
+        self
+    }
+
+    /// The GraphQL schema of the services, in SDL; `None` when no service is served over
+    /// GraphQL. Fails as the server would fail to start (two methods of one field name).
+    pub fn graphql_sdl(&self) -> Result<Option<String>, Error> {
+        let config = self
+            .graphql
+            .clone()
+            .unwrap_or_else(GraphQlConfig::marked_services);
+        let descriptors: Vec<_> = self
+            .services
+            .iter()
+            .map(|service| service.descriptor_with(&self.http_config()))
+            .collect();
+        Ok(
+            crate::graphql::build(&self.services, &descriptors, &config)?
+                .map(|schema| schema.sdl()),
+        )
     }
 
     /// Sets which compressions requests and answers may be in, on every transport, and the

@@ -15,6 +15,7 @@ use crate::budget::ServerShare;
 use crate::compression::Compression;
 use crate::connect::{CallKind, ConnectService};
 use crate::error::Error;
+use crate::graphql::GraphQlConfig;
 use crate::grpc::{self, BoxGrpcService, GrpcFuture};
 use crate::http::{BoxResponse, Routes, WebSocketRoute, content_type_essence};
 use crate::schema::{ServiceDescriptor, Verb};
@@ -124,6 +125,7 @@ impl ServerBuilder {
             router = router.route_service(&format!("/{name}/{{*method}}"), gate);
         }
         router = self.socketio_route(router, &descriptors)?;
+        router = self.graphql_route(router, &descriptors)?;
         if let Some(extra) = self.extra {
             router = router.merge(extra);
         }
@@ -176,6 +178,39 @@ impl ServerBuilder {
             )));
         }
         crate::socketio::route(router, events, &config, &self.rooms, self.shutdown.clone())
+    }
+}
+
+impl ServerBuilder {
+    /// `router` with the GraphQL endpoint, when a service serves GraphQL; refuses a path that
+    /// another route has.
+    fn graphql_route(
+        &self,
+        router: Router,
+        descriptors: &[ServiceDescriptor],
+    ) -> Result<Router, Error> {
+        let config = self
+            .graphql
+            .clone()
+            .unwrap_or_else(GraphQlConfig::marked_services);
+        let Some(schema) = crate::graphql::build(&self.services, descriptors, &config)? else {
+            return Ok(router);
+        };
+        let path = config.path_str();
+        let taken = descriptors.iter().any(|descriptor| {
+            descriptor.socket == Some(path)
+                || descriptor.methods.iter().any(|method| {
+                    method.websocket.as_deref() == Some(path)
+                        || method.http.iter().any(|route| route.path == path)
+                })
+        });
+        if taken {
+            return Err(Error::route_conflict(format!(
+                "{path} is the GraphQL endpoint's path and a route's; set another with \
+                 GraphQlConfig::path"
+            )));
+        }
+        Ok(crate::graphql::route(router, schema, config))
     }
 }
 

@@ -82,6 +82,7 @@ fn service(methods: Vec<MethodDescriptor>, messages: Vec<MessageDescriptor>) -> 
         socket: None,
         envelope: false,
         socketio: false,
+        graphql: false,
         methods,
         messages,
         enums: vec![EnumDescriptor {
