@@ -2,11 +2,12 @@
 # The benchmarks of BENCHMARKS.md: protoapi against the same API written by hand with tonic and
 # axum (with tonic's gzip and tower-http's compression for the compressed cases), against a
 # Connect server written with connectrpc, and against the Python stacks (grpcio, flask-restful
-# on gunicorn, python-socketio on aiohttp). Builds in release mode, starts the servers pinned to
-# one core, drives them from the other with h2load (gRPC), wrk (HTTP, Connect), curl (uploads,
-# downloads) and bench_client (WebSocket, streams), alternating protoapi and baseline runs so
-# that drift hits both, then prints the table and writes bench/results.json. Also runs the
-# compile-cost comparison and the decoder micro-benchmarks.
+# on gunicorn, python-socketio on aiohttp); Socket.IO against socketioxide by hand. Builds in
+# release mode, starts the servers pinned to one core, drives them from the other with h2load
+# (gRPC), wrk (HTTP, Connect), curl (uploads, downloads) and bench_client (WebSocket, Socket.IO,
+# streams, broadcasts), alternating protoapi and baseline runs so that drift hits both, then
+# prints the table and writes bench/results.json. Also runs the compile-cost comparison and the
+# decoder micro-benchmarks.
 #
 # Settings (environment): SECS (seconds per run, 10), ROUNDS (runs per side, 3), ONLY (an
 # extended regex: only the cases whose name matches), SKIP_PYTHON=1, SKIP_COMPILE=1,
@@ -48,6 +49,12 @@ fi
 if [ "${SKIP_PYTHON:-0}" != 1 ]; then
     [ -x bench/.venv/bin/python ] || python3 -m venv bench/.venv
     bench/.venv/bin/pip install --quiet --disable-pip-version-check -r bench/python/requirements.txt
+fi
+
+# The broadcast case holds 1,000 sockets: each a descriptor in the client and in the server.
+if [ "$(ulimit -n)" -lt 4096 ] && ! ulimit -n 4096; then
+    log "the broadcast case needs an open file limit of 4096"
+    exit 1
 fi
 
 log "building in release mode"
@@ -207,6 +214,10 @@ ws_echo_8() { client_rate ws-echo "ws://127.0.0.1:$1/echo/ws" --conns 16 --in-fl
 sio_echo_8() {
     client_rate ws-echo "ws://127.0.0.1:$1/socket.io/?EIO=4&transport=websocket" --conns 16 --in-flight 8 --socketio
 }
+# Notes delivered per second: one of 1,000 sockets shouts, every socket hears each shout.
+sio_broadcast() {
+    client_rate sio-broadcast "ws://127.0.0.1:$1/socket.io/?EIO=4&transport=websocket" --conns 1000 --window 32
+}
 stream_grpc() { client_rate stream grpc "http://127.0.0.1:$1" --conns 4 --count 10000; }
 stream_grpc_gzip() { client_rate stream grpc "http://127.0.0.1:$1" --conns 4 --count 10000 --gzip; }
 stream_ws() { client_rate stream ws "http://127.0.0.1:$1" --conns 4 --count 10000; }
@@ -252,6 +263,9 @@ ab "GET with path + query binding" req/s "hand-written axum" http_query
 ab "urlencoded form" req/s "hand-written axum" http_form
 ab "WebSocket unary round trips" calls/s "hand-written axum" ws_echo
 ab "WebSocket round trips, 8 in flight per socket" calls/s "hand-written axum" ws_echo_8
+ab "Socket.IO unary round trips" calls/s "hand-written socketioxide" sio_echo
+ab "Socket.IO round trips, 8 in flight per socket" calls/s "hand-written socketioxide" sio_echo_8
+ab "Socket.IO broadcast to 1,000 sockets" msgs/s "hand-written socketioxide (io.emit)" sio_broadcast
 ab "server streaming, gRPC" msgs/s "hand-written tonic" stream_grpc
 ab "server streaming, WebSocket" msgs/s "hand-written axum" stream_ws
 ab "server streaming, SSE" msgs/s "hand-written axum" stream_sse
@@ -347,13 +361,18 @@ if [ "${SKIP_PYTHON:-0}" != 1 ]; then
         stop py-flask
     fi
     if selected "WebSocket unary round trips, vs python-socketio" \
-        "WebSocket round trips, 8 in flight per socket, vs python-socketio"; then
+        "WebSocket round trips, 8 in flight per socket, vs python-socketio" \
+        "Socket.IO unary round trips, vs python-socketio" \
+        "Socket.IO round trips, 8 in flight per socket, vs python-socketio"; then
         start py-sio $PY_SIO "$PY/python" bench/python/socketio_server.py --port $PY_SIO
         ab_ws_sio() { if [ "$1" = $P ]; then ws_echo "$1"; else sio_echo "$1"; fi; }
         ab_ws_sio_8() { if [ "$1" = $P ]; then ws_echo_8 "$1"; else sio_echo_8 "$1"; fi; }
         ab "WebSocket unary round trips, vs python-socketio" calls/s "Python python-socketio (aiohttp)" ab_ws_sio $PY_SIO
         ab "WebSocket round trips, 8 in flight per socket, vs python-socketio" calls/s \
             "Python python-socketio (aiohttp)" ab_ws_sio_8 $PY_SIO
+        ab "Socket.IO unary round trips, vs python-socketio" calls/s "Python python-socketio (aiohttp)" sio_echo $PY_SIO
+        ab "Socket.IO round trips, 8 in flight per socket, vs python-socketio" calls/s \
+            "Python python-socketio (aiohttp)" sio_echo_8 $PY_SIO
         stop py-sio
     fi
     stop protoapi

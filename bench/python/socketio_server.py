@@ -1,13 +1,14 @@
 """The WebSocket server a protoapi user would otherwise write in Python: python-socketio on aiohttp.
 
 It serves protoapi's benchmark API (bench/src/bin/protoapi_server.rs) for bench/run.sh as
-Socket.IO events: `echo` answers in its ack, as protoapi's `/echo/ws` answers a call; `ticks`
-emits `count` `tick` events, then acks `{"end": true}`.
+Socket.IO events: `echo` answers in its ack as protoapi's Socket.IO endpoint does,
+`{"data": {...}}`; `ticks` emits `count` `tick` events, then acks `{"end": true}`.
 
     bench/.venv/bin/python bench/python/socketio_server.py --port 9303
 
 A raw client: ws://127.0.0.1:9303/socket.io/?EIO=4&transport=websocket, send `40`, then
-`421["echo",{"id":42,"name":"bench","tags":["a","b"]}]`; the ack is `431[{...}]`; answer `2` with `3`.
+`421["echo",{"id":42,"name":"bench","tags":["a","b"]}]`; the ack is `431[{"data":{...}}]`; answer `2`
+with `3`.
 """
 
 import argparse
@@ -27,8 +28,9 @@ def message(**fields):
 
 @sio.event
 async def echo(sid, data):
-    return message(id=int(data.get("id", 0)), message=f"hello {data.get('name', '')}",
-                   tags=data.get("tags", []), payload=data.get("payload", ""))
+    reply = message(id=int(data.get("id", 0)), message=f"hello {data.get('name', '')}",
+                    tags=data.get("tags", []), payload=data.get("payload", ""))
+    return {"data": reply}
 
 
 @sio.event

@@ -13,6 +13,8 @@
 //!   (Server-Sent Events).
 //! - WebSocket: `/echo/ws` and `/ticks/ws`, with protoapi's JSON frames
 //!   (`{"id": 1, "data": {...}}`).
+//! - Socket.IO (socketioxide) at `/socket.io/`: `echo` answers in its ack, and `shout` sends a
+//!   `note` to every socket (`io.emit`), with protoapi's answers (`{"data": {...}}`).
 //!
 //! `baseline_server --addr 127.0.0.1:9002 --dir DIR` (`DIR` holds the files to download);
 //! with `--compression`, gRPC reads and sends gzip (tonic's `accept_compressed` and
@@ -33,6 +35,8 @@ use axum::{Json, http::StatusCode};
 use bytes::BytesMut;
 use futures_util::{SinkExt as _, StreamExt as _, stream};
 use serde::{Deserialize, Serialize};
+use socketioxide::SocketIo;
+use socketioxide::extract::{AckSender, SocketRef, TryData};
 use tokio::io::AsyncWriteExt as _;
 use tower::ServiceExt as _;
 use tower_http::CompressionLevel;
@@ -745,7 +749,80 @@ async fn send_ticks(
     socket.send(end.message()).await
 }
 
-// ---- The server: gRPC and HTTP on one port ----
+// ---- Socket.IO ----
+
+/// A shout: broadcast to every socket as a `note`.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Shout {
+    seq: u32,
+    text: String,
+}
+
+/// What every socket hears of a shout, in proto3 JSON.
+#[derive(Serialize)]
+struct Note {
+    #[serde(skip_serializing_if = "is_zero")]
+    seq: u32,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    text: String,
+}
+
+/// The answer to a shout: an empty message.
+#[derive(Serialize)]
+struct Shouted {}
+
+/// An ack's argument, as protoapi writes it: `{"data": ...}` or `{"error": ...}`.
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Answer<'a, T> {
+    Data(T),
+    Error(HttpErrorBody<'a>),
+}
+
+fn error_answer<'a>(code: &'static str, message: &'a str) -> Answer<'a, ()> {
+    Answer::Error(HttpErrorBody {
+        code,
+        message,
+        details: &[],
+    })
+}
+
+/// Acks `answer`; a socket that went away gets nothing.
+fn send_ack<T: Serialize>(ack: AckSender, answer: &Answer<'_, T>) {
+    let _ = ack.send(answer);
+}
+
+async fn on_connect(socket: SocketRef) {
+    socket.on("echo", echo_event);
+    socket.on("shout", shout_event);
+}
+
+async fn echo_event(TryData(req): TryData<EchoRequest>, ack: AckSender) {
+    match req {
+        Ok(req) => send_ack(ack, &Answer::Data(echo(req))),
+        Err(error) => send_ack(ack, &error_answer("invalid_argument", &error.to_string())),
+    }
+}
+
+async fn shout_event(io: SocketIo, TryData(req): TryData<Shout>, ack: AckSender) {
+    let req = match req {
+        Ok(req) => req,
+        Err(error) => {
+            return send_ack(ack, &error_answer("invalid_argument", &error.to_string()));
+        }
+    };
+    let note = Note {
+        seq: req.seq,
+        text: req.text,
+    };
+    match io.emit("note", &note).await {
+        Ok(()) => send_ack(ack, &Answer::Data(Shouted {})),
+        Err(error) => send_ack(ack, &error_answer("unavailable", &error.to_string())),
+    }
+}
+
+// ---- The server: gRPC, HTTP and Socket.IO on one port ----
 
 fn app(dir: PathBuf, compression: bool) -> Router {
     let http = Router::new()
@@ -766,10 +843,13 @@ fn app(dir: PathBuf, compression: bool) -> Router {
     } else {
         (http, BenchServer::new(Api))
     };
+    let (socketio, io) = SocketIo::new_svc();
+    io.ns("/", on_connect);
     http.route_service(
         &format!("/{}/{{*method}}", bench_server::SERVICE_NAME),
         grpc,
     )
+    .route_service("/socket.io/", socketio)
     .with_state(Arc::new(dir))
 }
 

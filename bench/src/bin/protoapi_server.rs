@@ -1,4 +1,5 @@
-//! The benchmark API through protoapi: one trait, served on one port (gRPC, HTTP, WebSocket).
+//! The benchmark API through protoapi: one trait, served on one port (gRPC, HTTP, WebSocket,
+//! Socket.IO: each method an event of its Rust name).
 //!
 //! `protoapi_server --addr 127.0.0.1:9001 --dir DIR [--uploads DIR]` (`--dir` holds the files
 //! to download; uploads larger than 1 MiB are spooled to `--uploads`, the temp directory if not given);
@@ -8,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use protoapi::{Download, File, Limits, Status, Streaming};
+use protoapi::{Download, File, Limits, Rooms, Status, Streaming};
 
 /// A call to echo.
 #[protoapi::message]
@@ -96,8 +97,26 @@ pub struct Tick {
     pub text: String,
 }
 
+/// A shout: broadcast to every Socket.IO socket as a `note`.
+#[protoapi::message]
+pub struct Shout {
+    pub seq: u32,
+    pub text: String,
+}
+
+/// What every socket hears of a shout.
+#[protoapi::message]
+pub struct Note {
+    pub seq: u32,
+    pub text: String,
+}
+
+/// The answer to a shout, once it is on its way to every socket.
+#[protoapi::message]
+pub struct Shouted {}
+
 /// The benchmark API.
-#[protoapi::service(package = "bench")]
+#[protoapi::service(package = "bench", socketio)]
 pub trait Bench {
     /// gRPC `/bench.Bench/Echo`, `POST /echo` (JSON), WebSocket `/echo/ws`.
     #[protoapi(post = "/echo", wbsk = "/echo/ws")]
@@ -124,10 +143,15 @@ pub trait Bench {
     /// WebSocket `/ticks/ws`.
     #[protoapi(get = "/ticks/:count", wbsk = "/ticks/ws")]
     async fn ticks(&self, req: TicksRequest) -> Result<Streaming<Tick>, Status>;
+
+    /// Socket.IO event `shout`: sends a `note` to every socket (`POST /shout` too).
+    #[protoapi(post = "/shout")]
+    async fn shout(&self, req: Shout) -> Result<Shouted, Status>;
 }
 
 struct Api {
     dir: PathBuf,
+    rooms: Rooms,
 }
 
 impl Bench for Api {
@@ -188,6 +212,15 @@ impl Bench for Api {
             text: "tick".to_owned(),
         })))
     }
+
+    async fn shout(&self, req: Shout) -> Result<Shouted, Status> {
+        let note = Note {
+            seq: req.seq,
+            text: req.text,
+        };
+        self.rooms.everyone().emit("note", &note).await?;
+        Ok(Shouted {})
+    }
 }
 
 #[tokio::main]
@@ -197,9 +230,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut uploads = None;
     let mut args = std::env::args().skip(1);
     let server = |dir: PathBuf, uploads: Option<PathBuf>| {
+        let rooms = Rooms::new();
         let builder = protoapi::Server::builder()
             .limits(Limits::default())
-            .add(BenchServer::new(Api { dir }));
+            .rooms(rooms.clone())
+            .add(BenchServer::new(Api { dir, rooms }));
         match uploads {
             Some(uploads) => builder.upload_dir(uploads),
             None => builder,

@@ -10,9 +10,13 @@
 //! bench_client json-body small|4k FILE
 //! bench_client connect-check BASE_URL
 //! bench_client ws-echo URL [--conns N] [--secs S] [--in-flight K] [--socketio]
+//! bench_client sio-broadcast URL [--conns N] [--secs S] [--window W]
 //! bench_client stream grpc|ws|sse BASE_URL [--count C] [--conns N] [--secs S] [--gzip]
 //! bench_client soak BASE_URL --pid PID --uploads DIR [--conns N] [--secs S]
 //! ```
+//!
+//! `sio-broadcast` holds `--conns` Socket.IO sockets; one of them emits `shout` in a loop and
+//! every socket counts the `note` events the server broadcasts for it ([`broadcast`]).
 //!
 //! `soak` (bench/soak.sh) is no benchmark: it runs every kind of call at once for a long time
 //! and checks the server's memory, file descriptors and temporary files ([`soak`]).
@@ -28,6 +32,7 @@ use futures_util::{SinkExt as _, StreamExt as _};
 use prost::Message as _;
 use tokio_tungstenite::tungstenite::Message;
 
+mod broadcast;
 mod soak;
 
 /// `bench.EchoRequest`, as prost-build writes it.
@@ -72,6 +77,8 @@ struct Options {
     uploads: Option<std::path::PathBuf>,
     /// gRPC in gzip: request bodies compressed, answers accepted (and required) in gzip.
     gzip: bool,
+    /// Broadcasts out at once: a shout is sent when an earlier one has reached every socket.
+    window: u32,
 }
 
 fn main() -> Result<(), Error> {
@@ -85,6 +92,7 @@ fn main() -> Result<(), Error> {
         pid: None,
         uploads: None,
         gzip: false,
+        window: 32,
     };
     let mut positional = Vec::new();
     let mut iter = args.iter();
@@ -99,6 +107,7 @@ fn main() -> Result<(), Error> {
             "--pid" => options.pid = Some(value()?.parse()?),
             "--uploads" => options.uploads = Some(value()?.into()),
             "--gzip" => options.gzip = true,
+            "--window" => options.window = value()?.parse::<u32>()?.max(1),
             _ => positional.push(arg.as_str()),
         }
     }
@@ -112,12 +121,13 @@ fn main() -> Result<(), Error> {
         ["json-body", size, file] => json_body(size, file),
         ["connect-check", base] => runtime.block_on(connect_check(base)),
         ["ws-echo", url] => runtime.block_on(run(&options, |_| ws_echo(url, &options))),
+        ["sio-broadcast", url] => runtime.block_on(broadcast::broadcast(url, &options)),
         ["stream", kind, base] => {
             let kind = *kind;
             runtime.block_on(run(&options, |_| stream(kind, base, &options)))
         }
         ["soak", base] => runtime.block_on(soak::soak(base, &options)),
-        _ => Err("usage: bench_client grpc-body small|4k|64k FILE [--gzip] | grpc-check small|4k|64k BASE_URL [--gzip] | json-body small|4k FILE | connect-check BASE_URL | ws-echo URL [--in-flight K] [--socketio] | stream grpc|ws|sse BASE_URL [--count C] [--conns N] [--secs S] [--gzip] | soak BASE_URL --pid PID --uploads DIR [--conns N] [--secs S]".into()),
+        _ => Err("usage: bench_client grpc-body small|4k|64k FILE [--gzip] | grpc-check small|4k|64k BASE_URL [--gzip] | json-body small|4k FILE | connect-check BASE_URL | ws-echo URL [--in-flight K] [--socketio] | sio-broadcast URL [--conns N] [--secs S] [--window W] | stream grpc|ws|sse BASE_URL [--count C] [--conns N] [--secs S] [--gzip] | soak BASE_URL --pid PID --uploads DIR [--conns N] [--secs S]".into()),
     }
 }
 
@@ -356,15 +366,13 @@ fn deadline(options: &Options) -> Instant {
 
 /// Unary round trips on one WebSocket, `--in-flight` at a time (one by default): a new call
 /// is sent as each answer arrives, until the time is up; then the calls still out are
-/// answered. Counts the answers.
+/// answered. Counts the answers; any other answer (an error, an ack of a call not made) fails.
 async fn ws_echo(url: &str, options: &Options) -> Result<u64, Error> {
-    let (mut socket, _) = tokio_tungstenite::connect_async(url).await?;
-    if options.socketio {
-        // Engine.IO open packet, then the connect to the default namespace.
-        expect_prefix(&mut socket, "0").await?;
-        socket.send(Message::text("40")).await?;
-        expect_prefix(&mut socket, "40").await?;
-    }
+    let mut socket = if options.socketio {
+        sio_connect(url).await?
+    } else {
+        tokio_tungstenite::connect_async(url).await?.0
+    };
     let call = |n: u64| {
         let frame = if options.socketio {
             format!(r#"42{n}["echo",{{"id":42,"name":"bench","tags":["a","b"]}}]"#)
@@ -374,29 +382,77 @@ async fn ws_echo(url: &str, options: &Options) -> Result<u64, Error> {
         Message::text(frame)
     };
     let end = deadline(options);
+    // The ids of the Socket.IO calls not answered yet.
+    let mut out = Vec::new();
     let mut sent = 0u64;
     while sent < options.in_flight {
         socket.feed(call(sent)).await?;
+        out.push(sent);
         sent += 1;
     }
     socket.flush().await?;
     let mut done = 0u64;
     while done < sent {
         let text = next_text(&mut socket).await?;
-        if options.socketio && text == "2" {
-            socket.send(Message::text("3")).await?;
-            continue;
-        }
-        if !text.contains(r#""message":"hello bench""#) {
+        if options.socketio {
+            if text == "2" {
+                socket.send(Message::text("3")).await?;
+                continue;
+            }
+            let id = sio_ack(&text, SIO_ECHO_ANSWER)?;
+            let at = out
+                .iter()
+                .position(|&n| n == id)
+                .ok_or_else(|| format!("an ack of no call out: {text}"))?;
+            out.swap_remove(at);
+        } else if !text.contains(r#""message":"hello bench""#) {
             return Err(format!("unexpected answer: {text}").into());
         }
         done += 1;
         if Instant::now() < end {
             socket.send(call(sent)).await?;
+            out.push(sent);
             sent += 1;
         }
     }
     Ok(done)
+}
+
+/// The argument of the echo's ack over Socket.IO: the echo in proto3 JSON as protoapi answers.
+const SIO_ECHO_ANSWER: &str = r#"[{"data":{"id":"42","message":"hello bench","tags":["a","b"]}}]"#;
+
+/// A WebSocket connected to a Socket.IO server's default namespace: the Engine.IO open
+/// packet read, the namespace's connect sent and confirmed (socketioxide pings at once: the
+/// ping is answered).
+async fn sio_connect(url: &str) -> Result<WebSocket, Error> {
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await?;
+    expect_prefix(&mut socket, "0").await?;
+    socket.send(Message::text("40")).await?;
+    loop {
+        let text = next_text(&mut socket).await?;
+        if text == "2" {
+            socket.send(Message::text("3")).await?;
+        } else if text.starts_with("40") {
+            return Ok(socket);
+        } else {
+            return Err(format!("expected a `40` packet, got {text}").into());
+        }
+    }
+}
+
+type WebSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The id of a Socket.IO ack packet (`43<id><args>`) whose arguments are `args`, exactly;
+/// anything else (an error answer, another packet) is an error.
+fn sio_ack(text: &str, args: &str) -> Result<u64, Error> {
+    text.strip_prefix("43")
+        .and_then(|rest| {
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            let (id, rest) = rest.split_at(digits);
+            (rest == args).then(|| id.parse().ok()).flatten()
+        })
+        .ok_or_else(|| format!("unexpected answer: {text}").into())
 }
 
 async fn next_text<S>(socket: &mut S) -> Result<String, Error>
@@ -543,5 +599,24 @@ impl EventCounter {
                 self.last_was_newline = false;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SIO_ECHO_ANSWER, sio_ack};
+
+    #[test]
+    fn takes_an_ack_with_the_echo_only() {
+        let ack = format!("4317{SIO_ECHO_ANSWER}");
+        assert_eq!(sio_ack(&ack, SIO_ECHO_ANSWER).ok(), Some(17));
+        let error = r#"4317[{"error":{"code":"invalid_argument","message":"bad","details":[]}}]"#;
+        assert_eq!(
+            sio_ack(error, SIO_ECHO_ANSWER).err().map(|e| e.to_string()),
+            Some(format!("unexpected answer: {error}"))
+        );
+        let event = format!(r#"42["echo",{SIO_ECHO_ANSWER}]"#);
+        assert!(sio_ack(&event, SIO_ECHO_ANSWER).is_err());
+        assert!(sio_ack(&format!("43{SIO_ECHO_ANSWER}"), SIO_ECHO_ANSWER).is_err());
     }
 }

@@ -273,6 +273,7 @@ async fn client(
         pid: None,
         uploads: None,
         gzip: false,
+        window: 1,
     };
     match KINDS[kind] {
         "grpc" => grpc(base, i, end, &count).await,
