@@ -13,6 +13,7 @@ mod context;
 mod download;
 mod examples;
 mod faults;
+mod graphql;
 mod grpc;
 mod grpc_upload;
 mod http;

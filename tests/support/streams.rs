@@ -67,6 +67,7 @@ impl Streams for StreamsImpl {
             Transport::Http => "http",
             Transport::Connect => "connect",
             Transport::SocketIo => "socketio",
+            Transport::GraphQl => "graphql",
             _ => "grpc",
         };
         let tag = if req.tag.is_empty() {

@@ -37,6 +37,8 @@ pub(super) struct Types {
     outputs: HashSet<&'static str>,
     /// The messages that are some request's, or in one: they get input types.
     inputs: HashSet<&'static str>,
+    /// The request messages, whose fields are their method's arguments.
+    arguments: HashSet<&'static str>,
     /// GraphQL's name of each message and enum.
     names: HashMap<&'static str, String>,
 }
@@ -366,6 +368,7 @@ impl Types {
 
     /// Marks the messages in a request message as requests'.
     fn reach_inner(&mut self, message: &'static str) {
+        self.arguments.insert(message);
         for name in self.inner(message) {
             self.reach(name, false);
         }
@@ -561,7 +564,23 @@ impl Types {
         for message in self.messages.values() {
             // A request message is its method's arguments: only the messages in one (a
             // request message too, when it is) get an input type.
-            if !self.inputs.contains(message.name) {
+            let whole = self.inputs.contains(message.name);
+            if !whole && !self.arguments.contains(message.name) {
+                continue;
+            }
+            for field in &message.fields {
+                if let FieldType::Map(_, value) = &field.ty {
+                    inputs.push(
+                        InputObject::new(format!(
+                            "{}Input",
+                            entry_name(&self.name(message.name), field)
+                        ))
+                        .field(InputValue::new("key", TypeRef::named_nn(TypeRef::STRING)))
+                        .field(InputValue::new("value", self.map_value_type(value, false))),
+                    );
+                }
+            }
+            if !whole {
                 continue;
             }
             let mut input = InputObject::new(self.input_name(message.name));
@@ -576,16 +595,6 @@ impl Types {
             }
             for field in &message.fields {
                 input = input.field(self.input_field(message.name, field));
-                if let FieldType::Map(_, value) = &field.ty {
-                    inputs.push(
-                        InputObject::new(format!(
-                            "{}Input",
-                            entry_name(&self.name(message.name), field)
-                        ))
-                        .field(InputValue::new("key", TypeRef::named_nn(TypeRef::STRING)))
-                        .field(InputValue::new("value", self.map_value_type(value, false))),
-                    );
-                }
             }
             inputs.push(input);
         }
