@@ -452,3 +452,57 @@ async fn a_method_sees_the_graphql_transport_and_headers() {
         json!({"data": {"whoami": {"transport": "GraphQl", "custom": "from GraphQL"}}})
     );
 }
+
+/// A document of any JSON.
+#[protoapi::message]
+pub struct Doc {
+    pub body: protoapi::Struct,
+    pub tags: Vec<protoapi::Value>,
+}
+
+#[protoapi::service(package = "lab.json", graphql)]
+pub trait Keeper {
+    /// Keeps any JSON.
+    async fn keep(&self, value: protoapi::Value) -> Result<Doc, protoapi::Status>;
+}
+
+struct KeeperImpl;
+
+impl Keeper for KeeperImpl {
+    async fn keep(&self, value: protoapi::Value) -> Result<Doc, protoapi::Status> {
+        let mut body = protoapi::Struct::new();
+        body.insert("got".to_owned(), value.clone().into_inner());
+        Ok(Doc {
+            body,
+            tags: vec![value],
+        })
+    }
+}
+
+#[tokio::test]
+async fn any_json_is_the_json_scalar() {
+    let server =
+        TestServer::start(protoapi::Server::builder().add(KeeperServer::new(KeeperImpl))).await;
+    let body = query(
+        &server,
+        r#"mutation { keep(value: {a: [1, "x"]}) { body tags } }"#,
+    )
+    .await;
+    assert_eq!(
+        body,
+        json!({"data": {"keep": {"body": {"got": {"a": [1, "x"]}}, "tags": [{"a": [1, "x"]}]}}})
+    );
+    let body = query(
+        &server,
+        r#"mutation { keep(value: "just a string") { tags } }"#,
+    )
+    .await;
+    assert_eq!(body, json!({"data": {"keep": {"tags": ["just a string"]}}}));
+    let sdl = protoapi::Server::builder()
+        .add(KeeperServer::new(KeeperImpl))
+        .graphql_sdl()
+        .expect("a schema")
+        .expect("GraphQL is served");
+    assert!(sdl.contains("\tkeep(value: JSON): Doc\n"), "{sdl}");
+    assert!(sdl.contains("\tbody: JSON\n\ttags: [JSON!]!\n"), "{sdl}");
+}

@@ -9,7 +9,7 @@ use async_graphql::{Error, ErrorExtensions as _, Value};
 use futures_util::Stream;
 use http::{Extensions, HeaderMap};
 
-use super::schema::{EMPTY_FIELD, Types};
+use super::schema::{EMPTY_FIELD, JSON_ARGUMENT, Types, is_json};
 use crate::context::{Context, Transport};
 use crate::method::{Answers, Encoding, ErasedMethod, Params, Payload, Requests, next};
 use crate::schema::FieldType;
@@ -111,6 +111,12 @@ pub(super) fn answer_value(json: serde_json::Value) -> Value {
 /// A field's arguments as the request's proto3 JSON: map arguments (lists of entries) become
 /// JSON objects, at any depth.
 pub(super) fn request_json(caller: &Caller, args: &ObjectAccessor<'_>) -> Result<String, Error> {
+    if is_json(caller.input) {
+        return Ok(match args.get(JSON_ARGUMENT) {
+            Some(value) => value.as_value().clone().into_json()?.to_string(),
+            None => "null".to_owned(),
+        });
+    }
     let mut object = serde_json::Map::new();
     for (name, value) in args.iter() {
         if name.as_str() == EMPTY_FIELD {

@@ -23,6 +23,20 @@ use crate::schema::{
 };
 use crate::service::ProtoService;
 
+/// The scalar of protobuf's JSON types, `google.protobuf.Value`, `Struct` and `ListValue`.
+const JSON: &str = "JSON";
+
+/// The one argument of a method whose request is any JSON.
+pub(super) const JSON_ARGUMENT: &str = "value";
+
+/// Whether a message is one of protobuf's JSON types, which GraphQL sees as the `JSON` scalar.
+pub(super) fn is_json(message: &str) -> bool {
+    matches!(
+        message,
+        "google.protobuf.Value" | "google.protobuf.Struct" | "google.protobuf.ListValue"
+    )
+}
+
 /// The field an object type or input type gets when its message has none: GraphQL types need
 /// at least one field. It is always `null`.
 pub(super) const EMPTY_FIELD: &str = "_empty";
@@ -203,6 +217,12 @@ pub(crate) fn build(
     for ty in types.enum_types() {
         builder = builder.register(ty);
     }
+    if types.uses_json() {
+        builder = builder.register(async_graphql::dynamic::Scalar::new(JSON).description(
+            "Any JSON value: a protobuf google.protobuf.Value (Struct: an object; ListValue: \
+                 an array), as protoapi::Value, Struct and ListValue hold it.",
+        ));
+    }
     builder
         .finish()
         .map(Some)
@@ -325,6 +345,9 @@ pub(super) fn default_value(field: &FieldDescriptor, types: &Types) -> Option<Va
 impl Types {
     /// GraphQL's name of a message or enum (the object type's; an input type adds `Input`).
     pub(super) fn name(&self, name: &str) -> String {
+        if is_json(name) {
+            return JSON.to_owned();
+        }
         self.names
             .get(name)
             .cloned()
@@ -333,7 +356,15 @@ impl Types {
 
     /// The input type of a message.
     fn input_name(&self, message: &str) -> String {
+        if is_json(message) {
+            return JSON.to_owned();
+        }
         format!("{}Input", self.name(message))
+    }
+
+    /// Whether any message is any JSON, which needs the `JSON` scalar.
+    fn uses_json(&self) -> bool {
+        self.messages.keys().any(|name| is_json(name))
     }
 
     /// Names every message and enum.
@@ -417,8 +448,12 @@ impl Types {
         }
     }
 
-    /// The arguments of a method: its request message's fields.
+    /// The arguments of a method: its request message's fields; `value` for a request that is
+    /// any JSON.
     fn arguments(&self, input: &str) -> Result<Vec<InputValue>, Error> {
+        if is_json(input) {
+            return Ok(vec![InputValue::new(JSON_ARGUMENT, TypeRef::named(JSON))]);
+        }
         let message = self.messages.get(input).ok_or_else(|| {
             Error::config(format!(
                 "GraphQL: the request message `{input}` is not described"
@@ -463,7 +498,7 @@ impl Types {
     fn objects(self: &Arc<Self>) -> Vec<Object> {
         let mut objects = Vec::new();
         for message in self.messages.values() {
-            if !self.outputs.contains(message.name) {
+            if !self.outputs.contains(message.name) || is_json(message.name) {
                 continue;
             }
             let mut object = Object::new(self.name(message.name));
@@ -564,6 +599,9 @@ impl Types {
         for message in self.messages.values() {
             // A request message is its method's arguments: only the messages in one (a
             // request message too, when it is) get an input type.
+            if is_json(message.name) {
+                continue;
+            }
             let whole = self.inputs.contains(message.name);
             if !whole && !self.arguments.contains(message.name) {
                 continue;
