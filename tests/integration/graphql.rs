@@ -506,3 +506,56 @@ async fn any_json_is_the_json_scalar() {
     assert!(sdl.contains("\tkeep(value: JSON): Doc\n"), "{sdl}");
     assert!(sdl.contains("\tbody: JSON\n\ttags: [JSON!]!\n"), "{sdl}");
 }
+
+/// A name with a rule.
+#[protoapi::message]
+pub struct Named {
+    #[validate(min_len = 2)]
+    pub name: String,
+    pub inner: Option<Inner>,
+}
+
+#[protoapi::message]
+pub struct Inner {
+    #[validate(max = 10)]
+    pub n: i32,
+}
+
+#[protoapi::service(package = "lab.rules", graphql)]
+pub trait Rules {
+    async fn check(&self, named: Named) -> Result<Named, protoapi::Status>;
+}
+
+struct RulesImpl;
+
+impl Rules for RulesImpl {
+    async fn check(&self, named: Named) -> Result<Named, protoapi::Status> {
+        Ok(named)
+    }
+}
+
+#[tokio::test]
+async fn validation_rules_apply_with_their_field_paths() {
+    let server =
+        TestServer::start(protoapi::Server::builder().add(RulesServer::new(RulesImpl))).await;
+    let body = query(
+        &server,
+        r#"mutation { check(name: "x", inner: {n: 11}) { name } }"#,
+    )
+    .await;
+    assert_eq!(
+        body["errors"][0]["message"],
+        json!(
+            "invalid request: name: must be at least 2 characters long; inner.n: must be at most 10"
+        )
+    );
+    let details = &body["errors"][0]["extensions"]["details"][0];
+    assert_eq!(details["type"], json!("google.rpc.BadRequest"));
+    assert_eq!(
+        details["debug"],
+        json!({"fieldViolations": [
+            {"field": "name", "description": "must be at least 2 characters long"},
+            {"field": "inner.n", "description": "must be at most 10"}
+        ]})
+    );
+}
