@@ -37,7 +37,7 @@ impl Caller {
         &self,
         ctx: &async_graphql::Context<'_>,
         request: String,
-    ) -> Result<serde_json::Value, Error> {
+    ) -> Result<Value, Error> {
         let mut answers = self.start(ctx, request);
         match next(&mut answers).await {
             Some(Ok(payload)) => read_answer(payload),
@@ -82,9 +82,7 @@ pub(super) async fn stream_values<'a>(
             let mut answers = answers?;
             match next(&mut answers).await {
                 Some(Ok(payload)) => {
-                    let item =
-                        read_answer(payload).map(|json| FieldValue::value(answer_value(json)));
-                    Some((item, Some(answers)))
+                    Some((read_answer(payload).map(FieldValue::value), Some(answers)))
                 }
                 Some(Err(status)) => Some((Err(graphql_error(&status)), None)),
                 None => None,
@@ -93,7 +91,8 @@ pub(super) async fn stream_values<'a>(
     ))
 }
 
-fn read_answer(payload: Payload) -> Result<serde_json::Value, Error> {
+/// An answer's JSON read as a GraphQL value.
+fn read_answer(payload: Payload) -> Result<Value, Error> {
     match payload {
         Payload::Json(text) => serde_json::from_str(&text)
             .map_err(|_| graphql_error(&Status::internal("failed to encode the answer"))),
@@ -101,11 +100,6 @@ fn read_answer(payload: Payload) -> Result<serde_json::Value, Error> {
             "failed to encode the answer",
         ))),
     }
-}
-
-/// A reply's JSON as a GraphQL value.
-pub(super) fn answer_value(json: serde_json::Value) -> Value {
-    Value::from_json(json).unwrap_or(Value::Null)
 }
 
 /// A field's arguments as the request's proto3 JSON: map arguments (lists of entries) become

@@ -13,7 +13,7 @@ use async_graphql::dynamic::{
     SubscriptionField, SubscriptionFieldFuture, TypeRef,
 };
 
-use super::call::{Caller, answer_value, request_json, stream_values};
+use super::call::{Caller, request_json, stream_values};
 use super::config::GraphQlConfig;
 use crate::error::Error;
 use crate::method::ErasedMethod;
@@ -173,7 +173,7 @@ pub(crate) fn build(
                     FieldFuture::new(async move {
                         let request = request_json(&caller, &ctx.args)?;
                         let answer = caller.call(ctx.ctx, request).await?;
-                        Ok(Some(FieldValue::value(answer_value(answer))))
+                        Ok(Some(FieldValue::value(answer)))
                     })
                 });
                 for argument in arguments {
@@ -555,11 +555,12 @@ impl Types {
         let proto_name = field.name;
         let map = matches!(field.ty, FieldType::Map(..));
         let default = default_value(field, self);
+        // Read at once from the parent's value: no future to box.
         let mut out = Field::new(field.json_name, ty, move |ctx| {
             let default = default.clone();
-            FieldFuture::new(async move {
+            FieldFuture::from_value({
                 let Some(Value::Object(parent)) = ctx.parent_value.as_value() else {
-                    return Ok(None);
+                    return FieldFuture::from_value(None);
                 };
                 let value = parent
                     .get(key)
@@ -584,7 +585,7 @@ impl Types {
                     Some(value) => Some(value),
                     None => default,
                 };
-                Ok(value.map(FieldValue::value))
+                value
             })
         });
         if !field.doc.trim().is_empty() {
@@ -672,12 +673,10 @@ fn message_of(ty: &FieldType) -> Option<&'static str> {
 /// A field of a map entry: the entry's own value under `name`.
 fn value_field(name: &'static str, ty: TypeRef) -> Field {
     Field::new(name, ty, move |ctx| {
-        FieldFuture::new(async move {
-            let Some(Value::Object(entry)) = ctx.parent_value.as_value() else {
-                return Ok(None);
-            };
-            Ok(entry.get(name).cloned().map(FieldValue::value))
-        })
+        let Some(Value::Object(entry)) = ctx.parent_value.as_value() else {
+            return FieldFuture::from_value(None);
+        };
+        FieldFuture::from_value(entry.get(name).cloned())
     })
 }
 
