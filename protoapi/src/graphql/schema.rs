@@ -557,35 +557,30 @@ impl Types {
         let default = default_value(field, self);
         // Read at once from the parent's value: no future to box.
         let mut out = Field::new(field.json_name, ty, move |ctx| {
-            let default = default.clone();
-            FieldFuture::from_value({
-                let Some(Value::Object(parent)) = ctx.parent_value.as_value() else {
-                    return FieldFuture::from_value(None);
-                };
-                let value = parent
-                    .get(key)
-                    .or_else(|| parent.get(proto_name))
-                    .filter(|value| !matches!(value, Value::Null))
-                    .cloned();
-                let value = match value {
-                    Some(Value::Object(entries)) if map => Some(Value::List(
-                        entries
-                            .into_iter()
-                            .map(|(key, value)| {
-                                let mut entry = async_graphql::indexmap::IndexMap::new();
-                                entry.insert(
-                                    async_graphql::Name::new("key"),
-                                    Value::String(key.to_string()),
-                                );
-                                entry.insert(async_graphql::Name::new("value"), value);
-                                Value::Object(entry)
-                            })
-                            .collect(),
-                    )),
-                    Some(value) => Some(value),
-                    None => default,
-                };
-                value
+            let Some(Value::Object(parent)) = ctx.parent_value.as_value() else {
+                return FieldFuture::from_value(None);
+            };
+            let value = parent
+                .get(key)
+                .or_else(|| parent.get(proto_name))
+                .filter(|value| !matches!(value, Value::Null));
+            FieldFuture::from_value(match value {
+                Some(Value::Object(entries)) if map => Some(Value::List(
+                    entries
+                        .iter()
+                        .map(|(key, value)| {
+                            let mut entry = async_graphql::indexmap::IndexMap::new();
+                            entry.insert(
+                                async_graphql::Name::new("key"),
+                                Value::String(key.to_string()),
+                            );
+                            entry.insert(async_graphql::Name::new("value"), value.clone());
+                            Value::Object(entry)
+                        })
+                        .collect(),
+                )),
+                Some(value) => Some(value.clone()),
+                None => default.clone(),
             })
         });
         if !field.doc.trim().is_empty() {
