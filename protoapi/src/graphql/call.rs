@@ -9,7 +9,7 @@ use async_graphql::{Error, ErrorExtensions as _, Value};
 use futures_util::Stream;
 use http::{Extensions, HeaderMap};
 
-use super::schema::{EMPTY_FIELD, JSON_ARGUMENT, Types, is_json};
+use super::types::{EMPTY_FIELD, JSON_ARGUMENT, Types, is_json};
 use crate::context::{Context, Transport};
 use crate::method::{Answers, Encoding, ErasedMethod, Params, Payload, Requests, next};
 use crate::schema::FieldType;

@@ -16,8 +16,10 @@ mod call;
 mod config;
 // The endpoint: GET, POST, WebSocket, GraphiQL.
 mod endpoint;
-// The schema made of the services' descriptors.
+// The schema made of the services' descriptors: its root fields.
 mod schema;
+// The types of the messages and enums, and what a reply field resolves to.
+mod types;
 
 pub use config::GraphQlConfig;
 
