@@ -9,64 +9,19 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { chromium } from "playwright-core";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+import { greeterBinary, root, startGreeter } from "./greeter.mjs";
+
 const STEP_TIMEOUT_MS = 10_000;
 
 // The file chosen in the page: a name and content outside ASCII, held in memory.
 const FILE_NAME = "notes 火锅.txt";
 const FILE_TEXT = "hello from Chromium\n火锅 🍲\nline three\n";
 const FILE_SIZE = Buffer.byteLength(FILE_TEXT);
-
-/** The greeter binary: GREETER_BIN, or what `cargo build --example greeter` reports. */
-function greeterBinary() {
-  if (process.env.GREETER_BIN) return process.env.GREETER_BIN;
-  const build = spawnSync(
-    "cargo",
-    ["build", "--quiet", "--example", "greeter", "--message-format=json"],
-    { cwd: root, encoding: "utf8", timeout: 15 * 60_000, stdio: ["ignore", "pipe", "inherit"] },
-  );
-  if (build.error) throw build.error;
-  assert.equal(build.status, 0, "cargo build --example greeter failed");
-  for (const line of build.stdout.split("\n")) {
-    if (!line.startsWith("{")) continue;
-    const message = JSON.parse(line);
-    if (message.reason === "compiler-artifact" && message.target?.name === "greeter" && message.executable) {
-      return message.executable;
-    }
-  }
-  throw new Error("cargo did not report the greeter executable");
-}
-
-/** Starts the greeter on 127.0.0.1:0 and resolves with its URL from the `listening on` line. */
-function startGreeter(binary, dir) {
-  const child = spawn(binary, ["--addr", "127.0.0.1:0", "--dir", dir], {
-    env: { ...process.env, RUST_LOG: "warn" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const url = new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`greeter did not start within 20 s: ${out}`)), 20_000);
-    child.on("error", (error) => { clearTimeout(timer); reject(error); });
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`greeter exited before listening (code ${code}, signal ${signal}): ${out}`));
-    });
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const line = /^listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(out);
-      if (line) { clearTimeout(timer); resolve(line[1]); }
-    });
-  });
-  return { child, url };
-}
 
 /** Waits until the action of a click has settled: `#id` has text, or the error box shows. */
 async function settled(page, id) {

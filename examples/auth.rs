@@ -40,12 +40,12 @@ pub struct Me {
     pub name: String,
     /// Whether the user may see `Admin`.
     pub admin: bool,
-    /// How the call arrived: `http`, `grpc`, `connect`, `websocket` or `socketio`.
+    /// How the call arrived: `http`, `grpc`, `connect`, `websocket`, `socketio` or `graphql`.
     pub transport: String,
 }
 
 /// The signed-in user.
-#[protoapi::service(package = "auth", socketio)]
+#[protoapi::service(package = "auth", socketio, graphql)]
 pub trait Profile {
     /// Who the caller is. Also a WebSocket at `/me/ws`.
     #[protoapi(get = "/me", websocket = "/me/ws")]
@@ -73,6 +73,7 @@ fn me(ctx: &Context) -> Result<Me, Status> {
         protoapi::Transport::Connect => "connect",
         protoapi::Transport::WebSocket => "websocket",
         protoapi::Transport::SocketIo => "socketio",
+        protoapi::Transport::GraphQl => "graphql",
         _ => "other",
     };
     Ok(Me {

@@ -21,6 +21,10 @@
 //!
 //! From python-socketio: `sio.on("chat", print)`, `await sio.emit("chat", {"user": "ann"})`
 //! to join, `await sio.emit("chat", {"text": "hello"})`, and `await sio.emit("chat")` to leave.
+//!
+//! A client that cannot hold a bidirectional stream (GraphQL has none) listens with `listen`
+//! and talks with `say`: `subscription { listen { kind user text } }` on a GraphQL WebSocket,
+//! and `mutation { say(user: "ann", text: "hello") { _empty } }`.
 
 mod common;
 
@@ -59,13 +63,27 @@ pub struct ChatEvent {
     pub text: String,
 }
 
+/// No parameters: the room's events are for everyone.
+#[protoapi::message]
+pub struct Listen {}
+
+/// Nothing to answer: what was said reaches the room.
+#[protoapi::message]
+pub struct Said {}
+
 /// One room that everyone talks in.
-#[protoapi::service(package = "chat", socketio)]
+#[protoapi::service(package = "chat", socketio, graphql)]
 pub trait Chat {
     /// Joins the room with the first message, says the text of every message, and receives
     /// every event of the room until the request stream ends.
     #[protoapi(websocket = "/chat")]
     async fn chat(&self, messages: Streaming<ChatMessage>) -> Result<Streaming<ChatEvent>, Status>;
+
+    /// Receives every event of the room from now on, without joining it.
+    async fn listen(&self, req: Listen) -> Result<Streaming<ChatEvent>, Status>;
+
+    /// Says the text in the room as `user`, without joining it.
+    async fn say(&self, req: ChatMessage) -> Result<Said, Status>;
 }
 
 /// The room everyone talks in: protoapi's rooms, shared with other instances through Redis
@@ -145,6 +163,27 @@ impl Chat for Room {
             }
         });
         Ok(stream)
+    }
+
+    async fn listen(&self, _req: Listen) -> Result<Streaming<ChatEvent>, Status> {
+        let mut events = self.rooms.subscribe(ROOM);
+        let (sender, stream) = Streaming::channel(16);
+        tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                if sender.send(event.decode::<ChatEvent>()).await.is_err() {
+                    break; // the client went away
+                }
+            }
+        });
+        Ok(stream)
+    }
+
+    async fn say(&self, req: ChatMessage) -> Result<Said, Status> {
+        if req.user.trim().is_empty() {
+            return Err(Status::invalid_argument("a message names its `user`"));
+        }
+        self.announce(Kind::Message, &req.user, req.text).await?;
+        Ok(Said {})
     }
 }
 

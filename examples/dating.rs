@@ -28,7 +28,7 @@ pub struct Feel {
 }
 
 /// A date: dinner and a movie.
-#[protoapi::service(package = "date")]
+#[protoapi::service(package = "date", graphql)]
 pub trait Dating {
     /// Eats something.
     async fn eating(&self, req: Eat) -> Result<Feel, Status>;

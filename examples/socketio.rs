@@ -30,7 +30,7 @@ use protoapi::{Context, Rooms, Status, Value};
 pub struct Done {}
 
 /// The comparison's events.
-#[protoapi::service(package = "comparison", socketio)]
+#[protoapi::service(package = "comparison", socketio, graphql)]
 pub trait Events {
     /// `send(data)`: tells every client `message` `{"a": "messagetest"}`.
     async fn message(&self, data: Value) -> Result<Done, Status>;

@@ -52,7 +52,7 @@ pub struct AllRsp {
 }
 
 /// Students: create, read, update, delete, list.
-#[protoapi::service(package = "demo")]
+#[protoapi::service(package = "demo", graphql)]
 pub trait StudentService {
     /// Adds a student; an existing number is `already_exists`.
     #[protoapi(post = "/demo/students", status = 201)]

@@ -7,7 +7,12 @@
 //! curl -s localhost:8080/tasks/5 -d 'data={"name": "task5"}' -X PUT  # the task in JSON
 //! curl -s -X PUT localhost:8080/tasks/4 -d name=task4              # or field by field
 //! curl -s -X PUT localhost:8080/tasks/6 -F 'data={"name": "task6"};type=application/json'
+//! curl -sN localhost:8080/tasks/watch        # each PUT's task from now on, a JSON line each
 //! ```
+//!
+//! `watch` streams the changes to the list: every task a `PUT` stores, as it happens, sent
+//! through protoapi's [`Rooms`] to each watcher on its own transport (a GraphQL subscription
+//! `subscription { watch { id name } }`, a gRPC or Connect stream, SSE or NDJSON).
 //!
 //! A web front end served from another origin calls it through CORS: `tower_http`'s
 //! `CorsLayer`, added with [`protoapi::ServerBuilder::layer`], lets the origin given with
@@ -22,7 +27,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use axum::http::{HeaderValue, Method, header};
-use protoapi::Status;
+use protoapi::{Rooms, Status, Streaming};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// A task.
@@ -48,6 +53,10 @@ pub struct TaskId {
     pub id: u32,
 }
 
+/// No parameters: every change is watched.
+#[protoapi::message]
+pub struct WatchTasks {}
+
 /// A task from a form: `PUT /tasks/5` with `data={"name": "task5"}`, or with `name=task5`.
 #[protoapi::message]
 pub struct PutTask {
@@ -57,7 +66,7 @@ pub struct PutTask {
 }
 
 /// Tasks as REST resources.
-#[protoapi::service(package = "tasks")]
+#[protoapi::service(package = "tasks", graphql)]
 pub trait Tasks {
     /// Every task: over HTTP the list alone, `[{"id": 1, "name": "task1"}, ...]`.
     #[protoapi(get = "/tasks", response_body = "tasks")]
@@ -68,10 +77,18 @@ pub trait Tasks {
     /// Creates or replaces a task; over HTTP the form field `data` carries it in JSON.
     #[protoapi(put = "/tasks/:id", status = 201, form = "data")]
     async fn put(&self, req: PutTask) -> Result<Task, Status>;
+    /// Every task a `PUT` stores from now on, as it happens, until the client goes away.
+    #[protoapi(get = "/tasks/watch")]
+    async fn watch(&self, req: WatchTasks) -> Result<Streaming<Task>, Status>;
 }
+
+/// The room that every stored task is sent to, and the event it is sent as.
+const CHANGES: &str = "tasks";
 
 struct Store {
     tasks: Mutex<BTreeMap<u32, String>>,
+    /// Where each `PUT` tells the watchers.
+    rooms: Rooms,
 }
 
 impl Store {
@@ -109,18 +126,36 @@ impl Tasks for Store {
     async fn put(&self, req: PutTask) -> Result<Task, Status> {
         // `#[validate(min_len = 1, max_len = 100)]` has checked the name.
         self.lock().insert(req.id, req.name.clone());
-        Ok(Task {
+        let task = Task {
             id: req.id,
             name: req.name,
-        })
+        };
+        self.rooms.to(CHANGES).emit(CHANGES, &task).await?;
+        Ok(task)
+    }
+
+    async fn watch(&self, _req: WatchTasks) -> Result<Streaming<Task>, Status> {
+        // Subscribed before the method answers: no change after that is missed.
+        let mut changes = self.rooms.subscribe(CHANGES);
+        let (sender, stream) = Streaming::channel(16);
+        tokio::spawn(async move {
+            while let Some(change) = changes.recv().await {
+                if sender.send(change.decode::<Task>()).await.is_err() {
+                    break; // the watcher went away
+                }
+            }
+        });
+        Ok(stream)
     }
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tasks = (1..=3).map(|id| (id, format!("task{id}"))).collect();
+    let rooms = Rooms::new();
     let store = Store {
         tasks: Mutex::new(tasks),
+        rooms: rooms.clone(),
     };
     let origin = common::option("--allow-origin")
         .unwrap_or_else(|| "http://localhost:5173".to_owned())
@@ -133,6 +168,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .max_age(Duration::from_secs(600));
     common::run(
         protoapi::Server::builder()
+            .rooms(rooms)
             .add(TasksServer::new(store))
             .openapi("/openapi.json")
             .layer(cors),

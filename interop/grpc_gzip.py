@@ -3,7 +3,7 @@ turn it on) calls a method of every example. The messages are built at run time 
 descriptor set that protoc made of the examples' `.proto` files.
 
     python grpc_gzip.py DESCRIPTORS greeter=ADDR dating=ADDR student=ADDR tasks=ADDR \
-        auth=ADDR chat=ADDR
+        auth=ADDR chat=ADDR people=ADDR
 """
 
 import sys
@@ -63,6 +63,18 @@ cases = [
         {},
         (("authorization", "Bearer alice-token"),),
         {"name": "alice", "admin": True, "transport": "grpc"},
+    ),
+    (
+        "people",
+        "people.People/Person",
+        {},
+        (),
+        {
+            "name": "Rootkit",
+            "age": 99,
+            "sex": True,
+            "hobby": ["Coding", "Badminton", "Billiards", "Reading", "Guitar"],
+        },
     ),
 ]
 for example, full_name, request, metadata, expected in cases:

@@ -437,6 +437,71 @@ async fn tasks_end_to_end() {
     assert_eq!(answer.status, 404);
 }
 
+/// The people example answers the comparison's GraphQL query, and the same person over HTTP.
+#[tokio::test]
+async fn people_answers_the_comparisons_graphql_query() {
+    let people = start("people");
+    let client = reqwest::Client::new();
+    let answer = send(client.get(format!(
+        "{}/graphql?query={{person{{name%0Ahobby}}}}",
+        people.url
+    )))
+    .await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (
+            200,
+            r#"{"data":{"person":{"name":"Rootkit","hobby":["Coding","Badminton","Billiards","Reading","Guitar"]}}}"#
+        )
+    );
+    let answer = send(client.get(format!("{}/person", people.url))).await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (
+            200,
+            r#"{"name":"Rootkit","age":99,"sex":true,"hobby":["Coding","Badminton","Billiards","Reading","Guitar"]}"#
+        )
+    );
+}
+
+/// The tasks' `watch` streams each PUT's task, as it happens, here as NDJSON over HTTP.
+#[tokio::test]
+async fn tasks_watch_streams_each_put() {
+    let tasks = start("tasks");
+    let client = reqwest::Client::new();
+    // The answer's head comes once the method has answered: it is subscribed by then.
+    let response = client
+        .get(format!("{}/tasks/watch", tasks.url))
+        .send()
+        .await
+        .expect("watch");
+    assert_eq!(response.status(), 200);
+    let mut lines = response.bytes_stream();
+    for (id, name) in [(8, "watched"), (2, "火锅")] {
+        let answer = send(
+            client
+                .put(format!("{}/tasks/{id}", tasks.url))
+                .form(&[("name", name)]),
+        )
+        .await;
+        assert_eq!(answer.status, 201);
+        // One line, however the chunks cut it.
+        let mut line = Vec::new();
+        while !line.ends_with(b"\n") {
+            let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), lines.next())
+                .await
+                .expect("a change within 10 s")
+                .expect("the stream goes on")
+                .expect("a chunk");
+            line.extend_from_slice(&chunk);
+        }
+        assert_eq!(
+            String::from_utf8(line).expect("utf-8"),
+            format!("{{\"result\":{{\"id\":{id},\"name\":\"{name}\"}}}}\n")
+        );
+    }
+}
+
 /// A WebSocket to a running example.
 async fn ws_connect(running: &Running, path: &str) -> crate::support::websocket::Ws {
     let url = format!("{}{path}", running.url.replacen("http://", "ws://", 1));
