@@ -76,7 +76,7 @@ def mutate_greeter():
                 [(e["message"], e["extensions"]) for e in error.errors],
                 [("name must not be empty", {"code": "invalid_argument", "details": []})],
             )
-            check("requests empty name's data", error.data, None)
+            check("requests empty name's data", error.data, {"sayHello": None})
 
 
 async def watch_tasks():

@@ -224,8 +224,8 @@ expect "GraphQL mutation" \
 expect "GraphQL error code" \
     "$(curl -sS -w ' %{http_code}' "http://$greeter_addr/graphql" -H 'content-type: application/json' \
         -d '{"query":"mutation { sayHello(name: \"\") { message } }"}')" \
-    "$(printf '%s' '{"data":null,"errors":[{"message":"name must not be empty",' \
-        '"locations":[{"line":1,"column":12}],' \
+    "$(printf '%s' '{"data":{"sayHello":null},"errors":[{"message":"name must not be empty",' \
+        '"locations":[{"line":1,"column":12}],"path":["sayHello"],' \
         '"extensions":{"code":"invalid_argument","details":[]}}]} 200')"
 deep="{ __type(name: \\\"Person\\\") { $(printf 'ofType { %.0s' $(seq 1 98))name$(printf ' }%.0s' $(seq 1 99)) }"
 expect "GraphQL query 100 deep" \

@@ -78,10 +78,33 @@ async fn the_greeter_says_hello_as_a_mutation() {
     assert_eq!(
         answer.json(),
         json!({
-            "data": null,
+            "data": {"sayHello": null},
             "errors": [{
                 "message": "name must not be empty",
                 "locations": [{"line": 1, "column": 12}],
+                "path": ["sayHello"],
+                "extensions": {"code": "invalid_argument", "details": []}
+            }]
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_failed_field_is_null_beside_the_others() {
+    let server = lab().await;
+    let body = query(
+        &server,
+        r#"mutation { a: fail(code: 3, message: "bad") { _empty } b: echo(text: "ok") { text } }"#,
+    )
+    .await;
+    assert_eq!(
+        body,
+        json!({
+            "data": {"a": null, "b": {"text": "ok"}},
+            "errors": [{
+                "message": "bad",
+                "locations": [{"line": 1, "column": 12}],
+                "path": ["a"],
                 "extensions": {"code": "invalid_argument", "details": []}
             }]
         })

@@ -135,8 +135,16 @@ pub(crate) fn build(
                     let caller = caller.clone();
                     FieldFuture::new(async move {
                         let request = request_json(&caller, &ctx.args)?;
-                        let answer = caller.call(ctx.ctx, request).await?;
-                        Ok(Some(FieldValue::value(answer)))
+                        match caller.call(ctx.ctx, request).await {
+                            Ok(answer) => Ok(Some(FieldValue::value(answer))),
+                            // A failed method is its field's `null` and an error with the
+                            // field's path; the operation's other fields keep their data.
+                            Err(error) => {
+                                let error = error.into_server_error(ctx.item.pos);
+                                ctx.add_error(ctx.set_error_path(error));
+                                Ok(None)
+                            }
+                        }
                     })
                 });
                 for argument in arguments {
