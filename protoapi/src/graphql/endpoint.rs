@@ -2,10 +2,12 @@
 //! `?query=` (queries only), `GET` with a WebSocket upgrade (`graphql-transport-ws`, and the
 //! older `graphql-ws`) for subscriptions, and the GraphiQL page for a browser's `GET`.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::dynamic::Schema;
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{BatchRequest, BatchResponse, Data, Executor as _, ServerError};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::body::Body;
@@ -21,16 +23,63 @@ use super::config::GraphQlConfig;
 /// The media type of GraphQL over HTTP's answers, when the client accepts it.
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
-/// What every request to the endpoint needs: the schema and the limits.
+/// What every request to the endpoint needs: the schema, the limits, and the documents parsed
+/// already.
 pub(super) struct Endpoint {
     pub(super) schema: Schema,
     pub(super) config: GraphQlConfig,
+    documents: Documents,
+}
+
+/// The parsed documents of the queries seen lately, by their text: clients send the same few
+/// queries again and again, and parsing is half of a small query's cost. At most
+/// [`CACHED_DOCUMENTS`] of at most [`CACHED_QUERY_BYTES`] each; when full, it starts over.
+#[derive(Default)]
+struct Documents(Mutex<HashMap<Box<str>, ExecutableDocument>>);
+
+/// How many parsed documents are kept.
+const CACHED_DOCUMENTS: usize = 512;
+
+/// The longest query whose parsed document is kept.
+const CACHED_QUERY_BYTES: usize = 4 * 1024;
+
+impl Documents {
+    /// `request` with its document parsed, from the cache when its query was seen; a query
+    /// that does not parse is left for async-graphql to report.
+    fn prepare(&self, mut request: async_graphql::Request) -> async_graphql::Request {
+        if request.query.len() > CACHED_QUERY_BYTES {
+            return request;
+        }
+        let cached = self.lock().get(request.query.as_str()).cloned();
+        if let Some(document) = cached {
+            request.set_parsed_query(document);
+            return request;
+        }
+        if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
+            let mut documents = self.lock();
+            if documents.len() >= CACHED_DOCUMENTS {
+                documents.clear();
+            }
+            documents.insert(request.query.as_str().into(), document.clone());
+            drop(documents);
+            request.set_parsed_query(document);
+        }
+        request
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, ExecutableDocument>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// `router` with the GraphQL endpoint at the config's path.
 pub(crate) fn route(router: axum::Router, schema: Schema, config: GraphQlConfig) -> axum::Router {
     let path = config.path_str().to_owned();
-    let endpoint = Arc::new(Endpoint { schema, config });
+    let endpoint = Arc::new(Endpoint {
+        schema,
+        config,
+        documents: Documents::default(),
+    });
     router.route(
         &path,
         axum::routing::any(move |request: http::Request<Body>| {
@@ -101,7 +150,8 @@ impl Endpoint {
                         );
                     }
                 };
-                if is_mutation(&request) {
+                let mut request = self.documents.prepare(request);
+                if is_mutation(&mut request) {
                     let mut response = self.refuse(
                         wants,
                         StatusCode::METHOD_NOT_ALLOWED,
@@ -202,11 +252,13 @@ impl Endpoint {
             );
         }
         let batch = match batch {
-            BatchRequest::Single(request) => BatchRequest::Single(request.data(data)),
+            BatchRequest::Single(request) => {
+                BatchRequest::Single(self.documents.prepare(request).data(data))
+            }
             BatchRequest::Batch(requests) => BatchRequest::Batch(
                 requests
                     .into_iter()
-                    .map(|request| request.data(data.clone()))
+                    .map(|request| self.documents.prepare(request).data(data.clone()))
                     .collect(),
             ),
         };
@@ -296,11 +348,12 @@ fn accepts_html(headers: &http::HeaderMap) -> bool {
 }
 
 /// Whether the operation a request runs is a mutation (which GET may not run).
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+fn is_mutation(request: &mut async_graphql::Request) -> bool {
+    let operation_name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
         return false;
     };
-    let operation = match (&document.operations, &request.operation_name) {
+    let operation = match (&document.operations, &operation_name) {
         (async_graphql::parser::types::DocumentOperations::Single(op), _) => Some(&op.node),
         (async_graphql::parser::types::DocumentOperations::Multiple(ops), Some(name)) => {
             ops.get(name.as_str()).map(|op| &op.node)
