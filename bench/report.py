@@ -5,6 +5,9 @@ Input lines (tab-separated): case, side (protoapi or baseline), value, unit, bet
 each figure is the median of its rounds. `ratio` is protoapi's over the baseline's when higher is
 better and the baseline's over protoapi's when lower is better, so that above 1 always means
 protoapi did better.
+
+With `--merge` (run.sh passes it with ONLY), the cases measured replace their entries in the
+JSON file and every other entry stays; the table shows the cases measured.
 """
 
 import json
@@ -12,7 +15,7 @@ import statistics
 import sys
 
 
-def main(raw_path, json_path, extra_paths):
+def main(raw_path, json_path, extra_paths, merge=False):
     cases = {}
     order = []
     with open(raw_path) as raw:
@@ -55,16 +58,32 @@ def main(raw_path, json_path, extra_paths):
                 if line.startswith("{"):
                     results.append(json.loads(line))
 
+    measured = results
+    if merge:
+        # Each case measured now takes its earlier entry's place; the others stay as they were.
+        try:
+            with open(json_path) as earlier:
+                kept = json.load(earlier)
+        except FileNotFoundError:
+            kept = []
+        fresh = {r["name"]: r for r in results}
+        merged = [fresh.pop(r["name"], r) for r in kept]
+        results = merged + [r for r in results if r["name"] in fresh]
+
     with open(json_path, "w") as out:
         json.dump(results, out, indent=2, ensure_ascii=False)
         out.write("\n")
 
-    name_width = max([len(r["name"]) for r in results] + [4])
+    name_width = max([len(r["name"]) for r in measured] + [4])
     print(f"{'case':<{name_width}}  {'protoapi':>12}  {'baseline':>12}  {'unit':<8}  {'ratio':>6}  baseline")
-    for r in results:
+    for r in measured:
         print(f"{r['name']:<{name_width}}  {r['protoapi']:>12,.1f}  {r['baseline']:>12,.1f}  "
               f"{r['unit']:<8}  {r['ratio']:>6.3f}  {r.get('baseline_is', '')}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3:])
+    args = sys.argv[1:]
+    merge = bool(args) and args[0] == "--merge"
+    if merge:
+        args = args[1:]
+    main(args[0], args[1], args[2:], merge)

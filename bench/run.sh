@@ -2,16 +2,18 @@
 # The benchmarks of BENCHMARKS.md: protoapi against the same API written by hand with tonic and
 # axum (with tonic's gzip and tower-http's compression for the compressed cases), against a
 # Connect server written with connectrpc, and against the Python stacks (grpcio, flask-restful
-# on gunicorn, python-socketio on aiohttp); Socket.IO against socketioxide by hand. Builds in
-# release mode, starts the servers pinned to one core, drives them from the other with h2load
-# (gRPC), wrk (HTTP, Connect), curl (uploads, downloads) and bench_client (WebSocket, Socket.IO,
-# streams, broadcasts), alternating protoapi and baseline runs so that drift hits both, then
-# prints the table and writes bench/results.json. Also runs the compile-cost comparison and the
+# on gunicorn, python-socketio on aiohttp); Socket.IO against socketioxide by hand, GraphQL
+# against async-graphql by hand. Builds in release mode, starts the servers pinned to one core,
+# drives them from the other with h2load (gRPC), wrk (HTTP, Connect, GraphQL), curl (uploads,
+# downloads) and bench_client (WebSocket, Socket.IO, streams, broadcasts, GraphQL
+# subscriptions), alternating protoapi and baseline runs so that drift hits both, then prints
+# the table and writes bench/results.json. Also runs the compile-cost comparison and the
 # decoder micro-benchmarks.
 #
 # Settings (environment): SECS (seconds per run, 10), ROUNDS (runs per side, 3), ONLY (an
-# extended regex: only the cases whose name matches), SKIP_PYTHON=1, SKIP_COMPILE=1,
-# SKIP_CRITERION=1, SERVER_CPU (1) and CLIENT_CPU (0); CARGO_TARGET_DIR is where the release
+# extended regex: only the cases whose name matches; the others keep their figures in
+# bench/results.json), SKIP_PYTHON=1, SKIP_COMPILE=1, SKIP_CRITERION=1, SERVER_CPU (1) and
+# CLIENT_CPU (0); CARGO_TARGET_DIR is where the release
 # binaries are built (target/ if unset).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -167,7 +169,7 @@ wrk_rps() {
     local out script=()
     [ -n "${3:-}" ] && script=(-s "$ROOT/bench/wrk/$3")
     out=$(taskset -c "$CLIENT_CPU" wrk -t 1 -c "$2" -d "${SECS}s" "${script[@]}" "$1" 2>&1) || fail "wrk: $out"
-    ! grep -Eq 'Non-2xx|Socket errors' <<<"$out" || fail "wrk errors: $out"
+    ! grep -Eq 'Non-2xx|Socket errors|Wrong answers' <<<"$out" || fail "wrk errors: $out"
     sed -nE 's/^Requests\/sec: *([0-9.]+).*/\1/p' <<<"$out"
 }
 
@@ -256,6 +258,12 @@ connect_proto() {
     wrk_rps "http://127.0.0.1:$1/bench.Bench/Echo" 64 connect_proto.lua
 }
 
+# GraphQL over POST /graphql, each answer compared with the exact body by the script; the
+# subscription of `ticks` over graphql-transport-ws, each `next` message checked by bench_client.
+graphql_query() { wrk_rps "http://127.0.0.1:$1/graphql" 64 graphql_query.lua; }
+graphql_mutation() { wrk_rps "http://127.0.0.1:$1/graphql" 64 graphql_mutation.lua; }
+graphql_subscription() { client_rate stream graphql "http://127.0.0.1:$1" --conns 4 --count 10000; }
+
 ab "gRPC unary, small message" req/s "hand-written tonic" grpc_small
 ab "gRPC unary, 64 KiB message" req/s "hand-written tonic" grpc_64k
 ab "HTTP JSON unary" req/s "hand-written axum" http_json
@@ -277,6 +285,10 @@ ab "HTTP JSON with compressed answers, 4 KiB" req/s "hand-written axum + tower-h
     http_json_gzip $BZ
 ab "Connect unary, JSON" req/s "connectrpc (connect-rust)" connect_json $BC
 ab "Connect unary, proto" req/s "connectrpc (connect-rust)" connect_proto $BC
+ab "GraphQL query round trips" req/s "hand-written async-graphql (axum)" graphql_query
+ab "GraphQL mutation round trips" req/s "hand-written async-graphql (axum)" graphql_mutation
+ab "GraphQL subscription, graphql-transport-ws" msgs/s "hand-written async-graphql (axum)" \
+    graphql_subscription
 
 # Uploads: throughput, and the server's peak resident memory above idle during the upload
 # (VmHWM after resetting it with clear_refs).
@@ -394,5 +406,8 @@ if [ "${SKIP_CRITERION:-0}" != 1 ] && selected "decode: json" "decode: form" "de
 fi
 
 echo
-python3 bench/report.py "$RAW" bench/results.json "${EXTRA[@]}"
+# With ONLY, the cases measured replace theirs in bench/results.json and the others stay.
+MERGE=()
+[ -n "$ONLY" ] && MERGE=(--merge)
+python3 bench/report.py "${MERGE[@]}" "$RAW" bench/results.json "${EXTRA[@]}"
 log "wrote bench/results.json"

@@ -4,10 +4,12 @@
 #
 #   bench/profile/callgrind.sh                 # every case, 20,000 calls each
 #   CALLS=5000 ONLY='^gRPC' bench/profile/callgrind.sh
+#   OUT=/tmp/profiles ONLY='^GraphQL' bench/profile/callgrind.sh   # keeps the profiles
 #
 # Cases: gRPC unary (small and 64 KiB), HTTP JSON unary, GET with path + query binding,
 # urlencoded form, gRPC unary with gzip (4 KiB), HTTP JSON with compressed answers (4 KiB),
-# Connect unary (JSON and proto); the loads of bench/run.sh, against the same baselines
+# Connect unary (JSON and proto), GraphQL (query, mutation, and a subscription's messages,
+# counted per message); the loads of bench/run.sh, against the same baselines
 # (`baseline_server`, with `--compression` for the compressed cases; `connect_server`). For
 # each case and server: the server runs under callgrind pinned to one core (one tokio worker,
 # as in bench/run.sh); h2load (HTTP/2, or HTTP/1.1 with --h1; 8 connections) warms it up with
@@ -21,6 +23,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CALLS="${CALLS:-20000}"
 ONLY="${ONLY:-}"
+# A directory to keep each server's profile in, for callgrind_annotate.
+OUT="${OUT:-}"
 bin="${CARGO_TARGET_DIR:-$root/target}/release"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -36,6 +40,14 @@ printf '%s' '{"id":42,"name":"bench","tags":["a","b"]}' >"$work/echo.json"
 printf '%s' '{"id":"42","name":"bench","tags":["a","b"]}' >"$work/connect.json"
 printf '\x08\x2a\x12\x05bench\x1a\x01a\x1a\x01b' >"$work/connect.bin"
 printf '%s' 'name=Ann&email=ann%40example.com&age=30&subscribe=true' >"$work/form.txt"
+# The bodies of bench/wrk/graphql_query.lua and graphql_mutation.lua, and their answers.
+printf '%s' '{"query":"{ getUser(id: \"7\", verbose: true, limit: 3, tag: \"rust\") { id name email tags } }"}' \
+    >"$work/graphql_query.json"
+printf '%s' '{"data":{"getUser":{"id":"7","name":"user 7","email":"user7@example.com","tags":["rust","rust","rust"]}}}' \
+    >"$work/graphql_query.want"
+printf '%s' '{"query":"mutation { echo(id: \"42\", name: \"bench\", tags: [\"a\", \"b\"]) { id message tags } }"}' \
+    >"$work/graphql_mutation.json"
+printf '%s' '{"data":{"echo":{"id":"42","message":"hello bench","tags":["a","b"]}}}' >"$work/graphql_mutation.want"
 grpc=(-m 4 -H 'content-type: application/grpc' -H 'te: trailers')
 
 # load CASE PORT COUNT: h2load's report of COUNT calls of the case.
@@ -62,6 +74,17 @@ load() {
     "Connect unary, proto")
         path=/bench.Bench/Echo
         args=(--h1 -d "$work/connect.bin" -H 'content-type: application/proto' -H 'connect-protocol-version: 1')
+        ;;
+    "GraphQL query round trips")
+        path=/graphql args=(--h1 -d "$work/graphql_query.json" -H 'content-type: application/json')
+        ;;
+    "GraphQL mutation round trips")
+        path=/graphql args=(--h1 -d "$work/graphql_mutation.json" -H 'content-type: application/json')
+        ;;
+    "GraphQL subscription, graphql-transport-ws")
+        # One subscription of COUNT ticks (more if it takes less than a second).
+        "$bin/bench_client" stream graphql "http://127.0.0.1:$port" --conns 1 --count "$count" --secs 1
+        return
         ;;
     esac
     h2load -t 1 -c 8 -n "$count" "${args[@]}" "http://127.0.0.1:$port$path" 2>&1
@@ -90,11 +113,32 @@ measure() {
         curl -s -o /dev/null "http://127.0.0.1:$port/" && break
         sleep 0.3
     done
+    # h2load counts any 200 as a success: a GraphQL answer is checked once, whole.
+    case "$name" in
+    "GraphQL query round trips" | "GraphQL mutation round trips")
+        local kind=${name#GraphQL }
+        kind=${kind%% *}
+        if ! curl -sS -H 'content-type: application/json' --data-binary "@$work/graphql_$kind.json" \
+            "http://127.0.0.1:$port/graphql" | cmp -s - "$work/graphql_$kind.want"; then
+            echo "callgrind.sh: $server answers $name wrongly" >&2
+            kill "$pid"
+            exit 1
+        fi
+        ;;
+    esac
     load "$name" "$port" 2000 >/dev/null
     callgrind_control -z "$pid" >/dev/null 2>&1
-    local result
+    local result count=$CALLS
     result=$(load "$name" "$port" "$CALLS")
-    if ! grep -q "$CALLS succeeded, 0 failed, 0 errored" <<<"$result" ||
+    if [[ $name == *subscription* ]]; then
+        # bench_client checked every message; the figure is per message.
+        count=$(python3 -c 'import json,sys; r = json.loads(sys.stdin.read()); print(r["ops"] if r["errors"] == 0 else 0)' <<<"$result")
+        if [ "${count:-0}" = 0 ]; then
+            echo "callgrind.sh: bench_client failed against $server ($name): $result" >&2
+            kill "$pid"
+            exit 1
+        fi
+    elif ! grep -q "$CALLS succeeded, 0 failed, 0 errored" <<<"$result" ||
         ! grep -Eq "status codes: $CALLS 2xx" <<<"$result"; then
         echo "callgrind.sh: h2load failed against $server ($name): $result" >&2
         kill "$pid"
@@ -104,7 +148,11 @@ measure() {
     sleep 1
     kill "$pid"
     wait "$pid" 2>/dev/null || true
-    python3 - "$CALLS" "$out".*.1 <<'PY'
+    if [ -n "$OUT" ]; then
+        mkdir -p "$OUT"
+        cp "$out".*.1 "$OUT/$server.${name//[^A-Za-z0-9]/_}.callgrind"
+    fi
+    python3 - "$count" "$out".*.1 <<'PY'
 import re, sys
 calls, path = int(sys.argv[1]), sys.argv[2]
 names, total, allocs, callee = {}, 0, 0, None
@@ -127,7 +175,8 @@ PY
 printf '%-42s %24s %24s %7s\n' case "protoapi instr / allocs" "baseline instr / allocs" ratio
 for name in "gRPC unary, small message" "gRPC unary, 64 KiB message" "HTTP JSON unary" \
     "GET with path + query binding" "urlencoded form" "gRPC unary with gzip, 4 KiB message" \
-    "HTTP JSON with compressed answers, 4 KiB" "Connect unary, JSON" "Connect unary, proto"; do
+    "HTTP JSON with compressed answers, 4 KiB" "Connect unary, JSON" "Connect unary, proto" \
+    "GraphQL query round trips" "GraphQL mutation round trips" "GraphQL subscription, graphql-transport-ws"; do
     if [ -n "$ONLY" ] && ! grep -Eq -- "$ONLY" <<<"$name"; then continue; fi
     read -r pi pa < <(measure protoapi_server 9001 "$name")
     read -r bi ba < <(measure "$(baseline "$name")" 9002 "$name")

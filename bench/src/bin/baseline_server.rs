@@ -15,6 +15,9 @@
 //!   (`{"id": 1, "data": {...}}`).
 //! - Socket.IO (socketioxide) at `/socket.io/`: `echo` answers in its ack, and `shout` sends a
 //!   `note` to every socket (`io.emit`), with protoapi's answers (`{"data": {...}}`).
+//! - GraphQL at `/graphql` (async-graphql's derives, async-graphql-axum's `GraphQL` for POST
+//!   and `GraphQLSubscription` for the WebSocket): protoapi's schema and answers for `getUser`,
+//!   `echo`, `signup` and `ticks`.
 //!
 //! `baseline_server --addr 127.0.0.1:9002 --dir DIR` (`DIR` holds the files to download);
 //! with `--compression`, gRPC reads and sends gzip (tonic's `accept_compressed` and
@@ -24,14 +27,17 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use async_graphql::ErrorExtensions as _;
+use async_graphql_axum::GraphQLSubscription;
 use axum::Router;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, Request, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, get_service, post};
 use axum::serve::ListenerExt as _;
 use axum::{Json, http::StatusCode};
+use base64::Engine as _;
 use bytes::BytesMut;
 use futures_util::{SinkExt as _, StreamExt as _, stream};
 use serde::{Deserialize, Serialize};
@@ -822,7 +828,178 @@ async fn shout_event(io: SocketIo, TryData(req): TryData<Shout>, ack: AckSender)
     }
 }
 
-// ---- The server: gRPC, HTTP and Socket.IO on one port ----
+// ---- GraphQL: async-graphql's derives, served by async-graphql-axum ----
+
+/// The GraphQL schema of the benchmark API, as protoapi serves it: `getUser` a query, `echo`
+/// and `signup` mutations, `ticks` a subscription; 64-bit integers and bytes as strings, every
+/// argument optional (its proto3 default). protoapi's schema also has `upload`, `shout` and
+/// `download`, which no benchmark calls.
+type GraphQlSchema = async_graphql::Schema<GraphQlQuery, GraphQlMutation, GraphQlSubscription>;
+
+fn graphql_schema() -> GraphQlSchema {
+    async_graphql::Schema::build(GraphQlQuery, GraphQlMutation, GraphQlSubscription)
+        .limit_depth(16)
+        .limit_complexity(1_000)
+        .finish()
+}
+
+/// A `uint64` argument: proto3 JSON's decimal string.
+fn graphql_u64(value: Option<String>) -> async_graphql::Result<u64> {
+    match value {
+        None => Ok(0),
+        Some(text) => text
+            .parse()
+            .map_err(|_| async_graphql::Error::new(format!("invalid uint64 `{text}`"))),
+    }
+}
+
+struct GraphQlQuery;
+
+#[async_graphql::Object(name = "Query")]
+impl GraphQlQuery {
+    /// `GET /users/:id?verbose=true&limit=3&tag=rust`.
+    async fn get_user(
+        &self,
+        id: Option<String>,
+        verbose: Option<bool>,
+        limit: Option<u32>,
+        tag: Option<String>,
+    ) -> async_graphql::Result<Option<GraphQlUser>> {
+        let req = UserQuery {
+            id: graphql_u64(id)?,
+            verbose: verbose.unwrap_or_default(),
+            limit: limit.unwrap_or_default(),
+            tag: tag.unwrap_or_default(),
+        };
+        Ok(Some(GraphQlUser(get_user(req))))
+    }
+}
+
+struct GraphQlMutation;
+
+#[async_graphql::Object(name = "Mutation")]
+impl GraphQlMutation {
+    /// gRPC `/bench.Bench/Echo`, `POST /echo` (JSON), WebSocket `/echo/ws`.
+    async fn echo(
+        &self,
+        id: Option<String>,
+        name: Option<String>,
+        tags: Option<Vec<String>>,
+        payload: Option<String>,
+    ) -> async_graphql::Result<Option<GraphQlEchoReply>> {
+        let payload = match payload {
+            None => Vec::new(),
+            Some(text) => base64::engine::general_purpose::STANDARD
+                .decode(&text)
+                .map_err(|_| async_graphql::Error::new("invalid base64 in `payload`"))?,
+        };
+        let req = EchoRequest {
+            id: graphql_u64(id)?,
+            name: name.unwrap_or_default(),
+            tags: tags.unwrap_or_default(),
+            payload,
+        };
+        Ok(Some(GraphQlEchoReply(echo(req))))
+    }
+
+    /// `POST /signup` (application/x-www-form-urlencoded).
+    async fn signup(
+        &self,
+        name: Option<String>,
+        email: Option<String>,
+        age: Option<u32>,
+        subscribe: Option<bool>,
+    ) -> async_graphql::Result<Option<GraphQlSignupReply>> {
+        let req = SignupForm {
+            name: name.unwrap_or_default(),
+            email: email.unwrap_or_default(),
+            age: age.unwrap_or_default(),
+            subscribe: subscribe.unwrap_or_default(),
+        };
+        if req.age < 13 {
+            return Err(async_graphql::Error::new("too young")
+                .extend_with(|_, extensions| extensions.set("code", "invalid_argument")));
+        }
+        let list = if req.subscribe { " (subscribed)" } else { "" };
+        Ok(Some(GraphQlSignupReply(SignupReply {
+            message: format!("welcome {} <{}>{list}", req.name, req.email),
+        })))
+    }
+}
+
+struct GraphQlSubscription;
+
+#[async_graphql::Subscription(name = "Subscription")]
+impl GraphQlSubscription {
+    /// gRPC server stream, `GET /ticks/:count` (SSE with `Accept: text/event-stream`),
+    /// WebSocket `/ticks/ws`.
+    async fn ticks(&self, count: Option<u32>) -> impl futures_util::Stream<Item = GraphQlTick> {
+        stream::iter((0..u64::from(count.unwrap_or_default())).map(|seq| GraphQlTick(tick(seq))))
+    }
+}
+
+/// The echo.
+struct GraphQlEchoReply(EchoReply);
+
+#[async_graphql::Object(name = "EchoReply")]
+impl GraphQlEchoReply {
+    async fn id(&self) -> String {
+        self.0.id.to_string()
+    }
+    async fn message(&self) -> &str {
+        &self.0.message
+    }
+    async fn tags(&self) -> &[String] {
+        &self.0.tags
+    }
+    async fn payload(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(&self.0.payload)
+    }
+}
+
+/// A user.
+struct GraphQlUser(User);
+
+#[async_graphql::Object(name = "User")]
+impl GraphQlUser {
+    async fn id(&self) -> String {
+        self.0.id.to_string()
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn tags(&self) -> &[String] {
+        &self.0.tags
+    }
+}
+
+/// The answer to a sign-up.
+struct GraphQlSignupReply(SignupReply);
+
+#[async_graphql::Object(name = "SignupReply")]
+impl GraphQlSignupReply {
+    async fn message(&self) -> &str {
+        &self.0.message
+    }
+}
+
+/// One tick of a stream.
+struct GraphQlTick(Tick);
+
+#[async_graphql::Object(name = "Tick")]
+impl GraphQlTick {
+    async fn seq(&self) -> String {
+        self.0.seq.to_string()
+    }
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
+}
+
+// ---- The server: gRPC, HTTP, Socket.IO and GraphQL on one port ----
 
 fn app(dir: PathBuf, compression: bool) -> Router {
     let http = Router::new()
@@ -837,6 +1014,9 @@ fn app(dir: PathBuf, compression: bool) -> Router {
         .route("/ticks/{count}", get(ticks_sse))
         .route("/echo/ws", get(echo_ws))
         .route("/ticks/ws", get(ticks_ws));
+    let schema = graphql_schema();
+    let graphql = get_service(GraphQLSubscription::new(schema.clone()))
+        .post_service(async_graphql_axum::GraphQL::new(schema));
     let (http, grpc) = if compression {
         let layer = CompressionLayer::new().quality(CompressionLevel::Fastest);
         (http.layer(layer), BenchServer::new(Api).gzip())
@@ -850,6 +1030,7 @@ fn app(dir: PathBuf, compression: bool) -> Router {
         grpc,
     )
     .route_service("/socket.io/", socketio)
+    .route("/graphql", graphql)
     .with_state(Arc::new(dir))
 }
 

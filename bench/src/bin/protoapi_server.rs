@@ -116,7 +116,7 @@ pub struct Note {
 pub struct Shouted {}
 
 /// The benchmark API.
-#[protoapi::service(package = "bench", socketio)]
+#[protoapi::service(package = "bench", socketio, graphql)]
 pub trait Bench {
     /// gRPC `/bench.Bench/Echo`, `POST /echo` (JSON), WebSocket `/echo/ws`.
     #[protoapi(post = "/echo", wbsk = "/echo/ws")]
@@ -251,6 +251,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                         print!("{}", file.content);
                     }
                 }
+                return Ok(());
+            }
+            "--print-graphql" => {
+                let sdl = server(dir.clone(), None).graphql_sdl()?;
+                print!("{}", sdl.unwrap_or_default());
                 return Ok(());
             }
             "--proto-out" => {

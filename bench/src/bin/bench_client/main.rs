@@ -1,5 +1,6 @@
 //! The load client for what h2load and wrk cannot drive: WebSocket round trips (protoapi's
-//! frames, or Socket.IO's for python-socketio) and server streams over gRPC, WebSocket and SSE.
+//! frames, or Socket.IO's for python-socketio) and server streams over gRPC, WebSocket, SSE and
+//! GraphQL subscriptions (graphql-transport-ws).
 //! It also writes the gRPC request bodies h2load sends, and checks that a server answers them
 //! (h2load counts any HTTP 200 as a success, a gRPC error included), with gzip too; and checks
 //! the Connect unary echo in JSON and in binary.
@@ -11,7 +12,7 @@
 //! bench_client connect-check BASE_URL
 //! bench_client ws-echo URL [--conns N] [--secs S] [--in-flight K] [--socketio]
 //! bench_client sio-broadcast URL [--conns N] [--secs S] [--window W]
-//! bench_client stream grpc|ws|sse BASE_URL [--count C] [--conns N] [--secs S] [--gzip]
+//! bench_client stream grpc|ws|sse|graphql BASE_URL [--count C] [--conns N] [--secs S] [--gzip]
 //! bench_client soak BASE_URL --pid PID --uploads DIR [--conns N] [--secs S]
 //! ```
 //!
@@ -127,7 +128,7 @@ fn main() -> Result<(), Error> {
             runtime.block_on(run(&options, |_| stream(kind, base, &options)))
         }
         ["soak", base] => runtime.block_on(soak::soak(base, &options)),
-        _ => Err("usage: bench_client grpc-body small|4k|64k FILE [--gzip] | grpc-check small|4k|64k BASE_URL [--gzip] | json-body small|4k FILE | connect-check BASE_URL | ws-echo URL [--in-flight K] [--socketio] | sio-broadcast URL [--conns N] [--secs S] [--window W] | stream grpc|ws|sse BASE_URL [--count C] [--conns N] [--secs S] [--gzip] | soak BASE_URL --pid PID --uploads DIR [--conns N] [--secs S]".into()),
+        _ => Err("usage: bench_client grpc-body small|4k|64k FILE [--gzip] | grpc-check small|4k|64k BASE_URL [--gzip] | json-body small|4k FILE | connect-check BASE_URL | ws-echo URL [--in-flight K] [--socketio] | sio-broadcast URL [--conns N] [--secs S] [--window W] | stream grpc|ws|sse|graphql BASE_URL [--count C] [--conns N] [--secs S] [--gzip] | soak BASE_URL --pid PID --uploads DIR [--conns N] [--secs S]".into()),
     }
 }
 
@@ -546,6 +547,7 @@ async fn stream(kind: &str, base: &str, options: &Options) -> Result<u64, Error>
                 ticks += u64::from(got);
             }
         }
+        "graphql" => ticks += graphql_ticks(base, options, end).await?,
         "sse" => {
             let client = reqwest::Client::new();
             let url = format!("{base}/ticks/{}", options.count);
@@ -567,7 +569,59 @@ async fn stream(kind: &str, base: &str, options: &Options) -> Result<u64, Error>
                 ticks += got;
             }
         }
-        other => return Err(format!("unknown stream kind `{other}`: grpc, ws or sse").into()),
+        other => {
+            return Err(format!("unknown stream kind `{other}`: grpc, ws, sse or graphql").into());
+        }
+    }
+    Ok(ticks)
+}
+
+/// Subscriptions of `ticks` over graphql-transport-ws at `/graphql`, one after the other on
+/// one WebSocket until `end`: every `next` message must be exactly the tick's, and each
+/// subscription must `complete` after `count` of them. Returns the ticks received.
+async fn graphql_ticks(base: &str, options: &Options, end: Instant) -> Result<u64, Error> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+
+    let mut request =
+        format!("{}/graphql", base.replacen("http", "ws", 1)).into_client_request()?;
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        http::HeaderValue::from_static("graphql-transport-ws"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
+    socket
+        .send(Message::text(r#"{"type":"connection_init"}"#))
+        .await?;
+    let ack = next_text(&mut socket).await?;
+    if ack != r#"{"type":"connection_ack"}"# {
+        return Err(format!("expected connection_ack, got {ack}").into());
+    }
+    let mut ticks = 0u64;
+    let mut id = 0u64;
+    while Instant::now() < end {
+        id += 1;
+        let subscribe = format!(
+            r#"{{"id":"{id}","type":"subscribe","payload":{{"query":"subscription {{ ticks(count: {}) {{ seq text }} }}"}}}}"#,
+            options.count
+        );
+        socket.send(Message::text(subscribe)).await?;
+        let complete = format!(r#"{{"type":"complete","id":"{id}"}}"#);
+        let mut got = 0u32;
+        loop {
+            let text = next_text(&mut socket).await?;
+            if text == complete {
+                break;
+            }
+            let want = format!(
+                r#"{{"type":"next","id":"{id}","payload":{{"data":{{"ticks":{{"seq":"{got}","text":"tick"}}}}}}}}"#
+            );
+            if text != want {
+                return Err(format!("unexpected message {text}").into());
+            }
+            got += 1;
+        }
+        check_count(got, options.count)?;
+        ticks += u64::from(got);
     }
     Ok(ticks)
 }
