@@ -150,6 +150,9 @@ impl Endpoint {
                         );
                     }
                 };
+                if let Some(refused) = self.past_bounds(std::slice::from_ref(&request), wants) {
+                    return refused;
+                }
                 let mut request = self.documents.prepare(request);
                 if is_mutation(&mut request) {
                     let mut response = self.refuse(
@@ -162,8 +165,7 @@ impl Endpoint {
                         .insert(http::header::ALLOW, HeaderValue::from_static("POST"));
                     return response;
                 }
-                self.execute(BatchRequest::Single(request), data, wants)
-                    .await
+                self.run(BatchRequest::Single(request), data, wants).await
             }
             Method::POST => {
                 let is_json = parts
@@ -200,7 +202,14 @@ impl Endpoint {
                         );
                     }
                 };
-                self.execute(batch, data, wants).await
+                let requests = match &batch {
+                    BatchRequest::Single(request) => std::slice::from_ref(request),
+                    BatchRequest::Batch(requests) => requests.as_slice(),
+                };
+                if let Some(refused) = self.past_bounds(requests, wants) {
+                    return refused;
+                }
+                self.run(self.prepare(batch), data, wants).await
             }
             _ => {
                 let mut response = self.refuse(
@@ -221,13 +230,11 @@ impl Endpoint {
         self.config.max_query_bytes.saturating_mul(4)
     }
 
-    async fn execute(&self, batch: BatchRequest, data: CallRequest, wants: Wants) -> Response {
-        let requests = match &batch {
-            BatchRequest::Single(request) => std::slice::from_ref(request),
-            BatchRequest::Batch(requests) => requests.as_slice(),
-        };
+    /// The refusal of operations past their bounds (how many, each query's size), checked
+    /// before anything is parsed; `None` when they are within them.
+    fn past_bounds(&self, requests: &[async_graphql::Request], wants: Wants) -> Option<Response> {
         if requests.len() > self.config.max_batch {
-            return self.refuse(
+            return Some(self.refuse(
                 wants,
                 StatusCode::BAD_REQUEST,
                 &format!(
@@ -235,30 +242,46 @@ impl Endpoint {
                     self.config.max_batch,
                     requests.len()
                 ),
-            );
+            ));
         }
         if requests.is_empty() {
-            return self.refuse(wants, StatusCode::BAD_REQUEST, "the batch is empty");
+            return Some(self.refuse(wants, StatusCode::BAD_REQUEST, "the batch is empty"));
         }
         let limit = self.config.max_query_bytes;
         if let Some(request) = requests.iter().find(|r| r.query.len() > limit) {
-            return self.refuse(
+            return Some(self.refuse(
                 wants,
                 StatusCode::PAYLOAD_TOO_LARGE,
                 &format!(
                     "the query is {} bytes, larger than the limit of {limit}",
                     request.query.len()
                 ),
-            );
+            ));
         }
-        let batch = match batch {
-            BatchRequest::Single(request) => {
-                BatchRequest::Single(self.documents.prepare(request).data(data))
-            }
+        None
+    }
+
+    /// The batch with each operation's document parsed, or taken from those seen lately.
+    fn prepare(&self, batch: BatchRequest) -> BatchRequest {
+        match batch {
+            BatchRequest::Single(request) => BatchRequest::Single(self.documents.prepare(request)),
             BatchRequest::Batch(requests) => BatchRequest::Batch(
                 requests
                     .into_iter()
-                    .map(|request| self.documents.prepare(request).data(data.clone()))
+                    .map(|request| self.documents.prepare(request))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Runs a batch within its bounds, prepared, with the HTTP request's data.
+    async fn run(&self, batch: BatchRequest, data: CallRequest, wants: Wants) -> Response {
+        let batch = match batch {
+            BatchRequest::Single(request) => BatchRequest::Single(request.data(data)),
+            BatchRequest::Batch(requests) => BatchRequest::Batch(
+                requests
+                    .into_iter()
+                    .map(|request| request.data(data.clone()))
                     .collect(),
             ),
         };

@@ -29,7 +29,7 @@ pub(crate) fn build(
     config: &GraphQlConfig,
 ) -> Result<Option<Schema>, Error> {
     let mut types = Types::default();
-    let mut methods: Vec<(ErasedMethod, Root, String, String)> = Vec::new();
+    let mut methods: Vec<Operation> = Vec::new();
     let mut claimed: HashMap<String, String> = HashMap::new();
     for (service, descriptor) in services.iter().zip(descriptors) {
         if !config.every_service() && !descriptor.graphql {
@@ -65,41 +65,39 @@ pub(crate) fn build(
                      service out of GraphQL"
                 )));
             }
-            let doc = described.doc.trim().to_owned();
-            methods.push((method, root, field, doc));
+            types.reach(described.output, true);
+            types.reach_inner(described.input);
+            methods.push(Operation {
+                method,
+                root,
+                field,
+                doc: described.doc.trim().to_owned(),
+                input: described.input,
+                output: described.output,
+            });
         }
     }
     if methods.is_empty() {
         return Ok(None);
     }
-    for (method, _, _, _) in &methods {
-        if let Some(described) = descriptors
-            .iter()
-            .flat_map(|d| d.methods.iter())
-            .find(|m| m.name == method.name)
-        {
-            types.reach(described.output, true);
-            types.reach_inner(described.input);
-        }
-    }
     types.name_all();
     let types = Arc::new(types);
-    let has = |root: Root| methods.iter().any(|(_, r, _, _)| *r == root);
+    let has = |root: Root| methods.iter().any(|operation| operation.root == root);
     let mut query = Object::new("Query");
     let mut mutation = has(Root::Mutation).then(|| Object::new("Mutation"));
     let mut subscription = has(Root::Subscription).then(|| Subscription::new("Subscription"));
     if !has(Root::Query) {
         query = query.field(empty_field());
     }
-    let described: HashMap<&str, (&'static str, &'static str)> = descriptors
-        .iter()
-        .flat_map(|d| d.methods.iter())
-        .map(|m| (m.name, (m.input, m.output)))
-        .collect();
-    for (method, root, field, doc) in methods {
-        let Some(&(input, output)) = described.get(method.name) else {
-            continue;
-        };
+    for Operation {
+        method,
+        root,
+        field,
+        doc,
+        input,
+        output,
+    } in methods
+    {
         let arguments = types.arguments(input)?;
         let caller = Arc::new(Caller {
             method,
@@ -198,6 +196,16 @@ pub(crate) fn build(
         .finish()
         .map(Some)
         .map_err(|error| Error::config(format!("the GraphQL schema: {error}")))
+}
+
+/// A method as a root field: which root, its name and description, its messages.
+struct Operation {
+    method: ErasedMethod,
+    root: Root,
+    field: String,
+    doc: String,
+    input: &'static str,
+    output: &'static str,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -22,7 +22,6 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use serde::Serialize;
-use serde_json::value::RawValue;
 
 use crate::error::Error;
 use crate::status::Status;
@@ -206,22 +205,29 @@ impl Recipients<'_> {
         event: &str,
         message: &T,
     ) -> Result<(), Status> {
-        let json = serde_json::to_string(message).map_err(|error| {
+        let data = serde_json::value::to_raw_value(message).map_err(|error| {
             Status::internal(format!("failed to write a broadcast as JSON: {error}"))
         })?;
+        let broadcast = Broadcast::new(self.room.as_deref(), event, data.get());
         let shared = &self.rooms.0;
+        // Through Redis, the subscriptions of every instance (this one's too) get it from the
+        // channel; else this instance's hub hands it over.
+        #[cfg(feature = "redis")]
+        let published = match &shared.redis {
+            Some(link) => {
+                link.publish(&broadcast, &data).await?;
+                true
+            }
+            None => false,
+        };
+        #[cfg(not(feature = "redis"))]
+        let published = false;
         if let Some(sockets) = shared.sockets.get() {
-            let data = RawValue::from_string(json.clone()).map_err(|error| {
-                Status::internal(format!("failed to write a broadcast as JSON: {error}"))
-            })?;
             sockets.emit(self.room.clone(), event, data).await?;
         }
-        let broadcast = Broadcast::new(self.room.as_deref(), event, &json);
-        #[cfg(feature = "redis")]
-        if let Some(link) = &shared.redis {
-            return link.publish(&broadcast).await;
+        if !published {
+            shared.hub.deliver(broadcast);
         }
-        shared.hub.deliver(broadcast);
         Ok(())
     }
 }

@@ -103,14 +103,16 @@ impl RedisLink {
         Ok(())
     }
 
-    /// Publishes a broadcast to the subscriptions of every instance.
-    pub(super) async fn publish(&self, broadcast: &Broadcast) -> Result<(), Status> {
-        let data = RawValue::from_string(broadcast.json().to_owned())
-            .map_err(|error| Status::internal(format!("a broadcast is not JSON: {error}")))?;
+    /// Publishes a broadcast (its message `data`) to the subscriptions of every instance.
+    pub(super) async fn publish(
+        &self,
+        broadcast: &Broadcast,
+        data: &RawValue,
+    ) -> Result<(), Status> {
         let sent = serde_json::to_string(&Sent {
             room: broadcast.room(),
             event: broadcast.event(),
-            data: &data,
+            data,
         })
         .map_err(|error| Status::internal(format!("a broadcast is not JSON: {error}")))?;
         let mut publisher = self.publisher.clone();
