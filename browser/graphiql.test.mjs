@@ -14,9 +14,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 
-import { greeterBinary, startGreeter } from "./greeter.mjs";
+import { greeterBinary, launchChromium, startGreeter } from "./greeter.mjs";
 
 const STEP_TIMEOUT_MS = 10_000;
 
@@ -48,14 +47,7 @@ describe("GraphiQL page in Chromium, offline", { timeout: 120_000 }, () => {
     server = startGreeter(binary, dir);
     process.on("exit", () => server.child.kill("SIGKILL"));
     base = await server.url;
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-      args: [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      ],
-      timeout: 30_000,
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
     page.setDefaultTimeout(STEP_TIMEOUT_MS);
     page.on("pageerror", (error) => pageErrors.push(error.message));

@@ -6,6 +6,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { chromium } from "playwright-core";
+
 /** The repository's root. */
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -51,4 +53,17 @@ export function startGreeter(binary, dir) {
     });
   });
   return { child, url };
+}
+
+/** Debian's Chromium (CHROMIUM overrides /usr/bin/chromium), headless, with a fresh profile and
+ *  none of the background connections that this machine's closed network would refuse. */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+    timeout: 30_000,
+  });
 }

@@ -12,9 +12,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 
-import { greeterBinary, root, startGreeter } from "./greeter.mjs";
+import { greeterBinary, launchChromium, root, startGreeter } from "./greeter.mjs";
 
 const STEP_TIMEOUT_MS = 10_000;
 
@@ -71,14 +70,7 @@ describe("greeter page in Chromium", { timeout: 120_000 }, () => {
     // Also when the runner exits without running `after` (a timeout, an interrupt).
     process.on("exit", () => server.child.kill("SIGKILL"));
     base = await server.url;
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-      args: [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      ],
-      timeout: 30_000,
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     page.setDefaultTimeout(STEP_TIMEOUT_MS);
     page.on("pageerror", (error) => pageErrors.push(error.message));
