@@ -9,7 +9,8 @@
 # Cases: gRPC unary (small and 64 KiB), HTTP JSON unary, GET with path + query binding,
 # urlencoded form, gRPC unary with gzip (4 KiB), HTTP JSON with compressed answers (4 KiB),
 # Connect unary (JSON and proto), GraphQL (query, mutation, and a subscription's messages,
-# counted per message); the loads of bench/run.sh, against the same baselines
+# counted per message), Socket.IO unary round trips (one and 8 in flight per socket, counted
+# per call); the loads of bench/run.sh, against the same baselines
 # (`baseline_server`, with `--compression` for the compressed cases; `connect_server`). For
 # each case and server: the server runs under callgrind pinned to one core (one tokio worker,
 # as in bench/run.sh); h2load (HTTP/2, or HTTP/1.1 with --h1; 8 connections) warms it up with
@@ -22,6 +23,8 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CALLS="${CALLS:-20000}"
+# How long the Socket.IO cases call, in seconds (they count the calls made, not CALLS).
+SIO_SECS="${SIO_SECS:-4}"
 ONLY="${ONLY:-}"
 # A directory to keep each server's profile in, for callgrind_annotate.
 OUT="${OUT:-}"
@@ -86,6 +89,15 @@ load() {
         "$bin/bench_client" stream graphql "http://127.0.0.1:$port" --conns 1 --count "$count" --secs 1
         return
         ;;
+    "Socket.IO unary round trips" | "Socket.IO round trips, 8 in flight per socket")
+        # 16 sockets for a second (the warm-up) or SIO_SECS; bench_client checks every ack.
+        local secs=$SIO_SECS in_flight=1
+        [ "$count" = 2000 ] && secs=1
+        [[ $name == *8* ]] && in_flight=8
+        "$bin/bench_client" ws-echo "ws://127.0.0.1:$port/socket.io/?EIO=4&transport=websocket" \
+            --socketio --conns 16 --in-flight "$in_flight" --secs "$secs"
+        return
+        ;;
     esac
     h2load -t 1 -c 8 -n "$count" "${args[@]}" "http://127.0.0.1:$port$path" 2>&1
 }
@@ -130,7 +142,7 @@ measure() {
     callgrind_control -z "$pid" >/dev/null 2>&1
     local result count=$CALLS
     result=$(load "$name" "$port" "$CALLS")
-    if [[ $name == *subscription* ]]; then
+    if [[ $name == *subscription* || $name == Socket.IO* ]]; then
         # bench_client checked every message; the figure is per message.
         count=$(python3 -c 'import json,sys; r = json.loads(sys.stdin.read()); print(r["ops"] if r["errors"] == 0 else 0)' <<<"$result")
         if [ "${count:-0}" = 0 ]; then
@@ -176,7 +188,8 @@ printf '%-42s %24s %24s %7s\n' case "protoapi instr / allocs" "baseline instr / 
 for name in "gRPC unary, small message" "gRPC unary, 64 KiB message" "HTTP JSON unary" \
     "GET with path + query binding" "urlencoded form" "gRPC unary with gzip, 4 KiB message" \
     "HTTP JSON with compressed answers, 4 KiB" "Connect unary, JSON" "Connect unary, proto" \
-    "GraphQL query round trips" "GraphQL mutation round trips" "GraphQL subscription, graphql-transport-ws"; do
+    "GraphQL query round trips" "GraphQL mutation round trips" "GraphQL subscription, graphql-transport-ws" \
+    "Socket.IO unary round trips" "Socket.IO round trips, 8 in flight per socket"; do
     if [ -n "$ONLY" ] && ! grep -Eq -- "$ONLY" <<<"$name"; then continue; fi
     read -r pi pa < <(measure protoapi_server 9001 "$name")
     read -r bi ba < <(measure "$(baseline "$name")" 9002 "$name")

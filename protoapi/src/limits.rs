@@ -246,13 +246,16 @@ where
     // Not an `async fn`: that would hold the call twice, as its argument and as what it awaits.
     match timeout {
         None => Either::Left(call),
-        Some(timeout) => Either::Right(tokio::time::timeout(timeout, call).map(move |answer| {
-            answer.unwrap_or_else(|_| {
-                Err(crate::status::Status::deadline_exceeded(format!(
-                    "the method did not answer within {timeout:?}"
-                )))
-            })
-        })),
+        // Boxed: a timer is large, and carried by every call's future when inline.
+        Some(timeout) => Either::Right(Box::pin(tokio::time::timeout(timeout, call).map(
+            move |answer| {
+                answer.unwrap_or_else(|_| {
+                    Err(crate::status::Status::deadline_exceeded(format!(
+                        "the method did not answer within {timeout:?}"
+                    )))
+                })
+            },
+        ))),
     }
 }
 

@@ -270,7 +270,7 @@ macro_rules! int_kind {
             }
             impl JsonMapKey<$ty> for $marker {
                 fn to_key(value: &$ty) -> String {
-                    value.to_string()
+                    itoa::Buffer::new().format(*value).to_owned()
                 }
                 fn from_key(key: &str) -> Option<$ty> {
                     key.parse().ok()
@@ -291,7 +291,9 @@ macro_rules! int_kind {
         }
     };
     (@ser number, $value:ident, $serializer:ident) => { $serializer.serialize_i64(i64::from(*$value)) };
-    (@ser string, $value:ident, $serializer:ident) => { $serializer.collect_str($value) };
+    (@ser string, $value:ident, $serializer:ident) => {
+        $serializer.serialize_str(itoa::Buffer::new().format(*$value))
+    };
 }
 
 trait IntTarget: Sized {

@@ -225,6 +225,7 @@ fn payload_bytes(payload: Payload) -> Bytes {
     match payload {
         Payload::Json(text) => Bytes::from(text),
         Payload::Proto(bytes) => bytes,
+        Payload::Frame(frame) => Bytes::from(crate::method::frame_text(frame)),
     }
 }
 

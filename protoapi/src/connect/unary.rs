@@ -99,7 +99,7 @@ impl ConnectService {
         match answer {
             Some(Ok(payload)) => {
                 let content_type = match payload {
-                    Payload::Json(_) => "application/json",
+                    Payload::Json(_) | Payload::Frame(_) => "application/json",
                     Payload::Proto(_) => "application/proto",
                 };
                 let (body, coding) = self

@@ -96,6 +96,8 @@ fn read_answer(payload: Payload) -> Result<Value, Error> {
     match payload {
         Payload::Json(text) => serde_json::from_str(&text)
             .map_err(|_| graphql_error(&Status::internal("failed to encode the answer"))),
+        Payload::Frame(frame) => serde_json::from_str(frame.get())
+            .map_err(|_| graphql_error(&Status::internal("failed to encode the answer"))),
         Payload::Proto(_) => Err(graphql_error(&Status::internal(
             "failed to encode the answer",
         ))),

@@ -30,8 +30,7 @@ pub(crate) async fn next(answers: &mut Answers) -> Option<Result<Payload, Status
 /// How a call's answers are encoded.
 pub(super) struct Encoder {
     encoding: Encoding,
-    /// For JSON answers, the envelope each is written into at once (then `Payload::Json` holds
-    /// the whole wrapped text).
+    /// For JSON answers, the envelope each is written into at once.
     envelope: Option<JsonEnvelope>,
 }
 
@@ -59,9 +58,7 @@ impl Encoder {
             (Encoding::Json, None) => serde_json::to_string(message)
                 .map(Payload::Json)
                 .map_err(failed),
-            (Encoding::Json, Some(envelope)) => {
-                envelope.wrap(message).map(Payload::Json).map_err(failed)
-            }
+            (Encoding::Json, Some(envelope)) => envelope.wrap(message).map_err(failed),
             (Encoding::Proto, _) => Ok(Payload::Proto(
                 prost::Message::encode_to_vec(message).into(),
             )),

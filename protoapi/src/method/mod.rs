@@ -24,7 +24,7 @@ mod requests;
 mod upload;
 
 pub(crate) use answers::{Answers, next};
-pub(crate) use envelope::JsonEnvelope;
+pub(crate) use envelope::{JsonEnvelope, frame_text};
 pub(crate) use erased::ErasedMethod;
 pub(crate) use payload::{Encoding, Payload};
 pub(crate) use requests::{Params, Requests, decode};

@@ -1,6 +1,7 @@
 //! One message of a call, still encoded, and the encoding of a call's messages.
 
 use bytes::Bytes;
+use serde_json::value::RawValue;
 
 /// The encoding of a call's requests, and of every answer to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +19,9 @@ pub enum Payload {
     Json(String),
     /// The protobuf encoding of a message.
     Proto(Bytes),
+    /// An answer written whole into its [`JsonEnvelope::Data`](super::envelope::JsonEnvelope)
+    /// as one JSON value, which the transport sends as it is.
+    Frame(Box<RawValue>),
 }
 
 impl Payload {
@@ -34,6 +38,7 @@ impl Payload {
         match self {
             Payload::Json(text) => text.len(),
             Payload::Proto(bytes) => bytes.len(),
+            Payload::Frame(frame) => frame.get().len(),
         }
     }
 }

@@ -44,6 +44,9 @@ fn decode_with_files<Req: ProtoMessage>(
     params.merge_query(&mut message)?;
     match payload {
         Some(Payload::Json(text)) => crate::codec::json_merge::merge_json_text(&mut message, text)?,
+        Some(Payload::Frame(frame)) => {
+            crate::codec::json_merge::merge_json_text(&mut message, frame.get())?
+        }
         Some(Payload::Proto(bytes)) => {
             prost::Message::merge(&mut message, bytes.clone()).map_err(|error| {
                 Status::invalid_argument(format!("invalid protobuf message: {error}"))
@@ -106,8 +109,9 @@ impl Requests {
     /// The one request of a call, decoded once its files, if it sends any in pieces, have all
     /// arrived.
     pub(super) async fn one<Req: ProtoMessage>(self, params: &Params) -> Result<Req, Status> {
+        // Boxed: the receiving future is large, and most calls send no files in pieces.
         let files = match self.upload {
-            Some(upload) => upload.receive().await?,
+            Some(upload) => Box::pin(upload.receive()).await?,
             None => Vec::new(),
         };
         decode_with_files(params, self.first.as_ref(), files)

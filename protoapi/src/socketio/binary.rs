@@ -9,6 +9,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use serde::ser::{SerializeMap as _, SerializeSeq as _};
 use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
 
 use crate::schema::{FieldType, Label, MessageDescriptor, ScalarType};
 
@@ -88,12 +89,12 @@ impl Binaries {
 
     /// An answer frame (`{"data": <message>}`) of `message` with its `bytes` as attachments;
     /// the frame as it is when it has none.
-    pub(super) fn frame(&self, message: &str, frame: String) -> Frame {
+    pub(super) fn frame(&self, message: &str, frame: Box<RawValue>) -> Frame {
         if !self.holds(message) {
-            return Frame::from(frame);
+            return Frame::Text(frame);
         }
-        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&frame) else {
-            return Frame::from(frame);
+        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(frame.get()) else {
+            return Frame::Text(frame);
         };
         let mut found = false;
         if let Some(data) = value.get_mut("data") {
@@ -102,7 +103,7 @@ impl Binaries {
         if found {
             Frame::Binary(Part::from(value))
         } else {
-            Frame::from(frame)
+            Frame::Text(frame)
         }
     }
 
@@ -164,14 +165,50 @@ fn target(ty: &FieldType) -> Option<Option<&'static str>> {
 /// Where the `bytes` of one method's answers are.
 #[derive(Clone)]
 pub(super) struct Attach {
-    pub(super) binaries: Arc<Binaries>,
+    binaries: Arc<Binaries>,
     /// The answers' message.
-    pub(super) message: &'static str,
+    message: &'static str,
+    /// The keys, quoted, of every field on the way to a `bytes` value: an answer whose text
+    /// holds none of them has no `bytes` to send and is sent as it is, unparsed.
+    keys: Arc<[String]>,
 }
 
 impl Attach {
+    /// Where the `bytes` of `message` are, when it holds any.
+    pub(super) fn new(binaries: &Arc<Binaries>, message: &'static str) -> Option<Attach> {
+        if !binaries.holds(message) {
+            return None;
+        }
+        let mut keys = Vec::new();
+        let mut seen = HashSet::new();
+        let mut next = vec![message];
+        while let Some(message) = next.pop() {
+            if !seen.insert(message) {
+                continue;
+            }
+            for field in binaries.messages.get(message).into_iter().flatten() {
+                keys.extend(field.names.iter().map(|name| format!("\"{name}\"")));
+                next.extend(field.message);
+            }
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        Some(Attach {
+            binaries: binaries.clone(),
+            message,
+            keys: keys.into(),
+        })
+    }
+
     /// An answer frame with its `bytes` as attachments.
-    pub(super) fn frame(&self, frame: String) -> Frame {
+    pub(super) fn frame(&self, frame: Box<RawValue>) -> Frame {
+        if !self
+            .keys
+            .iter()
+            .any(|key| frame.get().contains(key.as_str()))
+        {
+            return Frame::Text(frame);
+        }
         self.binaries.frame(self.message, frame)
     }
 }
@@ -195,7 +232,7 @@ fn mark(item: &mut serde_json::Value) -> bool {
 /// A frame as socketioxide sends it: JSON text as it is, or JSON with binary parts.
 #[derive(Clone)]
 pub(super) enum Frame {
-    Text(Box<serde_json::value::RawValue>),
+    Text(Box<RawValue>),
     Binary(Part),
 }
 
@@ -314,6 +351,10 @@ mod tests {
         }
     }
 
+    fn json(text: &str) -> Box<RawValue> {
+        RawValue::from_string(text.to_owned()).expect("JSON")
+    }
+
     fn binaries() -> Binaries {
         let bytes = FieldType::Scalar(ScalarType::Bytes);
         Binaries::new(&[
@@ -399,7 +440,7 @@ mod tests {
         // "YQ==" is "a", "Yg==" "b", and so on.
         let frame = binaries.frame(
             "Outer",
-            r#"{"data":{"rawData":"YQ==","parts":["Yg==","Yw=="],"inner":{"data":"ZA==","next":{"data":"ZQ=="}},"byName":{"k":"Zg=="},"note":"YQ==","plain":{"text":"YQ=="}}}"#.to_owned(),
+            json(r#"{"data":{"rawData":"YQ==","parts":["Yg==","Yw=="],"inner":{"data":"ZA==","next":{"data":"ZQ=="}},"byName":{"k":"Zg=="},"note":"YQ==","plain":{"text":"YQ=="}}}"#),
         );
         assert!(matches!(frame, Frame::Binary(_)));
         assert_eq!(
@@ -409,11 +450,35 @@ mod tests {
     }
 
     #[test]
+    fn an_attach_looks_for_the_keys_on_the_way_to_bytes() {
+        let binaries = Arc::new(binaries());
+        let attach = Attach::new(&binaries, "Outer").expect("Outer holds bytes");
+        assert_eq!(
+            &*attach.keys,
+            [
+                "\"byName\"",
+                "\"by_name\"",
+                "\"data\"",
+                "\"inner\"",
+                "\"next\"",
+                "\"parts\"",
+                "\"rawData\"",
+                "\"raw_data\""
+            ]
+        );
+        assert!(Attach::new(&binaries, "Plain").is_none());
+        let frame = attach.frame(json(r#"{"data":{"note":"x","plain":{"text":"YQ=="}}}"#));
+        assert!(matches!(frame, Frame::Text(_)));
+        let frame = attach.frame(json(r#"{"data":{"raw_data":"YQ=="}}"#));
+        assert_eq!(written(&frame), r#"{"data":{"raw_data":"<bytes:a>"}}"#);
+    }
+
+    #[test]
     fn a_frame_without_bytes_stays_text() {
         let binaries = binaries();
-        let frame = binaries.frame("Outer", r#"{"data":{"note":"x"}}"#.to_owned());
+        let frame = binaries.frame("Outer", json(r#"{"data":{"note":"x"}}"#));
         assert!(matches!(&frame, Frame::Text(text) if text.get() == r#"{"data":{"note":"x"}}"#));
-        let frame = binaries.frame("Plain", r#"{"data":{"text":"YQ=="}}"#.to_owned());
+        let frame = binaries.frame("Plain", json(r#"{"data":{"text":"YQ=="}}"#));
         assert!(matches!(&frame, Frame::Text(text) if text.get() == r#"{"data":{"text":"YQ=="}}"#));
     }
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde_json::value::RawValue;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef};
 use socketioxide::{SendError, SocketError};
@@ -88,8 +89,9 @@ impl<A: Adapter> Reply<A> {
             Some(ack) => send_ack(ack, frame),
             // An empty answer has nothing to say but to an ack.
             None if frame.is_empty_answer() => {}
+            // Boxed: emitting may wait, and its future would make every call's larger.
             None => {
-                let _ = self.emit(frame).await;
+                let _ = Box::pin(self.emit(frame)).await;
             }
         }
     }
@@ -105,7 +107,8 @@ impl<A: Adapter> Reply<A> {
             match self.socket.emit(event, &frame) {
                 Ok(()) => return Ok(()),
                 Err(SendError::Socket(SocketError::InternalChannelFull)) => {
-                    tokio::time::sleep(wait).await;
+                    // Boxed: a timer is large, and every call's future would carry it.
+                    Box::pin(tokio::time::sleep(wait)).await;
                     wait = (wait * 2).min(MAX_WAIT);
                 }
                 Err(SendError::Socket(SocketError::Closed)) => return Err(Gone),
@@ -192,23 +195,24 @@ impl<A: Adapter> Call<A> {
             binaries,
             charge,
         } = self;
-        let data = |frame: String| match &binaries {
+        let data = |frame: Box<RawValue>| match &binaries {
             Some(binaries) => binaries.frame(frame),
-            None => Frame::from(frame),
+            None => Frame::Text(frame),
         };
         let mut charge = charge;
         loop {
             let answer = next(&mut answers).await;
             charge.take();
             let frame = match answer {
-                Some(Ok(Payload::Json(frame))) if streaming => {
+                Some(Ok(Payload::Frame(frame))) if streaming => {
                     if reply.emit(data(frame)).await.is_err() {
                         return;
                     }
                     continue;
                 }
-                Some(Ok(Payload::Json(frame))) => data(frame),
-                Some(Ok(Payload::Proto(_))) => {
+                Some(Ok(Payload::Frame(frame))) => data(frame),
+                // The call's encoder writes every answer as a frame.
+                Some(Ok(Payload::Json(_) | Payload::Proto(_))) => {
                     error_frame(&Status::internal("failed to encode the answer")).into()
                 }
                 Some(Err(status)) => error_frame(&status).into(),

@@ -23,7 +23,7 @@ use super::frame::{Incoming, error_frame};
 use super::stream::{Ending, OpenStreams, QUEUE, Queued, forward};
 use crate::budget::Charge;
 use crate::context::{Context, Transport};
-use crate::method::{Encoding, Params, Requests};
+use crate::method::{Encoding, Requests};
 use crate::rooms::Member;
 use crate::status::Status;
 
@@ -100,7 +100,7 @@ impl<A: Adapter> Connection<A> {
             rest: None,
             upload: None,
         };
-        let answers = (method.run)(self.context(member), Arc::new(Params::default()), requests);
+        let answers = (method.run)(self.context(member), self.events.params.clone(), requests);
         Call {
             answers,
             streaming: method.server_streaming,
@@ -117,7 +117,7 @@ impl<A: Adapter> Connection<A> {
     fn stream(
         &self,
         event: &Event,
-        incoming: Incoming,
+        incoming: Incoming<'_>,
         charge: Charge,
         mut reply: Reply<A>,
         member: Arc<dyn Member>,
@@ -170,7 +170,7 @@ impl<A: Adapter> Connection<A> {
                 upload: None,
             };
             let method = &event.method;
-            let answers = (method.run)(self.context(member), Arc::new(Params::default()), requests);
+            let answers = (method.run)(self.context(member), self.events.params.clone(), requests);
             // A fresh queue has room.
             let _ = queue.try_send(queued);
             if !ends {

@@ -14,7 +14,7 @@ use super::config::SocketIoConfig;
 use super::connection::Open;
 use crate::budget::MemoryBudget;
 use crate::error::Error;
-use crate::method::ErasedMethod;
+use crate::method::{ErasedMethod, Params};
 use crate::rooms::{Rooms, Sending, Sockets};
 use crate::schema::ServiceDescriptor;
 use crate::service::ProtoService;
@@ -39,6 +39,8 @@ pub(crate) struct Events {
     pub(super) body_limit: usize,
     /// The server's memory budget, charged for each request while it is handled.
     pub(super) budget: MemoryBudget,
+    /// The parameters of every call: an event has no path or query.
+    pub(super) params: Arc<Params>,
 }
 
 /// One method as an event.
@@ -97,10 +99,7 @@ impl Events {
                         name,
                         method,
                         service: full_name.clone(),
-                        binaries: binaries.holds(output).then(|| Attach {
-                            binaries: binaries.clone(),
-                            message: output,
-                        }),
+                        binaries: Attach::new(&binaries, output),
                     },
                 );
             }
@@ -109,6 +108,7 @@ impl Events {
             methods,
             body_limit,
             budget,
+            params: Arc::new(Params::default()),
         })
     }
 

@@ -2,10 +2,13 @@
 //! JSON the server answers with, `{"data": ...}`, `{"error": ...}` or `{"end": true}`, the
 //! shapes of protoapi's WebSocket frames without their `id`.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
+use std::fmt;
 
 use base64::Engine as _;
 use bytes::Bytes;
+use serde::de::{Deserialize, Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::method::{JsonEnvelope, Payload};
@@ -13,28 +16,31 @@ use crate::status::{Status, error_json};
 
 /// An event as a client emitted it: its name and its one argument, the request.
 #[derive(Debug)]
-pub(super) struct Incoming {
-    pub(super) event: String,
+pub(super) struct Incoming<'a> {
+    pub(super) event: Cow<'a, str>,
     /// The request in JSON; `None` when the event has no argument or `null`.
     pub(super) request: Option<String>,
     /// The request's size as sent: its JSON and its binary attachments.
     pub(super) size: usize,
 }
 
-impl Incoming {
+impl<'a> Incoming<'a> {
     /// Reads an event's packet data, `["say_hello",{"name":"x"}]`, with its binary attachments,
     /// each a `{"_placeholder":true,"num":0}` in the text, put in as base64 strings (proto3
     /// JSON's `bytes`). Fails when the event is not there or carries more than one argument.
-    pub(super) fn read(text: &str, attachments: Option<&VecDeque<Bytes>>) -> Result<Self, Status> {
-        let parts: Vec<&RawValue> = serde_json::from_str(text)
+    pub(super) fn read(
+        text: &'a str,
+        attachments: Option<&VecDeque<Bytes>>,
+    ) -> Result<Self, Status> {
+        let Parts {
+            event,
+            request,
+            extra,
+        } = serde_json::from_str(text)
             .map_err(|error| Status::invalid_argument(format!("invalid event: {error}")))?;
-        let mut parts = parts.into_iter();
-        let event: String = parts
-            .next()
-            .and_then(|name| serde_json::from_str(name.get()).ok())
-            .ok_or_else(|| Status::invalid_argument("invalid event: no event name"))?;
-        let request = parts.next().filter(|request| request.get() != "null");
-        let extra = parts.len();
+        let event =
+            event.ok_or_else(|| Status::invalid_argument("invalid event: no event name"))?;
+        let request = request.filter(|request| request.get() != "null");
         if extra > 0 {
             return Err(Status::invalid_argument(format!(
                 "an event carries one argument, the request; `{}` has {}",
@@ -61,6 +67,69 @@ impl Incoming {
     /// The request as a call's first payload: an event without one carries the empty message.
     pub(super) fn payload(self) -> Payload {
         Payload::Json(self.request.unwrap_or_else(|| "{}".to_owned()))
+    }
+}
+
+/// An event's packet data read in place: its name, its first argument, and how many more
+/// arguments follow.
+struct Parts<'a> {
+    event: Option<Cow<'a, str>>,
+    request: Option<&'a RawValue>,
+    extra: usize,
+}
+
+impl<'de> Deserialize<'de> for Parts<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_seq(PartsVisitor)
+    }
+}
+
+struct PartsVisitor;
+
+impl<'de> Visitor<'de> for PartsVisitor {
+    type Value = Parts<'de>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("an array of the event's name and its argument")
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Parts<'de>, S::Error> {
+        let event = seq.next_element::<Name<'de>>()?.map(|name| name.0);
+        let request = seq.next_element()?;
+        let mut extra = 0;
+        while seq.next_element::<IgnoredAny>()?.is_some() {
+            extra += 1;
+        }
+        Ok(Parts {
+            event,
+            request,
+            extra,
+        })
+    }
+}
+
+/// An event's name, borrowed from the packet unless it has escapes.
+struct Name<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Name<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+        impl<'de> Visitor<'de> for NameVisitor {
+            type Value = Name<'de>;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("the event's name")
+            }
+
+            fn visit_borrowed_str<E>(self, name: &'de str) -> Result<Name<'de>, E> {
+                Ok(Name(Cow::Borrowed(name)))
+            }
+
+            fn visit_str<E>(self, name: &str) -> Result<Name<'de>, E> {
+                Ok(Name(Cow::Owned(name.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(NameVisitor)
     }
 }
 
@@ -103,7 +172,7 @@ fn fill_placeholders(
 
 /// The envelope of a call's answers, `{"data":` + message + `}`.
 pub(super) fn data_envelope() -> JsonEnvelope {
-    JsonEnvelope::new("{\"data\":".to_owned(), "}")
+    JsonEnvelope::Data
 }
 
 /// The frame of a failed call: `{"error":{"code":...,"message":...,"details":[...]}}`, the
@@ -182,10 +251,11 @@ mod tests {
 
     #[test]
     fn frames_are_the_websocket_shapes_without_an_id() {
-        let frame = data_envelope()
-            .wrap(&serde_json::json!({"message": "hi"}))
-            .expect("a frame");
-        assert_eq!(frame, r#"{"data":{"message":"hi"}}"#);
+        let frame = data_envelope().wrap(&serde_json::json!({"message": "hi"}));
+        assert!(
+            matches!(&frame, Ok(Payload::Frame(frame)) if frame.get() == r#"{"data":{"message":"hi"}}"#),
+            "{frame:?}"
+        );
         assert_eq!(
             error_frame(&Status::invalid_argument("no")),
             r#"{"error":{"code":"invalid_argument","message":"no","details":[]}}"#

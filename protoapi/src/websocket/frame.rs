@@ -271,6 +271,7 @@ fn proto_frame(id: Option<&Id>, fill: impl FnOnce(&mut Frame)) -> Message {
 pub(super) fn data_message(id: Option<&Id>, payload: Payload) -> Message {
     match payload {
         Payload::Json(text) => Message::Text(text.into()),
+        Payload::Frame(frame) => Message::Text(crate::method::frame_text(frame).into()),
         Payload::Proto(bytes) => proto_frame(id, |frame| frame.data = Some(bytes)),
     }
 }
@@ -322,10 +323,9 @@ mod tests {
 
     #[test]
     fn answer_frames_carry_the_call_id_as_the_client_sent_it() {
-        let frame = |id: Option<Id>| {
-            answer_envelope(id.as_ref())
-                .wrap(&Note { n: 1 })
-                .expect("a frame")
+        let frame = |id: Option<Id>| match answer_envelope(id.as_ref()).wrap(&Note { n: 1 }) {
+            Ok(Payload::Json(text)) => text,
+            other => panic!("a text frame, not {other:?}"),
         };
         assert_eq!(frame(None), r#"{"data":{"n":1}}"#);
         assert_eq!(frame(Some(Id::Unsigned(7))), r#"{"id":7,"data":{"n":1}}"#);
