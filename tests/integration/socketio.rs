@@ -91,8 +91,9 @@ pub(crate) async fn connect(url: &str, transport: TransportType) -> Sio {
 }
 
 impl Sio {
-    /// Emits `event` with `data` and waits for the ack's one argument.
-    pub(crate) async fn call(&self, event: &str, data: Value) -> Value {
+    /// Emits `event` with `data` (one argument, or each of `Payload::Text`'s) and waits for
+    /// the ack's one argument.
+    pub(crate) async fn call(&self, event: &str, data: impl Into<Payload>) -> Value {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let tx = std::sync::Mutex::new(Some(tx));
         self.client
@@ -182,6 +183,39 @@ async fn a_unary_call_answers_data_or_error_over_both_transports() {
         );
         sio.close().await;
     }
+}
+
+#[tokio::test]
+async fn an_event_with_more_than_the_request_is_refused_before_the_method_runs() {
+    let server = server().await;
+    let sio = connect(&server.url(""), TransportType::Websocket).await;
+    let refused = error(
+        "invalid_argument",
+        "an event carries one argument, the request; `echo` has 2",
+    );
+    // Two objects: the request is read up to the closing bracket, found to be two values
+    // when decoded, and the event is then read whole.
+    let two = Payload::Text(vec![json!({"n": 1}), json!({"n": 2})]);
+    assert_eq!(sio.call("echo", two).await, refused);
+    let object_and_number = Payload::Text(vec![json!({"n": 1}), json!(2)]);
+    assert_eq!(sio.call("echo", object_and_number).await, refused);
+    let number_and_object = Payload::Text(vec![json!(2), json!({"n": 1})]);
+    assert_eq!(sio.call("echo", number_and_object).await, refused);
+    // A request that is not an object is read whole, and refused by the decoder.
+    assert_eq!(
+        sio.call("echo", json!("text")).await,
+        error(
+            "invalid_argument",
+            "invalid JSON: invalid type: string \"text\", expected an object of message Num at \
+             line 1 column 6"
+        )
+    );
+    // The socket goes on.
+    assert_eq!(
+        sio.call("echo", json!({"n": 21})).await,
+        json!({"data": {"n": 42, "tag": "socketio"}})
+    );
+    sio.close().await;
 }
 
 #[tokio::test]

@@ -6,11 +6,12 @@ use std::time::Duration;
 use serde_json::value::RawValue;
 use socketioxide::adapter::Adapter;
 use socketioxide::extract::{AckSender, SocketRef};
+use socketioxide::handler::Value;
 use socketioxide::{SendError, SocketError};
 use tokio_util::sync::CancellationToken;
 
 use super::binary::{Attach, Frame};
-use super::frame::{END_FRAME, error_frame, raw};
+use super::frame::{END_FRAME, Incoming, error_frame, raw};
 use super::stream::Ending;
 use crate::budget::Charge;
 use crate::method::{Answers, Payload, next};
@@ -136,6 +137,16 @@ impl<A: Adapter> Reply<A> {
     }
 }
 
+/// An event read whole, as an event that names no method is: `Err` when it is malformed.
+fn read_whole(event: &Value) -> Result<(), Status> {
+    match event {
+        Value::Str(text, attachments) => {
+            Incoming::read(text.as_str(), attachments.as_ref()).map(drop)
+        }
+        Value::Bytes(_) => Ok(()),
+    }
+}
+
 /// The longest pause between two tries to emit to a socket whose buffer is full.
 const MAX_WAIT: Duration = Duration::from_millis(50);
 
@@ -157,6 +168,9 @@ pub(super) struct Call<A: Adapter> {
     /// The request's charge to the memory budget, held until the call answers first (a stream's
     /// requests are charged while they are queued).
     pub(super) charge: Option<Charge>,
+    /// The event, when it was read quickly ([`Incoming::read_quick`]): if the call fails at
+    /// once, the event is read whole to tell a malformed event from a request the method refused.
+    pub(super) quick: Option<Value>,
 }
 
 impl<A: Adapter> Call<A> {
@@ -194,6 +208,7 @@ impl<A: Adapter> Call<A> {
             reply,
             binaries,
             charge,
+            mut quick,
         } = self;
         let data = |frame: Box<RawValue>| match &binaries {
             Some(binaries) => binaries.frame(frame),
@@ -203,6 +218,11 @@ impl<A: Adapter> Call<A> {
         loop {
             let answer = next(&mut answers).await;
             charge.take();
+            if let (Some(event), Some(Err(_))) = (quick.take(), &answer)
+                && let Err(status) = read_whole(&event)
+            {
+                return reply.error_only_to_ack(&status);
+            }
             let frame = match answer {
                 Some(Ok(Payload::Frame(frame))) if streaming => {
                     if reply.emit(data(frame)).await.is_err() {

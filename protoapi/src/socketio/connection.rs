@@ -59,14 +59,19 @@ impl<A: Adapter> Connection<A> {
     }
 
     /// Starts the call of one event, or answers why it cannot start.
-    fn dispatch(&self, socket: SocketRef<A>, ack: AckSender<A>, wants_ack: bool, value: &Value) {
-        let Value::Str(text, attachments) = value else {
+    fn dispatch(&self, socket: SocketRef<A>, ack: AckSender<A>, wants_ack: bool, value: Value) {
+        let Value::Str(text, attachments) = &value else {
             // The common parser gives text only.
             return;
         };
         let member: Arc<dyn Member> = Arc::new(Caller(socket.clone()));
         let reply = Reply::new(socket, ack, wants_ack);
-        let incoming = match Incoming::read(text.as_str(), attachments.as_ref()) {
+        let whole = || Incoming::read(text.as_str(), attachments.as_ref());
+        let quick = match attachments {
+            Some(attachments) if !attachments.is_empty() => None,
+            _ => Incoming::read_quick(text.as_str()),
+        };
+        let incoming = match quick.map_or_else(whole, Ok) {
             Ok(incoming) => incoming,
             Err(status) => return reply.error_only_to_ack(&status),
         };
@@ -80,6 +85,16 @@ impl<A: Adapter> Connection<A> {
         let reply = reply.named(event.name);
         let method = &event.method;
         let limit = self.events.limit(method);
+        // A stream's requests, and a request over the limit, are read whole: the first to be
+        // queued as read, the second to be refused for the right reason.
+        let incoming = if incoming.quick && (method.client_streaming || incoming.size > limit) {
+            match whole() {
+                Ok(incoming) => incoming,
+                Err(status) => return reply.error_only_to_ack(&status),
+            }
+        } else {
+            incoming
+        };
         if incoming.size > limit {
             let status = Status::resource_exhausted(format!(
                 "the message is larger than the limit of {limit} bytes"
@@ -93,6 +108,7 @@ impl<A: Adapter> Connection<A> {
         if method.client_streaming {
             return self.stream(event, incoming, charge, reply, member);
         }
+        let quick = incoming.quick;
         let requests = Requests {
             encoding: Encoding::Json,
             envelope: Some(super::frame::data_envelope()),
@@ -107,6 +123,7 @@ impl<A: Adapter> Connection<A> {
             reply,
             binaries: event.binaries.clone(),
             charge: Some(charge),
+            quick: quick.then_some(value),
         }
         .spawn(self.closed.clone());
     }
@@ -182,6 +199,7 @@ impl<A: Adapter> Connection<A> {
                 reply: reply.ending(ending.clone()),
                 binaries: event.binaries.clone(),
                 charge: None,
+                quick: None,
             }
             .spawn_with(self.closed.clone(), forward(queued_rx, requests_tx, ending));
         });
@@ -262,6 +280,6 @@ impl<A: Adapter> MessageHandler<A, Whole> for Dispatch<A> {
     fn call(&self, socket: Arc<Socket<A>>, mut value: Value, ack_id: Option<i64>) {
         let Ok(ack) = AckSender::from_message_parts(&socket, &mut value, &ack_id);
         let Ok(socket) = SocketRef::from_message_parts(&socket, &mut value, &ack_id);
-        self.0.dispatch(socket, ack, ack_id.is_some(), &value);
+        self.0.dispatch(socket, ack, ack_id.is_some(), value);
     }
 }
