@@ -20,6 +20,7 @@ mod http;
 mod json;
 mod memory;
 mod openapi;
+mod problem;
 mod proto;
 mod protocols;
 mod reliability;

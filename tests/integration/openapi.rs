@@ -233,6 +233,14 @@ async fn the_document_is_served_at_its_path() {
         cover["responses"]["415"]["content"]["application/json"]["schema"],
         json!({"$ref": "#/components/schemas/protoapi.Error"})
     );
+    assert_eq!(
+        cover["responses"]["415"]["content"]["application/problem+json"]["schema"],
+        json!({"$ref": "#/components/schemas/protoapi.Problem"})
+    );
+    assert_eq!(
+        schemas["protoapi.Problem"]["required"],
+        json!(["type", "title", "status", "detail", "code", "details"])
+    );
 
     // Only GET (and HEAD) at the document's path.
     let post = send(reqwest::Client::new().post(server.url("/openapi.json"))).await;

@@ -392,6 +392,36 @@ const TWO_VIOLATIONS: &str = r#"{"name": "ann", "age": 151, "email": "ann@exampl
     "address": {"city": "Paris", "zip": "75001"}, "items": [{"quantity": 1}]}"#;
 
 #[tokio::test]
+async fn a_problem_carries_every_violation_as_its_details() {
+    let server = server().await;
+    let answer = send(
+        reqwest::Client::new()
+            .post(server.url("/signup"))
+            .header("content-type", "application/json")
+            .header("accept", "application/problem+json")
+            .body(TWO_VIOLATIONS),
+    )
+    .await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(
+        answer.content_type.as_deref(),
+        Some("application/problem+json")
+    );
+    let error = two_violations_body();
+    assert_eq!(
+        answer.json(),
+        json!({
+            "type": "about:blank",
+            "title": "Bad Request",
+            "status": 400,
+            "detail": error["message"],
+            "code": "invalid_argument",
+            "details": error["details"],
+        })
+    );
+}
+
+#[tokio::test]
 async fn http_json_answers_400_with_every_violation() {
     let server = server().await;
     let answer = post_json(&server.url("/signup"), TWO_VIOLATIONS).await;

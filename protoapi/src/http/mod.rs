@@ -9,13 +9,15 @@
 //! - `multipart`: `multipart/form-data` bodies and their files;
 //! - `download`: a [`crate::Download`] answered with ranges and validators;
 //! - `stream`: server streams as Server-Sent Events or newline-delimited JSON;
-//! - `response`: JSON answers, the error envelope, `Rejection`.
+//! - `response`: JSON answers, the error envelope, `Rejection`;
+//! - `problem`: errors as RFC 9457 problem details, when asked for.
 
 mod body;
 mod compression;
 mod download;
 mod endpoint;
 mod multipart;
+mod problem;
 mod reply;
 mod response;
 mod routes;
@@ -23,6 +25,7 @@ mod stream;
 
 pub(crate) use body::{content_type_essence, content_type_text, count_pairs, read_body};
 pub(crate) use compression::{inflate_with, mark};
+pub(crate) use problem::Problems;
 pub(crate) use response::{error_response, render};
 pub(crate) use routes::{BoxResponse, Routes, WebSocketRoute};
 

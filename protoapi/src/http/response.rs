@@ -3,10 +3,12 @@
 
 use axum::body::Body;
 use axum::response::{IntoResponse as _, Response};
+use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 use tonic::{Code, Status};
 
+use super::problem::ErrorBody;
 use crate::status::{error_json, failed_code, http_status};
 
 /// The error envelope: `{"code": <gRPC code number>, "message": "..."}`, with the HTTP status
@@ -118,12 +120,16 @@ pub(crate) fn error_response(status: StatusCode, code: Code, message: &str) -> R
     json_error_response(status, crate::status::error_body(code, message, Vec::new()))
 }
 
+/// A response with the JSON error body, marked as one so that it can become a problem
+/// ([`super::problem`]).
 fn json_error_response(status: StatusCode, body: String) -> Response {
-    let mut response = (status, body).into_response();
+    let body = Bytes::from(body);
+    let mut response = (status, body.clone()).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    response.extensions_mut().insert(ErrorBody(body));
     response
 }
 

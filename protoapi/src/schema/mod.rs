@@ -12,7 +12,9 @@ mod openapi;
 mod proto;
 mod well_known;
 
-pub use openapi::{ENVELOPE_ERROR_SCHEMA, ERROR_SCHEMA, OpenApiInfo, openapi_document};
+pub use openapi::{
+    ENVELOPE_ERROR_SCHEMA, ERROR_SCHEMA, OpenApiInfo, PROBLEM_SCHEMA, openapi_document,
+};
 
 use crate::codec::ProtoMap;
 use crate::codec::wire::{

@@ -69,9 +69,17 @@ impl ServerBuilder {
             .map(crate::limits::ServerTimeout);
         let head = self.limits.head_limit();
         let rooms = self.rooms.clone();
+        let problems = crate::http::Problems {
+            always: self.problem_details,
+        };
         let (app, grpc) = self.build()?;
         rooms.ready().await?;
-        let app = app.fallback(not_found);
+        let app = app.fallback_service(tower::Layer::layer(
+            &problems,
+            tower::service_fn(|request| async {
+                Ok::<_, std::convert::Infallible>(not_found(request).await)
+            }),
+        ));
         // Around the router, so that no route is boxed again; used only while `debug` spans are
         // recorded, since it reads the clock twice per request.
         let traced = tower::Layer::layer(&TraceLayer::new_for_http(), app.clone());

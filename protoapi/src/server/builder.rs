@@ -49,6 +49,7 @@ impl Server {
             tls: None,
             openapi: OpenApiConfig::default(),
             connections: Connections::default(),
+            problem_details: false,
         }
     }
 }
@@ -99,6 +100,8 @@ pub struct ServerBuilder {
     pub(super) tls: Option<super::TlsConfig>,
     pub(super) openapi: OpenApiConfig,
     pub(super) connections: Connections,
+    /// Set by [`Self::problem_details`].
+    pub(super) problem_details: bool,
 }
 
 /// The path generator: the default one (whose prefixes and suffixes the builder sets) or the
@@ -215,6 +218,17 @@ impl ServerBuilder {
     /// `buf curl --reflect` list and call the services without a schema.
     pub fn reflection(mut self, on: bool) -> Self {
         self.reflection = on;
+        self
+    }
+
+    /// Answers every error of the HTTP routes as an RFC 9457 problem (`application/problem+json`:
+    /// `type`, `title`, `status`, `detail`, and the error's `code` and `details` as extension
+    /// members) instead of the JSON error body (default `false`). Without it, a request whose
+    /// `Accept` prefers `application/problem+json` to `application/json` gets a problem; any
+    /// other gets the JSON error body. Connect, gRPC, WebSocket frames and a service's
+    /// `envelope` errors keep their own shapes.
+    pub fn problem_details(mut self, always: bool) -> Self {
+        self.problem_details = always;
         self
     }
 

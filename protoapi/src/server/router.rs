@@ -48,7 +48,10 @@ impl ServerBuilder {
         }
         self.openapi
             .add_route(&self.http_descriptors(&config), &mut routes)?;
-        let mut router = routes.into_router();
+        // Only the HTTP routes' errors may become problems: Connect's share their shape.
+        let mut router = routes.into_router().layer(crate::http::Problems {
+            always: self.problem_details,
+        });
         let grpc_web = self.grpc_web;
         let connect_protocol = self.connect_protocol;
         let compression = self.compression;

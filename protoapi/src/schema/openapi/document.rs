@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use super::schemas::{enum_schema, envelope_error_schema, error_schema};
-use super::{ENVELOPE_ERROR_SCHEMA, ERROR_SCHEMA, OpenApiInfo};
+use super::schemas::{enum_schema, envelope_error_schema, error_schema, problem_schema};
+use super::{ENVELOPE_ERROR_SCHEMA, ERROR_SCHEMA, OpenApiInfo, PROBLEM_SCHEMA};
 use serde_json::{Map, Value, json};
 
 use crate::schema::{EnumDescriptor, FieldType, MessageDescriptor, ServiceDescriptor};
@@ -77,6 +77,7 @@ pub fn openapi_document(services: &[ServiceDescriptor], info: &OpenApiInfo) -> V
 
     let mut schemas = Map::new();
     schemas.insert(ERROR_SCHEMA.into(), error_schema());
+    schemas.insert(PROBLEM_SCHEMA.into(), problem_schema());
     if used.envelope_error {
         schemas.insert(ENVELOPE_ERROR_SCHEMA.into(), envelope_error_schema());
     }

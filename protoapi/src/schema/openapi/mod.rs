@@ -23,6 +23,8 @@ pub use document::openapi_document;
 
 /// The name of the error schema in `components.schemas`.
 pub const ERROR_SCHEMA: &str = "protoapi.Error";
+/// The name of the schema of an error as an RFC 9457 problem (`application/problem+json`).
+pub const PROBLEM_SCHEMA: &str = "protoapi.Problem";
 /// The name of the error schema of services that answer in the envelope.
 pub const ENVELOPE_ERROR_SCHEMA: &str = "protoapi.EnvelopeError";
 

@@ -2,7 +2,7 @@
 
 use super::document::{Scope, Used};
 use super::schemas::constrain_count;
-use super::{ENVELOPE_ERROR_SCHEMA, ERROR_SCHEMA, FILE_MESSAGE};
+use super::{ENVELOPE_ERROR_SCHEMA, ERROR_SCHEMA, FILE_MESSAGE, PROBLEM_SCHEMA};
 use serde_json::{Map, Value, json};
 
 use crate::schema::{
@@ -235,10 +235,20 @@ impl Scope<'_> {
             ERROR_SCHEMA
         };
         let error_ref = json!({ "$ref": format!("#/components/schemas/{error}") });
+        let problem_ref = json!({ "$ref": format!("#/components/schemas/{PROBLEM_SCHEMA}") });
         let error_response = |description: &str| {
+            if envelope {
+                return json!({
+                    "description": description,
+                    "content": { "application/json": { "schema": error_ref.clone() } }
+                });
+            }
             json!({
                 "description": description,
-                "content": { "application/json": { "schema": error_ref.clone() } }
+                "content": {
+                    "application/json": { "schema": error_ref.clone() },
+                    "application/problem+json": { "schema": problem_ref.clone() },
+                }
             })
         };
         let mut responses = Map::new();

@@ -223,9 +223,26 @@ pub(super) fn error_schema() -> Value {
         "properties": {
             "code": { "type": "string", "enum": codes, "description": "The gRPC code, in snake_case." },
             "message": { "type": "string", "description": "What went wrong, for a developer." },
-            "details": { "type": "array", "items": { "type": "object" }, "description": "Always empty." },
+            "details": { "type": "array", "items": { "type": "object" }, "description": "The error's `google.rpc` details (a validation's `google.rpc.BadRequest`): each `{\"type\", \"value\", \"debug\"}`." },
         },
         "required": ["code", "message", "details"],
+    })
+}
+
+pub(super) fn problem_schema() -> Value {
+    json!({
+        "title": "Problem",
+        "description": "An error as an RFC 9457 problem: answered when `Accept` prefers `application/problem+json` (or the server answers every error so), with the error body's `code` and `details` as extension members.",
+        "type": "object",
+        "properties": {
+            "type": { "type": "string", "enum": ["about:blank"] },
+            "title": { "type": "string", "description": "The HTTP status's reason phrase." },
+            "status": { "type": "integer", "minimum": 400, "maximum": 599 },
+            "detail": { "type": "string", "description": "What went wrong, for a developer: the error body's `message`." },
+            "code": { "type": "string", "description": "The gRPC code, in snake_case: the error body's `code`." },
+            "details": { "type": "array", "items": { "type": "object" } },
+        },
+        "required": ["type", "title", "status", "detail", "code", "details"],
     })
 }
 

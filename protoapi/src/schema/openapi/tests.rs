@@ -376,9 +376,17 @@ fn routes_bind_path_and_query_parameters() {
         .map(|(k, _)| k)
         .collect();
     assert_eq!(codes, ["200", "400", "default"]);
+    // Each error is the JSON error body, or a problem when the client prefers one.
+    assert_eq!(
+        operation["responses"]["400"]["content"],
+        json!({
+            "application/json": { "schema": { "$ref": "#/components/schemas/protoapi.Error" } },
+            "application/problem+json": { "schema": { "$ref": "#/components/schemas/protoapi.Problem" } },
+        })
+    );
     assert_eq!(
         doc["components"]["schemas"].as_object().map(|s| s.len()),
-        Some(4)
+        Some(5)
     );
 }
 
@@ -565,7 +573,15 @@ fn types_of_one_name_from_different_packages_get_their_package() {
         .flatten()
         .map(|(k, _)| k)
         .collect();
-    assert_eq!(keys, ["lab.Filter", "other.Filter", "protoapi.Error"]);
+    assert_eq!(
+        keys,
+        [
+            "lab.Filter",
+            "other.Filter",
+            "protoapi.Error",
+            "protoapi.Problem"
+        ]
+    );
     assert_eq!(
         doc["paths"]["/b"]["get"]["responses"]["200"]["content"]["application/json"]["schema"],
         json!({"$ref": "#/components/schemas/other.Filter"})
