@@ -8,6 +8,9 @@
 //! curl -s localhost:8080/demo/download/README.md
 //! ```
 //!
+//! `GET /docs` serves the interactive page of its OpenAPI document (Swagger UI), whose "Try it
+//! out" calls the server; `GET /docs/openapi.json` the document.
+//!
 //! `GET /` serves a page (`examples/greeter/index.html`, served through
 //! [`protoapi::ServerBuilder::merge`]) that calls each of these from a browser: say hello over
 //! HTTP JSON and over Socket.IO, upload a file with `fetch` and `FormData`, download it back and
@@ -166,6 +169,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     common::run(
         protoapi::Server::builder()
             .add(GreeterServer::new(greeter))
+            .docs("/docs")
             .merge(page()),
         &["--dir"],
     )

@@ -6,6 +6,9 @@
 //! curl -s localhost:8080/demo/students/1
 //! curl -s 'localhost:8080/demo/students?search=an&field=age&desc=true'
 //! ```
+//!
+//! <http://localhost:8080/docs> is the interactive page of its OpenAPI document (Swagger UI):
+//! every route, and "Try it out" calls this server.
 
 mod common;
 
@@ -178,7 +181,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     common::run(
         protoapi::Server::builder()
             .add(StudentServiceServer::new(store))
-            .openapi("/openapi.json"),
+            .openapi("/openapi.json")
+            .docs("/docs"),
         &[],
     )
     .await

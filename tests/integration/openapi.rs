@@ -298,6 +298,100 @@ async fn a_route_at_the_documents_path_is_refused() {
 }
 
 #[tokio::test]
+async fn the_docs_page_reads_the_document_and_ships_its_files() {
+    let server = TestServer::start(
+        protoapi::Server::builder()
+            .add(LibraryServer::new(Books))
+            .openapi_info("Library <&>", "3.1.4")
+            .docs("/docs"),
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let page = send(client.get(server.url("/docs"))).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.content_type.as_deref(),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(
+        page.body.contains("<title>Library &lt;&amp;&gt;</title>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(r#"<script src="/docs/assets/swagger-ui-bundle.js"></script>"#)
+    );
+    assert!(
+        page.body.contains(r#"url: "/docs/openapi.json""#),
+        "{}",
+        page.body
+    );
+    // Without `openapi(path)`, the document is served beside the page.
+    let document = send(client.get(server.url("/docs/openapi.json"))).await;
+    assert_eq!(document.status, 200);
+    assert_eq!(document.json()["info"]["title"], "Library <&>");
+    for (file, kind) in [
+        ("swagger-ui-bundle.js", "text/javascript"),
+        ("swagger-ui.css", "text/css"),
+    ] {
+        let answer = send(client.get(server.url(&format!("/docs/assets/{file}")))).await;
+        assert_eq!(answer.status, 200, "{file}");
+        assert_eq!(answer.content_type.as_deref(), Some(kind), "{file}");
+        assert!(
+            answer.body.len() > 100_000,
+            "{file}: {} bytes",
+            answer.body.len()
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_docs_page_reads_the_document_where_it_is_served_and_claims_its_path() {
+    let builder = protoapi::Server::builder()
+        .add(LibraryServer::new(Books))
+        .openapi("/openapi.json")
+        .docs("/api-docs");
+    let server = TestServer::start(builder).await;
+    let page = send(reqwest::Client::new().get(server.url("/api-docs"))).await;
+    assert!(
+        page.body.contains(r#"url: "/openapi.json""#),
+        "{}",
+        page.body
+    );
+
+    let error =
+        |builder: protoapi::ServerBuilder| builder.into_router().err().map(|e| e.to_string());
+    assert_eq!(
+        error(
+            protoapi::Server::builder()
+                .add(LibraryServer::new(Books))
+                .docs("/count")
+        )
+        .as_deref(),
+        Some(
+            "conflicting routes: GET /count is claimed by library.v1.Library/Count and the docs page"
+        )
+    );
+    assert_eq!(
+        error(
+            protoapi::Server::builder()
+                .add(LibraryServer::new(Books))
+                .openapi("/docs")
+                .docs("/docs")
+        )
+        .as_deref(),
+        Some("conflicting routes: GET /docs is claimed by the OpenAPI document and the docs page")
+    );
+    assert_eq!(
+        error(protoapi::Server::builder().docs("docs")).as_deref(),
+        Some(
+            "invalid configuration: the docs page's path `docs` is not a plain path (`/` then letters, digits, `/`, `-`, `_`, `.`, `~`)"
+        )
+    );
+}
+
+#[tokio::test]
 async fn a_method_that_panics_is_answered_internal() {
     let server = library().await;
     let client = reqwest::Client::new();

@@ -520,6 +520,18 @@ impl ServerBuilder {
         self
     }
 
+    /// Serves an interactive page of the OpenAPI document at `path` (cargo feature `docs`):
+    /// Swagger UI, with its scripts and styles from `swagger-ui-dist` under `<path>/assets/`,
+    /// so it works offline. Every route of the document is listed, and "Try it out" calls this
+    /// server. The page reads the document where [`Self::openapi`] serves it, or, without
+    /// that, at `<path>/openapi.json`. Fails at build when `path` is not a plain path or a
+    /// service serves a GET route there.
+    #[cfg(feature = "docs")]
+    pub fn docs(mut self, path: impl Into<String>) -> Self {
+        self.openapi.docs = Some(path.into());
+        self
+    }
+
     /// Sets the document's `info.title` and `info.version` (default: the services' full names
     /// and `1.0.0`; the description is the doc comment of a single service).
     pub fn openapi_info(mut self, title: impl Into<String>, version: impl Into<String>) -> Self {

@@ -12,6 +12,9 @@ use crate::schema::{OpenApiInfo, ServiceDescriptor, Verb, openapi_document};
 pub(crate) struct OpenApiConfig {
     pub(crate) path: Option<String>,
     pub(crate) info: Option<OpenApiInfo>,
+    /// Where the interactive page of the document is served (`ServerBuilder::docs`).
+    #[cfg(feature = "docs")]
+    pub(crate) docs: Option<String>,
 }
 
 impl OpenApiConfig {
@@ -28,6 +31,19 @@ impl OpenApiConfig {
         openapi_document(services, &info)
     }
 
+    /// Where the document is served: the path set, or, with a docs page and no path,
+    /// `<docs>/openapi.json`.
+    fn document_path(&self) -> Option<String> {
+        #[cfg(feature = "docs")]
+        if self.path.is_none() {
+            return self
+                .docs
+                .as_ref()
+                .map(|docs| format!("{docs}/openapi.json"));
+        }
+        self.path.clone()
+    }
+
     /// Adds the GET route of the document to `routes`, when a path is set; refuses a path that
     /// is not one, or that a service serves with GET.
     pub(crate) fn add_route(
@@ -35,33 +51,17 @@ impl OpenApiConfig {
         services: &[ServiceDescriptor],
         routes: &mut Routes,
     ) -> Result<(), Error> {
-        let Some(path) = &self.path else {
+        // The docs page's path first: the document's may be made of it.
+        #[cfg(feature = "docs")]
+        if let Some(docs) = &self.docs {
+            check_path(docs, "the docs page", services, |_| false)?;
+        }
+        let Some(path) = &self.document_path() else {
             return Ok(());
         };
-        let valid = path.starts_with('/')
-            && path
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "/-_.~".contains(c));
-        if !valid {
-            return Err(Error::config(format!(
-                "the OpenAPI document's path `{path}` is not a plain path (`/` then letters, digits, `/`, `-`, `_`, `.`, `~`)"
-            )));
-        }
-        for service in services {
-            for method in &service.methods {
-                if method
-                    .http
-                    .iter()
-                    .any(|r| r.method == Verb::Get && r.path == *path)
-                {
-                    return Err(Error::route_conflict(format!(
-                        "GET {path} is claimed by {}/{} and the OpenAPI document",
-                        service.full_name(),
-                        method.name
-                    )));
-                }
-            }
-        }
+        check_path(path, "the OpenAPI document", services, |route| {
+            route == path
+        })?;
         let body = match serde_json::to_vec_pretty(&self.document(services)) {
             Ok(body) => bytes::Bytes::from(body),
             Err(error) => {
@@ -85,4 +85,123 @@ impl OpenApiConfig {
         routes.add(Verb::Get, path, axum::routing::get(handler));
         Ok(())
     }
+
+    /// `router` with the interactive page of the document at the docs path, when one is set:
+    /// Swagger UI, whose scripts and styles `swagger-ui-dist` ships, under `<docs>/assets/`.
+    /// Refuses a path that is not one, or under which a service serves a GET route.
+    #[cfg(feature = "docs")]
+    pub(crate) fn add_docs(
+        &self,
+        services: &[ServiceDescriptor],
+        router: axum::Router,
+    ) -> Result<axum::Router, Error> {
+        let (Some(docs), Some(document)) = (&self.docs, &self.document_path()) else {
+            return Ok(router);
+        };
+        let assets = format!("{docs}/assets");
+        check_path(docs, "the docs page", services, |route| {
+            route == docs || route.starts_with(&format!("{assets}/"))
+        })?;
+        if docs == document {
+            return Err(Error::route_conflict(format!(
+                "GET {docs} is claimed by the OpenAPI document and the docs page"
+            )));
+        }
+        let title = self.document(services)["info"]["title"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let page = bytes::Bytes::from(docs_page(&title, &assets, document));
+        let handler = move || {
+            let page = page.clone();
+            async move {
+                (
+                    [(
+                        http::header::CONTENT_TYPE,
+                        http::HeaderValue::from_static("text/html; charset=utf-8"),
+                    )],
+                    page,
+                )
+            }
+        };
+        let swagger_ui = swagger_ui_dist::generate_routes(swagger_ui_dist::ApiDefinition {
+            uri_prefix: assets,
+            api_definition: swagger_ui_dist::OpenApiSource::Uri(document.clone()),
+            title: Some(title),
+        });
+        Ok(router
+            .route(docs, axum::routing::get(handler))
+            .merge(swagger_ui))
+    }
+}
+
+/// Refuses a path of the server's own (`what`) that is not a plain path, or that a service
+/// serves with GET (`claims` says which routes collide).
+fn check_path(
+    path: &str,
+    what: &str,
+    services: &[ServiceDescriptor],
+    claims: impl Fn(&str) -> bool,
+) -> Result<(), Error> {
+    let valid = path.starts_with('/')
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/-_.~".contains(c));
+    if !valid {
+        return Err(Error::config(format!(
+            "{what}'s path `{path}` is not a plain path (`/` then letters, digits, `/`, `-`, `_`, `.`, `~`)"
+        )));
+    }
+    for service in services {
+        for method in &service.methods {
+            if method
+                .http
+                .iter()
+                .any(|r| r.method == Verb::Get && claims(&r.path))
+            {
+                return Err(Error::route_conflict(format!(
+                    "GET {path} is claimed by {}/{} and {what}",
+                    service.full_name(),
+                    method.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The docs page: Swagger UI reading the document at `document`, its files under `assets`
+/// (both plain paths, checked); the title escaped.
+#[cfg(feature = "docs")]
+fn docs_page(title: &str, assets: &str, document: &str) -> String {
+    let title: String = title
+        .chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_owned(),
+            '<' => "&lt;".to_owned(),
+            '>' => "&gt;".to_owned(),
+            '"' => "&quot;".to_owned(),
+            '\'' => "&#39;".to_owned(),
+            c => c.to_string(),
+        })
+        .collect();
+    format!(
+        r##"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link rel="stylesheet" href="{assets}/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="{assets}/swagger-ui-bundle.js"></script>
+<script>
+window.ui = SwaggerUIBundle({{ url: "{document}", dom_id: "#swagger-ui", tryItOutEnabled: true, validatorUrl: null }});
+</script>
+</body>
+</html>
+"##
+    )
 }

@@ -52,6 +52,12 @@ impl ServerBuilder {
         let mut router = routes.into_router().layer(crate::http::Problems {
             always: self.problem_details,
         });
+        #[cfg(feature = "docs")]
+        {
+            router = self
+                .openapi
+                .add_docs(&self.http_descriptors(&config), router)?;
+        }
         let grpc_web = self.grpc_web;
         let connect_protocol = self.connect_protocol;
         let compression = self.compression;
