@@ -12,7 +12,12 @@
 //!
 //! `watch` streams the changes to the list: every task a `PUT` stores, as it happens, sent
 //! through protoapi's [`Rooms`] to each watcher on its own transport (a GraphQL subscription
-//! `subscription { watch { id name } }`, a gRPC or Connect stream, SSE or NDJSON).
+//! `subscription { watch { id name } }`, a gRPC or Connect stream, SSE or NDJSON, or the
+//! WebSocket).
+//!
+//! `ws://localhost:8080/ws/tasks` is one WebSocket for every method, each call's first frame
+//! naming it: `{"id": 1, "method": "Get", "data": {"id": "2"}}`. `--print-asyncapi` prints its
+//! AsyncAPI document.
 //!
 //! A web front end served from another origin calls it through CORS: `tower_http`'s
 //! `CorsLayer`, added with [`protoapi::ServerBuilder::layer`], lets the origin given with
@@ -66,7 +71,7 @@ pub struct PutTask {
 }
 
 /// Tasks as REST resources.
-#[protoapi::service(package = "tasks", graphql)]
+#[protoapi::service(package = "tasks", graphql, websocket = "/ws/tasks")]
 pub trait Tasks {
     /// Every task: over HTTP the list alone, `[{"id": 1, "name": "task1"}, ...]`.
     #[protoapi(get = "/tasks", response_body = "tasks")]

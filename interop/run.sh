@@ -270,6 +270,13 @@ for name in greeter dating chat student tasks auth socketio people; do
     "$PYTHON" -m openapi_spec_validator "$work/$name.openapi.json"
 done
 
+# Every example's AsyncAPI document passes @asyncapi/parser, the AsyncAPI initiative's parser
+# and rules (needs `npm ci` in interop/node, which .ci/run does).
+for name in greeter dating chat student tasks auth socketio people; do
+    "$examples/$name" --print-asyncapi > "$work/$name.asyncapi.json"
+done
+node interop/node/asyncapi.mjs "$work"/*.asyncapi.json
+
 # schemathesis against the live student and tasks servers, each from the document it serves:
 # any 5xx, or any answer the document does not describe (status, content type, headers, body),
 # fails. Valid-looking requests that the methods refuse (`name must not be empty`) are documented

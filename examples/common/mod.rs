@@ -1,8 +1,9 @@
 //! What every example binary shares: `--addr HOST:PORT`, `--memory BYTES` (the server's memory
 //! budget, `Limits::memory`), `--print-proto` (the service's `.proto`, compiling alone),
 //! `--proto-out DIR` (writes every `.proto` file as reflection serves them, imports included),
-//! `--print-openapi` (the OpenAPI 3.1 document of the HTTP routes), `--print-graphql` (the
-//! GraphQL schema in SDL), logging, and the
+//! `--print-openapi` (the OpenAPI 3.1 document of the HTTP routes), `--print-asyncapi` (the
+//! AsyncAPI 3.0 document of the WebSocket endpoints), `--print-graphql` (the GraphQL schema in
+//! SDL), logging, and the
 //! `listening on http://HOST:PORT` line once the port accepts connections.
 
 use protoapi::ServerBuilder;
@@ -54,6 +55,13 @@ pub async fn run(
                 );
                 return Ok(());
             }
+            "--print-asyncapi" => {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&server.asyncapi_document())?
+                );
+                return Ok(());
+            }
             "--proto-out" => {
                 let Some(dir) = args.next() else {
                     return Err("--proto-out needs a directory: --proto-out DIR".into());
@@ -79,7 +87,7 @@ pub async fn run(
             "-h" | "--help" => {
                 let own: String = own.iter().map(|name| format!(" [{name} VALUE]")).collect();
                 println!(
-                    "usage: [--addr HOST:PORT] [--memory BYTES] [--print-proto] [--proto-out DIR] [--print-openapi] [--print-graphql]{own}"
+                    "usage: [--addr HOST:PORT] [--memory BYTES] [--print-proto] [--proto-out DIR] [--print-openapi] [--print-asyncapi] [--print-graphql]{own}"
                 );
                 return Ok(());
             }

@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod asyncapi;
 mod auth;
 mod body_field;
 mod compression;

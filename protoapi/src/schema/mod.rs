@@ -13,7 +13,8 @@ mod proto;
 mod well_known;
 
 pub use openapi::{
-    ENVELOPE_ERROR_SCHEMA, ERROR_SCHEMA, OpenApiInfo, PROBLEM_SCHEMA, openapi_document,
+    ENVELOPE_ERROR_SCHEMA, ERROR_SCHEMA, OpenApiInfo, PROBLEM_SCHEMA, asyncapi_document,
+    openapi_document,
 };
 
 use crate::codec::ProtoMap;

@@ -532,6 +532,30 @@ impl ServerBuilder {
         self
     }
 
+    /// Serves the AsyncAPI 3.0 document of the WebSocket endpoints at `path` (`GET`,
+    /// `application/json`): a channel per endpoint, an operation per method on it, the frames
+    /// and their messages' schemas (the OpenAPI document's), with the OpenAPI document's `info`
+    /// ([`Self::asyncapi_document`]). Fails at build when `path` is not a plain path or a service
+    /// serves a GET route there.
+    pub fn asyncapi(mut self, path: impl Into<String>) -> Self {
+        self.openapi.asyncapi = Some(path.into());
+        self
+    }
+
+    /// The AsyncAPI 3.0 document of the WebSocket endpoints of every added service, with the
+    /// paths as served ([`crate::schema::asyncapi_document`]).
+    ///
+    /// ```
+    /// let document = protoapi::Server::builder().openapi_info("Empty", "0.1.0").asyncapi_document();
+    /// assert_eq!(document["asyncapi"], "3.0.0");
+    /// assert_eq!(document["info"]["title"], "Empty");
+    /// ```
+    pub fn asyncapi_document(&self) -> serde_json::Value {
+        let config = self.http_config();
+        self.openapi
+            .asyncapi_document(&self.http_descriptors(&config))
+    }
+
     /// Sets the document's `info.title` and `info.version` (default: the services' full names
     /// and `1.0.0`; the description is the doc comment of a single service).
     pub fn openapi_info(mut self, title: impl Into<String>, version: impl Into<String>) -> Self {

@@ -1,10 +1,11 @@
-//! The OpenAPI document as the server serves it: at a path of the builder's, with its `info`.
+//! The OpenAPI and AsyncAPI documents as the server serves them, at paths of the builder's,
+//! with its `info`, and the docs page of the OpenAPI document.
 
 use serde_json::Value;
 
 use crate::error::Error;
 use crate::http::Routes;
-use crate::schema::{OpenApiInfo, ServiceDescriptor, Verb, openapi_document};
+use crate::schema::{OpenApiInfo, ServiceDescriptor, Verb, asyncapi_document, openapi_document};
 
 /// What a server serves of its OpenAPI document: the path (none: not served) and the `info`
 /// set on the builder (over [`OpenApiInfo::for_services`]; an empty description keeps its).
@@ -12,6 +13,8 @@ use crate::schema::{OpenApiInfo, ServiceDescriptor, Verb, openapi_document};
 pub(crate) struct OpenApiConfig {
     pub(crate) path: Option<String>,
     pub(crate) info: Option<OpenApiInfo>,
+    /// Where the AsyncAPI document is served (`ServerBuilder::asyncapi`).
+    pub(crate) asyncapi: Option<String>,
     /// Where the interactive page of the document is served (`ServerBuilder::docs`).
     #[cfg(feature = "docs")]
     pub(crate) docs: Option<String>,
@@ -56,36 +59,74 @@ impl OpenApiConfig {
         if let Some(docs) = &self.docs {
             check_path(docs, "the docs page", services, |_| false)?;
         }
+        if let Some(path) = &self.asyncapi {
+            check_path(path, "the AsyncAPI document", services, |route| {
+                route == path
+            })?;
+            if self.document_path().as_ref() == Some(path) {
+                return Err(Error::route_conflict(format!(
+                    "GET {path} is claimed by the OpenAPI document and the AsyncAPI document"
+                )));
+            }
+            add_document(routes, path, "AsyncAPI", &self.asyncapi_document(services))?;
+        }
         let Some(path) = &self.document_path() else {
             return Ok(());
         };
         check_path(path, "the OpenAPI document", services, |route| {
             route == path
         })?;
-        let body = match serde_json::to_vec_pretty(&self.document(services)) {
-            Ok(body) => bytes::Bytes::from(body),
-            Err(error) => {
-                return Err(Error::config(format!(
-                    "the OpenAPI document cannot be written: {error}"
-                )));
-            }
-        };
-        let handler = move || {
-            let body = body.clone();
-            async move {
-                (
-                    [(
-                        http::header::CONTENT_TYPE,
-                        http::HeaderValue::from_static("application/json"),
-                    )],
-                    body,
-                )
-            }
-        };
-        routes.add(Verb::Get, path, axum::routing::get(handler));
-        Ok(())
+        add_document(routes, path, "OpenAPI", &self.document(services))
     }
 
+    /// The AsyncAPI 3.0 document of `services`' WebSocket endpoints, with the configured `info`.
+    pub(crate) fn asyncapi_document(&self, services: &[ServiceDescriptor]) -> Value {
+        let mut document = self.document(services);
+        let info = document["info"].take();
+        let mut asyncapi = asyncapi_document(
+            services,
+            &OpenApiInfo::new(
+                info["title"].as_str().unwrap_or_default(),
+                info["version"].as_str().unwrap_or_default(),
+            ),
+        );
+        asyncapi["info"] = info;
+        asyncapi
+    }
+}
+
+/// Adds the GET route of a JSON document (`what`: which) at `path`.
+fn add_document(
+    routes: &mut Routes,
+    path: &str,
+    what: &str,
+    document: &Value,
+) -> Result<(), Error> {
+    let body = match serde_json::to_vec_pretty(document) {
+        Ok(body) => bytes::Bytes::from(body),
+        Err(error) => {
+            return Err(Error::config(format!(
+                "the {what} document cannot be written: {error}"
+            )));
+        }
+    };
+    let handler = move || {
+        let body = body.clone();
+        async move {
+            (
+                [(
+                    http::header::CONTENT_TYPE,
+                    http::HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+        }
+    };
+    routes.add(Verb::Get, path, axum::routing::get(handler));
+    Ok(())
+}
+
+impl OpenApiConfig {
     /// `router` with the interactive page of the document at the docs path, when one is set:
     /// Swagger UI, whose scripts and styles `swagger-ui-dist` ships, under `<docs>/assets/`.
     /// Refuses a path that is not one, or under which a service serves a GET route.

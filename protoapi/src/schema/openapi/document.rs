@@ -81,35 +81,7 @@ pub fn openapi_document(services: &[ServiceDescriptor], info: &OpenApiInfo) -> V
     if used.envelope_error {
         schemas.insert(ENVELOPE_ERROR_SCHEMA.into(), envelope_error_schema());
     }
-    // Each schema used by an operation, and what its fields use in turn.
-    let mut pending: Vec<(usize, &'static str)> = used.types.clone();
-    let mut done: Vec<(usize, &'static str)> = Vec::new();
-    while let Some((index, name)) = pending.pop() {
-        if done.contains(&(index, name)) {
-            continue;
-        }
-        done.push((index, name));
-        let scope = Scope {
-            service: services[index],
-            index,
-            names: &names,
-        };
-        let key = names.key(index, name);
-        if let Some(message) = scope.message(name) {
-            schemas.insert(key, scope.message_schema(message));
-            for field in &message.fields {
-                let mut ty = &field.ty;
-                if let FieldType::Map(_, value) = ty {
-                    ty = value;
-                }
-                if let FieldType::Message(inner) | FieldType::Enum(inner) = ty {
-                    pending.push((index, inner));
-                }
-            }
-        } else if let Some(descriptor) = scope.enumeration(name) {
-            schemas.insert(key, enum_schema(descriptor));
-        }
-    }
+    schemas.extend(component_schemas(&services, &names, used.types));
 
     let mut info_object = Map::new();
     info_object.insert("title".into(), info.title.clone().into());
@@ -146,6 +118,45 @@ pub fn openapi_document(services: &[ServiceDescriptor], info: &OpenApiInfo) -> V
     Value::Object(document)
 }
 
+/// The schema of each message and enum of `types` (a service's index and the type's name), and
+/// of what their fields use in turn, by their keys in `components.schemas`.
+pub(super) fn component_schemas(
+    services: &[&ServiceDescriptor],
+    names: &SchemaNames,
+    types: Vec<(usize, &'static str)>,
+) -> Map<String, Value> {
+    let mut schemas = Map::new();
+    let mut pending = types;
+    let mut done: Vec<(usize, &'static str)> = Vec::new();
+    while let Some((index, name)) = pending.pop() {
+        if done.contains(&(index, name)) {
+            continue;
+        }
+        done.push((index, name));
+        let scope = Scope {
+            service: services[index],
+            index,
+            names,
+        };
+        let key = names.key(index, name);
+        if let Some(message) = scope.message(name) {
+            schemas.insert(key, scope.message_schema(message));
+            for field in &message.fields {
+                let mut ty = &field.ty;
+                if let FieldType::Map(_, value) = ty {
+                    ty = value;
+                }
+                if let FieldType::Message(inner) | FieldType::Enum(inner) = ty {
+                    pending.push((index, inner));
+                }
+            }
+        } else if let Some(descriptor) = scope.enumeration(name) {
+            schemas.insert(key, enum_schema(descriptor));
+        }
+    }
+    schemas
+}
+
 /// The schemas the operations refer to, and whether one uses the envelope's error.
 #[derive(Default)]
 pub(super) struct Used {
@@ -167,7 +178,7 @@ enum TypeRef<'a> {
 }
 
 impl SchemaNames {
-    fn new(services: &[&ServiceDescriptor]) -> Self {
+    pub(super) fn new(services: &[&ServiceDescriptor]) -> Self {
         let mut all: Vec<(usize, &'static str, TypeRef<'_>)> = Vec::new();
         for (index, service) in services.iter().enumerate() {
             for message in &service.messages {
@@ -199,7 +210,7 @@ impl SchemaNames {
         SchemaNames { keys }
     }
 
-    fn key(&self, index: usize, name: &str) -> String {
+    pub(super) fn key(&self, index: usize, name: &str) -> String {
         self.keys
             .iter()
             .find(|((i, n), _)| *i == index && *n == name)

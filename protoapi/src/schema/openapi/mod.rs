@@ -9,16 +9,19 @@
 //!
 //! WebSocket endpoints are no OpenAPI operations: they are listed in the extension
 //! `x-protoapi-websockets` of the document, and an operation whose method also has one names
-//! it in `x-protoapi-websocket`.
+//! it in `x-protoapi-websocket`. Their frames are described by the AsyncAPI 3.0 document
+//! (`asyncapi`), whose message schemas are these.
 
 use super::ServiceDescriptor;
 
+mod asyncapi;
 mod document;
 mod paths;
 mod schemas;
 #[cfg(test)]
 mod tests;
 
+pub use asyncapi::asyncapi_document;
 pub use document::openapi_document;
 
 /// The name of the error schema in `components.schemas`.
