@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Third-party clients from npm call the running examples: `buf curl` (schema by gRPC reflection)
 # and @connectrpc/connect (schema from protoc's descriptor set), over gRPC, gRPC-Web and Connect;
-# socket.io-client over Socket.IO.
+# socket.io-client over Socket.IO; and the typed Connect-ES client that `buf generate` with
+# protoc-gen-es makes of the greeter's files (ts/).
 #
 #   interop/node/run.sh GREETER_ADDR STUDENT_ADDR CHAT_ADDR PROTO_DIR
 #
@@ -38,3 +39,11 @@ export DESCRIPTORS="$work/all.binpb" PROTO_DIR="$work/proto" BUF="$here/node_mod
 export BUF_CACHE_DIR="$work/buf-cache"
 cd "$here"
 node --test --test-reporter=spec buf.test.mjs connect.test.mjs socketio.test.mjs
+
+# The typed TypeScript client, as docs/protocols.md shows it: `buf generate` with protoc-gen-es
+# makes TypeScript of the `--proto-out` files, tsc checks the test's calls against it and
+# compiles both, and the test calls the greeter through Connect and gRPC.
+rm -rf ts/gen ts/dist
+PATH="$here/node_modules/.bin:$PATH" "$BUF" generate "$work/proto" --template ts/buf.gen.yaml --output ts
+node_modules/.bin/tsc -p ts/tsconfig.json
+node --test --test-reporter=spec ts/dist/greeter.test.js
