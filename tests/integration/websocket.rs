@@ -523,47 +523,74 @@ async fn idle_connections_are_pinged_and_closed() {
     assert_eq!(close.reason.as_str(), "idle timeout");
 }
 
-#[tokio::test]
-async fn origins_are_checked() {
-    let (server, _) = lab().await;
-    let handshake = |origin: &str| {
-        let mut request = format!("ws://{}/lab/echo", server.addr)
-            .into_client_request()
-            .expect("request");
-        request
-            .headers_mut()
-            .insert("origin", origin.parse().expect("header"));
-        request
-    };
-    match tokio_tungstenite::connect_async(handshake("http://evil.example")).await {
-        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
-            assert_eq!(response.status().as_u16(), 403);
-            let body = response.body().as_deref().map(String::from_utf8_lossy);
-            assert_eq!(
-                body.as_deref(),
-                Some(
-                    r#"{"code":"permission_denied","message":"the WebSocket handshake's origin is not allowed","details":[]}"#
-                )
-            );
-        }
-        other => panic!("expected 403, got {other:?}"),
-    }
-    let same = format!("http://{}", server.addr);
-    tokio_tungstenite::connect_async(handshake(&same))
-        .await
-        .expect("the server's own origin");
-
-    let config = WebSocketConfig::default().allow_origins(["https://app.example.com"]);
-    let (server, _) = streams_server(Server::builder().websocket(config)).await;
+/// The handshake of `/lab/echo` on `server` from `origin`.
+fn handshake_from(
+    server: &TestServer,
+    origin: &str,
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
     let mut request = format!("ws://{}/lab/echo", server.addr)
         .into_client_request()
         .expect("request");
     request
         .headers_mut()
-        .insert("origin", "https://app.example.com".parse().expect("header"));
-    tokio_tungstenite::connect_async(request)
+        .insert("origin", origin.parse().expect("header"));
+    request
+}
+
+/// Asserts that a handshake from `origin` gets 403 with the JSON error body.
+async fn refused(server: &TestServer, origin: &str) {
+    match tokio_tungstenite::connect_async(handshake_from(server, origin)).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status().as_u16(), 403, "{origin}");
+            let body = response.body().as_deref().map(String::from_utf8_lossy);
+            assert_eq!(
+                body.as_deref(),
+                Some(
+                    r#"{"code":"permission_denied","message":"the WebSocket handshake's origin is not allowed","details":[]}"#
+                ),
+                "{origin}"
+            );
+        }
+        other => panic!("expected 403 for {origin}, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn origins_are_checked() {
+    let (server, _) = lab().await;
+    refused(&server, "http://evil.example").await;
+    let same = format!("http://{}", server.addr);
+    tokio_tungstenite::connect_async(handshake_from(&server, &same))
         .await
-        .expect("an allowed origin");
+        .expect("the server's own origin");
+
+    // An allow-list adds its origins to the server's own host, and refuses every other.
+    let config = WebSocketConfig::default().allow_origins(["https://app.example.com/"]);
+    let (server, _) = streams_server(Server::builder().websocket(config)).await;
+    for allowed in [
+        "https://app.example.com",
+        "HTTPS://APP.EXAMPLE.COM/",
+        &format!("http://{}", server.addr),
+    ] {
+        tokio_tungstenite::connect_async(handshake_from(&server, allowed))
+            .await
+            .unwrap_or_else(|error| panic!("{allowed} is allowed: {error}"));
+    }
+    for foreign in [
+        "http://evil.example",
+        "http://app.example.com",
+        "https://app.example.com.evil.example",
+        "https://app.example.com:8443",
+    ] {
+        refused(&server, foreign).await;
+    }
+
+    // Any origin, when the server says so.
+    let config = WebSocketConfig::default().allow_any_origin();
+    let (server, _) = streams_server(Server::builder().websocket(config)).await;
+    tokio_tungstenite::connect_async(handshake_from(&server, "http://evil.example"))
+        .await
+        .expect("any origin");
 }
 
 #[tokio::test]
