@@ -263,6 +263,28 @@ async fn base_path_envelope_and_http_only() {
         .expect("ping")
         .into_inner();
     assert_eq!(reply.id, 1);
+    // A gRPC call of `Legacy` finds no service, as a call of a service nobody added does.
+    let grpc = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .expect("client");
+    for path in ["/legacy.Legacy/Echo", "/nobody.Nobody/Echo"] {
+        let response = grpc
+            .post(server.url(path))
+            .header("content-type", "application/grpc")
+            .header("te", "trailers")
+            .body(crate::support::envelope(0, b"\x08\x01").to_vec())
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        assert_eq!(response.headers()["grpc-status"], "12", "{path}");
+        assert_eq!(
+            response.headers()["grpc-message"],
+            format!("unknown%20service%20or%20method%20{path}").as_str(),
+            "{path}"
+        );
+    }
     let proto = protoapi::Server::builder()
         .add(LegacyServer::new(LegacyImpl))
         .add(InternalServer::new(InternalImpl))
