@@ -4,7 +4,8 @@ Input lines (tab-separated): case, side (protoapi or baseline), value, unit, bet
 (`higher` for throughput, `lower` for times and memory), baseline's name. One line per round;
 each figure is the median of its rounds. `ratio` is protoapi's over the baseline's when higher is
 better and the baseline's over protoapi's when lower is better, so that above 1 always means
-protoapi did better.
+protoapi did better; 1 when both figures are 0, and null (`—` in the table) when only the
+divisor is.
 
 With `--merge` (run.sh passes it with ONLY), the cases measured replace their entries in the
 JSON file and every other entry stays; the table shows the cases measured.
@@ -34,16 +35,13 @@ def main(raw_path, json_path, extra_paths, merge=False):
             continue
         ours = statistics.median(c["protoapi"])
         theirs = statistics.median(c["baseline"])
-        if c["better"] == "higher":
-            ratio = ours / theirs if theirs else float("inf")
-        else:
-            ratio = theirs / ours if ours else float("inf")
+        ratio = ratio_of(ours, theirs) if c["better"] == "higher" else ratio_of(theirs, ours)
         results.append({
             "name": case,
             "protoapi": round(ours, 3),
             "baseline": round(theirs, 3),
             "unit": c["unit"],
-            "ratio": round(ratio, 3),
+            "ratio": None if ratio is None else round(ratio, 3),
             "baseline_is": c["against"],
             "rounds": len(c["protoapi"]),
             # The spread of the runs, lowest and highest, to judge the noise by.
@@ -78,7 +76,19 @@ def main(raw_path, json_path, extra_paths, merge=False):
     print(f"{'case':<{name_width}}  {'protoapi':>12}  {'baseline':>12}  {'unit':<8}  {'ratio':>6}  baseline")
     for r in measured:
         print(f"{r['name']:<{name_width}}  {r['protoapi']:>12,.1f}  {r['baseline']:>12,.1f}  "
-              f"{r['unit']:<8}  {r['ratio']:>6.3f}  {r.get('baseline_is', '')}")
+              f"{r['unit']:<8}  {shown_ratio(r['ratio'])}  {r.get('baseline_is', '')}")
+
+
+def ratio_of(num, den):
+    """num / den; 1 when both are 0 (the two sides are even), None when only den is (no ratio
+    says how far apart they are; JSON has no infinity)."""
+    if den:
+        return num / den
+    return 1.0 if num == 0 else None
+
+
+def shown_ratio(ratio):
+    return f"{ratio:>6.3f}" if ratio is not None else f"{'—':>6}"
 
 
 if __name__ == "__main__":
