@@ -563,7 +563,14 @@ async fn stream(kind: &str, base: &str, options: &Options) -> Result<u64, Error>
                 while let Some(chunk) = body.next().await {
                     events.feed(chunk?);
                 }
-                // The last event is `end`.
+                // The last event is `end`, and only the last one.
+                if events.last != SSE_END {
+                    return Err(format!(
+                        "the stream did not end with `end`: {:?}",
+                        String::from_utf8_lossy(&events.last)
+                    )
+                    .into());
+                }
                 let got = events.count.checked_sub(1).ok_or("no end event")?;
                 check_count(u32::try_from(got)?, options.count)?;
                 ticks += got;
@@ -634,31 +641,59 @@ fn check_count(got: u32, want: u32) -> Result<(), Error> {
     }
 }
 
-/// Counts Server-Sent Events (blank-line separated) across chunk boundaries.
+/// The event that ends a successful SSE stream, as the server writes it (its lines, without
+/// the blank line that ends it).
+const SSE_END: &[u8] = b"event: end\ndata: {}\n";
+
+/// Counts Server-Sent Events (blank-line separated) across chunk boundaries, and keeps the text
+/// of the last one.
 #[derive(Default)]
 struct EventCounter {
     count: u64,
     last_was_newline: bool,
+    /// The event being read, and the last one read whole.
+    current: Vec<u8>,
+    last: Vec<u8>,
 }
 
 impl EventCounter {
     fn feed(&mut self, chunk: Bytes) {
         for &byte in chunk.iter() {
-            if byte == b'\n' {
-                if self.last_was_newline {
-                    self.count += 1;
-                }
-                self.last_was_newline = true;
-            } else {
+            if byte == b'\n' && self.last_was_newline {
+                self.count += 1;
+                self.last = std::mem::take(&mut self.current);
                 self.last_was_newline = false;
+                continue;
             }
+            self.current.push(byte);
+            self.last_was_newline = byte == b'\n';
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{SIO_ECHO_ANSWER, sio_ack};
+    use super::{EventCounter, SIO_ECHO_ANSWER, SSE_END, sio_ack};
+
+    #[test]
+    fn counts_events_across_chunks_and_keeps_the_last() {
+        let mut events = EventCounter::default();
+        for chunk in [
+            "data: {\"n\":1}\n",
+            "\ndata: {\"n\":2}\n\nevent: e",
+            "nd\ndata: {}\n\n",
+        ] {
+            events.feed(bytes::Bytes::from(chunk));
+        }
+        assert_eq!(events.count, 3);
+        assert_eq!(events.last, SSE_END);
+        let mut failed = EventCounter::default();
+        failed.feed(bytes::Bytes::from_static(
+            b"data: {}\n\nevent: error\ndata: {\"code\":\"internal\"}\n\n",
+        ));
+        assert_eq!(failed.count, 2);
+        assert_ne!(failed.last, SSE_END);
+    }
 
     #[test]
     fn takes_an_ack_with_the_echo_only() {
