@@ -78,11 +78,13 @@ async fn a_200_mib_upload_streams_to_disk_and_leaves_nothing_behind() {
         let sampling = sampling.clone();
         tokio::spawn(async move {
             let mut peak = 0;
+            let mut samples = 0u32;
             while sampling.load(std::sync::atomic::Ordering::Relaxed) {
                 peak = peak.max(resident_bytes());
+                samples += 1;
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
-            peak
+            (peak, samples)
         })
     };
 
@@ -97,8 +99,13 @@ async fn a_200_mib_upload_streams_to_disk_and_leaves_nothing_behind() {
     assert_eq!(response.status().as_u16(), 200);
     let body = response.text().await.expect("body");
     sampling.store(false, std::sync::atomic::Ordering::Relaxed);
-    let peak = sampler.await.expect("sampler");
+    let (peak, samples) = sampler.await.expect("sampler");
     assert_eq!(body, format!(r#"{{"size":"{size}","spooled":true}}"#));
+    // A sampler that took no sample would see no growth: it must have watched the upload.
+    assert!(
+        samples >= 10 && peak >= idle / 2,
+        "the sampler took {samples} samples, peak {peak} bytes (idle {idle})"
+    );
     let growth = peak.saturating_sub(idle);
     println!(
         "idle {} MiB, peak {} MiB, growth {} MiB",
@@ -113,13 +120,25 @@ async fn a_200_mib_upload_streams_to_disk_and_leaves_nothing_behind() {
     );
     assert_eq!(leftovers(dir.path()), 0, "a temporary file remained");
 
-    // The client goes away after 50 MiB: the half-written temporary file is removed.
-    let aborted = client
-        .post(&url)
-        .header("content-type", &content_type)
-        .body(streamed_body(size, Some(50 << 20)))
-        .send()
-        .await;
+    // The client goes away after 50 MiB: the half-written temporary file is removed. The file
+    // must have been there while the upload ran, or its absence would prove nothing.
+    let aborted = tokio::spawn(
+        client
+            .post(&url)
+            .header("content-type", &content_type)
+            .body(streamed_body(size, Some(50 << 20)))
+            .send(),
+    );
+    let mut seen = false;
+    for _ in 0..200 {
+        if leftovers(dir.path()) > 0 {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(seen, "no temporary file appeared while the upload ran");
+    let aborted = aborted.await.expect("the upload's task");
     assert!(aborted.is_err(), "the upload was cut short");
     let mut waited = 0;
     while leftovers(dir.path()) > 0 && waited < 100 {
