@@ -159,7 +159,7 @@ fn check_method_names_not_reserved(cx: &Ctxt, service: &Service) {
             cx.error_spanned_by(
                 &method.ident,
                 format_args!(
-                    "method name `{name}` clashes with a method of the generated client; reserved: {}",
+                    "method name `{name}` clashes with a method of the generated code; reserved: {}, and names starting with `__protoapi`",
                     RESERVED_CLIENT_METHODS.join(", ")
                 ),
             );
