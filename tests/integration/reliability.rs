@@ -944,13 +944,25 @@ async fn good_requests_still_work(server: &TestServer, http: &reqwest::Client) {
 }
 
 /// Reads until the server closes `socket`, within 5 s, and checks that it answered nothing.
-async fn closed_without_answer(socket: &mut tokio::net::TcpStream) {
+/// Waits for the server to close `socket` without an answer; returns how long that took.
+async fn closed_without_answer(socket: &mut tokio::net::TcpStream) -> Duration {
+    let started = tokio::time::Instant::now();
     let mut answer = Vec::new();
     tokio::time::timeout(Duration::from_secs(5), socket.read_to_end(&mut answer))
         .await
         .expect("closed within 5 s")
         .expect("read");
     assert_eq!(String::from_utf8_lossy(&answer), "");
+    started.elapsed()
+}
+
+/// Asserts that a connection was closed after about `configured`: not before it, and well
+/// before the 30 s default.
+fn after_the_timeout(waited: Duration, configured: Duration) {
+    assert!(
+        waited >= configured.mul_f32(0.9) && waited < configured + Duration::from_secs(2),
+        "closed after {waited:?}, the timeout being {configured:?}"
+    );
 }
 
 #[tokio::test]
@@ -958,11 +970,12 @@ async fn a_silent_client_is_let_go_after_the_header_read_timeout() {
     let server =
         guard_server(protoapi::Server::builder().header_read_timeout(Duration::from_millis(300)))
             .await;
+    let timeout = Duration::from_millis(300);
     // Nothing at all: closed once the first byte is late.
     let mut silent = tokio::net::TcpStream::connect(server.addr)
         .await
         .expect("connect");
-    closed_without_answer(&mut silent).await;
+    after_the_timeout(closed_without_answer(&mut silent).await, timeout);
     // Half a request head: hyper's header timer closes the connection without an answer.
     let mut slow = tokio::net::TcpStream::connect(server.addr)
         .await
@@ -970,7 +983,7 @@ async fn a_silent_client_is_let_go_after_the_header_read_timeout() {
     slow.write_all(b"GET /items/1 HTTP/1.1\r\nHost: x\r\n")
         .await
         .expect("write");
-    closed_without_answer(&mut slow).await;
+    after_the_timeout(closed_without_answer(&mut slow).await, timeout);
     // Meanwhile a prompt client is served.
     let answer = reqwest::get(server.url("/items/2")).await.expect("answer");
     assert_eq!(answer.status().as_u16(), 200);
@@ -1011,12 +1024,16 @@ async fn each_request_on_a_connection_gets_the_whole_header_read_timeout() {
     let answer = String::from_utf8_lossy(&buf[..n]);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.ends_with(r#"{"id":"2","name":"item"}"#), "{answer}");
-    // A third head that never ends: the connection closes without an answer.
+    // A third head that never ends: the connection closes without an answer, its own timeout
+    // after the second answer.
     client
         .write_all(b"GET /items/3 HTTP/1.1\r\n")
         .await
         .expect("write");
-    closed_without_answer(&mut client).await;
+    after_the_timeout(
+        closed_without_answer(&mut client).await,
+        Duration::from_millis(1000),
+    );
 }
 
 #[tokio::test]
