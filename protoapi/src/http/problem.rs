@@ -1,10 +1,10 @@
 //! RFC 9457 problem details: an HTTP call's error as `application/problem+json` when the
 //! client's `Accept` prefers it or the server opts in ([`crate::ServerBuilder::problem_details`]).
 //!
-//! Every error body of the HTTP routes is marked ([`ErrorBody`]) as it is made; [`Problems`], a
-//! layer around the HTTP routes, rewrites a marked response when its request asked for a
-//! problem. The JSON error body stays the default, and Connect's errors (the same shape, on
-//! another route) are never rewritten.
+//! Every JSON error body is marked ([`ErrorBody`]) as it is made; [`Problems`], a layer around
+//! the server's router, rewrites a marked response when its request asked for a problem. The
+//! JSON error body stays the default. Connect's errors (the same shape) are unmarked at the
+//! gRPC paths' gate, so they are never rewritten.
 
 use std::task::{Context, Poll};
 
@@ -24,6 +24,12 @@ const PROBLEM_JSON: &str = "application/problem+json";
 /// so that [`Problems`] can rewrite it without reading the body.
 #[derive(Clone, Debug)]
 pub(crate) struct ErrorBody(pub(crate) Bytes);
+
+/// A response whose error body is not to become a problem (Connect's, which shares the shape).
+pub(crate) fn unmark(mut response: Response) -> Response {
+    response.extensions_mut().remove::<ErrorBody>();
+    response
+}
 
 /// The layer that answers errors as problems: always, or when the request's `Accept` prefers
 /// `application/problem+json`.

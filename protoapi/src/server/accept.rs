@@ -74,12 +74,9 @@ impl ServerBuilder {
         };
         let (app, grpc) = self.build()?;
         rooms.ready().await?;
-        let app = app.fallback_service(tower::Layer::layer(
-            &problems,
-            tower::service_fn(|request| async {
-                Ok::<_, std::convert::Infallible>(not_found(request).await)
-            }),
-        ));
+        // Errors become problems when asked for; a plain layer around the router, so that no
+        // route is boxed again.
+        let app = tower::Layer::layer(&problems, app.fallback(not_found));
         // Around the router, so that no route is boxed again; used only while `debug` spans are
         // recorded, since it reads the clock twice per request.
         let traced = tower::Layer::layer(&TraceLayer::new_for_http(), app.clone());

@@ -601,7 +601,10 @@ impl ServerBuilder {
     pub fn into_router(self) -> Result<Router, Error> {
         let timeout = self.limits.timeout_limit();
         let rooms = self.rooms.clone();
-        let router = self.build()?.0;
+        let problems = crate::http::Problems {
+            always: self.problem_details,
+        };
+        let router = self.build()?.0.layer(problems);
         rooms.spawn_pending();
         Ok(match timeout {
             Some(timeout) => router.layer(axum::Extension(crate::limits::ServerTimeout(timeout))),

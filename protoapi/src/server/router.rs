@@ -48,10 +48,7 @@ impl ServerBuilder {
         }
         self.openapi
             .add_route(&self.http_descriptors(&config), &mut routes)?;
-        // Only the HTTP routes' errors may become problems: Connect's share their shape.
-        let mut router = routes.into_router().layer(crate::http::Problems {
-            always: self.problem_details,
-        });
+        let mut router = routes.into_router();
         #[cfg(feature = "docs")]
         {
             router = self
@@ -396,12 +393,17 @@ impl GrpcGate {
         match &self.connect {
             ConnectSide::Methods(connect) => {
                 let (connect, grpc) = (connect.clone(), self.grpc.clone());
-                Box::pin(async move { Ok(connect.call(kind, request, grpc).await) })
+                // Connect's errors share the JSON error body's shape, but never become problems.
+                Box::pin(
+                    async move { Ok(crate::http::unmark(connect.call(kind, request, grpc).await)) },
+                )
             }
             ConnectSide::Bridge(compression) => {
                 let (grpc, compression) = (self.grpc.clone(), *compression);
                 Box::pin(async move {
-                    Ok(crate::connect::bridge(grpc, compression, kind, request).await)
+                    Ok(crate::http::unmark(
+                        crate::connect::bridge(grpc, compression, kind, request).await,
+                    ))
                 })
             }
             ConnectSide::None => Box::pin(async move { Ok(not_found(request).await) }),
