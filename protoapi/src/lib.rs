@@ -63,6 +63,7 @@ mod http;
 mod limits;
 mod message;
 mod method;
+pub mod observe;
 mod path;
 mod rooms;
 pub mod schema;

@@ -58,6 +58,10 @@ pub trait MethodMessages: Send + Sync + 'static {
     type Request: ProtoMessage;
     /// The response message (of each item, for a server stream; `FileChunk` for a download).
     type Response: ProtoMessage;
+    /// The full name of the method's service, such as `hello.Greeter`.
+    const SERVICE: &'static str;
+    /// The rpc's name, such as `SayHello`.
+    const METHOD: &'static str;
 }
 
 /// The limits of the method `M`, given the server's and the method's own `limit`.

@@ -20,6 +20,7 @@ mod grpc_upload;
 mod http;
 mod json;
 mod memory;
+mod observability;
 mod openapi;
 mod problem;
 mod proto;

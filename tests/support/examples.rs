@@ -48,7 +48,7 @@ pub fn start(name: &str) -> Running {
 
 /// [`start`] with more arguments.
 pub fn start_with(name: &str, args: &[&str]) -> Running {
-    let mut child = Command::new(example(name))
+    let child = Command::new(example(name))
         .args(["--addr", "127.0.0.1:0"])
         .args(args)
         .env("RUST_LOG", "warn")
@@ -56,6 +56,34 @@ pub fn start_with(name: &str, args: &[&str]) -> Running {
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("start example {name}: {e}"));
+    listening(name, child)
+}
+
+/// [`start`] logging at `RUST_LOG=info`: the example's log, line by line as it writes them.
+#[allow(dead_code, reason = "only the integration tests read an example's log")]
+pub fn start_logging(name: &str) -> (Running, std::sync::mpsc::Receiver<String>) {
+    let mut child = Command::new(example(name))
+        .args(["--addr", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start example {name}: {e}"));
+    let stderr = child.stderr.take().expect("stderr");
+    let (lines, log) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (listening(name, child), log)
+}
+
+/// The running example once it printed its `listening on` line.
+fn listening(name: &str, mut child: Child) -> Running {
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
     BufReader::new(stdout)
@@ -64,7 +92,7 @@ pub fn start_with(name: &str, args: &[&str]) -> Running {
     let url = line
         .trim()
         .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .unwrap_or_else(|| panic!("unexpected first line of {name}: {line:?}"))
         .to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     Running { child, url }
@@ -108,6 +136,38 @@ pub mod hello {
         async fn upload(&self, req: UploadReq) -> Result<UploadRsp, Status>;
         #[protoapi(get = "/demo/download/:name")]
         async fn download(&self, req: DownloadReq) -> Result<protoapi::Download, Status>;
+    }
+}
+
+/// The observability example's API, declared again here.
+pub mod observe {
+    use protoapi::{Status, Streaming};
+
+    #[protoapi::message]
+    pub struct HelloRequest {
+        pub name: String,
+    }
+
+    #[protoapi::message]
+    pub struct HelloReply {
+        pub message: String,
+    }
+
+    #[protoapi::message]
+    pub struct CountRequest {
+        pub n: u32,
+    }
+
+    #[protoapi::message]
+    pub struct Count {
+        pub n: u32,
+    }
+
+    #[protoapi::service(package = "observe")]
+    pub trait Greeter {
+        async fn say_hello(&self, req: HelloRequest) -> Result<HelloReply, Status>;
+        #[protoapi(get = "/count/:n")]
+        async fn count(&self, req: CountRequest) -> Result<Streaming<Count>, Status>;
     }
 }
 

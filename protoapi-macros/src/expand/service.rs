@@ -364,8 +364,10 @@ impl Service {
     fn method_messages(&self) -> TokenStream {
         let krate = &self.krate;
         let private = quote!(#krate::__private);
+        let full_name = self.full_name();
         let items = self.methods.iter().map(|m| {
             let marker = self.marker_ident(m);
+            let rpc = &m.rpc_name;
             let request = &m.request;
             let response = if m.download {
                 quote!(#krate::FileChunk)
@@ -382,6 +384,8 @@ impl Service {
                 impl #private::MethodMessages for #marker {
                     type Request = #request;
                     type Response = #response;
+                    const SERVICE: &'static str = #full_name;
+                    const METHOD: &'static str = #rpc;
                 }
             }
         });

@@ -10,6 +10,7 @@ use tonic::Status;
 use crate::budget::ServerShare;
 use crate::compression::{Coding, Compression};
 use crate::context::{Context, Transport as CallTransport};
+use crate::observe::{Names, Observed};
 
 /// The future of a call to a [`BoxGrpcService`].
 pub type GrpcFuture = std::pin::Pin<
@@ -184,6 +185,98 @@ pub(crate) fn with_server_share(service: BoxGrpcService, share: ServerShare) -> 
 pub type CallFuture = std::pin::Pin<
     Box<dyn Future<Output = Result<http::Response<tonic::body::Body>, Infallible>> + Send>,
 >;
+
+/// Serves one gRPC call in its span, observed to its end ([`crate::observe`]): an answer that
+/// is only trailers (an error) ends it with its `grpc-status`; a single answer (`streams` is
+/// false) ends it `ok`; a stream ends it with the `grpc-status` of its trailers.
+pub(super) fn observed<F>(names: Names, streams: bool, serve: F) -> CallFuture
+where
+    F: Future<Output = http::Response<tonic::body::Body>> + Send + 'static,
+{
+    use tracing::Instrument as _;
+    let observed = Observed::start(CallTransport::Grpc, names);
+    let span = observed.span().clone();
+    Box::pin(
+        async move {
+            let response = serve.await;
+            if !observed.active() {
+                return Ok(response);
+            }
+            if let Some(code) = grpc_status(response.headers()) {
+                observed.end(code);
+                return Ok(response);
+            }
+            if !streams {
+                observed.end(tonic::Code::Ok);
+                return Ok(response);
+            }
+            Ok(response.map(|body| {
+                tonic::body::Body::new(ObservedBody {
+                    body,
+                    observed: Some(observed),
+                })
+            }))
+        }
+        .instrument(span),
+    )
+}
+
+/// The code of a `grpc-status` header or trailer.
+fn grpc_status(headers: &http::HeaderMap) -> Option<tonic::Code> {
+    let status = headers
+        .get("grpc-status")?
+        .to_str()
+        .ok()?
+        .parse::<i32>()
+        .ok()?;
+    Some(tonic::Code::from(status))
+}
+
+/// A stream's answer, its call observed until its trailers (or until it is dropped: the client
+/// went away), its frames made in the call's span.
+struct ObservedBody {
+    body: tonic::body::Body,
+    observed: Option<Observed>,
+}
+
+impl http_body::Body for ObservedBody {
+    type Data = Bytes;
+    type Error = Status;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Status>>> {
+        use std::task::Poll;
+        let ObservedBody { body, observed } = self.get_mut();
+        let polled = {
+            let _entered = observed.as_ref().map(|observed| observed.span().enter());
+            std::pin::Pin::new(body).poll_frame(cx)
+        };
+        let code = match &polled {
+            Poll::Ready(Some(Ok(frame))) => frame
+                .trailers_ref()
+                .map(|trailers| grpc_status(trailers).unwrap_or(tonic::Code::Unknown)),
+            Poll::Ready(Some(Err(_))) => Some(tonic::Code::Internal),
+            Poll::Ready(None) => Some(tonic::Code::Unknown),
+            Poll::Pending => None,
+        };
+        if let Some(code) = code
+            && let Some(observed) = observed.take()
+        {
+            observed.end(code);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
 
 /// The answer to a gRPC request for a method the service does not have.
 pub fn unimplemented(path: &str) -> CallFuture {

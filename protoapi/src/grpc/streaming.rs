@@ -10,11 +10,12 @@ use tonic::server::Grpc;
 use tonic_prost::ProstCodec;
 
 use super::charged::charged;
-use super::service::{CallFuture, grpc_context};
+use super::service::{CallFuture, grpc_context, observed};
 use crate::context::Context;
 use crate::download::{Download, FileChunk};
 use crate::limits::Limits;
 use crate::message::{MethodMessages, ProtoMessage};
+use crate::observe::Names;
 use crate::streaming::Streaming;
 use crate::validate::{self, Validate};
 
@@ -73,13 +74,12 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<tonic::codegen::StdError> + Send,
 {
-    Box::pin(async move {
+    observed(Names::of::<M>(), true, async move {
         let mut grpc =
             super::service::server(ProstCodec::<FileChunk, M::Request>::default(), limits);
         let request = charged(request, limits.body_limit());
-        Ok(grpc
-            .server_streaming(DownloadCall { service, call }, request)
-            .await)
+        grpc.server_streaming(DownloadCall { service, call }, request)
+            .await
     })
 }
 
@@ -216,11 +216,11 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<tonic::codegen::StdError> + Send,
 {
-    Box::pin(async move {
+    observed(Names::of::<M>(), true, async move {
         let request = charged(request, limits.body_limit());
-        Ok(server_grpc::<M::Response, M::Request>(limits)
+        server_grpc::<M::Response, M::Request>(limits)
             .server_streaming(StreamCall { service, call }, request)
-            .await)
+            .await
     })
 }
 
@@ -240,11 +240,11 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<tonic::codegen::StdError> + Send,
 {
-    Box::pin(async move {
+    observed(Names::of::<M>(), false, async move {
         let request = charged(request, limits.body_limit());
-        Ok(server_grpc::<M::Response, M::Request>(limits)
+        server_grpc::<M::Response, M::Request>(limits)
             .client_streaming(StreamCall { service, call }, request)
-            .await)
+            .await
     })
 }
 
@@ -264,11 +264,11 @@ where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<tonic::codegen::StdError> + Send,
 {
-    Box::pin(async move {
+    observed(Names::of::<M>(), true, async move {
         let request = charged(request, limits.body_limit());
-        Ok(server_grpc::<M::Response, M::Request>(limits)
+        server_grpc::<M::Response, M::Request>(limits)
             .streaming(StreamCall { service, call }, request)
-            .await)
+            .await
     })
 }
 

@@ -1,7 +1,6 @@
 //! Unary calls, the common case: one type-erased codec ([`ErasedCodec`]), so that tonic's
 //! server machinery is compiled once per service rather than once per method.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -10,11 +9,12 @@ use tonic::Status;
 use tonic::server::UnaryService;
 
 use super::charged::charged;
-use super::service::{CallFuture, grpc_context};
+use super::service::{CallFuture, grpc_context, observed};
 use crate::budget::ServerShare;
 use crate::context::Context;
 use crate::limits::Limits;
 use crate::message::MethodMessages;
+use crate::observe::Names;
 use crate::validate;
 
 /// A unary method's reply as tonic encodes it: type-erased, so that tonic's server machinery
@@ -138,7 +138,7 @@ async fn serve_unary<S: Send + Sync + 'static>(
     limits: Limits,
     request: http::Request<axum::body::Body>,
     decode: DecodeFn<S>,
-) -> Result<http::Response<tonic::body::Body>, Infallible> {
+) -> http::Response<tonic::body::Body> {
     let codec = ErasedCodec {
         decode: Some(decode),
     };
@@ -154,7 +154,7 @@ async fn serve_unary<S: Send + Sync + 'static>(
         })
         .filter(|min_size| *min_size > 0);
     let request = charged(request, limits.body_limit());
-    Ok(grpc.unary(UnaryCall { service, min_size }, request).await)
+    grpc.unary(UnaryCall { service, min_size }, request).await
 }
 
 /// Serves one unary gRPC request.
@@ -186,10 +186,9 @@ where
         });
         Ok(prepared)
     });
-    Box::pin(serve_unary(
-        service,
-        limits,
-        request.map(axum::body::Body::new),
-        decode,
-    ))
+    observed(
+        Names::of::<M>(),
+        false,
+        serve_unary(service, limits, request.map(axum::body::Body::new), decode),
+    )
 }

@@ -13,13 +13,14 @@ use tonic::Status;
 use tonic_prost::ProstCodec;
 
 use super::charged::charged;
-use super::service::{CallFuture, grpc_context, unimplemented};
+use super::service::{CallFuture, grpc_context, observed, unimplemented};
 use crate::budget::{MemoryBudget, ServerShare};
 use crate::context::Context;
 use crate::download::FileChunk;
 use crate::file::{File, ReceiveError};
 use crate::limits::Limits;
 use crate::message::{MethodMessages, ProtoMessage};
+use crate::observe::Names;
 use crate::upload::{UploadChunk, UploadPart};
 use crate::validate;
 
@@ -46,7 +47,7 @@ where
     if !M::Request::FILES {
         return unimplemented(request.uri().path());
     }
-    Box::pin(async move {
+    observed(Names::of::<M>(), false, async move {
         let upload = UploadCall::<M, S, F> {
             service,
             call,
@@ -58,7 +59,7 @@ where
             limits,
         );
         let request = charged(request, limits.body_limit());
-        Ok(grpc.client_streaming(upload, request).await)
+        grpc.client_streaming(upload, request).await
     })
 }
 

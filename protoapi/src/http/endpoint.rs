@@ -12,6 +12,7 @@ use bytes::Bytes;
 use futures_util::FutureExt as _;
 use http::StatusCode;
 use tonic::Status;
+use tracing::Instrument as _;
 
 use super::body::{BodyKind, bind_text, merge_path_params};
 use super::download::Conditions;
@@ -25,6 +26,7 @@ use crate::compression::Compression;
 use crate::context::{Context, Transport};
 use crate::download::Download;
 use crate::message::{MethodMessages, ProtoMessage};
+use crate::observe::{Failed, Names, Observed};
 use crate::path::HttpConfig;
 use crate::schema::Verb;
 use crate::streaming::Streaming;
@@ -64,7 +66,7 @@ where
     F: FnOnce(Arc<S>, Context, M::Request) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<M::Response, Status>> + Send,
 {
-    handler(service, config, endpoint, call)
+    handler(Names::of::<M>(), service, config, endpoint, call)
 }
 
 /// The route of a server-streaming method: answers SSE or NDJSON.
@@ -80,7 +82,7 @@ where
     F: FnOnce(Arc<S>, Context, M::Request) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<Streaming<M::Response>, Status>> + Send,
 {
-    handler(service, config, endpoint, call)
+    handler(Names::of::<M>(), service, config, endpoint, call)
 }
 
 /// The route of a download method: answers the file.
@@ -96,13 +98,14 @@ where
     F: FnOnce(Arc<S>, Context, M::Request) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<Download, Status>> + Send,
 {
-    handler(service, config, endpoint, call)
+    handler(Names::of::<M>(), service, config, endpoint, call)
 }
 
 /// The handler of one route: binds the request from the query, the body and the path (in
 /// that order, so that the path wins over the body and the body over the query), calls the
 /// method and answers.
 fn handler<S, F, Req, Rsp, Fut>(
+    names: Names,
     service: Arc<S>,
     config: &HttpConfig,
     endpoint: Endpoint,
@@ -129,11 +132,14 @@ where
         let call = call.clone();
         let (upload_dir, budget) = (upload_dir.clone(), budget.clone());
         let (mut parts, body) = request.into_parts();
+        let observed = Observed::start(Transport::Http, names);
+        let span = observed.span().clone();
         // The future is boxed, and its size is copied on every request: the binding and the
         // call are each in a block of their own, so that what one holds takes no room while
         // the other runs.
-        Box::pin(async move {
-            let (called, to) = {
+        let answer = async move {
+            let mut observed = Some(observed);
+            let (called, mut to) = {
                 let mut message = Req::default();
                 let body = with_body.then(|| {
                     if Req::FORM || form.is_some() {
@@ -153,7 +159,7 @@ where
                 )
                 .await;
                 if let Some(response) = bind_rest(&mut message, bound, envelope) {
-                    return response;
+                    return answered(observed, response);
                 }
                 let (conditional, stream) = (Rsp::CONDITIONAL, Rsp::STREAM);
                 let shape = Shape {
@@ -169,17 +175,37 @@ where
             };
             // A method that panics is answered `internal`, as on a WebSocket, instead of
             // leaving the client with a closed connection.
-            match std::panic::AssertUnwindSafe(called).catch_unwind().await {
-                Ok(Ok(reply)) => reply.into_http(to).await,
+            let response = match std::panic::AssertUnwindSafe(called).catch_unwind().await {
+                Ok(Ok(reply)) => {
+                    // A stream's call ends with its last item.
+                    if Rsp::STREAM {
+                        to.observed = observed.take();
+                    }
+                    reply.into_http(to).await
+                }
                 Ok(Err(error)) => failed(&error, envelope),
                 Err(_) => failed(&crate::status::panicked(None), envelope),
-            }
-        })
+            };
+            answered(observed, response)
+        };
+        Box::pin(answer.instrument(span))
     };
     axum::routing::on_service(
         method_filter(endpoint.verb),
         ErasedEndpoint(Arc::new(handler)),
     )
+}
+
+/// Ends the observed call (unless a stream carries it on) with the code of its answer.
+fn answered(observed: Option<Observed>, response: Response) -> Response {
+    if let Some(observed) = observed {
+        let code = response
+            .extensions()
+            .get::<Failed>()
+            .map_or(tonic::Code::Ok, |failed| failed.0);
+        observed.end(code);
+    }
+    response
 }
 
 /// The axum filter of a verb.
@@ -269,6 +295,7 @@ fn reply_to(parts: http::request::Parts, shape: Shape) -> (Context, ReplyTo) {
             Conditions::default()
         },
         event_stream: stream && accepts_event_stream(&parts.headers),
+        observed: None,
         status,
         envelope,
         body_field,

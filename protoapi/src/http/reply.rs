@@ -13,6 +13,7 @@ use crate::codec::json::JsonMessage;
 use crate::compression::{Coding, Compression};
 use crate::download::Download;
 use crate::message::ProtoMessage;
+use crate::observe::Observed;
 
 /// What the request says about the shape of the answer.
 #[derive(Debug)]
@@ -31,6 +32,8 @@ pub struct ReplyTo {
     pub(super) compression: Compression,
     /// The index of the response field that is the whole answer (`response_body`).
     pub(super) body_field: Option<usize>,
+    /// A stream's call, observed until its last item.
+    pub(super) observed: Option<Observed>,
 }
 
 /// What a method answers over HTTP: a message as JSON, a [`Download`] streamed, or a

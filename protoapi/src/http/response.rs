@@ -9,6 +9,7 @@ use serde::Serialize;
 use tonic::{Code, Status};
 
 use super::problem::ErrorBody;
+use crate::observe::Failed;
 use crate::status::{error_json, failed_code, http_status};
 
 /// The error envelope: `{"code": <gRPC code number>, "message": "..."}`, with the HTTP status
@@ -25,13 +26,15 @@ pub(super) fn envelope_error(status: &Status) -> Response {
     } else {
         status.code()
     };
-    json_response(
+    let mut response = json_response(
         http_status(code),
         &EnvelopeError {
             code: code as i32,
             message: status.message(),
         },
-    )
+    );
+    response.extensions_mut().insert(Failed(code));
+    response
 }
 
 /// A request refused before the method runs: an HTTP status and the JSON error body.
@@ -117,12 +120,16 @@ pub(super) fn json_body_response(
 /// An HTTP error response with the JSON error body (without details).
 #[cold]
 pub(crate) fn error_response(status: StatusCode, code: Code, message: &str) -> Response {
-    json_error_response(status, crate::status::error_body(code, message, Vec::new()))
+    json_error_response(
+        status,
+        code,
+        crate::status::error_body(code, message, Vec::new()),
+    )
 }
 
 /// A response with the JSON error body, marked as one so that it can become a problem
 /// ([`super::problem`]).
-fn json_error_response(status: StatusCode, body: String) -> Response {
+fn json_error_response(status: StatusCode, code: Code, body: String) -> Response {
     let body = Bytes::from(body);
     let mut response = (status, body.clone()).into_response();
     response.headers_mut().insert(
@@ -130,6 +137,7 @@ fn json_error_response(status: StatusCode, body: String) -> Response {
         HeaderValue::from_static("application/json"),
     );
     response.extensions_mut().insert(ErrorBody(body));
+    response.extensions_mut().insert(Failed(code));
     response
 }
 
@@ -138,5 +146,6 @@ fn json_error_response(status: StatusCode, body: String) -> Response {
 #[cold]
 pub(crate) fn render(status: &Status) -> Response {
     // A handler that returns `Err` with code `ok` still failed.
-    json_error_response(http_status(failed_code(status)), error_json(status))
+    let code = failed_code(status);
+    json_error_response(http_status(code), code, error_json(status))
 }

@@ -11,6 +11,7 @@ use tonic::Status;
 
 use super::reply::{HttpReply, ReplyTo};
 use crate::message::ProtoMessage;
+use crate::observe::Observed;
 use crate::status::error_json;
 use crate::streaming::Streaming;
 
@@ -35,9 +36,9 @@ impl<T: ProtoMessage> HttpReply for Streaming<T> {
     const STREAM: bool = true;
     fn into_http(self, to: ReplyTo) -> impl Future<Output = Response> + Send {
         let mut response = if to.event_stream {
-            event_stream(self, to.status)
+            event_stream(self, to.status, to.observed)
         } else {
-            ndjson(self, to.status)
+            ndjson(self, to.status, to.observed)
         };
         super::compression::compress_stream(&mut response, to.coding);
         std::future::ready(response)
@@ -51,18 +52,31 @@ enum Step<T> {
     Done,
 }
 
-/// The stream's items, then `Done`; nothing after the first error.
+/// The stream's items, then `Done`; nothing after the first error. Its call, observed, ends
+/// with the stream, each item made in the call's span.
 fn steps<T: Send + 'static>(
     stream: Streaming<T>,
+    observed: Option<Observed>,
 ) -> impl futures_util::Stream<Item = Step<T>> + Send {
     use futures_util::StreamExt as _;
-    futures_util::stream::unfold(Some(stream), |state| async move {
-        let mut stream = state?;
-        match stream.next().await {
-            Some(Ok(item)) => Some((Step::Item(item), Some(stream))),
-            Some(Err(status)) => Some((Step::Failed(status), None)),
-            None => Some((Step::Done, None)),
+    use tracing::Instrument as _;
+    futures_util::stream::unfold(Some((stream, observed)), |state| async move {
+        let (mut stream, observed) = state?;
+        let span = observed
+            .as_ref()
+            .map_or_else(tracing::Span::none, |observed| observed.span().clone());
+        let (step, code) = match stream.next().instrument(span).await {
+            Some(Ok(item)) => return Some((Step::Item(item), Some((stream, observed)))),
+            Some(Err(status)) => {
+                let code = status.code();
+                (Step::Failed(status), code)
+            }
+            None => (Step::Done, tonic::Code::Ok),
+        };
+        if let Some(observed) = observed {
+            observed.end(code);
         }
+        Some((step, None))
     })
 }
 
@@ -75,10 +89,14 @@ fn item_json<T: Serialize>(item: &T) -> Result<String, Status> {
 
 /// Server-Sent Events: each message in a `data:` line; an `error` event with the error body,
 /// or an `end` event when the stream succeeded.
-fn event_stream<T: ProtoMessage>(stream: Streaming<T>, status: StatusCode) -> Response {
+fn event_stream<T: ProtoMessage>(
+    stream: Streaming<T>,
+    status: StatusCode,
+    observed: Option<Observed>,
+) -> Response {
     use axum::response::sse::{Event, KeepAlive, Sse};
     use futures_util::StreamExt as _;
-    let events = steps(stream).map(|step| {
+    let events = steps(stream, observed).map(|step| {
         let event = match step {
             Step::Item(item) => match item_json(&item) {
                 Ok(json) => Event::default().data(json),
@@ -98,9 +116,13 @@ fn event_stream<T: ProtoMessage>(stream: Streaming<T>, status: StatusCode) -> Re
 
 /// Newline-delimited JSON: `{"result": ...}` for each message, `{"error": {...}}` when the
 /// stream fails; the body ends when the stream succeeded.
-fn ndjson<T: ProtoMessage>(stream: Streaming<T>, status: StatusCode) -> Response {
+fn ndjson<T: ProtoMessage>(
+    stream: Streaming<T>,
+    status: StatusCode,
+    observed: Option<Observed>,
+) -> Response {
     use futures_util::StreamExt as _;
-    let lines = steps(stream).filter_map(|step| {
+    let lines = steps(stream, observed).filter_map(|step| {
         let line = match step {
             Step::Item(item) => Some(match item_json(&item) {
                 Ok(json) => format!("{{\"result\":{json}}}\n"),

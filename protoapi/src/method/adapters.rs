@@ -4,14 +4,15 @@
 
 use std::sync::Arc;
 
-use futures_util::{Future, StreamExt as _, TryStreamExt as _};
+use futures_util::{Future, TryStreamExt as _};
 use tonic::Status;
 
-use super::answers::encoded;
+use super::answers::{encoded, once};
 use super::erased::{ErasedMethod, RunFn};
 use crate::context::Context;
 use crate::download::Download;
 use crate::message::{MethodMessages, ProtoMessage as _};
+use crate::observe::{Names, Observed};
 use crate::streaming::Streaming;
 
 /// A unary method: one request, one response.
@@ -34,12 +35,12 @@ where
         Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
-            futures_util::stream::once(async move {
+            let observed = Observed::start(ctx.transport(), Names::of::<M>());
+            once(observed, async move {
                 let request = requests.one::<M::Request>(&params).await?;
                 let response = call(service, ctx, request).await?;
                 encoder.encode(&response)
             })
-            .boxed()
         }),
     )
 }
@@ -64,6 +65,7 @@ where
         Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
+            let observed = Observed::start(ctx.transport(), Names::of::<M>());
             encoded(
                 async move {
                     let request = requests.one::<M::Request>(&params).await?;
@@ -74,6 +76,7 @@ where
                     })))
                 },
                 encoder,
+                observed,
             )
         }),
     )
@@ -99,12 +102,14 @@ where
         Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
+            let observed = Observed::start(ctx.transport(), Names::of::<M>());
             encoded(
                 async move {
                     let request = requests.one::<M::Request>(&params).await?;
                     call(service, ctx, request).await
                 },
                 encoder,
+                observed,
             )
         }),
     )
@@ -130,11 +135,11 @@ where
         Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
-            futures_util::stream::once(async move {
+            let observed = Observed::start(ctx.transport(), Names::of::<M>());
+            once(observed, async move {
                 let response = call(service, ctx, requests.stream(params)).await?;
                 encoder.encode(&response)
             })
-            .boxed()
         }),
     )
 }
@@ -159,9 +164,11 @@ where
         Box::new(move |ctx, params, mut requests| {
             let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
+            let observed = Observed::start(ctx.transport(), Names::of::<M>());
             encoded(
                 async move { call(service, ctx, requests.stream(params)).await },
                 encoder,
+                observed,
             )
         }),
     )

@@ -6,10 +6,12 @@ use std::task::{Context, Poll};
 use futures_util::stream::BoxStream;
 use futures_util::{Future, StreamExt as _};
 use tonic::Status;
+use tracing::Instrument as _;
 
 use super::envelope::JsonEnvelope;
 use super::payload::{Encoding, Payload};
 use crate::message::ProtoMessage;
+use crate::observe::Observed;
 use crate::streaming::Streaming;
 
 /// The answers of a call, encoded: its messages, or the error that ends it.
@@ -66,18 +68,42 @@ impl Encoder {
     }
 }
 
-/// The answers of a call that returns a stream: the call's error, or each message encoded.
-pub(super) fn encoded<Fut, Rsp>(call: Fut, encoder: Encoder) -> Answers
+/// The answers of a call that answers once, run in the call's span: its one answer.
+pub(super) fn once<Fut>(observed: Observed, call: Fut) -> Answers
+where
+    Fut: Future<Output = Result<Payload, Status>> + Send + 'static,
+{
+    let span = observed.span().clone();
+    let answer = async move {
+        let answer = call.await;
+        observed.end_with(&answer);
+        answer
+    };
+    futures_util::stream::once(answer.instrument(span)).boxed()
+}
+
+/// The answers of a call that returns a stream, run in the call's span: the call's error, or
+/// each message encoded.
+pub(super) fn encoded<Fut, Rsp>(call: Fut, encoder: Encoder, observed: Observed) -> Answers
 where
     Fut: Future<Output = Result<Streaming<Rsp>, Status>> + Send + 'static,
     Rsp: ProtoMessage,
 {
-    Box::pin(Encoded::Calling(Box::pin(call), encoder))
+    Box::pin(Encoded {
+        state: State::Calling(Box::pin(call), encoder),
+        observed: Some(observed),
+    })
 }
 
 /// The stream of [`encoded`]: one state machine per call instead of a stack of adapters
 /// (`once`, `try_flatten`, `map`), each polled per message.
-enum Encoded<Fut, Rsp> {
+struct Encoded<Fut, Rsp> {
+    state: State<Fut, Rsp>,
+    /// The call, until it ends.
+    observed: Option<Observed>,
+}
+
+enum State<Fut, Rsp> {
     Calling(Pin<Box<Fut>>, Encoder),
     Streaming(Streaming<Rsp>, Encoder),
     Done,
@@ -91,20 +117,46 @@ where
     type Item = Result<Payload, Status>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
+        let Encoded { state, observed } = self.get_mut();
+        let polled = {
+            let _entered = observed.as_ref().map(|observed| observed.span().enter());
+            state.poll(cx)
+        };
+        match &polled {
+            Poll::Ready(Some(Err(status))) => end(observed, status.code()),
+            Poll::Ready(None) => end(observed, tonic::Code::Ok),
+            _ => {}
+        }
+        polled
+    }
+}
+
+/// Ends the observed call, if it has not ended.
+fn end(observed: &mut Option<Observed>, code: tonic::Code) {
+    if let Some(observed) = observed.take() {
+        observed.end(code);
+    }
+}
+
+impl<Fut, Rsp> State<Fut, Rsp>
+where
+    Fut: Future<Output = Result<Streaming<Rsp>, Status>>,
+    Rsp: ProtoMessage,
+{
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Payload, Status>>> {
         loop {
-            match this {
-                Encoded::Calling(call, encoder) => match call.as_mut().poll(cx) {
+            match self {
+                State::Calling(call, encoder) => match call.as_mut().poll(cx) {
                     Poll::Pending => return Poll::Pending,
                     Poll::Ready(Ok(stream)) => {
-                        *this = Encoded::Streaming(stream, encoder.take());
+                        *self = State::Streaming(stream, encoder.take());
                     }
                     Poll::Ready(Err(status)) => {
-                        *this = Encoded::Done;
+                        *self = State::Done;
                         return Poll::Ready(Some(Err(status)));
                     }
                 },
-                Encoded::Streaming(stream, encoder) => {
+                State::Streaming(stream, encoder) => {
                     return match stream.poll_next_unpin(cx) {
                         Poll::Pending => Poll::Pending,
                         Poll::Ready(Some(Ok(message))) => {
@@ -112,12 +164,12 @@ where
                         }
                         Poll::Ready(Some(Err(status))) => Poll::Ready(Some(Err(status))),
                         Poll::Ready(None) => {
-                            *this = Encoded::Done;
+                            *self = State::Done;
                             Poll::Ready(None)
                         }
                     };
                 }
-                Encoded::Done => return Poll::Ready(None),
+                State::Done => return Poll::Ready(None),
             }
         }
     }

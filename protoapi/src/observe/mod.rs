@@ -1,0 +1,169 @@
+//! Every call observed the same way on every transport: one `tracing` span with the
+//! OpenTelemetry RPC attributes, one `INFO` event when it ends (target `protoapi::call`), and,
+//! with the `metrics` cargo feature, a call counter and a latency histogram by service, method,
+//! transport and code.
+//!
+//! Each transport starts an [`Observed`] where its call starts (before the request is decoded,
+//! so a request that does not decode is a call that failed) and ends it with the call's code:
+//! - `method` (WebSocket, Connect, Socket.IO, GraphQL): around a call's answers;
+//! - `grpc`: around tonic's response, and its body for streams;
+//! - `http`: around a route's handler, and the body of an SSE or NDJSON stream.
+//!
+//! A call dropped before it ends (the client went away) ends `cancelled`.
+
+use std::time::{Duration, Instant};
+
+use tonic::Code;
+use tracing::Span;
+
+use crate::context::Transport;
+use crate::message::MethodMessages;
+
+#[cfg(feature = "metrics")]
+mod metrics;
+
+#[cfg(feature = "metrics")]
+pub use metrics::{CALLS, DURATION, DURATION_BUCKETS};
+
+/// The names of a method, as its span and metrics carry them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Names {
+    /// The service's full name, such as `hello.Greeter`.
+    pub(crate) service: &'static str,
+    /// The rpc's name, such as `SayHello`.
+    pub(crate) method: &'static str,
+}
+
+impl Names {
+    /// The names of the method `M`.
+    pub(crate) fn of<M: MethodMessages>() -> Names {
+        Names {
+            service: M::SERVICE,
+            method: M::METHOD,
+        }
+    }
+}
+
+/// The code of a call that failed, in the extensions of its HTTP answer: what the HTTP
+/// transport's observer reads back from a route's response.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Failed(pub(crate) Code);
+
+/// One call being observed: its span, and when it started. Inactive (no span, no clock) when
+/// no subscriber wants the span and no metrics are recorded, so that it costs nothing then.
+pub(crate) struct Observed {
+    span: Span,
+    names: Names,
+    transport: Transport,
+    /// When the call started; `None` when inactive or ended.
+    start: Option<Instant>,
+}
+
+impl Observed {
+    /// Starts observing a call of `names` on `transport`.
+    pub(crate) fn start(transport: Transport, names: Names) -> Observed {
+        let span = tracing::info_span!(
+            target: "protoapi::call",
+            "call",
+            rpc.system = system(transport),
+            rpc.service = names.service,
+            rpc.method = names.method,
+            protoapi.transport = transport.name(),
+            rpc.grpc.status_code = tracing::field::Empty,
+            otel.kind = "server",
+            otel.status_code = tracing::field::Empty,
+        );
+        let active = cfg!(feature = "metrics") || !span.is_disabled();
+        Observed {
+            span,
+            names,
+            transport,
+            start: active.then(Instant::now),
+        }
+    }
+
+    /// Whether the call is observed at all: a caller skips what only the observer needs.
+    pub(crate) fn active(&self) -> bool {
+        self.start.is_some()
+    }
+
+    /// The call's span, to run the call in.
+    pub(crate) fn span(&self) -> &Span {
+        &self.span
+    }
+
+    /// Ends the call with `code`.
+    pub(crate) fn end(mut self, code: Code) {
+        self.finish(code);
+    }
+
+    /// Ends the call with the code of `result`.
+    pub(crate) fn end_with<T>(self, result: &Result<T, tonic::Status>) {
+        self.end(match result {
+            Ok(_) => Code::Ok,
+            Err(status) => status.code(),
+        });
+    }
+
+    fn finish(&mut self, code: Code) {
+        let Some(start) = self.start.take() else {
+            return;
+        };
+        let elapsed = start.elapsed();
+        #[cfg(feature = "metrics")]
+        metrics::record(self.names, self.transport, code, elapsed);
+        if !self.span.is_disabled() {
+            self.log(code, elapsed);
+        }
+    }
+
+    /// Records the code on the span, and the line that says the call ended.
+    fn log(&self, code: Code, elapsed: Duration) {
+        self.span.record("rpc.grpc.status_code", code as i32);
+        if code != Code::Ok {
+            self.span.record("otel.status_code", "ERROR");
+        }
+        tracing::info!(
+            target: "protoapi::call",
+            parent: &self.span,
+            code = crate::status::code_name(code),
+            duration_ms = elapsed.as_secs_f64() * 1e3,
+            "call ended"
+        );
+    }
+}
+
+impl Drop for Observed {
+    /// A call dropped while its method panics ends `internal`, as its answer says; else the
+    /// client went away, and it ends `cancelled`.
+    fn drop(&mut self) {
+        let code = if std::thread::panicking() {
+            Code::Internal
+        } else {
+            Code::Cancelled
+        };
+        self.finish(code);
+    }
+}
+
+impl std::fmt::Debug for Observed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Observed")
+            .field("names", &self.names)
+            .field("transport", &self.transport)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The span's `rpc.system`: OpenTelemetry's name where it has one (`grpc`, `connect_rpc`), else
+/// the transport's.
+fn system(transport: Transport) -> &'static str {
+    match transport {
+        Transport::Grpc => "grpc",
+        Transport::Connect => "connect_rpc",
+        Transport::Http => "http",
+        Transport::WebSocket => "websocket",
+        Transport::SocketIo => "socketio",
+        Transport::GraphQl => "graphql",
+    }
+}
