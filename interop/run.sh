@@ -17,7 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build --quiet --example greeter --example dating --example chat --example student --example tasks --example auth --example socketio --example people
+cargo build --quiet --example greeter --example dating --example chat --example student --example tasks --example auth --example socketio --example people --example observability
 examples=${CARGO_TARGET_DIR:-target}/debug/examples
 
 mkdir -p "$work/proto" "$work/gen"
@@ -29,7 +29,7 @@ done
 # messages; when it does, it declares them itself. Either way protoc compiles it alone.
 cmp <("$examples/dating" --print-proto) "$work/proto/date.proto"
 mkdir -p "$work/alone"
-for name in greeter dating chat student tasks auth socketio people; do
+for name in greeter dating chat student tasks auth socketio people observability; do
     "$examples/$name" --print-proto > "$work/alone/$name.proto"
     protoc --proto_path="$work/alone" --descriptor_set_out=/dev/null "$name.proto"
 done
@@ -205,7 +205,7 @@ people_addr=$(start people)
 
 # GraphQL at /graphql. graphql-core (the reference implementation's Python port) builds a
 # schema of every example's SDL.
-for name in greeter dating chat student tasks auth socketio people; do
+for name in greeter dating chat student tasks auth socketio people observability; do
     "$examples/$name" --print-graphql > "$work/$name.graphql"
     "$PYTHON" -c 'import sys, graphql; graphql.build_schema(open(sys.argv[1]).read())' \
         "$work/$name.graphql"
@@ -265,14 +265,14 @@ protoc --proto_path="$work/proto" --descriptor_set_out="$work/lab.pb" lab.proto
 echo "protoc accepted lab.proto (every field type)"
 
 # Every example's OpenAPI document is valid OpenAPI 3.1.
-for name in greeter dating chat student tasks auth socketio people; do
+for name in greeter dating chat student tasks auth socketio people observability; do
     "$examples/$name" --print-openapi > "$work/$name.openapi.json"
     "$PYTHON" -m openapi_spec_validator "$work/$name.openapi.json"
 done
 
 # Every example's AsyncAPI document passes @asyncapi/parser, the AsyncAPI initiative's parser
 # and rules (needs `npm ci` in interop/node, which .ci/run does).
-for name in greeter dating chat student tasks auth socketio people; do
+for name in greeter dating chat student tasks auth socketio people observability; do
     "$examples/$name" --print-asyncapi > "$work/$name.asyncapi.json"
 done
 node interop/node/asyncapi.mjs "$work"/*.asyncapi.json
