@@ -195,13 +195,13 @@ where
 {
     use tracing::Instrument as _;
     let observed = Observed::start(CallTransport::Grpc, names);
-    let span = observed.span().clone();
+    if !observed.active() {
+        return Box::pin(async move { Ok(serve.await) });
+    }
+    let span = observed.span();
     Box::pin(
         async move {
             let response = serve.await;
-            if !observed.active() {
-                return Ok(response);
-            }
             if let Some(code) = grpc_status(response.headers()) {
                 observed.end(code);
                 return Ok(response);
@@ -210,12 +210,7 @@ where
                 observed.end(tonic::Code::Ok);
                 return Ok(response);
             }
-            Ok(response.map(|body| {
-                tonic::body::Body::new(ObservedBody {
-                    body,
-                    observed: Some(observed),
-                })
-            }))
+            Ok(response.map(|body| tonic::body::Body::new(ObservedBody { body, observed })))
         }
         .instrument(span),
     )
@@ -236,7 +231,7 @@ fn grpc_status(headers: &http::HeaderMap) -> Option<tonic::Code> {
 /// went away), its frames made in the call's span.
 struct ObservedBody {
     body: tonic::body::Body,
-    observed: Option<Observed>,
+    observed: Observed,
 }
 
 impl http_body::Body for ObservedBody {
@@ -250,7 +245,7 @@ impl http_body::Body for ObservedBody {
         use std::task::Poll;
         let ObservedBody { body, observed } = self.get_mut();
         let polled = {
-            let _entered = observed.as_ref().map(|observed| observed.span().enter());
+            let _entered = observed.enter();
             std::pin::Pin::new(body).poll_frame(cx)
         };
         let code = match &polled {
@@ -261,10 +256,8 @@ impl http_body::Body for ObservedBody {
             Poll::Ready(None) => Some(tonic::Code::Unknown),
             Poll::Pending => None,
         };
-        if let Some(code) = code
-            && let Some(observed) = observed.take()
-        {
-            observed.end(code);
+        if let Some(code) = code {
+            observed.take().end(code);
         }
         polled
     }

@@ -133,7 +133,7 @@ where
         let (upload_dir, budget) = (upload_dir.clone(), budget.clone());
         let (mut parts, body) = request.into_parts();
         let observed = Observed::start(Transport::Http, names);
-        let span = observed.span().clone();
+        let span = observed.active().then(|| observed.span());
         // The future is boxed, and its size is copied on every request: the binding and the
         // call are each in a block of their own, so that what one holds takes no room while
         // the other runs.
@@ -188,7 +188,10 @@ where
             };
             answered(observed, response)
         };
-        Box::pin(answer.instrument(span))
+        match span {
+            Some(span) => Box::pin(answer.instrument(span)),
+            None => Box::pin(answer),
+        }
     };
     axum::routing::on_service(
         method_filter(endpoint.verb),

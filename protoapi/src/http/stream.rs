@@ -64,7 +64,7 @@ fn steps<T: Send + 'static>(
         let (mut stream, observed) = state?;
         let span = observed
             .as_ref()
-            .map_or_else(tracing::Span::none, |observed| observed.span().clone());
+            .map_or_else(tracing::Span::none, Observed::span);
         let (step, code) = match stream.next().instrument(span).await {
             Some(Ok(item)) => return Some((Step::Item(item), Some((stream, observed)))),
             Some(Err(status)) => {

@@ -6,12 +6,11 @@ use std::task::{Context, Poll};
 use futures_util::stream::BoxStream;
 use futures_util::{Future, StreamExt as _};
 use tonic::Status;
-use tracing::Instrument as _;
 
 use super::envelope::JsonEnvelope;
 use super::payload::{Encoding, Payload};
 use crate::message::ProtoMessage;
-use crate::observe::Observed;
+use crate::observe::{InCall, Observed};
 use crate::streaming::Streaming;
 
 /// The answers of a call, encoded: its messages, or the error that ends it.
@@ -73,13 +72,7 @@ pub(super) fn once<Fut>(observed: Observed, call: Fut) -> Answers
 where
     Fut: Future<Output = Result<Payload, Status>> + Send + 'static,
 {
-    let span = observed.span().clone();
-    let answer = async move {
-        let answer = call.await;
-        observed.end_with(&answer);
-        answer
-    };
-    futures_util::stream::once(answer.instrument(span)).boxed()
+    futures_util::stream::once(InCall::new(observed, call)).boxed()
 }
 
 /// The answers of a call that returns a stream, run in the call's span: the call's error, or
@@ -91,7 +84,7 @@ where
 {
     Box::pin(Encoded {
         state: State::Calling(Box::pin(call), encoder),
-        observed: Some(observed),
+        observed,
     })
 }
 
@@ -100,7 +93,7 @@ where
 struct Encoded<Fut, Rsp> {
     state: State<Fut, Rsp>,
     /// The call, until it ends.
-    observed: Option<Observed>,
+    observed: Observed,
 }
 
 enum State<Fut, Rsp> {
@@ -119,22 +112,15 @@ where
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let Encoded { state, observed } = self.get_mut();
         let polled = {
-            let _entered = observed.as_ref().map(|observed| observed.span().enter());
+            let _entered = observed.enter();
             state.poll(cx)
         };
         match &polled {
-            Poll::Ready(Some(Err(status))) => end(observed, status.code()),
-            Poll::Ready(None) => end(observed, tonic::Code::Ok),
+            Poll::Ready(Some(Err(status))) => observed.take().end(status.code()),
+            Poll::Ready(None) => observed.take().end(tonic::Code::Ok),
             _ => {}
         }
         polled
-    }
-}
-
-/// Ends the observed call, if it has not ended.
-fn end(observed: &mut Option<Observed>, code: tonic::Code) {
-    if let Some(observed) = observed.take() {
-        observed.end(code);
     }
 }
 

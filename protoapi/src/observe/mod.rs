@@ -49,14 +49,17 @@ impl Names {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Failed(pub(crate) Code);
 
-/// One call being observed: its span, and when it started. Inactive (no span, no clock) when
-/// no subscriber wants the span and no metrics are recorded, so that it costs nothing then.
-pub(crate) struct Observed {
+/// One call being observed: its span, and when it started. One pointer, and no allocation
+/// while inactive (no subscriber wants the span and no metrics are recorded), so that a call
+/// then costs a disabled span and nothing more.
+pub(crate) struct Observed(Option<Box<Active>>);
+
+/// A call observed while something wants it.
+struct Active {
     span: Span,
     names: Names,
     transport: Transport,
-    /// When the call started; `None` when inactive or ended.
-    start: Option<Instant>,
+    start: Instant,
 }
 
 impl Observed {
@@ -73,23 +76,38 @@ impl Observed {
             otel.kind = "server",
             otel.status_code = tracing::field::Empty,
         );
-        let active = cfg!(feature = "metrics") || !span.is_disabled();
-        Observed {
+        if span.is_disabled() && !cfg!(feature = "metrics") {
+            return Observed(None);
+        }
+        Observed(Some(Box::new(Active {
             span,
             names,
             transport,
-            start: active.then(Instant::now),
-        }
+            start: Instant::now(),
+        })))
+    }
+
+    /// This observer, leaving an inactive one in its place (for a call that ends inside a
+    /// state machine).
+    pub(crate) fn take(&mut self) -> Observed {
+        Observed(self.0.take())
     }
 
     /// Whether the call is observed at all: a caller skips what only the observer needs.
     pub(crate) fn active(&self) -> bool {
-        self.start.is_some()
+        self.0.is_some()
     }
 
-    /// The call's span, to run the call in.
-    pub(crate) fn span(&self) -> &Span {
-        &self.span
+    /// Enters the call's span, until the guard is dropped.
+    pub(crate) fn enter(&self) -> Option<tracing::span::Entered<'_>> {
+        self.0.as_ref().map(|active| active.span.enter())
+    }
+
+    /// The call's span, for what runs after the call's future (a stream's body).
+    pub(crate) fn span(&self) -> Span {
+        self.0
+            .as_ref()
+            .map_or_else(Span::none, |active| active.span.clone())
     }
 
     /// Ends the call with `code`.
@@ -106,17 +124,19 @@ impl Observed {
     }
 
     fn finish(&mut self, code: Code) {
-        let Some(start) = self.start.take() else {
+        let Some(active) = self.0.take() else {
             return;
         };
-        let elapsed = start.elapsed();
+        let elapsed = active.start.elapsed();
         #[cfg(feature = "metrics")]
-        metrics::record(self.names, self.transport, code, elapsed);
-        if !self.span.is_disabled() {
-            self.log(code, elapsed);
+        metrics::record(active.names, active.transport, code, elapsed);
+        if !active.span.is_disabled() {
+            active.log(code, elapsed);
         }
     }
+}
 
+impl Active {
     /// Records the code on the span, and the line that says the call ended.
     fn log(&self, code: Code, elapsed: Duration) {
         self.span.record("rpc.grpc.status_code", code as i32);
@@ -137,6 +157,9 @@ impl Drop for Observed {
     /// A call dropped while its method panics ends `internal`, as its answer says; else the
     /// client went away, and it ends `cancelled`.
     fn drop(&mut self) {
+        if self.0.is_none() {
+            return;
+        }
         let code = if std::thread::panicking() {
             Code::Internal
         } else {
@@ -148,10 +171,47 @@ impl Drop for Observed {
 
 impl std::fmt::Debug for Observed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Observed")
-            .field("names", &self.names)
-            .field("transport", &self.transport)
-            .finish_non_exhaustive()
+        let names = self
+            .0
+            .as_ref()
+            .map(|active| (active.names, active.transport));
+        f.debug_tuple("Observed").field(&names).finish()
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A call's future run in its span, the call ended with the code of its result.
+    pub(crate) struct InCall<F> {
+        #[pin]
+        call: F,
+        observed: Observed,
+    }
+}
+
+impl<F> InCall<F> {
+    /// `call`, observed by `observed`.
+    pub(crate) fn new(observed: Observed, call: F) -> Self {
+        InCall { call, observed }
+    }
+}
+
+impl<F, T> std::future::Future for InCall<F>
+where
+    F: std::future::Future<Output = Result<T, tonic::Status>>,
+{
+    type Output = Result<T, tonic::Status>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let this = self.project();
+        let result = {
+            let _entered = this.observed.enter();
+            std::task::ready!(this.call.poll(cx))
+        };
+        this.observed.take().end_with(&result);
+        std::task::Poll::Ready(result)
     }
 }
 
