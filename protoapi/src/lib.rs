@@ -72,6 +72,8 @@ mod service;
 mod socketio;
 mod status;
 mod streaming;
+#[cfg(feature = "test")]
+pub mod test;
 mod upload;
 mod validate;
 mod value;

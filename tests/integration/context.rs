@@ -1,14 +1,20 @@
-//! `Context`: headers, peer and transport, one view over both transports.
+//! `Context`: headers, peer and transport, one view over both transports. In-process
+//! (`protoapi::test`): each connection of the test client comes from 127.0.0.1.
 
 use protoapi::Request;
+use protoapi::test::TestClient;
 
-use crate::support::lab::{Empty, Who, lab_client, lab_server};
-use crate::support::send;
+use crate::support::lab::{Empty, LabClient, LabImpl, LabServer, Who};
+
+async fn lab() -> TestClient {
+    TestClient::new(protoapi::Server::builder().add(LabServer::new(LabImpl)))
+        .await
+        .expect("the server builds")
+}
 
 #[tokio::test]
 async fn grpc_metadata_reaches_the_context() {
-    let server = lab_server().await;
-    let client = lab_client(&server).await;
+    let client = LabClient::new(lab().await.channel());
     let mut request = Request::new(Empty);
     request
         .metadata_mut()
@@ -23,16 +29,14 @@ async fn grpc_metadata_reaches_the_context() {
 
 #[tokio::test]
 async fn http_headers_reach_the_context() {
-    let server = lab_server().await;
-    let answer = send(
-        reqwest::Client::new()
-            .post(server.url("/test.v1/lab/whoami"))
-            .header("user-agent", "protoapi-test")
-            .header("x-custom", "from http"),
-    )
-    .await;
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    let who: Who = serde_json::from_str(&answer.body).expect("decode");
+    let request = http::Request::post("/test.v1/lab/whoami")
+        .header("user-agent", "protoapi-test")
+        .header("x-custom", "from http")
+        .body("")
+        .expect("a request");
+    let answer = lab().await.send(request).await.expect("an answer");
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let who: Who = answer.json().expect("decode");
     assert_eq!(
         who,
         Who {

@@ -32,6 +32,7 @@ mod server;
 mod socketio;
 mod status;
 mod streaming;
+mod test_client;
 mod tls;
 mod upload;
 mod validation;

@@ -1,23 +1,54 @@
 //! RFC 9457 problem details: an HTTP error as `application/problem+json` when `Accept` prefers
 //! it or the server answers every error so; the JSON error body otherwise, and Connect's
-//! errors always in Connect's shape.
+//! errors always in Connect's shape. In-process (`protoapi::test`): nothing here needs a port.
 
+use protoapi::test::{TestClient, TestResponse};
 use serde_json::json;
 
-use crate::support::lab::{LabImpl, LabServer, lab_server};
-use crate::support::{TestServer, send};
+use crate::support::lab::{LabImpl, LabServer};
 
 const PROBLEM: &str = "application/problem+json";
 
-fn fail(server: &TestServer, accept: Option<&str>) -> reqwest::RequestBuilder {
-    let request = reqwest::Client::new()
-        .post(server.url("/test.v1/lab/fail"))
-        .header("content-type", "application/json")
-        .body(r#"{"code": 5, "message": "no such thing"}"#);
-    match accept {
-        Some(accept) => request.header("accept", accept),
-        None => request,
+async fn lab(problem_details: bool) -> TestClient {
+    let server = protoapi::Server::builder()
+        .problem_details(problem_details)
+        .add(LabServer::new(LabImpl));
+    TestClient::new(server).await.expect("the server builds")
+}
+
+/// A request with `accept`, when given.
+async fn request(
+    client: &TestClient,
+    method: http::Method,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &'static str,
+) -> TestResponse {
+    let mut request = http::Request::builder().method(method).uri(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
     }
+    client
+        .send(request.body(body).expect("a request"))
+        .await
+        .expect("an answer")
+}
+
+async fn fail(client: &TestClient, accept: Option<&str>) -> TestResponse {
+    let mut headers = vec![("content-type", "application/json")];
+    headers.extend(accept.map(|accept| ("accept", accept)));
+    request(
+        client,
+        http::Method::POST,
+        "/test.v1/lab/fail",
+        &headers,
+        r#"{"code": 5, "message": "no such thing"}"#,
+    )
+    .await
+}
+
+fn json(answer: &TestResponse) -> serde_json::Value {
+    answer.json().expect("a JSON body")
 }
 
 fn not_found_problem() -> serde_json::Value {
@@ -33,16 +64,16 @@ fn not_found_problem() -> serde_json::Value {
 
 #[tokio::test]
 async fn a_failed_call_is_a_problem_when_accept_prefers_one() {
-    let server = lab_server().await;
+    let client = lab(false).await;
     for accept in [
         PROBLEM,
         "application/json, application/problem+json",
         "application/problem+json, application/json;q=0.9",
     ] {
-        let answer = send(fail(&server, Some(accept))).await;
+        let answer = fail(&client, Some(accept)).await;
         assert_eq!(answer.status, 404, "{accept}");
-        assert_eq!(answer.content_type.as_deref(), Some(PROBLEM), "{accept}");
-        assert_eq!(answer.json(), not_found_problem(), "{accept}");
+        assert_eq!(answer.header("content-type"), Some(PROBLEM), "{accept}");
+        assert_eq!(json(&answer), not_found_problem(), "{accept}");
     }
     for accept in [
         None,
@@ -50,15 +81,15 @@ async fn a_failed_call_is_a_problem_when_accept_prefers_one() {
         Some("*/*"),
         Some("application/problem+json;q=0.5, application/json"),
     ] {
-        let answer = send(fail(&server, accept)).await;
+        let answer = fail(&client, accept).await;
         assert_eq!(answer.status, 404, "{accept:?}");
         assert_eq!(
-            answer.content_type.as_deref(),
+            answer.header("content-type"),
             Some("application/json"),
             "{accept:?}"
         );
         assert_eq!(
-            answer.json(),
+            json(&answer),
             json!({"code": "not_found", "message": "no such thing", "details": []}),
             "{accept:?}"
         );
@@ -67,15 +98,14 @@ async fn a_failed_call_is_a_problem_when_accept_prefers_one() {
 
 #[tokio::test]
 async fn a_refused_request_is_a_problem_too() {
-    let server = lab_server().await;
-    let problem = |request: reqwest::RequestBuilder| send(request.header("accept", PROBLEM));
-    let client = reqwest::Client::new();
+    let client = lab(false).await;
+    let accept = ("accept", PROBLEM);
 
-    let answer = problem(client.get(server.url("/nowhere"))).await;
+    let answer = request(&client, http::Method::GET, "/nowhere", &[accept], "").await;
     assert_eq!(answer.status, 404);
-    assert_eq!(answer.content_type.as_deref(), Some(PROBLEM));
+    assert_eq!(answer.header("content-type"), Some(PROBLEM));
     assert_eq!(
-        answer.json(),
+        json(&answer),
         json!({
             "type": "about:blank",
             "title": "Not Found",
@@ -86,60 +116,61 @@ async fn a_refused_request_is_a_problem_too() {
         })
     );
 
-    let answer = problem(client.get(server.url("/test.v1/lab/fail"))).await;
+    let answer = request(
+        &client,
+        http::Method::GET,
+        "/test.v1/lab/fail",
+        &[accept],
+        "",
+    )
+    .await;
     assert_eq!(answer.status, 405);
-    assert_eq!(answer.content_type.as_deref(), Some(PROBLEM));
-    assert_eq!(answer.headers["allow"], "POST");
-    assert_eq!(answer.json()["title"], "Method Not Allowed");
+    assert_eq!(answer.header("content-type"), Some(PROBLEM));
+    assert_eq!(answer.header("allow"), Some("POST"));
+    assert_eq!(json(&answer)["title"], "Method Not Allowed");
 
-    let answer = problem(
-        client
-            .post(server.url("/test.v1/lab/fail"))
-            .header("content-type", "text/plain")
-            .body("x"),
+    let answer = request(
+        &client,
+        http::Method::POST,
+        "/test.v1/lab/fail",
+        &[accept, ("content-type", "text/plain")],
+        "x",
     )
     .await;
     assert_eq!(answer.status, 415);
-    assert_eq!(answer.content_type.as_deref(), Some(PROBLEM));
-    assert_eq!(answer.json()["title"], "Unsupported Media Type");
-    assert_eq!(answer.json()["code"], "invalid_argument");
+    assert_eq!(answer.header("content-type"), Some(PROBLEM));
+    assert_eq!(json(&answer)["title"], "Unsupported Media Type");
+    assert_eq!(json(&answer)["code"], "invalid_argument");
 }
 
 #[tokio::test]
 async fn a_server_may_answer_every_error_as_a_problem() {
-    let server = TestServer::start(
-        protoapi::Server::builder()
-            .problem_details(true)
-            .add(LabServer::new(LabImpl)),
-    )
-    .await;
-    let answer = send(fail(&server, None)).await;
+    let client = lab(true).await;
+    let answer = fail(&client, None).await;
     assert_eq!(answer.status, 404);
-    assert_eq!(answer.content_type.as_deref(), Some(PROBLEM));
-    assert_eq!(answer.json(), not_found_problem());
+    assert_eq!(answer.header("content-type"), Some(PROBLEM));
+    assert_eq!(json(&answer), not_found_problem());
 }
 
 #[tokio::test]
 async fn connect_errors_keep_their_shape() {
-    let server = TestServer::start(
-        protoapi::Server::builder()
-            .problem_details(true)
-            .add(LabServer::new(LabImpl)),
-    )
-    .await;
-    let answer = send(
-        reqwest::Client::new()
-            .post(server.url("/test.v1.Lab/Fail"))
-            .header("content-type", "application/json")
-            .header("connect-protocol-version", "1")
-            .header("accept", PROBLEM)
-            .body(r#"{"code": 5, "message": "no such thing"}"#),
+    let client = lab(true).await;
+    let answer = request(
+        &client,
+        http::Method::POST,
+        "/test.v1.Lab/Fail",
+        &[
+            ("content-type", "application/json"),
+            ("connect-protocol-version", "1"),
+            ("accept", PROBLEM),
+        ],
+        r#"{"code": 5, "message": "no such thing"}"#,
     )
     .await;
     assert_eq!(answer.status, 404);
-    assert_eq!(answer.content_type.as_deref(), Some("application/json"));
+    assert_eq!(answer.header("content-type"), Some("application/json"));
     assert_eq!(
-        answer.json(),
+        json(&answer),
         json!({"code": "not_found", "message": "no such thing", "details": []})
     );
 }

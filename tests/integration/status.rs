@@ -1,9 +1,16 @@
 //! Every gRPC code: the same code over gRPC, the mapped status and JSON body over HTTP.
+//! In-process (`protoapi::test`): nothing here needs a port.
 
 use protoapi::Code;
+use protoapi::test::TestClient;
 
-use crate::support::lab::{FailRequest, lab_client, lab_server};
-use crate::support::post_json;
+use crate::support::lab::{FailRequest, LabClient, LabImpl, LabServer};
+
+async fn lab() -> TestClient {
+    TestClient::new(protoapi::Server::builder().add(LabServer::new(LabImpl)))
+        .await
+        .expect("the server builds")
+}
 
 const TABLE: &[(Code, u16, &str)] = &[
     (Code::Cancelled, 499, "canceled"),
@@ -26,21 +33,24 @@ const TABLE: &[(Code, u16, &str)] = &[
 
 #[tokio::test]
 async fn every_code_maps_to_its_http_status_and_json_body() {
-    let server = lab_server().await;
+    let client = lab().await;
     for (code, http, name) in TABLE {
         let request = format!(
             r#"{{"code": {}, "message": "boom {name} ✗"}}"#,
             *code as i32
         );
-        let answer = post_json(&server.url("/test.v1/lab/fail"), &request).await;
+        let answer = client
+            .post_json("/test.v1/lab/fail", request)
+            .await
+            .expect("an answer");
         assert_eq!(answer.status, *http, "{name}");
         assert_eq!(
-            answer.content_type.as_deref(),
+            answer.header("content-type"),
             Some("application/json"),
             "{name}"
         );
         assert_eq!(
-            answer.json(),
+            answer.json::<serde_json::Value>().expect("JSON"),
             serde_json::json!({"code": name, "message": format!("boom {name} ✗"), "details": []}),
             "{name}"
         );
@@ -51,8 +61,7 @@ async fn every_code_maps_to_its_http_status_and_json_body() {
 
 #[tokio::test]
 async fn every_code_reaches_a_grpc_client_unchanged() {
-    let server = lab_server().await;
-    let client = lab_client(&server).await;
+    let client = LabClient::new(lab().await.channel());
     for (code, _, name) in TABLE {
         let request = FailRequest {
             code: *code as i32,
@@ -66,11 +75,14 @@ async fn every_code_reaches_a_grpc_client_unchanged() {
 
 #[tokio::test]
 async fn an_error_with_code_ok_is_still_an_error() {
-    let server = lab_server().await;
-    let answer = post_json(&server.url("/test.v1/lab/fail"), r#"{"message": "odd"}"#).await;
+    let answer = lab()
+        .await
+        .post_json("/test.v1/lab/fail", r#"{"message": "odd"}"#)
+        .await
+        .expect("an answer");
     assert_eq!(answer.status, 500);
     assert_eq!(
-        answer.body,
+        answer.text(),
         r#"{"code":"unknown","message":"odd","details":[]}"#
     );
 }

@@ -25,7 +25,7 @@ mod stream;
 
 pub(crate) use body::{content_type_essence, content_type_text, count_pairs, read_body};
 pub(crate) use compression::{inflate_with, mark};
-pub(crate) use problem::{Problems, unmark};
+pub(crate) use problem::{ProblemService, Problems, unmark};
 pub(crate) use response::{error_response, render};
 pub(crate) use routes::{BoxResponse, Routes, WebSocketRoute};
 

@@ -1,7 +1,7 @@
 //! The accept loop: connections, their limits and timeouts, TLS, graceful shutdown.
 
-use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -63,41 +63,10 @@ impl ServerBuilder {
             )
             .collect();
         let connections = self.connections;
-        let timeout = self
-            .limits
-            .timeout_limit()
-            .map(crate::limits::ServerTimeout);
-        let head = self.limits.head_limit();
-        let rooms = self.rooms.clone();
-        let problems = crate::http::Problems {
-            always: self.problem_details,
-        };
-        let (app, grpc) = self.build()?;
-        rooms.ready().await?;
-        // Errors become problems when asked for; a plain layer around the router, so that no
-        // route is boxed again.
-        let app = tower::Layer::layer(&problems, app.fallback(not_found));
-        // Around the router, so that no route is boxed again; used only while `debug` spans are
-        // recorded, since it reads the clock twice per request.
-        let traced = tower::Layer::layer(&TraceLayer::new_for_http(), app.clone());
+        let serving = self.serving().await?;
         if let Ok(addr) = listener.local_addr() {
             tracing::info!("listening on {scheme}://{addr}");
         }
-
-        let mut builder = auto::Builder::new(TokioExecutor::new());
-        // The timer that makes the header-read timeout work is set per connection
-        // (`serve_connection`).
-        builder
-            .http1()
-            .header_read_timeout(connections.header_read_timeout);
-        builder
-            .http2()
-            .max_concurrent_streams(connections.max_streams);
-        // hyper's HTTP/1.1 buffer holds the request line and headers, and is at least 8 KiB.
-        builder.http1().max_buf_size(head.max(8192));
-        builder
-            .http2()
-            .max_header_list_size(u32::try_from(head).unwrap_or(u32::MAX));
         let permits = Arc::new(tokio::sync::Semaphore::new(
             connections.max.min(tokio::sync::Semaphore::MAX_PERMITS),
         ));
@@ -127,54 +96,15 @@ impl ServerBuilder {
                 () = &mut signal => break,
             };
             let _ = stream.set_nodelay(true);
-            let (app, traced, grpc) = (app.clone(), traced.clone(), grpc.clone());
             let permit = Arc::new(permit);
-            let held = permit.clone();
-            // The connection's reads, metered once it becomes a WebSocket.
-            let meter = Meter::default();
-            let metered = meter.clone();
-            let service =
-                tower::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
-                    use futures_util::TryFutureExt as _;
-                    use futures_util::future::Either;
-                    request.extensions_mut().insert(ConnectInfo(peer));
-                    // A possible WebSocket keeps the connection's permit in its extensions, so
-                    // that it counts until the socket closes (the task below ends at the upgrade).
-                    if request.headers().contains_key(http::header::UPGRADE) {
-                        request
-                            .extensions_mut()
-                            .insert(ConnectionPermit(held.clone()));
-                        request.extensions_mut().insert(meter.clone());
-                    }
-                    if let Some(timeout) = timeout {
-                        request.extensions_mut().insert(timeout);
-                    }
-                    let request = request.map(axum::body::Body::new);
-                    // Every answer has axum's body type, which hyper's connection code is
-                    // then compiled for alone; only a traced response's body is boxed again.
-                    if tracing::enabled!(target: "tower_http::trace", tracing::Level::DEBUG) {
-                        return Either::Left(
-                            traced
-                                .clone()
-                                .oneshot(request)
-                                .map_ok(|response| response.map(axum::body::Body::new)),
-                        );
-                    }
-                    // gRPC, gRPC-Web and Connect calls skip the HTTP router; its routes at the
-                    // services' paths would lead to the same gates.
-                    Either::Right(match grpc.route(&request) {
-                        Some((gate, protocol)) => Either::Left(gate.dispatch(protocol, request)),
-                        None => Either::Right(app.clone().oneshot(request)),
-                    })
-                });
+            let serving = serving.clone();
             let live = stats.connection();
-            let (builder, watcher) = (builder.clone(), graceful.watcher());
+            let watcher = graceful.watcher();
             #[cfg(feature = "tls")]
             let acceptor = acceptor.clone();
             let first_byte = connections.header_read_timeout;
             tokio::spawn(async move {
                 let _live = live;
-                let _permit = permit;
                 // A client that connects and sends nothing is let go after the header-read
                 // timeout (hyper's own timer starts only once it has read something).
                 let mut byte = [0u8; 1];
@@ -186,22 +116,28 @@ impl ServerBuilder {
                         return;
                     }
                 }
-                let stream = MeteredIo::new(stream, metered);
+                // The connection's reads, metered once it becomes a WebSocket.
+                let meter = Meter::default();
+                let stream = MeteredIo::new(stream, meter.clone());
+                let connection = Connection {
+                    peer,
+                    permit: Some(permit),
+                    meter,
+                    watcher: Some(watcher),
+                };
                 #[cfg(feature = "tls")]
                 if let Some(acceptor) = acceptor {
                     // The handshake runs in the connection's task, bounded in time, so that a
                     // slow client holds up no one else.
                     match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
                     {
-                        Ok(Ok(stream)) => {
-                            serve_connection(builder, watcher, stream, service, peer).await
-                        }
+                        Ok(Ok(stream)) => serving.serve(stream, connection).await,
                         Ok(Err(error)) => tracing::debug!(%peer, %error, "TLS handshake failed"),
                         Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                     }
                     return;
                 }
-                serve_connection(builder, watcher, stream, service, peer).await;
+                serving.serve(stream, connection).await;
             });
         }
         drop(listener);
@@ -234,30 +170,147 @@ struct ConnectionPermit(
 #[cfg(feature = "tls")]
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Serves one connection, plain or TLS, until it ends or graceful shutdown closes it.
-async fn serve_connection<I, S, B>(
-    mut builder: auto::Builder<TokioExecutor>,
-    watcher: hyper_util::server::graceful::Watcher,
-    io: I,
-    service: S,
-    peer: std::net::SocketAddr,
-) where
-    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-    S: tower::Service<
-            hyper::Request<hyper::body::Incoming>,
-            Response = http::Response<B>,
-            Error = Infallible,
-        > + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
-    B::Error: Into<axum::BoxError>,
-{
-    builder.http1().timer(timer::ConnectionTimer::default());
-    let connection =
-        builder.serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(service));
-    if let Err(error) = watcher.watch(connection).await {
-        tracing::debug!(%peer, error = %error, "connection ended with an error");
+/// One connection as [`Serving::serve`] takes it: who is on the other end, and what it holds.
+pub(crate) struct Connection {
+    pub(crate) peer: SocketAddr,
+    /// The connection's place under the connection limit, which a WebSocket keeps.
+    pub(crate) permit: Option<Arc<tokio::sync::OwnedSemaphorePermit>>,
+    /// The connection's reads, metered once it becomes a WebSocket.
+    pub(crate) meter: Meter,
+    /// Graceful shutdown, which closes the connection once its requests are answered.
+    pub(crate) watcher: Option<hyper_util::server::graceful::Watcher>,
+}
+
+/// What serves every connection of a server, over TCP or (for `protoapi::test`) an in-memory
+/// pipe: the built router, the gRPC table, hyper's settings and the request extensions.
+#[derive(Clone)]
+pub(crate) struct Serving {
+    app: App,
+    traced: TraceRouter,
+    grpc: super::router::GrpcTable,
+    builder: auto::Builder<TokioExecutor>,
+    timeout: Option<crate::limits::ServerTimeout>,
+}
+
+/// The router with errors as problems where asked for.
+type App = crate::http::ProblemService<axum::Router>;
+
+/// The router behind `TraceLayer`, used while `debug` spans of `tower_http` are recorded.
+type TraceRouter = tower_http::trace::Trace<
+    App,
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+>;
+
+impl ServerBuilder {
+    /// The server built for serving connections: its routes, the layers around them, and
+    /// hyper's settings; its rooms ready.
+    pub(crate) async fn serving(self) -> Result<Serving, Error> {
+        let connections = self.connections;
+        let timeout = self
+            .limits
+            .timeout_limit()
+            .map(crate::limits::ServerTimeout);
+        let head = self.limits.head_limit();
+        let rooms = self.rooms.clone();
+        let problems = crate::http::Problems {
+            always: self.problem_details,
+        };
+        let (app, grpc) = self.build()?;
+        rooms.ready().await?;
+        // Errors become problems when asked for; a plain layer around the router, so that no
+        // route is boxed again.
+        let app = tower::Layer::layer(&problems, app.fallback(not_found));
+        // Around the router, so that no route is boxed again; used only while `debug` spans are
+        // recorded, since it reads the clock twice per request.
+        let traced = tower::Layer::layer(&TraceLayer::new_for_http(), app.clone());
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        // The timer that makes the header-read timeout work is set per connection
+        // (`Serving::serve`).
+        builder
+            .http1()
+            .header_read_timeout(connections.header_read_timeout);
+        builder
+            .http2()
+            .max_concurrent_streams(connections.max_streams);
+        // hyper's HTTP/1.1 buffer holds the request line and headers, and is at least 8 KiB.
+        builder.http1().max_buf_size(head.max(8192));
+        builder
+            .http2()
+            .max_header_list_size(u32::try_from(head).unwrap_or(u32::MAX));
+        Ok(Serving {
+            app,
+            traced,
+            grpc,
+            builder,
+            timeout,
+        })
+    }
+}
+
+impl Serving {
+    /// Serves one connection, plain or TLS, until it ends or graceful shutdown closes it.
+    pub(crate) async fn serve<I>(&self, io: I, connection: Connection)
+    where
+        I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let Connection {
+            peer,
+            permit,
+            meter,
+            watcher,
+        } = connection;
+        let (app, traced, grpc, timeout) = (
+            self.app.clone(),
+            self.traced.clone(),
+            self.grpc.clone(),
+            self.timeout,
+        );
+        let service =
+            tower::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                use futures_util::TryFutureExt as _;
+                use futures_util::future::Either;
+                request.extensions_mut().insert(ConnectInfo(peer));
+                // A possible WebSocket keeps the connection's permit in its extensions, so that it
+                // counts until the socket closes (the connection's task ends at the upgrade).
+                if request.headers().contains_key(http::header::UPGRADE) {
+                    if let Some(permit) = &permit {
+                        request
+                            .extensions_mut()
+                            .insert(ConnectionPermit(permit.clone()));
+                    }
+                    request.extensions_mut().insert(meter.clone());
+                }
+                if let Some(timeout) = timeout {
+                    request.extensions_mut().insert(timeout);
+                }
+                let request = request.map(axum::body::Body::new);
+                // Every answer has axum's body type, which hyper's connection code is then
+                // compiled for alone; only a traced response's body is boxed again.
+                if tracing::enabled!(target: "tower_http::trace", tracing::Level::DEBUG) {
+                    return Either::Left(
+                        traced
+                            .clone()
+                            .oneshot(request)
+                            .map_ok(|response| response.map(axum::body::Body::new)),
+                    );
+                }
+                // gRPC, gRPC-Web and Connect calls skip the HTTP router; its routes at the
+                // services' paths would lead to the same gates.
+                Either::Right(match grpc.route(&request) {
+                    Some((gate, protocol)) => Either::Left(gate.dispatch(protocol, request)),
+                    None => Either::Right(app.clone().oneshot(request)),
+                })
+            });
+        let mut builder = self.builder.clone();
+        builder.http1().timer(timer::ConnectionTimer::default());
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(io), TowerToHyperService::new(service));
+        let ended = match watcher {
+            Some(watcher) => watcher.watch(connection).await,
+            None => connection.await,
+        };
+        if let Err(error) = ended {
+            tracing::debug!(%peer, error = %error, "connection ended with an error");
+        }
     }
 }

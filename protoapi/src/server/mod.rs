@@ -2,7 +2,8 @@
 //!
 //! - `builder`: [`ServerBuilder`], the configuration;
 //! - `router`: which transport takes a request, and the router of every service;
-//! - `accept`: the accept loop and how one connection is served;
+//! - `accept`: the accept loop, and `Serving`, how one connection is served (over TCP, or an
+//!   in-memory pipe for `protoapi::test`);
 //! - `openapi`: the OpenAPI document at its path;
 //! - `timer`: hyper's header-read timer, one per connection;
 //! - `tls`: `TlsConfig` (feature `tls`).
@@ -15,6 +16,8 @@ mod timer;
 #[cfg(feature = "tls")]
 mod tls;
 
+#[cfg(feature = "test")]
+pub(crate) use accept::{Connection, Serving};
 pub use builder::ServerBuilder;
 pub use router::{not_found, reject};
 #[cfg(feature = "tls")]
