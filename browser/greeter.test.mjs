@@ -1,6 +1,7 @@
 // The greeter example's page (`GET /`, examples/greeter/index.html) in Debian's Chromium,
-// driven by playwright-core: say hello and an error over HTTP JSON and over Socket.IO (with the
-// socket.io-client build the greeter serves), an upload over HTTP, the download of it, and the
+// driven by playwright-core: say hello and an error over HTTP JSON, over Socket.IO (with the
+// socket.io-client build the greeter serves) and with the typed Connect-ES client (the bundle
+// the greeter serves), an upload over HTTP, the download of it, and the
 // same upload over the WebSocket.
 //
 // Builds the example with cargo (or takes GREETER_BIN), starts it on a free loopback port, and
@@ -63,6 +64,8 @@ describe("greeter page in Chromium", { timeout: 120_000 }, () => {
   const sockets = [];
   // The Socket.IO packets the page sent, over polling or over the WebSocket.
   const socketIoSent = [];
+  // The Connect calls of the typed client: method, content type, protocol version and body.
+  const connectCalls = [];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "greeter-browser-"));
@@ -85,6 +88,15 @@ describe("greeter page in Chromium", { timeout: 120_000 }, () => {
       requested.push(path);
       if (path === "/socket.io/" && request.method() === "POST") {
         socketIoSent.push(...socketIoPackets(request.postData()));
+      }
+      if (path === "/hello.Greeter/SayHello") {
+        const headers = request.headers();
+        connectCalls.push({
+          method: request.method(),
+          contentType: headers["content-type"],
+          protocolVersion: headers["connect-protocol-version"],
+          body: request.postData(),
+        });
       }
     });
     page.on("websocket", (socket) => {
@@ -130,6 +142,31 @@ describe("greeter page in Chromium", { timeout: 120_000 }, () => {
     await settled(page, "hello-result");
     assert.equal(await errorText(page), "HTTP 400 invalid_argument: name must not be empty");
     assert.equal(await text(page, "#hello-result"), "");
+  });
+
+  it("says hello with the typed Connect-ES client", async () => {
+    await page.fill("#connect-name", "Ada");
+    await page.click("#connect-hello");
+    await settled(page, "connect-result");
+    assert.equal(await errorText(page), null);
+    assert.equal(await text(page, "#connect-result"), "hello Ada");
+    // A Connect unary call: JSON POSTed to the gRPC path.
+    const call = connectCalls.at(-1);
+    assert.deepEqual(call, {
+      method: "POST",
+      contentType: "application/json",
+      protocolVersion: "1",
+      body: '{"name":"Ada"}',
+    });
+  });
+
+  it("shows the Connect error of an empty name", async () => {
+    await page.fill("#connect-name", "");
+    await page.click("#connect-hello");
+    await settled(page, "connect-result");
+    assert.equal(await errorText(page), "Connect invalid_argument: name must not be empty");
+    assert.equal(await text(page, "#connect-result"), "");
+    assert.equal(connectCalls.length, 2);
   });
 
   it("serves the browser build of socket.io-client", async () => {
@@ -225,7 +262,8 @@ describe("greeter page in Chromium", { timeout: 120_000 }, () => {
     // Socket.IO's long-polling requests, as many as its timing makes, all go to `/socket.io/`.
     assert.ok(requested.includes("/socket.io/"), `no request to /socket.io/ in ${requested}`);
     assert.deepEqual(requested.filter((path) => path !== "/socket.io/"), [
-      "/", "/socket.io.min.js", "/hello/greeter/say_hello", "/hello/greeter/say_hello",
+      "/", "/socket.io.min.js", "/greeter-connect.js", "/hello/greeter/say_hello",
+      "/hello/greeter/say_hello", "/hello.Greeter/SayHello", "/hello.Greeter/SayHello",
       "/demo/upload", download,
     ]);
     const ws = base.replace("http://", "ws://");

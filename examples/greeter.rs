@@ -13,7 +13,7 @@
 //!
 //! `GET /` serves a page (`examples/greeter/index.html`, served through
 //! [`protoapi::ServerBuilder::merge`]) that calls each of these from a browser: say hello over
-//! HTTP JSON and over Socket.IO, upload a file with `fetch` and `FormData`, download it back and
+//! HTTP JSON, over Socket.IO and with the typed Connect-ES client, upload a file with `fetch` and `FormData`, download it back and
 //! compare it with the chosen file, and upload it again over the WebSocket at `/demo/upload`, in
 //! binary pieces. Open <http://127.0.0.1:8080/> after `cargo run --example greeter`; `browser/`
 //! holds a Playwright test that clicks through it in Chromium (`cd browser && npm ci && npm test`).
@@ -23,7 +23,9 @@
 //! the version) and embedded here with `include_str!`, served at `GET /socket.io.min.js`. Committed
 //! rather than fetched at build time or from a CDN, the example needs no npm and no network: it
 //! builds and its page works offline on a fresh machine, and the file changes only in a reviewed
-//! commit.
+//! commit. So is its typed Connect-ES client (`examples/greeter/connect-es/`, served at
+//! `GET /greeter-connect.js`), bundled from this service's own `--proto-out` files by
+//! `interop/node/greeter-bundle.sh`, which CI runs to check that it is up to date.
 
 mod common;
 
@@ -128,13 +130,19 @@ impl Greeter for MyGreeter {
     }
 }
 
-/// The page at `GET /`: no resources from other hosts; its one script file is [`SOCKET_IO`].
+/// The page at `GET /`: no resources from other hosts; its script files are [`SOCKET_IO`] and
+/// [`CONNECT_ES`].
 const PAGE: &str = include_str!("greeter/index.html");
 
 /// The browser build of socket.io-client, which the page loads from `GET /socket.io.min.js`.
 const SOCKET_IO: &str = include_str!("greeter/socket.io-client/socket.io.min.js");
 
-/// The example's own routes beside the API: the page and its Socket.IO client.
+/// The typed Connect-ES client of this service (`examples/greeter/connect-es`), which the page
+/// loads from `GET /greeter-connect.js`.
+const CONNECT_ES: &str = include_str!("greeter/connect-es/greeter-connect.js");
+
+/// The example's own routes beside the API: the page, its Socket.IO client and its typed
+/// Connect client.
 fn page() -> axum::Router {
     use axum::http::header;
     axum::Router::new()
@@ -148,6 +156,15 @@ fn page() -> axum::Router {
                 (
                     [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
                     SOCKET_IO,
+                )
+            }),
+        )
+        .route(
+            "/greeter-connect.js",
+            axum::routing::get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+                    CONNECT_ES,
                 )
             }),
         )

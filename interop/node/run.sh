@@ -2,7 +2,7 @@
 # Third-party clients from npm call the running examples: `buf curl` (schema by gRPC reflection)
 # and @connectrpc/connect (schema from protoc's descriptor set), over gRPC, gRPC-Web and Connect;
 # socket.io-client over Socket.IO; and the typed Connect-ES client that `buf generate` with
-# protoc-gen-es makes of the greeter's files (ts/).
+# protoc-gen-es makes of the greeter's files (ts/), also bundled for the greeter's page.
 #
 #   interop/node/run.sh GREETER_ADDR STUDENT_ADDR CHAT_ADDR PROTO_DIR
 #
@@ -47,3 +47,7 @@ rm -rf ts/gen ts/dist
 PATH="$here/node_modules/.bin:$PATH" "$BUF" generate "$work/proto" --template ts/buf.gen.yaml --output ts
 node_modules/.bin/tsc -p ts/tsconfig.json
 node --test --test-reporter=spec ts/dist/greeter.test.js
+
+# The greeter page's bundle of the same client (examples/greeter/connect-es) is what ts/page.ts
+# and the greeter's schema make today.
+bash greeter-bundle.sh "$GREETER_BIN" --check
