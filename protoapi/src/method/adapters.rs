@@ -9,6 +9,7 @@ use tonic::Status;
 
 use super::answers::{encoded, once};
 use super::erased::{ErasedMethod, RunFn};
+use super::requests::Now;
 use crate::context::Context;
 use crate::download::Download;
 use crate::message::{MethodMessages, ProtoMessage as _};
@@ -33,14 +34,26 @@ where
         limit,
         (false, false),
         Box::new(move |ctx, params, mut requests| {
-            let (service, call) = (service.clone(), call.clone());
             let encoder = requests.encoder();
             let observed = Observed::start(ctx.transport(), Names::of::<M>());
-            once(observed, async move {
-                let request = requests.one::<M::Request>(&params).await?;
-                let response = call(service, ctx, request).await?;
-                encoder.encode(&response)
-            })
+            // A request without files in pieces is decoded now, and the method's future made
+            // at once: the call's future then holds that future alone, not the context and
+            // the requests beside it.
+            match requests.now::<M::Request>(&params) {
+                Now::Decoded(Ok(request)) => {
+                    let called = call.clone()(service.clone(), ctx, request);
+                    once(observed, async move { encoder.encode(&called.await?) })
+                }
+                Now::Decoded(Err(status)) => once(observed, std::future::ready(Err(status))),
+                Now::Later(requests) => {
+                    let (service, call) = (service.clone(), call.clone());
+                    once(observed, async move {
+                        let request = requests.one::<M::Request>(&params).await?;
+                        let response = call(service, ctx, request).await?;
+                        encoder.encode(&response)
+                    })
+                }
+            }
         }),
     )
 }

@@ -88,6 +88,12 @@ impl Params {
     }
 }
 
+/// A call's one request, decoded now or to be decoded once its files arrived.
+pub(super) enum Now<Req> {
+    Decoded(Result<Req, Status>),
+    Later(Requests),
+}
+
 /// The requests of a call: the first message, then those that come later.
 pub(crate) struct Requests {
     pub(crate) encoding: Encoding,
@@ -115,6 +121,15 @@ impl Requests {
             None => Vec::new(),
         };
         decode_with_files(params, self.first.as_ref(), files)
+    }
+
+    /// The one request of a call decoded now, when it sends no files in pieces; else the
+    /// requests back, for [`Self::one`].
+    pub(super) fn now<Req: ProtoMessage>(self, params: &Params) -> Now<Req> {
+        match self.upload {
+            None => Now::Decoded(decode(params, self.first.as_ref())),
+            Some(_) => Now::Later(self),
+        }
     }
 
     /// Every request of a client stream, decoded.

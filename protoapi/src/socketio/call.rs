@@ -82,30 +82,39 @@ impl<A: Adapter> Reply<A> {
     }
 
     /// Sends the last frame of a call.
-    async fn finish(mut self, frame: Frame) {
+    async fn finish(self, frame: Frame) {
+        if let Some((reply, frame)) = self.settle(frame) {
+            // Boxed: emitting may wait, and its future would make every call's larger.
+            let _ = Box::pin(reply.emit(&frame)).await;
+        }
+    }
+
+    /// Sends the last frame of a call to its ack, at once; or gives it back with the reply when
+    /// it is to be emitted as the event (which may wait).
+    fn settle(mut self, frame: Frame) -> Option<(Self, Frame)> {
         if let Some(ending) = &self.ending {
             self.ack = ending.call_ended(&frame);
         }
-        match self.ack {
-            Some(ack) => send_ack(ack, frame),
-            // An empty answer has nothing to say but to an ack.
-            None if frame.is_empty_answer() => {}
-            // Boxed: emitting may wait, and its future would make every call's larger.
-            None => {
-                let _ = Box::pin(self.emit(frame)).await;
+        match self.ack.take() {
+            Some(ack) => {
+                send_ack(ack, frame);
+                None
             }
+            // An empty answer has nothing to say but to an ack.
+            None if frame.is_empty_answer() => None,
+            None => Some((self, frame)),
         }
     }
 
     /// Emits a frame as the method's event, waiting while the socket has too many packets
     /// waiting to be sent.
-    async fn emit(&self, frame: Frame) -> Result<(), Gone> {
+    async fn emit(&self, frame: &Frame) -> Result<(), Gone> {
         let Some(event) = self.event else {
             return Ok(());
         };
         let mut wait = Duration::from_millis(1);
         loop {
-            match self.socket.emit(event, &frame) {
+            match self.socket.emit(event, frame) {
                 Ok(()) => return Ok(()),
                 Err(SendError::Socket(SocketError::InternalChannelFull)) => {
                     // Boxed: a timer is large, and every call's future would carry it.
@@ -181,7 +190,7 @@ impl<A: Adapter> Call<A> {
         if self.streaming {
             self.spawn_with(closed, std::future::ready(()));
         } else {
-            tokio::spawn(self.run());
+            tokio::spawn(self.run_unary());
         }
     }
 
@@ -199,6 +208,53 @@ impl<A: Adapter> Call<A> {
                 ((), ()) = futures_util::future::join(self.run(), beside) => {}
             }
         });
+    }
+
+    /// Runs a call that answers once. Its task holds the call and the wait for its answer
+    /// only (a plain `async fn` would hold the call twice): sending to the ack is immediate,
+    /// and the rare emit is boxed.
+    #[allow(
+        clippy::manual_async_fn,
+        reason = "an async fn taking `mut self` holds the call twice in its future"
+    )]
+    fn run_unary(mut self) -> impl Future<Output = ()> + Send + 'static {
+        async move {
+            let answer = next(&mut self.answers).await;
+            if let Some(emit) = self.answered(answer) {
+                emit.await;
+            }
+        }
+    }
+
+    /// Sends a unary call's answer to its ack at once; or gives back the emit of it as the
+    /// method's event, which may wait.
+    fn answered(
+        mut self,
+        answer: Option<Result<Payload, Status>>,
+    ) -> Option<std::pin::Pin<Box<dyn Future<Output = ()> + Send>>> {
+        self.charge.take();
+        if let (Some(event), Some(Err(_))) = (self.quick.take(), &answer)
+            && let Err(status) = read_whole(&event)
+        {
+            self.reply.error_only_to_ack(&status);
+            return None;
+        }
+        let frame = match answer {
+            Some(Ok(Payload::Frame(frame))) => match &self.binaries {
+                Some(binaries) => binaries.frame(frame),
+                None => Frame::Text(frame),
+            },
+            // The call's encoder writes every answer as a frame.
+            Some(Ok(Payload::Json(_) | Payload::Proto(_))) => {
+                error_frame(&Status::internal("failed to encode the answer")).into()
+            }
+            Some(Err(status)) => error_frame(&status).into(),
+            None => error_frame(&Status::internal("the method gave no answer")).into(),
+        };
+        let (reply, frame) = self.reply.settle(frame)?;
+        Some(Box::pin(async move {
+            let _ = reply.emit(&frame).await;
+        }))
     }
 
     async fn run(self) {
@@ -225,7 +281,7 @@ impl<A: Adapter> Call<A> {
             }
             let frame = match answer {
                 Some(Ok(Payload::Frame(frame))) if streaming => {
-                    if reply.emit(data(frame)).await.is_err() {
+                    if reply.emit(&data(frame)).await.is_err() {
                         return;
                     }
                     continue;
