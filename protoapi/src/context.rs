@@ -126,9 +126,18 @@ impl Context {
         headers: Arc<HeaderMap>,
         extensions: Arc<Extensions>,
     ) -> Self {
-        let peer = extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| info.0);
+        let peer = peer_of(&extensions);
+        Context::shared_at(transport, headers, extensions, peer)
+    }
+
+    /// [`Self::shared`] with the peer address already read from the extensions ([`peer_of`]),
+    /// for a connection whose calls share it.
+    pub(crate) fn shared_at(
+        transport: Transport,
+        headers: Arc<HeaderMap>,
+        extensions: Arc<Extensions>,
+        peer: Option<SocketAddr>,
+    ) -> Self {
         Context {
             headers: Held::Shared(headers),
             extensions: Held::Shared(extensions),
@@ -216,4 +225,11 @@ impl Context {
         })?;
         member.emit(event, &data)
     }
+}
+
+/// The peer address that the accept loop put in a request's extensions.
+pub(crate) fn peer_of(extensions: &Extensions) -> Option<SocketAddr> {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0)
 }

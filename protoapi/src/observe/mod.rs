@@ -14,7 +14,7 @@
 use std::time::{Duration, Instant};
 
 use tonic::Code;
-use tracing::Span;
+use tracing::{Level, Span};
 
 use crate::context::Transport;
 use crate::message::MethodMessages;
@@ -65,6 +65,13 @@ struct Active {
 impl Observed {
     /// Starts observing a call of `names` on `transport`.
     pub(crate) fn start(transport: Transport, names: Names) -> Observed {
+        // One load of the level every subscriber allows: without a subscriber at `INFO`, the
+        // span is not even made (its fields would be formatted for `log` otherwise).
+        if !cfg!(feature = "metrics")
+            && tracing::level_filters::LevelFilter::current() < Level::INFO
+        {
+            return Observed(None);
+        }
         let span = tracing::info_span!(
             target: "protoapi::call",
             "call",

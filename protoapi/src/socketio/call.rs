@@ -186,9 +186,9 @@ impl<A: Adapter> Call<A> {
     /// Runs the call in a task of its own. A stream is dropped when `closed` is cancelled (the
     /// socket disconnected); a unary call runs to its end, its answer then going nowhere, so
     /// that an event a client emits just before it disconnects is still handled.
-    pub(super) fn spawn(self, closed: CancellationToken) {
+    pub(super) fn spawn(self, closed: &CancellationToken) {
         if self.streaming {
-            self.spawn_with(closed, std::future::ready(()));
+            self.spawn_with(closed.clone(), std::future::ready(()));
         } else {
             tokio::spawn(self.run_unary());
         }

@@ -33,6 +33,8 @@ pub(super) struct Connection<A: Adapter> {
     events: Arc<Events>,
     headers: Arc<HeaderMap>,
     extensions: Arc<Extensions>,
+    /// The client's address, from the handshake's extensions.
+    peer: Option<std::net::SocketAddr>,
     closed: CancellationToken,
     /// The client streams open on the socket.
     streams: OpenStreams<A>,
@@ -47,6 +49,7 @@ impl<A: Adapter> Connection<A> {
             events,
             headers: Arc::new(parts.headers.clone()),
             extensions: Arc::new(parts.extensions.clone()),
+            peer: crate::context::peer_of(&parts.extensions),
             closed: CancellationToken::new(),
             streams: OpenStreams::default(),
         });
@@ -125,7 +128,7 @@ impl<A: Adapter> Connection<A> {
             charge: Some(charge),
             quick: quick.then_some(value),
         }
-        .spawn(self.closed.clone());
+        .spawn(&self.closed);
     }
 
     /// An emit of a method that takes a stream of requests: the next request of the socket's
@@ -207,10 +210,11 @@ impl<A: Adapter> Connection<A> {
 
     /// The context of a call on the socket, whose caller is `member`.
     fn context(&self, member: Arc<dyn Member>) -> Context {
-        Context::shared(
+        Context::shared_at(
             Transport::SocketIo,
             self.headers.clone(),
             self.extensions.clone(),
+            self.peer,
         )
         .with_member(member)
     }

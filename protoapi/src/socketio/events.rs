@@ -34,7 +34,8 @@ const RESERVED: &[&str] = &[
 /// Every method served over Socket.IO, by event name (the Rust method name), with what each
 /// call needs from the server.
 pub(crate) struct Events {
-    methods: HashMap<&'static str, Event>,
+    /// Sorted by name: a few methods are found faster by a binary search than by hashing.
+    methods: Box<[Event]>,
     /// The limit of a request message, for methods without their own.
     pub(super) body_limit: usize,
     /// The server's memory budget, charged for each request while it is handled.
@@ -104,8 +105,10 @@ impl Events {
                 );
             }
         }
+        let mut methods: Vec<Event> = methods.into_values().collect();
+        methods.sort_unstable_by_key(|event| event.name);
         Ok(Events {
-            methods,
+            methods: methods.into_boxed_slice(),
             body_limit,
             budget,
             params: Arc::new(Params::default()),
@@ -119,13 +122,16 @@ impl Events {
 
     /// The method of an event.
     pub(super) fn get(&self, name: &str) -> Option<&Event> {
-        self.methods.get(name)
+        self.methods
+            .binary_search_by(|event| event.name.cmp(name))
+            .ok()
+            .and_then(|index| self.methods.get(index))
     }
 
     /// The largest request message of any event: the message limit of the socket.
     fn largest_message(&self) -> usize {
         self.methods
-            .values()
+            .iter()
             .map(|event| self.limit(&event.method))
             .max()
             .unwrap_or(self.body_limit)
