@@ -39,6 +39,8 @@ export DESCRIPTORS="$work/all.binpb" PROTO_DIR="$work/proto" BUF="$here/node_mod
 export BUF_CACHE_DIR="$work/buf-cache"
 cd "$here"
 node --test --test-reporter=spec buf.test.mjs connect.test.mjs socketio.test.mjs
+# Node 20 has its WebSocket behind a flag.
+node --experimental-websocket --test --test-reporter=spec ws_limit.test.mjs
 
 # The typed TypeScript client, as docs/protocols.md shows it: `buf generate` with protoc-gen-es
 # makes TypeScript of the `--proto-out` files, tsc checks the test's calls against it and
