@@ -15,6 +15,7 @@ mod download;
 mod examples;
 mod faults;
 mod graphql;
+mod greeter;
 mod grpc;
 mod grpc_upload;
 mod http;
