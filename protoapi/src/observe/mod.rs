@@ -9,7 +9,8 @@
 //! - `grpc`: around tonic's response, and its body for streams;
 //! - `http`: around a route's handler, and the body of an SSE or NDJSON stream.
 //!
-//! A call dropped before it ends (the client went away) ends `cancelled`.
+//! A call dropped before it ends (the client went away) ends `cancelled`; one dropped while its
+//! method panics, `internal`.
 
 use std::time::{Duration, Instant};
 
@@ -50,8 +51,8 @@ impl Names {
 pub(crate) struct Failed(pub(crate) Code);
 
 /// One call being observed: its span, and when it started. One pointer, and no allocation
-/// while inactive (no subscriber wants the span and no metrics are recorded), so that a call
-/// then costs a disabled span and nothing more.
+/// while inactive (no subscriber enables `INFO` and no metrics are recorded), so that a call
+/// then costs one load of the subscribers' level and nothing more.
 pub(crate) struct Observed(Option<Box<Active>>);
 
 /// A call observed while something wants it.
