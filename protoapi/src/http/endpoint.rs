@@ -138,7 +138,7 @@ where
         // call are each in a block of their own, so that what one holds takes no room while
         // the other runs.
         let answer = async move {
-            let mut observed = Some(observed);
+            let mut observed = observed;
             let (called, mut to) = {
                 let mut message = Req::default();
                 let body = with_body.then(|| {
@@ -199,9 +199,9 @@ where
     )
 }
 
-/// Ends the observed call (unless a stream carries it on) with the code of its answer.
-fn answered(observed: Option<Observed>, response: Response) -> Response {
-    if let Some(observed) = observed {
+/// Ends the observed call (unless a stream carried it on) with the code of its answer.
+fn answered(observed: Observed, response: Response) -> Response {
+    if observed.active() {
         let code = response
             .extensions()
             .get::<Failed>()
@@ -298,7 +298,7 @@ fn reply_to(parts: http::request::Parts, shape: Shape) -> (Context, ReplyTo) {
             Conditions::default()
         },
         event_stream: stream && accepts_event_stream(&parts.headers),
-        observed: None,
+        observed: Observed::none(),
         status,
         envelope,
         body_field,

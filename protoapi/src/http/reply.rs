@@ -33,7 +33,7 @@ pub struct ReplyTo {
     /// The index of the response field that is the whole answer (`response_body`).
     pub(super) body_field: Option<usize>,
     /// A stream's call, observed until its last item.
-    pub(super) observed: Option<Observed>,
+    pub(super) observed: Observed,
 }
 
 /// What a method answers over HTTP: a message as JSON, a [`Download`] streamed, or a

@@ -56,15 +56,13 @@ enum Step<T> {
 /// with the stream, each item made in the call's span.
 fn steps<T: Send + 'static>(
     stream: Streaming<T>,
-    observed: Option<Observed>,
+    observed: Observed,
 ) -> impl futures_util::Stream<Item = Step<T>> + Send {
     use futures_util::StreamExt as _;
     use tracing::Instrument as _;
     futures_util::stream::unfold(Some((stream, observed)), |state| async move {
         let (mut stream, observed) = state?;
-        let span = observed
-            .as_ref()
-            .map_or_else(tracing::Span::none, Observed::span);
+        let span = observed.span();
         let (step, code) = match stream.next().instrument(span).await {
             Some(Ok(item)) => return Some((Step::Item(item), Some((stream, observed)))),
             Some(Err(status)) => {
@@ -73,9 +71,7 @@ fn steps<T: Send + 'static>(
             }
             None => (Step::Done, tonic::Code::Ok),
         };
-        if let Some(observed) = observed {
-            observed.end(code);
-        }
+        observed.end(code);
         Some((step, None))
     })
 }
@@ -92,7 +88,7 @@ fn item_json<T: Serialize>(item: &T) -> Result<String, Status> {
 fn event_stream<T: ProtoMessage>(
     stream: Streaming<T>,
     status: StatusCode,
-    observed: Option<Observed>,
+    observed: Observed,
 ) -> Response {
     use axum::response::sse::{Event, KeepAlive, Sse};
     use futures_util::StreamExt as _;
@@ -119,7 +115,7 @@ fn event_stream<T: ProtoMessage>(
 fn ndjson<T: ProtoMessage>(
     stream: Streaming<T>,
     status: StatusCode,
-    observed: Option<Observed>,
+    observed: Observed,
 ) -> Response {
     use futures_util::StreamExt as _;
     let lines = steps(stream, observed).filter_map(|step| {

@@ -85,7 +85,7 @@ impl Observed {
             otel.status_code = tracing::field::Empty,
         );
         if span.is_disabled() && !cfg!(feature = "metrics") {
-            return Observed(None);
+            return Observed::none();
         }
         Observed(Some(Box::new(Active {
             span,
@@ -93,6 +93,11 @@ impl Observed {
             transport,
             start: Instant::now(),
         })))
+    }
+
+    /// An observer of nothing: ending it does nothing.
+    pub(crate) const fn none() -> Observed {
+        Observed(None)
     }
 
     /// This observer, leaving an inactive one in its place (for a call that ends inside a

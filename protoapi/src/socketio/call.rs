@@ -239,18 +239,7 @@ impl<A: Adapter> Call<A> {
             self.reply.error_only_to_ack(&status);
             return None;
         }
-        let frame = match answer {
-            Some(Ok(Payload::Frame(frame))) => match &self.binaries {
-                Some(binaries) => binaries.frame(frame),
-                None => Frame::Text(frame),
-            },
-            // The call's encoder writes every answer as a frame.
-            Some(Ok(Payload::Json(_) | Payload::Proto(_))) => {
-                error_frame(&Status::internal("failed to encode the answer")).into()
-            }
-            Some(Err(status)) => error_frame(&status).into(),
-            None => error_frame(&Status::internal("the method gave no answer")).into(),
-        };
+        let frame = last_frame(answer, false, self.binaries.as_ref());
         let (reply, frame) = self.reply.settle(frame)?;
         Some(Box::pin(async move {
             let _ = reply.emit(&frame).await;
@@ -266,10 +255,6 @@ impl<A: Adapter> Call<A> {
             charge,
             mut quick,
         } = self;
-        let data = |frame: Box<RawValue>| match &binaries {
-            Some(binaries) => binaries.frame(frame),
-            None => Frame::Text(frame),
-        };
         let mut charge = charge;
         loop {
             let answer = next(&mut answers).await;
@@ -279,23 +264,44 @@ impl<A: Adapter> Call<A> {
             {
                 return reply.error_only_to_ack(&status);
             }
-            let frame = match answer {
+            let answer = match answer {
                 Some(Ok(Payload::Frame(frame))) if streaming => {
-                    if reply.emit(&data(frame)).await.is_err() {
+                    if reply.emit(&data(frame, binaries.as_ref())).await.is_err() {
                         return;
                     }
                     continue;
                 }
-                Some(Ok(Payload::Frame(frame))) => data(frame),
-                // The call's encoder writes every answer as a frame.
-                Some(Ok(Payload::Json(_) | Payload::Proto(_))) => {
-                    error_frame(&Status::internal("failed to encode the answer")).into()
-                }
-                Some(Err(status)) => error_frame(&status).into(),
-                None if streaming => END_FRAME.to_owned().into(),
-                None => error_frame(&Status::internal("the method gave no answer")).into(),
+                answer => answer,
             };
-            return reply.finish(frame).await;
+            return reply
+                .finish(last_frame(answer, streaming, binaries.as_ref()))
+                .await;
         }
+    }
+}
+
+/// An answer's frame, its `bytes` sent as attachments when it has any.
+fn data(frame: Box<RawValue>, binaries: Option<&Attach>) -> Frame {
+    match binaries {
+        Some(binaries) => binaries.frame(frame),
+        None => Frame::Text(frame),
+    }
+}
+
+/// The last frame of a call: its answer, its error, or (for a stream) its end.
+fn last_frame(
+    answer: Option<Result<Payload, Status>>,
+    streaming: bool,
+    binaries: Option<&Attach>,
+) -> Frame {
+    match answer {
+        Some(Ok(Payload::Frame(frame))) => data(frame, binaries),
+        // The call's encoder writes every answer as a frame.
+        Some(Ok(Payload::Json(_) | Payload::Proto(_))) => {
+            error_frame(&Status::internal("failed to encode the answer")).into()
+        }
+        Some(Err(status)) => error_frame(&status).into(),
+        None if streaming => END_FRAME.to_owned().into(),
+        None => error_frame(&Status::internal("the method gave no answer")).into(),
     }
 }

@@ -59,6 +59,9 @@ pub use websocket::{Received, TestWebSocket};
 /// How many bytes each way an in-memory connection holds before its writer waits.
 const PIPE: usize = 64 << 10;
 
+/// The content type of a JSON body.
+const JSON: &str = "application/json";
+
 /// The authority of every request a [`TestClient`] sends.
 const AUTHORITY: &str = "protoapi.test";
 
@@ -204,13 +207,8 @@ impl TestClient {
         path: &str,
         json: impl Into<Bytes>,
     ) -> Result<TestResponse, TestError> {
-        self.send(build(
-            Method::POST,
-            path,
-            Some("application/json"),
-            json.into(),
-        )?)
-        .await
+        self.send(build(Method::POST, path, Some(JSON), json.into())?)
+            .await
     }
 
     /// `PUT path` with a JSON body (`content-type: application/json`).
@@ -219,13 +217,8 @@ impl TestClient {
         path: &str,
         json: impl Into<Bytes>,
     ) -> Result<TestResponse, TestError> {
-        self.send(build(
-            Method::PUT,
-            path,
-            Some("application/json"),
-            json.into(),
-        )?)
-        .await
+        self.send(build(Method::PUT, path, Some(JSON), json.into())?)
+            .await
     }
 
     /// A gRPC channel to the server over HTTP/2, for a generated client:
