@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use futures_util::{Future, TryStreamExt as _};
+use futures_util::{Future, FutureExt as _, TryStreamExt as _};
 use tonic::Status;
 
 use super::answers::{encoded, once};
@@ -42,7 +42,10 @@ where
             match requests.now::<M::Request>(&params) {
                 Now::Decoded(Ok(request)) => {
                     let called = call.clone()(service.clone(), ctx, request);
-                    once(observed, async move { encoder.encode(&called.await?) })
+                    // A combinator, not an `async` block: that would hold the method's future
+                    // twice, as what it captured and as what it awaits.
+                    let encoded = called.map(move |response| encoder.encode(&response?));
+                    once(observed, encoded)
                 }
                 Now::Decoded(Err(status)) => once(observed, std::future::ready(Err(status))),
                 Now::Later(requests) => {

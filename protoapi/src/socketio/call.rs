@@ -1,7 +1,11 @@
 //! [`Call`]: one call's task, from its answers to the frames it sends; [`Reply`]: where they go.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
+
+use futures_util::StreamExt as _;
 
 use serde_json::value::RawValue;
 use socketioxide::adapter::Adapter;
@@ -183,14 +187,24 @@ pub(super) struct Call<A: Adapter> {
 }
 
 impl<A: Adapter> Call<A> {
-    /// Runs the call in a task of its own. A stream is dropped when `closed` is cancelled (the
-    /// socket disconnected); a unary call runs to its end, its answer then going nowhere, so
-    /// that an event a client emits just before it disconnects is still handled.
-    pub(super) fn spawn(self, closed: &CancellationToken) {
+    /// Runs the call. A unary call is polled once here: most answer at once, and their answer
+    /// goes out from here, without a task of their own. A call that has to wait goes on in its
+    /// task, as a stream does. A stream is dropped when `closed` is cancelled (the socket
+    /// disconnected); a unary call runs to its end, its answer then going nowhere, so that an
+    /// event a client emits just before it disconnects is still handled.
+    pub(super) fn spawn(mut self, closed: &CancellationToken) {
         if self.streaming {
-            self.spawn_with(closed.clone(), std::future::ready(()));
-        } else {
-            tokio::spawn(self.run_unary());
+            return self.spawn_with(closed.clone(), std::future::ready(()));
+        }
+        match poll_now(&mut self.answers) {
+            Poll::Ready(answer) => {
+                if let Some(emit) = self.answered(answer) {
+                    tokio::spawn(emit);
+                }
+            }
+            Poll::Pending => {
+                tokio::spawn(self.run_unary());
+            }
         }
     }
 
@@ -278,6 +292,15 @@ impl<A: Adapter> Call<A> {
                 .await;
         }
     }
+}
+
+/// A call's next answer if it has one at once; a method that panics answers `internal`. The
+/// waker is a no-op: a call that is not ready is polled again, with its task's waker, by
+/// [`Call::run_unary`].
+fn poll_now(answers: &mut Answers) -> Poll<Option<Result<Payload, Status>>> {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    std::panic::catch_unwind(AssertUnwindSafe(|| answers.poll_next_unpin(&mut cx)))
+        .unwrap_or_else(|_| Poll::Ready(Some(Err(crate::status::panicked(None)))))
 }
 
 /// An answer's frame, its `bytes` sent as attachments when it has any.
