@@ -356,6 +356,34 @@ async fn a_panic_answers_internal_and_the_socket_survives() {
 }
 
 #[tokio::test]
+async fn a_call_that_waits_answers_from_its_task() {
+    let server = server().await;
+    let mut sio = connect(&server.url(""), TransportType::Websocket).await;
+    // Calls that wait and calls that answer at once, in flight together.
+    let later = |n: i32| sio.call("echo", json!({"n": n, "tag": "later"}));
+    let (a, b, c, d) = tokio::join!(
+        later(1),
+        sio.call("echo", json!({"n": 2})),
+        later(666),
+        later(-1),
+    );
+    assert_eq!(a, json!({"data": {"n": 2, "tag": "later/socketio"}}));
+    assert_eq!(b, json!({"data": {"n": 4, "tag": "socketio"}}));
+    assert_eq!(c, error("internal", "internal error"));
+    assert_eq!(d, error("invalid_argument", "n must not be negative"));
+    // Without an ack, the answer is emitted as the event.
+    sio.emit("echo", json!({"n": 3, "tag": "later"})).await;
+    assert_eq!(
+        sio.next_event().await,
+        (
+            "echo".to_owned(),
+            json!({"data": {"n": 6, "tag": "later/socketio"}})
+        )
+    );
+    sio.close().await;
+}
+
+#[tokio::test]
 async fn a_client_stream_is_the_emits_of_its_event_until_one_without_a_request() {
     let server = server().await;
     for transport in TRANSPORTS {

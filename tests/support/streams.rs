@@ -15,8 +15,8 @@ pub struct Num {
 
 #[protoapi::service(package = "lab.streams", websocket = "/lab/socket")]
 pub trait Streams {
-    /// Doubles `n`; a negative `n` is `invalid_argument`; 666 panics. GET and WebSocket share
-    /// the path.
+    /// Doubles `n`; a negative `n` is `invalid_argument`; 666 panics. With the tag `later` it
+    /// answers (or panics) after a pause. GET and WebSocket share the path.
     #[protoapi(get = "/lab/echo", websocket)]
     async fn echo(&self, ctx: Context, req: Num) -> Result<Num, Status>;
 
@@ -58,6 +58,9 @@ impl Streams for StreamsImpl {
     async fn echo(&self, ctx: Context, req: Num) -> Result<Num, Status> {
         if req.n < 0 {
             return Err(Status::invalid_argument("n must not be negative"));
+        }
+        if req.tag == "later" {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         if req.n == 666 {
             panic!("secret internal detail");
