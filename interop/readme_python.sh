@@ -14,7 +14,7 @@ addr=$2
 heading='From Python, through the printed `.proto`:'
 block=$(awk -v heading="$heading" '
     $0 == heading { found = 1; next }
-    found && !inside && /^```sh$/ { inside = 1; next }
+    found && !inside && /^```sh / { inside = 1; next }
     inside && /^```$/ { exit }
     inside { print }
 ' "$root/README.md")

@@ -17,7 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build --quiet --example greeter --example dating --example chat --example student --example tasks --example auth --example socketio --example people --example observability
+cargo build --quiet --example greeter --example dating --example chat --example student --example tasks --example auth --example socketio --example people --example observability --example numbers
 examples=${CARGO_TARGET_DIR:-target}/debug/examples
 
 mkdir -p "$work/proto" "$work/gen"

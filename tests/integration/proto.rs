@@ -210,7 +210,7 @@ mod standalone {
     #[test]
     fn every_example_prints_a_proto_that_compiles_alone() {
         for name in [
-            "greeter", "dating", "chat", "student", "tasks", "auth", "socketio",
+            "greeter", "dating", "chat", "student", "tasks", "auth", "socketio", "numbers",
         ] {
             let output = std::process::Command::new(example(name))
                 .arg("--print-proto")
