@@ -197,18 +197,38 @@ ab() {
     done
 }
 
+# under_load CHECK... -- LOAD...: runs LOAD, which prints the figure, while `bench_client CHECK...`
+# checks calls of the same kind beside it for as long (h2load counts every HTTP 200 as a
+# success, whatever its grpc-status); a wrong answer under load fails the case.
+under_load() {
+    local check=() pid figure
+    while [ "$1" != -- ]; do check+=("$1"); shift; done
+    shift
+    taskset -c "$CLIENT_CPU" "$BIN/bench_client" "${check[@]}" --during "$SECS" >"$WORK/check.out" 2>&1 &
+    pid=$!
+    figure=$("$@")
+    wait "$pid" || fail "a gRPC answer under load: $(cat "$WORK/check.out")"
+    echo "$figure"
+}
+
 grpc_small() {
     "$BIN/bench_client" grpc-check small "http://127.0.0.1:$1" || fail "gRPC echo on $1"
-    h2load_rps "http://127.0.0.1:$1/bench.Bench/Echo" "$WORK/small.grpc" 32 8
+    under_load grpc-check small "http://127.0.0.1:$1" -- \
+        h2load_rps "http://127.0.0.1:$1/bench.Bench/Echo" "$WORK/small.grpc" 32 8
 }
 grpc_64k() {
     "$BIN/bench_client" grpc-check 64k "http://127.0.0.1:$1" || fail "gRPC echo on $1"
-    h2load_rps "http://127.0.0.1:$1/bench.Bench/Echo" "$WORK/64k.grpc" 8 4
+    under_load grpc-check 64k "http://127.0.0.1:$1" -- \
+        h2load_rps "http://127.0.0.1:$1/bench.Bench/Echo" "$WORK/64k.grpc" 8 4
 }
-grpc_256() { h2load_rps "http://127.0.0.1:$1/bench.Bench/Echo" "$WORK/small.grpc" 256 1; }
+grpc_256() {
+    "$BIN/bench_client" grpc-check small "http://127.0.0.1:$1" || fail "gRPC echo on $1"
+    under_load grpc-check small "http://127.0.0.1:$1" -- \
+        h2load_rps "http://127.0.0.1:$1/bench.Bench/Echo" "$WORK/small.grpc" 256 1
+}
 http_json() { wrk_rps "http://127.0.0.1:$1/echo" 64 echo.lua; }
 http_json_256() { wrk_rps "http://127.0.0.1:$1/echo" 256 echo.lua; }
-http_query() { wrk_rps "http://127.0.0.1:$1/users/7?verbose=true&limit=3&tag=rust" 64; }
+http_query() { wrk_rps "http://127.0.0.1:$1/users/7?verbose=true&limit=3&tag=rust" 64 query.lua; }
 http_form() { wrk_rps "http://127.0.0.1:$1/signup" 64 signup.lua; }
 ws_echo() { client_rate ws-echo "ws://127.0.0.1:$1/echo/ws" --conns 16; }
 sio_echo() { client_rate ws-echo "ws://127.0.0.1:$1/socket.io/?EIO=4&transport=websocket" --conns 16 --socketio; }
@@ -229,7 +249,8 @@ stream_sse() { client_rate stream sse "http://127.0.0.1:$1" --conns 4 --count 10
 # 4 KiB message: protoapi compresses unary answers from 1 KiB, tonic every answer).
 grpc_4k_gzip() {
     "$BIN/bench_client" grpc-check 4k "http://127.0.0.1:$1" --gzip || fail "gRPC gzip echo on $1"
-    h2load_rps "http://127.0.0.1:$1/bench.Bench/Echo" "$WORK/4k.gzip.grpc" 32 8 \
+    under_load grpc-check 4k "http://127.0.0.1:$1" --gzip -- \
+        h2load_rps "http://127.0.0.1:$1/bench.Bench/Echo" "$WORK/4k.gzip.grpc" 32 8 \
         'grpc-encoding: gzip' 'grpc-accept-encoding: gzip'
 }
 # HTTP: the 4 KiB JSON echo with `Accept-Encoding: gzip`, its answer checked once with curl.

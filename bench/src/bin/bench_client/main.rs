@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! bench_client grpc-body small|4k|64k FILE [--gzip]
-//! bench_client grpc-check small|4k|64k BASE_URL [--gzip]
+//! bench_client grpc-check small|4k|64k BASE_URL [--gzip] [--during S]
 //! bench_client json-body small|4k FILE
 //! bench_client connect-check BASE_URL
 //! bench_client ws-echo URL [--conns N] [--secs S] [--in-flight K] [--socketio]
@@ -80,6 +80,9 @@ struct Options {
     gzip: bool,
     /// Broadcasts out at once: a shout is sent when an earlier one has reached every socket.
     window: u32,
+    /// For `grpc-check`: check calls one after another for this many seconds, beside a load
+    /// whose answers the load tool cannot read, instead of once.
+    during: Option<f64>,
 }
 
 fn main() -> Result<(), Error> {
@@ -94,6 +97,7 @@ fn main() -> Result<(), Error> {
         uploads: None,
         gzip: false,
         window: 32,
+        during: None,
     };
     let mut positional = Vec::new();
     let mut iter = args.iter();
@@ -109,6 +113,7 @@ fn main() -> Result<(), Error> {
             "--uploads" => options.uploads = Some(value()?.into()),
             "--gzip" => options.gzip = true,
             "--window" => options.window = value()?.parse::<u32>()?.max(1),
+            "--during" => options.during = Some(value()?.parse()?),
             _ => positional.push(arg.as_str()),
         }
     }
@@ -117,8 +122,12 @@ fn main() -> Result<(), Error> {
         .build()?;
     match positional.as_slice() {
         ["grpc-body", size, file] => grpc_body(size, file, options.gzip),
-        ["grpc-check", size, base] if options.gzip => runtime.block_on(grpc_check_gzip(size, base)),
-        ["grpc-check", size, base] => runtime.block_on(grpc_check(size, base)),
+        ["grpc-check", size, base] if options.gzip => {
+            runtime.block_on(repeat(options.during, || grpc_check_gzip(size, base)))
+        }
+        ["grpc-check", size, base] => {
+            runtime.block_on(repeat(options.during, || grpc_check(size, base)))
+        }
         ["json-body", size, file] => json_body(size, file),
         ["connect-check", base] => runtime.block_on(connect_check(base)),
         ["ws-echo", url] => runtime.block_on(run(&options, |_| ws_echo(url, &options))),
@@ -128,7 +137,7 @@ fn main() -> Result<(), Error> {
             runtime.block_on(run(&options, |_| stream(kind, base, &options)))
         }
         ["soak", base] => runtime.block_on(soak::soak(base, &options)),
-        _ => Err("usage: bench_client grpc-body small|4k|64k FILE [--gzip] | grpc-check small|4k|64k BASE_URL [--gzip] | json-body small|4k FILE | connect-check BASE_URL | ws-echo URL [--in-flight K] [--socketio] | sio-broadcast URL [--conns N] [--secs S] [--window W] | stream grpc|ws|sse|graphql BASE_URL [--count C] [--conns N] [--secs S] [--gzip] | soak BASE_URL --pid PID --uploads DIR [--conns N] [--secs S]".into()),
+        _ => Err("usage: bench_client grpc-body small|4k|64k FILE [--gzip] | grpc-check small|4k|64k BASE_URL [--gzip] [--during S] | json-body small|4k FILE | connect-check BASE_URL | ws-echo URL [--in-flight K] [--socketio] | sio-broadcast URL [--conns N] [--secs S] [--window W] | stream grpc|ws|sse|graphql BASE_URL [--count C] [--conns N] [--secs S] [--gzip] | soak BASE_URL --pid PID --uploads DIR [--conns N] [--secs S]".into()),
     }
 }
 
@@ -209,6 +218,32 @@ fn echo_of(request: EchoRequest) -> EchoReply {
 }
 
 /// One echo call over gRPC, its answer checked.
+/// Runs `check` once; with `during`, again and again for that many seconds, and prints how many
+/// calls it checked. Fails at the first wrong answer.
+async fn repeat<F, Fut>(during: Option<f64>, mut check: F) -> Result<(), Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), Error>>,
+{
+    let Some(secs) = during else {
+        return check().await;
+    };
+    let end = Instant::now() + Duration::from_secs_f64(secs);
+    let mut checked = 0u64;
+    while Instant::now() < end {
+        check()
+            .await
+            .map_err(|error| format!("after {checked} right answers: {error}"))?;
+        checked += 1;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    if checked == 0 {
+        return Err("no call was checked".into());
+    }
+    println!("{{\"checked\":{checked}}}");
+    Ok(())
+}
+
 async fn grpc_check(size: &str, base: &str) -> Result<(), Error> {
     let request = echo_request(size)?;
     let channel = tonic::transport::Endpoint::from_shared(base.to_owned())?

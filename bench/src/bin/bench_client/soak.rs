@@ -274,6 +274,7 @@ async fn client(
         uploads: None,
         gzip: false,
         window: 1,
+        during: None,
     };
     match KINDS[kind] {
         "grpc" => grpc(base, i, end, &count).await,
