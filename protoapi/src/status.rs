@@ -233,6 +233,32 @@ mod tests {
     use tonic_types::{ErrorDetails, FieldViolation, StatusExt as _};
 
     #[test]
+    fn every_code_has_its_http_status() {
+        let table = [
+            (Code::Ok, 500),
+            (Code::Cancelled, 499),
+            (Code::Unknown, 500),
+            (Code::InvalidArgument, 400),
+            (Code::DeadlineExceeded, 504),
+            (Code::NotFound, 404),
+            (Code::AlreadyExists, 409),
+            (Code::PermissionDenied, 403),
+            (Code::ResourceExhausted, 429),
+            (Code::FailedPrecondition, 400),
+            (Code::Aborted, 409),
+            (Code::OutOfRange, 400),
+            (Code::Unimplemented, 501),
+            (Code::Internal, 500),
+            (Code::Unavailable, 503),
+            (Code::DataLoss, 500),
+            (Code::Unauthenticated, 401),
+        ];
+        for (code, status) in table {
+            assert_eq!(http_status(code).as_u16(), status, "{code:?}");
+        }
+    }
+
+    #[test]
     fn shown_quotes_at_most_64_characters() {
         assert_eq!(shown("short"), "short");
         let exact = "é".repeat(SHOWN_CHARS);
