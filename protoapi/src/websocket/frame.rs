@@ -321,6 +321,139 @@ mod tests {
         n: u32,
     }
 
+    /// What a frame carries as its message: its JSON text or protobuf bytes, `none` for no
+    /// message.
+    fn carried(incoming: &Incoming) -> String {
+        match &incoming.message {
+            None => "none".to_owned(),
+            Some(Payload::Json(text)) => text.clone(),
+            Some(Payload::Proto(bytes)) => format!("{bytes:?}"),
+            Some(Payload::Frame(frame)) => frame.get().to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_frame_without_data_carries_the_empty_message_unless_it_ends_or_carries_a_file() {
+        let text = |frame: &str| carried(&parse_text(frame).expect("a frame"));
+        assert_eq!(text(r#"{"id":1,"data":{"n":1}}"#), r#"{"n":1}"#);
+        assert_eq!(text(r#"{"id":1}"#), "{}");
+        assert_eq!(text(r#"{"id":1,"end":true}"#), "none");
+        assert_eq!(text(r#"{"id":1,"file":{"data":"aGk="}}"#), "none");
+
+        let binary = |frame: Frame| {
+            let incoming = parse_binary(prost::Message::encode_to_vec(&frame).into());
+            incoming.expect("a frame")
+        };
+        let data = Frame {
+            id: "7".into(),
+            method: "Echo".into(),
+            data: Some(Bytes::from_static(b"\x08\x01")),
+            ..Frame::default()
+        };
+        let read = binary(data);
+        assert_eq!(carried(&read), r#"b"\x08\x01""#);
+        assert_eq!(read.id, Some(Id::Text("7".into())));
+        assert_eq!(read.method.as_deref(), Some("Echo"));
+        let bare = binary(Frame::default());
+        assert_eq!(carried(&bare), r#"b"""#);
+        assert_eq!((bare.id, bare.method), (None, None));
+        let end = Frame {
+            end: true,
+            ..Frame::default()
+        };
+        assert_eq!(carried(&binary(end)), "none");
+        let file = Frame {
+            file: Some(FileChunk::default()),
+            ..Frame::default()
+        };
+        assert_eq!(carried(&binary(file)), "none");
+    }
+
+    #[test]
+    fn read_frame_decodes_the_message_of_either_encoding() {
+        let text = br#"{"data":{"name":"a.txt","size":"3"}}"#;
+        let chunk = read_frame::<FileChunk>(false, Bytes::from_static(text)).expect("a frame");
+        assert_eq!(
+            chunk.map(|c| (c.name, c.size)),
+            Some(("a.txt".to_owned(), 3))
+        );
+        let ends = br#"{"end":true}"#;
+        assert!(matches!(
+            read_frame::<FileChunk>(false, Bytes::from_static(ends)),
+            Ok(None)
+        ));
+        let data = FileChunk {
+            name: "b.bin".into(),
+            ..FileChunk::default()
+        };
+        let frame = Frame {
+            data: Some(prost::Message::encode_to_vec(&data).into()),
+            ..Frame::default()
+        };
+        let binary = prost::Message::encode_to_vec(&frame).into();
+        let read = read_frame::<FileChunk>(true, binary).expect("a frame");
+        assert_eq!(read.map(|c| c.name), Some("b.bin".to_owned()));
+    }
+
+    #[test]
+    fn error_frames_name_the_code_and_keep_the_id() {
+        let text = |status: Status| match frame_message(
+            Encoding::Json,
+            Some(&Id::Unsigned(7)),
+            Answer::Error(status),
+        ) {
+            Message::Text(text) => text.to_string(),
+            other => panic!("a text frame, not {other:?}"),
+        };
+        let not_found: serde_json::Value =
+            serde_json::from_str(&text(Status::not_found("no such x"))).expect("JSON");
+        assert_eq!(not_found["id"], 7);
+        assert_eq!(not_found["error"]["code"], "not_found");
+        assert_eq!(not_found["error"]["message"], "no such x");
+        // A method that fails with `ok` still failed.
+        let ok: serde_json::Value =
+            serde_json::from_str(&text(Status::new(Code::Ok, "odd"))).expect("JSON");
+        assert_eq!(ok["error"]["code"], "unknown");
+
+        let binary = frame_message(
+            Encoding::Proto,
+            Some(&Id::Signed(-3)),
+            Answer::Error(Status::unavailable("later")),
+        );
+        let Message::Binary(bytes) = binary else {
+            panic!("a binary frame");
+        };
+        let frame = <Frame as prost::Message>::decode(bytes).expect("a protoapi.Frame");
+        assert_eq!(frame.id, "-3");
+        let error = frame.error.expect("an error");
+        assert_eq!(
+            (error.code.as_str(), error.message.as_str()),
+            ("unavailable", "later")
+        );
+    }
+
+    #[test]
+    fn ids_show_as_the_client_sent_them() {
+        assert_eq!(Id::Unsigned(7).to_string(), "7");
+        assert_eq!(Id::Signed(-3).to_string(), "-3");
+        assert_eq!(Id::Text("a b".into()).to_string(), r#""a b""#);
+        let error = serde_json::from_str::<Id>("true").expect_err("not an id");
+        assert!(
+            error
+                .to_string()
+                .contains("expected an integer or a string"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn frame_len_is_the_payload_length() {
+        assert_eq!(frame_len(&Message::Text("abc".into())), 3);
+        assert_eq!(frame_len(&Message::Binary(Bytes::from_static(b"abcd"))), 4);
+        assert_eq!(frame_len(&Message::Ping(Bytes::from_static(b"p"))), 1);
+        assert_eq!(frame_len(&Message::Close(None)), 0);
+    }
+
     #[test]
     fn answer_frames_carry_the_call_id_as_the_client_sent_it() {
         let frame = |id: Option<Id>| match answer_envelope(id.as_ref()).wrap(&Note { n: 1 }) {
