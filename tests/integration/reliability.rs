@@ -956,11 +956,11 @@ async fn closed_without_answer(socket: &mut tokio::net::TcpStream) -> Duration {
     started.elapsed()
 }
 
-/// Asserts that a connection was closed after about `configured`: not before it, and well
-/// before the 30 s default.
+/// Asserts that a connection was closed after about `configured`: not before it, and before
+/// half as long again (a timer started twice, or the 30 s default, fails it).
 fn after_the_timeout(waited: Duration, configured: Duration) {
     assert!(
-        waited >= configured.mul_f32(0.9) && waited < configured + Duration::from_secs(2),
+        waited >= configured.mul_f32(0.9) && waited < configured.mul_f32(1.5),
         "closed after {waited:?}, the timeout being {configured:?}"
     );
 }
@@ -968,9 +968,9 @@ fn after_the_timeout(waited: Duration, configured: Duration) {
 #[tokio::test]
 async fn a_silent_client_is_let_go_after_the_header_read_timeout() {
     let server =
-        guard_server(protoapi::Server::builder().header_read_timeout(Duration::from_millis(300)))
+        guard_server(protoapi::Server::builder().header_read_timeout(Duration::from_millis(800)))
             .await;
-    let timeout = Duration::from_millis(300);
+    let timeout = Duration::from_millis(800);
     // Nothing at all: closed once the first byte is late.
     let mut silent = tokio::net::TcpStream::connect(server.addr)
         .await
