@@ -69,7 +69,7 @@ def main(raw_path, json_path, extra_paths, merge=False):
         results = merged + [r for r in results if r["name"] in fresh]
 
     with open(json_path, "w") as out:
-        json.dump(results, out, indent=2, ensure_ascii=False)
+        json.dump(results, out, indent=2, ensure_ascii=False, allow_nan=False)
         out.write("\n")
 
     name_width = max([len(r["name"]) for r in measured] + [4])
@@ -81,7 +81,15 @@ def main(raw_path, json_path, extra_paths, merge=False):
 
 def ratio_of(num, den):
     """num / den; 1 when both are 0 (the two sides are even), None when only den is (no ratio
-    says how far apart they are; JSON has no infinity)."""
+    says how far apart they are; JSON has no infinity).
+
+    >>> ratio_of(3, 2)
+    1.5
+    >>> ratio_of(0, 0)
+    1.0
+    >>> ratio_of(5, 0) is None
+    True
+    """
     if den:
         return num / den
     return 1.0 if num == 0 else None
