@@ -1,6 +1,6 @@
 //! The proto3 JSON mapping over HTTP, and the same values over gRPC.
 
-use crate::support::lab::{Everything, Kind, lab_client, lab_server, sample, sample_json};
+use crate::support::lab::{Everything, lab_client, lab_server, sample, sample_json};
 use crate::support::post_json;
 
 #[tokio::test]
@@ -97,18 +97,6 @@ async fn special_floats_are_strings() {
         .expect("echo")
         .into_inner();
     assert_eq!(reply.double_value, f64::INFINITY);
-}
-
-#[tokio::test]
-async fn enums_are_written_by_name() {
-    assert_eq!(
-        serde_json::to_string(&Kind::Left).expect("encode"),
-        r#""KIND_LEFT""#
-    );
-    assert_eq!(
-        serde_json::from_str::<Kind>("5").expect("decode"),
-        Kind::Left
-    );
 }
 
 /// Each bad value gets a 400 whose message names the field and the reason.

@@ -39,5 +39,4 @@ mod upload;
 mod validation;
 mod value;
 mod websocket;
-mod wire;
 mod ws_upload;

@@ -35,11 +35,5 @@ pub trait ProtoEnum: Copy + Default + Send + Sync + 'static {
             .and_then(|(_, number)| Self::from_i32(*number))
     }
     /// The value's name.
-    fn name(self) -> &'static str {
-        let number = self.to_i32();
-        Self::VALUES
-            .iter()
-            .find(|(_, n)| *n == number)
-            .map_or("", |(name, _)| name)
-    }
+    fn name(self) -> &'static str;
 }

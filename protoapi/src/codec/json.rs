@@ -350,9 +350,10 @@ impl<T: IntTarget> Visitor<'_> for IntVisitor<T> {
         if let Some(n) = T::from_str(v) {
             return Ok(n);
         }
+        // Rust's float syntax takes no spaces: " 1" is refused, as protojson refuses it.
         match v.parse::<f64>() {
-            Ok(f) if !v.is_empty() && v.trim() == v => self.visit_f64(f),
-            _ => Err(E::invalid_value(
+            Ok(f) => self.visit_f64(f),
+            Err(_) => Err(E::invalid_value(
                 de::Unexpected::Str(&crate::status::shown(v)),
                 &self,
             )),
@@ -445,7 +446,8 @@ impl Visitor<'_> for FloatVisitor {
             "Infinity" => Ok(f64::INFINITY),
             "-Infinity" => Ok(f64::NEG_INFINITY),
             _ => match v.parse::<f64>() {
-                Ok(f) if f.is_finite() && v.trim() == v => Ok(f),
+                // "inf" and "nan" parse too: only the three spellings above name them.
+                Ok(f) if f.is_finite() => Ok(f),
                 _ => Err(E::invalid_value(
                     de::Unexpected::Str(&crate::status::shown(v)),
                     &self,

@@ -375,6 +375,19 @@ mod tests {
         let mut error = serde_json::from_str::<Outer>(&long_key).expect_err("invalid");
         let path = error_path(long_key.as_bytes(), &error);
         assert_eq!(path, format!("{}…", "k".repeat(256)));
+        // A path of the limit's length is whole; a cut never splits a character.
+        for (key, path) in [
+            ("k".repeat(249), format!("labels.{}", "k".repeat(249))),
+            ("k".repeat(250), format!("labels.{}…", "k".repeat(249))),
+            (
+                format!("{}é", "k".repeat(248)),
+                format!("labels.{}…", "k".repeat(248)),
+            ),
+        ] {
+            let json = format!("{{\"labels\":{{\"{key}\":5}}}}");
+            let error = serde_json::from_str::<Outer>(&json).expect_err("invalid");
+            assert_eq!(error_path(json.as_bytes(), &error), path, "{key}");
+        }
         error = serde_json::from_str::<Outer>("{\"n\":\"x\"}").expect_err("invalid");
         assert_eq!(error_path(b"{\"n\":\"x\"}", &error), "n");
     }

@@ -12,6 +12,9 @@ pub mod json_path;
 pub mod text;
 pub mod wire;
 
+#[cfg(test)]
+mod tests;
+
 pub use enumeration::ProtoEnum;
 
 use std::collections::{BTreeMap, HashMap};
