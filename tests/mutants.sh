@@ -18,4 +18,4 @@ for arg in "$@"; do
     # A --file of the caller's narrows the run to it.
     [ "$arg" = --file ] && files=()
 done
-exec cargo mutants --package protoapi "${files[@]}" --test-package protoapi --timeout 300 "$@" -- --lib
+exec cargo mutants --package protoapi "${files[@]}" --test-package protoapi --timeout 60 "$@" -- --lib
