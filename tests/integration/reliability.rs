@@ -460,6 +460,10 @@ fn json_rows() -> Vec<Row> {
         post_json("/items", invalid_utf8),
     ));
     rows.push(row(
+        "invalid UTF-8 in an unknown field",
+        post_json("/items", b"{\"extra\":\"\xff\",\"name\":\"a\"}".to_vec()),
+    ));
+    rows.push(row(
         "UTF-16 body",
         post_json("/items", [0xff, 0xfe, b'{', 0, b'}', 0]),
     ));

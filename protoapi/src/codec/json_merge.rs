@@ -9,9 +9,15 @@ use super::json::JsonMessage;
 /// is. A failure names the field (as a path such as `items[2].name`) and the reason.
 ///
 /// The path is found only for a document that failed, from where the decoder stopped
-/// (`codec::json_path`), so that a valid one is decoded without tracking it.
+/// (`codec::json_path`), so that a valid one is decoded without tracking it. A document that is
+/// not UTF-8 is refused, also where the bytes are in an unknown field's value that is skipped.
 pub fn merge_json<T: JsonMessage>(message: &mut T, bytes: &[u8]) -> Result<(), Status> {
-    merge_json_with(message, bytes, serde_json::Deserializer::from_slice(bytes))
+    match std::str::from_utf8(bytes) {
+        Ok(text) => merge_json_text(message, text),
+        // Read as bytes, a string the message reads fails with its field's path.
+        Err(_) => merge_json_with(message, bytes, serde_json::Deserializer::from_slice(bytes))
+            .and_then(|()| Err(Status::invalid_argument("invalid JSON: not UTF-8"))),
+    }
 }
 
 /// [`merge_json`] of text already known to be UTF-8 (such as a WebSocket text frame's): its

@@ -83,6 +83,32 @@ fn both_names_numbers_in_strings_nulls_and_unknown_fields_are_read() {
     assert_eq!(read(r#"{"s": "a", "s": "b"}"#).map(|m| m.s), Ok("b".into()));
 }
 
+/// JSON is UTF-8: other bytes are refused where a field reads them (with its path) and where
+/// they are skipped, in an unknown field's value.
+#[test]
+fn a_document_that_is_not_utf8_is_refused() {
+    let bytes = |json: &[u8]| {
+        let mut message = All::default();
+        merge_json(&mut message, json).map_err(|status| status.message().to_owned())
+    };
+    assert_eq!(
+        bytes(b"{\"s\":\"a\xff\"}"),
+        Err("invalid JSON at `s`: invalid unicode code point at line 1 column 8".into())
+    );
+    assert_eq!(
+        bytes(b"{\"unknown\":[\"\xff\xfe\"],\"s\":\"a\"}"),
+        Err("invalid JSON: not UTF-8".into())
+    );
+    assert_eq!(
+        bytes(b"{\"unknown\":\"\xff\",\"s\":1}"),
+        Err(
+            "invalid JSON at `s`: invalid type: integer `1`, expected a string at line 1 column 20"
+                .into()
+        )
+    );
+    assert_eq!(bytes("{\"unknown\":\"é\"}".as_bytes()), Ok(()));
+}
+
 #[test]
 fn integers_are_read_from_integral_numbers_and_strings() {
     let i32v = |json: &str| read(&format!(r#"{{"i32v": {json}}}"#)).map(|m| m.i32v);
