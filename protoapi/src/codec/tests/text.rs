@@ -136,48 +136,31 @@ fn bools_take_what_forms_send() {
 
 #[test]
 fn each_refused_text_says_why() {
-    assert_eq!(
-        from_text(&[("i32v", "2147483648")]),
-        invalid("i32v", "`2147483648` is not a 32-bit integer")
-    );
-    assert_eq!(
-        from_text(&[("si64", "1.5")]),
-        invalid("si64", "`1.5` is not a 64-bit integer")
-    );
-    assert_eq!(
-        from_text(&[("u32v", "-1")]),
-        invalid("u32v", "`-1` is not an unsigned 32-bit integer")
-    );
-    assert_eq!(
-        from_text(&[("longs", " 1")]),
-        invalid("longs", "` 1` is not an unsigned 64-bit integer")
-    );
-    assert_eq!(
-        from_text(&[("fl", "1e39")]),
-        invalid("fl", "`1e39` is not a 32-bit float")
-    );
-    assert_eq!(
-        from_text(&[("db", "inf")]),
-        invalid("db", "`inf` is not a 64-bit float")
-    );
-    assert_eq!(
-        from_text(&[("raw", "!!")]),
-        invalid("raw", "`!!` is not base64")
-    );
-    assert_eq!(
-        from_text(&[("kind", "FIVE")]),
-        invalid(
+    for (key, text, reason) in [
+        ("i32v", "2147483648", "`2147483648` is not a 32-bit integer"),
+        ("si64", "1.5", "`1.5` is not a 64-bit integer"),
+        ("u32v", "-1", "`-1` is not an unsigned 32-bit integer"),
+        ("longs", " 1", "` 1` is not an unsigned 64-bit integer"),
+        ("fl", "1e39", "`1e39` is not a 32-bit float"),
+        ("db", "inf", "`inf` is not a 64-bit float"),
+        ("raw", "!!", "`!!` is not base64"),
+        (
             "kind",
-            "unknown value `FIVE` of enum TestKind, expected one of ZERO, ONE, KIND_FIVE"
-        )
-    );
-    assert_eq!(
-        from_text(&[("kinds", "2")]),
-        invalid(
+            "FIVE",
+            "unknown value `FIVE` of enum TestKind, expected one of ZERO, ONE, KIND_FIVE",
+        ),
+        (
             "kinds",
-            "unknown value `2` of enum TestKind, expected one of ZERO, ONE, KIND_FIVE"
-        )
-    );
+            "2",
+            "unknown value `2` of enum TestKind, expected one of ZERO, ONE, KIND_FIVE",
+        ),
+    ] {
+        assert_eq!(
+            from_text(&[(key, text)]),
+            invalid(key, reason),
+            "{key}={text}"
+        );
+    }
 }
 
 #[test]
